@@ -1,0 +1,38 @@
+# svgai — every target installs what it needs into .venv/ first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: install run test lint dataset bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+## Convert the bundled samples in-process and print a table.
+run: install
+	$(VENV)/bin/svgai batch examples -o out/examples --tier auto
+
+## Lint, then the whole test suite.
+test: install lint
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+## Dev set of real icons (npm) and generated images under data/dev/ (git-ignored).
+dataset: install
+	$(PY) -m bench.dataset --out data/dev
+
+## Quality benchmark on the dev set -> bench/results/quality.json
+bench: install
+	@test -f data/dev/manifest.jsonl || $(MAKE) dataset
+	$(PY) -m bench.quality
+
+clean:
+	rm -rf out build *.egg-info .pytest_cache .ruff_cache

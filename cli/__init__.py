@@ -1,0 +1,1 @@
+"""The `svgai` command line: the shared pipeline in-process, no server needed."""

@@ -1,0 +1,210 @@
+"""`svgai convert`, `svgai batch` (and, with the service, `svgai serve` / `svgai worker`)."""
+
+import json
+import os
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from shared.errors import SvgaiError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Raster logos and icons to clean SVG.")
+out = Console()
+err = Console(stderr=True)
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif"}
+
+TierOpt = Annotated[str, typer.Option("--tier", "-t", help="auto, 1, 2 or 3")]
+TargetOpt = Annotated[
+    float | None, typer.Option("--target-ssim", help="quality goal, SSIM in (0, 1] (default from settings)")
+]
+ParamOpt = Annotated[
+    list[str] | None,
+    typer.Option("--param", "-p", help="fix a parameter, NAME=VALUE (repeatable), e.g. -p mode=spline"),
+]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", "-w", min=1, help="processes (default: CPUs)")]
+BudgetOpt = Annotated[float | None, typer.Option("--budget", help="time budget for Tiers 2/3, seconds")]
+
+
+def parse_overrides(items: list[str] | None) -> dict[str, Any]:
+    """`NAME=VALUE` strings to a dict; values are read as JSON when they parse, else as strings.
+    A palette may be given as comma-separated colours."""
+    overrides: dict[str, Any] = {}
+    for item in items or []:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise SvgaiError(f"--param expects NAME=VALUE, got {item!r}")
+        name = name.strip()
+        if name == "palette":
+            overrides[name] = [c.strip() for c in raw.split(",") if c.strip()]
+            continue
+        try:
+            overrides[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            overrides[name] = raw
+    return overrides
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code=1)
+
+
+@app.command()
+def convert(
+    source: Annotated[Path, typer.Argument(help="PNG, JPEG, WebP or GIF file")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="SVG path (default: IN.svg)")] = None,
+    tier: TierOpt = "auto",
+    target_ssim: TargetOpt = None,
+    param: ParamOpt = None,
+    budget: BudgetOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object with the figures")] = False,
+) -> None:
+    """Convert one image to SVG and report how good it is."""
+    from shared.pipeline import convert_file
+
+    try:
+        result = convert_file(
+            source, tier=tier, target_ssim=target_ssim, overrides=parse_overrides(param), budget_s=budget
+        )
+    except SvgaiError as exc:
+        raise _fail(f"{source}: {exc}") from None
+    target = output or source.with_suffix(".svg")
+    try:
+        target.write_text(result.svg, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot write {target}: {exc.strerror}") from None
+    if as_json:
+        print(json.dumps({"input": str(source), "output": str(target), **result.summary()}))
+        return
+    f = result.figures
+    out.print(
+        f"{target}: SSIM {f.ssim:.4f}, PSNR {f.psnr:.1f} dB, {f.bytes:,} bytes ({f.gzip_bytes:,} gzip), "
+        f"{f.paths} paths, Tier {result.tier} ({result.reason}), {result.logo_type}, {result.seconds:.2f} s",
+        highlight=False,
+    )
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """One file of a batch: its figures, or the error that stopped it."""
+
+    source: str
+    ok: bool
+    bytes_in: int
+    summary: dict[str, Any] | None = None
+    error: str | None = None
+
+
+def _convert_one(source: Path, target: Path, options: dict[str, Any]) -> BatchRow:
+    """Runs in a pool process; never raises for a bad file."""
+    from shared.pipeline import convert_file
+
+    size = source.stat().st_size if source.exists() else 0
+    try:
+        result = convert_file(source, **options)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(result.svg, encoding="utf-8")
+    except (SvgaiError, OSError) as exc:
+        return BatchRow(str(source), False, size, error=str(exc))
+    return BatchRow(str(source), True, size, summary=result.summary())
+
+
+def find_images(folder: Path) -> list[Path]:
+    """Image files under `folder` (recursive, by suffix; the content decides later), sorted."""
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+    )
+
+
+def _print_batch(rows: list[BatchRow], wall_s: float) -> None:
+    table = Table(title="svgai batch")
+    for col in ("file", "tier", "type", "SSIM", "bytes", "paths", "seconds"):
+        table.add_column(col, justify="left" if col in ("file", "type") else "right")
+    for row in rows:
+        name = Path(row.source).name
+        if row.ok and row.summary is not None:
+            s = row.summary
+            table.add_row(name, str(s["tier"]), s["logo_type"], f"{s['ssim']:.4f}", f"{s['bytes']:,}",
+                          str(s["paths"]), f"{s['seconds']:.2f}")
+        else:
+            table.add_row(name, "-", "-", "[red]failed[/]", "-", "-", "-")
+    out.print(table)
+    done = [r.summary for r in rows if r.ok and r.summary is not None]
+    failed = [r for r in rows if not r.ok]
+    ssim = statistics.median(s["ssim"] for s in done) if done else float("nan")
+    out.print(
+        f"{len(done)} converted, {len(failed)} failed; median SSIM {ssim:.4f}; "
+        f"bytes in {sum(r.bytes_in for r in rows):,} → out {sum(s['bytes'] for s in done):,}; "
+        f"{wall_s:.1f} s",
+        highlight=False,
+    )
+    for row in failed:
+        err.print(f"[red]failed:[/] {row.source}: {row.error}", highlight=False)
+
+
+@app.command()
+def batch(
+    folder: Annotated[Path, typer.Argument(help="folder of images (searched recursively)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="folder for the SVGs")],
+    tier: TierOpt = "auto",
+    target_ssim: TargetOpt = None,
+    param: ParamOpt = None,
+    budget: BudgetOpt = None,
+    workers: WorkersOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object per file")] = False,
+) -> None:
+    """Convert every image in a folder with a process pool; bad files are reported, not fatal."""
+    if not folder.is_dir():
+        raise _fail(f"{folder} is not a folder")
+    try:
+        from shared.pipeline import validate_options
+
+        overrides = parse_overrides(param)
+        validate_options(tier, target_ssim, overrides, budget)  # once, before the pool starts
+        options = {"tier": tier, "target_ssim": target_ssim, "overrides": overrides, "budget_s": budget}
+    except SvgaiError as exc:
+        raise _fail(str(exc)) from None
+    sources = find_images(folder)
+    if not sources:
+        raise _fail(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) found in {folder}")
+    t0 = time.perf_counter()
+    rows: list[BatchRow] = []
+    n_workers = min(workers or os.cpu_count() or 1, len(sources))
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err, transient=not err.is_terminal)
+    with progress, ProcessPoolExecutor(max_workers=n_workers) as pool:
+        task = progress.add_task("converting", total=len(sources))
+        futures = [
+            pool.submit(_convert_one, src, output / src.relative_to(folder).with_suffix(".svg"), options)
+            for src in sources
+        ]
+        for future in as_completed(futures):
+            rows.append(future.result())
+            progress.advance(task)
+    rows.sort(key=lambda r: r.source)
+    if as_json:
+        for row in rows:
+            print(json.dumps({"input": row.source, "ok": row.ok, "error": row.error, **(row.summary or {})}))
+    else:
+        _print_batch(rows, time.perf_counter() - t0)
+    if any(not r.ok for r in rows):
+        raise typer.Exit(code=1)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""One settings object for the whole project, read from `SVGAI_*` environment variables."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_MODELS_DIR = Path(__file__).resolve().parent / "models"
+
+
+class Settings(BaseSettings):
+    """Defaults work on one machine; every field can be overridden as `SVGAI_<FIELD>`."""
+
+    model_config = SettingsConfigDict(env_prefix="SVGAI_", extra="ignore")
+
+    # Input limits
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1, description="largest accepted upload, bytes")
+    max_pixels: int = Field(4096 * 4096, ge=1, description="largest accepted width*height")
+    max_side: int = Field(8192, ge=1, description="largest accepted width or height, pixels")
+
+    # Conversion defaults
+    default_target_ssim: float = Field(0.98, gt=0.0, le=1.0)
+    model_dir: Path = _MODELS_DIR
+
+    # Service (used by api/ and workers/)
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    key_prefix: str = "svgai"
+    result_ttl_s: int = Field(7 * 24 * 3600, ge=1)
+    job_ttl_s: int = Field(7 * 24 * 3600, ge=1)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; call `get_settings.cache_clear()` after changing the env)."""
+    return Settings()

@@ -1,0 +1,18 @@
+"""The exception types that carry a message meant for the user (CLI text or HTTP `detail`)."""
+
+
+class SvgaiError(Exception):
+    """Base class: every expected failure of the core is one of these, with a readable message."""
+
+
+class InputImageError(SvgaiError):
+    """The uploaded bytes are not an image we accept (empty, corrupt, wrong format, too large, a bomb)."""
+
+    def __init__(self, message: str, *, too_large: bool = False, unsupported: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
+        self.unsupported = unsupported
+
+
+class ParameterError(SvgaiError):
+    """A conversion parameter is unknown or outside its allowed range."""

@@ -1,0 +1,121 @@
+"""Conversion parameters: the tracing engine's options plus svgai's own steps, validated.
+
+Every range lives here, once, as pydantic constraints; `shared.search_space` reads them from these
+models. Out-of-range values raise `ParameterError` naming the field and its allowed range — nothing is
+clamped silently.
+"""
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from shared.errors import ParameterError
+
+HEX_COLOR = r"^#[0-9A-Fa-f]{6}$"
+
+
+class EngineParams(BaseModel):
+    """Every option of VTracer 1.0.0a4 with the engine's own defaults. Units are pixels of the traced
+    image (after supersampling) unless stated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    clustering: Literal["color-cluster", "bw", "watershed"] = "color-cluster"
+    hierarchical: Literal["stacked", "cutout"] = Field(
+        "stacked", description="stacked: shapes painted over each other; cutout: seam-free mosaic"
+    )
+    mode: Literal["pixel", "polygon", "spline"] = "spline"
+    filter_speckle: int = Field(4, ge=0, le=128, description="discard patches smaller than this (px side)")
+    color_precision: int = Field(6, ge=1, le=8, description="significant bits per RGB channel")
+    layer_difference: int = Field(16, ge=0, le=255, description="colour difference between layers")
+    corner_threshold: int = Field(60, ge=0, le=180, description="minimum angle (degrees) of a corner")
+    length_threshold: float = Field(4.0, ge=3.5, le=10.0, description="minimum segment length")
+    max_iterations: int = Field(10, ge=1, le=100)
+    splice_threshold: int = Field(45, ge=0, le=180, description="minimum angle (degrees) to splice a spline")
+    simplify: float | None = Field(None, ge=0.0, le=10.0, description="curve simplification tolerance, px")
+    path_precision: int = Field(2, ge=0, le=8, description="decimal places of path coordinates")
+    palette: tuple[str, ...] = Field((), max_length=256, description="fixed palette, '#rrggbb' strings")
+    max_colors: int | None = Field(None, ge=2, le=256, description="auto-quantize to this many colours")
+    optimize: int = Field(1, ge=0, le=2, description="engine's output optimisation level")
+    binary_threshold: int = Field(128, ge=0, le=255, description="bw clustering: fixed cutoff")
+    adaptive: bool = False
+    adaptive_window: int = Field(0, ge=0, le=1024, description="bw adaptive window, px (0 = auto)")
+    adaptive_t: float = Field(15.0, ge=0.0, le=100.0, description="bw adaptive: % below local mean")
+    watershed_detail: int = Field(128, ge=0, le=4096, description="watershed cut level")
+
+    @field_validator("palette")
+    @classmethod
+    def _check_palette(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [c for c in value if not re.match(HEX_COLOR, c)]
+        if bad:
+            raise ValueError(f"palette colours must be '#rrggbb', got {bad[:3]}")
+        return value
+
+
+class StepParams(BaseModel):
+    """svgai's own steps around the engine. The defaults are neutral: with them, a trace is VTracer's own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scale: float = Field(1.0, ge=1.0, le=4.0, description="supersampling factor before tracing")
+    alpha: Literal["keep", "threshold"] = Field(
+        "keep", description="threshold: alpha made binary before tracing; keep: passed to the engine"
+    )
+    alpha_threshold: int = Field(128, ge=1, le=255, description="alpha >= this is opaque (threshold mode)")
+
+
+class ConversionParams(BaseModel):
+    """Everything that determines one trace: the engine's options and svgai's steps."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    engine: EngineParams = EngineParams()
+    steps: StepParams = StepParams()
+
+    def with_overrides(self, overrides: dict[str, Any] | None) -> "ConversionParams":
+        """A copy with flat `{field: value}` overrides applied to whichever group owns each field."""
+        return parse_params(overrides or {}, base=self)
+
+    def flat(self) -> dict[str, Any]:
+        """All fields in one flat dict (the form users pass as overrides)."""
+        return {**self.engine.model_dump(), **self.steps.model_dump()}
+
+
+_GROUPS: dict[str, type[BaseModel]] = {"engine": EngineParams, "steps": StepParams}
+
+
+def _describe_error(err: dict[str, Any], group: type[BaseModel]) -> str:
+    name = str(err["loc"][0]) if err["loc"] else "?"
+    field = group.model_fields.get(name)
+    allowed = ""
+    if field is not None:
+        bounds = {type(m).__name__: m for m in field.metadata}
+        lo = next((getattr(m, "ge", None) for m in bounds.values() if hasattr(m, "ge")), None)
+        hi = next((getattr(m, "le", None) for m in bounds.values() if hasattr(m, "le")), None)
+        if lo is not None or hi is not None:
+            allowed = f" (allowed: {lo if lo is not None else '-inf'} to {hi if hi is not None else 'inf'})"
+    return f"{name}: {err['msg']}{allowed}"
+
+
+def parse_params(values: dict[str, Any], base: ConversionParams | None = None) -> ConversionParams:
+    """Build parameters from a flat dict of overrides on top of `base` (default: engine defaults).
+
+    Unknown names and out-of-range values raise `ParameterError` naming each bad field and its range.
+    """
+    base = base or ConversionParams()
+    unknown = sorted(k for k in values if not any(k in g.model_fields for g in _GROUPS.values()))
+    if unknown:
+        raise ParameterError(f"unknown parameter(s): {', '.join(unknown)}")
+    parts: dict[str, BaseModel] = {}
+    problems: list[str] = []
+    for attr, group in _GROUPS.items():
+        current = getattr(base, attr)
+        mine = {k: v for k, v in values.items() if k in group.model_fields}
+        try:
+            parts[attr] = group.model_validate({**current.model_dump(), **mine})
+        except ValidationError as exc:
+            problems.extend(_describe_error(e, group) for e in exc.errors())
+    if problems:
+        raise ParameterError("invalid parameter(s): " + "; ".join(problems))
+    return ConversionParams(**parts)  # type: ignore[arg-type]

@@ -1,0 +1,99 @@
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from shared.candidate import evaluate, make_svg
+from shared.engine import EngineError, trace
+from shared.params import EngineParams, parse_params
+from shared.preprocess import prepare, supersample, threshold_alpha
+from shared.render import render_svg
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def _root(svg: str) -> ET.Element:
+    return ET.fromstring(svg)
+
+
+def test_trace_returns_svg_of_the_input_size(square_rgba: np.ndarray) -> None:
+    svg = trace(square_rgba, EngineParams())
+    root = _root(svg)
+    assert root.tag == f"{SVG_NS}svg" and root.get("width") == "64" and root.get("height") == "64"
+    assert root.findall(f"{SVG_NS}path")
+
+
+def test_fully_transparent_input_gives_an_empty_svg_not_a_panic() -> None:
+    svg = trace(np.zeros((16, 16, 4), np.uint8), EngineParams())
+    assert _root(svg).get("width") == "16" and not _root(svg).findall(f"{SVG_NS}path")
+
+
+def test_wrong_array_is_rejected() -> None:
+    with pytest.raises(ValueError):
+        trace(np.zeros((4, 4, 3), np.uint8), EngineParams())
+
+
+def test_engine_panic_becomes_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shared.engine as engine
+
+    class Boom(BaseException):
+        pass
+
+    class FakeConfig:
+        def __init__(self, **_: object) -> None:
+            pass
+
+        def convert_pixels(self, *_: object) -> str:
+            raise Boom("attempt to divide by zero")
+
+    monkeypatch.setattr(engine.vtracer, "Config", FakeConfig)
+    with pytest.raises(EngineError, match="divide by zero"):
+        trace(np.full((4, 4, 4), 255, np.uint8), EngineParams())
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5, 2.0, 3.0])
+def test_supersampled_output_renders_at_the_input_size(disc_rgba: np.ndarray, scale: float) -> None:
+    params = parse_params({"scale": scale, "alpha": "threshold", "mode": "polygon"})
+    svg = make_svg(disc_rgba, params)
+    root = _root(svg)
+    w, h = round(64 * scale), round(64 * scale)
+    assert (root.get("width"), root.get("height")) == ("64", "64")
+    assert root.get("viewBox") == f"0 0 {w} {h}"
+    assert render_svg(svg, 64, 64).shape == (64, 64, 4)
+
+
+def test_output_is_minified_valid_xml(disc_rgba: np.ndarray) -> None:
+    svg = make_svg(disc_rgba, parse_params({}))
+    assert not svg.startswith("<?xml") and "<!--" not in svg and "\n<" not in svg
+    _root(svg)
+    assert not re.search(r"\d\.\d{3,}", svg), "path_precision=2 keeps at most two decimals"
+
+
+def test_supersample_is_premultiplied(disc_rgba: np.ndarray) -> None:
+    rgba = disc_rgba.copy()
+    rgba[rgba[..., 3] == 0, :3] = (0, 255, 0)  # invisible green must not bleed into the red edge
+    up = supersample(rgba, 2.0)
+    edge = (up[..., 3] > 30) & (up[..., 3] < 220)
+    assert up.shape == (128, 128, 4) and edge.any()
+    assert up[edge, 1].max() < 60
+
+
+def test_threshold_alpha_makes_alpha_binary(disc_rgba: np.ndarray) -> None:
+    out = threshold_alpha(disc_rgba, 128)
+    assert set(np.unique(out[..., 3])) <= {0, 255}
+    assert (out[out[..., 3] == 0, :3] == 0).all()
+    assert prepare(disc_rgba, parse_params({}).steps) is disc_rgba
+
+
+def test_transparent_pixels_stay_transparent(disc_rgba: np.ndarray) -> None:
+    for overrides in ({}, {"alpha": "threshold", "hierarchical": "cutout", "mode": "polygon", "scale": 2}):
+        cand = evaluate(disc_rgba, parse_params(overrides))
+        rendered = render_svg(cand.svg, 64, 64)
+        assert rendered[0, 0, 3] == 0 and rendered[-1, -1, 3] == 0
+        assert rendered[32, 32, 3] == 255
+
+
+def test_flat_square_traced_scores_at_least_099(square_rgba: np.ndarray) -> None:
+    cand = evaluate(square_rgba, parse_params({}))
+    assert cand.figures.ssim >= 0.99
