@@ -18,8 +18,8 @@ from rich.table import Table
 from shared.errors import SvgaiError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Raster logos and icons to clean SVG.")
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif"}
 
 TierOpt = Annotated[str, typer.Option("--tier", "-t", help="auto, 1, 2 or 3")]

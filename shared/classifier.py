@@ -1,0 +1,26 @@
+"""Logo type from image features: simple | text | gradient | complex.
+
+These are feature rules; the learned classifier (shared/models) must beat them to replace them.
+"""
+
+from typing import Literal
+
+from shared.features import ImageFeatures
+
+LogoType = Literal["simple", "text", "gradient", "complex"]
+LOGO_TYPES: tuple[LogoType, ...] = ("simple", "text", "gradient", "complex")
+
+GRADIENT_SMOOTHNESS = 0.15  # share of visible pixels in smooth shading
+TEXT_LIKENESS = 0.5
+SIMPLE_MAX_COLORS = 4
+
+
+def classify_by_rules(features: ImageFeatures) -> LogoType:
+    """The rule-based logo type (thresholds documented above, measured on the dev set)."""
+    if features.gradient_smoothness >= GRADIENT_SMOOTHNESS:
+        return "gradient"
+    if features.text_likeness >= TEXT_LIKENESS:
+        return "text"
+    if features.n_colors <= SIMPLE_MAX_COLORS:
+        return "simple"
+    return "complex"

@@ -1,0 +1,166 @@
+"""Safe decoding of untrusted image bytes to RGBA arrays.
+
+Format is detected from content, never from a name. Size limits are checked on the header, before any
+pixel is decoded, so a decompression bomb costs nothing. Every failure is an `InputImageError` whose
+message can be shown to a user as it is.
+"""
+
+import hashlib
+import io
+import os
+import struct
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from shared.config import Settings, get_settings
+from shared.errors import InputImageError
+
+ACCEPTED_FORMATS: frozenset[str] = frozenset({"PNG", "JPEG", "WEBP", "GIF"})
+_UNSUPPORTED = "not a supported image (PNG, JPEG, WebP or GIF)"
+_CORRUPT = "the image data is corrupt or truncated"
+_MAGIC: tuple[tuple[bytes, int, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", 0, "PNG"),
+    (b"\xff\xd8\xff", 0, "JPEG"),
+    (b"GIF87a", 0, "GIF"),
+    (b"GIF89a", 0, "GIF"),
+    (b"WEBP", 8, "WEBP"),
+)
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """An image ready for tracing: HxWx4 uint8, straight alpha, C-contiguous."""
+
+    rgba: np.ndarray
+    format: str
+    sha256: str
+
+    @property
+    def width(self) -> int:
+        return int(self.rgba.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.rgba.shape[0])
+
+    @property
+    def has_alpha(self) -> bool:
+        return bool((self.rgba[..., 3] != 255).any())
+
+
+def sniff_format(data: bytes) -> str | None:
+    """The accepted format named by the magic bytes, or None (no decoding is done)."""
+    for magic, offset, name in _MAGIC:
+        if data[offset : offset + len(magic)] == magic and (name != "WEBP" or data[:4] == b"RIFF"):
+            return name
+    return None
+
+
+def _check_size(nbytes: int, settings: Settings) -> None:
+    if nbytes == 0:
+        raise InputImageError("the file is empty")
+    if nbytes > settings.max_upload_bytes:
+        limit = settings.max_upload_bytes / 1_048_576
+        raise InputImageError(f"the file is larger than the {limit:g} MB limit", too_large=True)
+
+
+def _check_dimensions(width: int, height: int, settings: Settings) -> None:
+    if width < 1 or height < 1:
+        raise InputImageError(f"the image has no pixels ({width}x{height})")
+    if width > settings.max_side or height > settings.max_side or width * height > settings.max_pixels:
+        raise InputImageError(
+            f"the image is {width}x{height} pixels; the limit is {settings.max_pixels:,} pixels "
+            f"and {settings.max_side} per side",
+            too_large=True,
+        )
+
+
+def _open(data: bytes) -> Image.Image:
+    """Open lazily (header only); Pillow's own bomb check is left to ours, which runs first."""
+    if sniff_format(data) is None:
+        raise InputImageError(_UNSUPPORTED, unsupported=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data), formats=sorted(ACCEPTED_FORMATS))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InputImageError(f"the image is too large to decode safely: {exc}", too_large=True) from exc
+    except UnidentifiedImageError as exc:
+        raise InputImageError(_CORRUPT) from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise InputImageError(_CORRUPT) from exc
+    return im
+
+
+def read_image_header(data: bytes, settings: Settings | None = None) -> tuple[str, int, int]:
+    """(format, width, height) from the header, with every limit checked; no pixels are decoded."""
+    settings = settings or get_settings()
+    _check_size(len(data), settings)
+    im = _open(data)
+    _check_dimensions(im.width, im.height, settings)
+    return str(im.format), im.width, im.height
+
+
+def _to_rgba(im: Image.Image) -> np.ndarray:
+    """Any Pillow mode to straight-alpha RGBA uint8; 16-bit and float data scaled, not clipped."""
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        arr = np.asarray(im, dtype=np.float64)
+        peak = 65535.0 if im.mode.startswith("I;16") or arr.max() > 255 else 255.0
+        grey = np.clip(arr / peak * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return np.dstack([grey, grey, grey, np.full_like(grey, 255)])
+    if im.mode == "F":
+        arr = np.asarray(im, dtype=np.float64)
+        scale = 255.0 if arr.max() <= 1.0 else 1.0
+        grey = np.clip(arr * scale + 0.5, 0, 255).astype(np.uint8)
+        return np.dstack([grey, grey, grey, np.full_like(grey, 255)])
+    if im.mode == "P" and "transparency" in im.info:
+        im = im.convert("RGBA")
+    elif im.mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+        im = im.convert("RGB")
+    return np.ascontiguousarray(np.asarray(im.convert("RGBA"), dtype=np.uint8))
+
+
+def decode_image(data: bytes, settings: Settings | None = None) -> DecodedImage:
+    """Decode the first frame of an accepted image to RGBA, EXIF orientation applied."""
+    settings = settings or get_settings()
+    fmt, _, _ = read_image_header(data, settings)
+    im = _open(data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im.seek(0)
+            im.load()
+            im = ImageOps.exif_transpose(im) or im
+            rgba = _to_rgba(im)
+    except InputImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InputImageError(f"the image is too large to decode safely: {exc}", too_large=True) from exc
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
+        raise InputImageError(_CORRUPT) from exc
+    return DecodedImage(rgba=rgba, format=fmt, sha256=hashlib.sha256(data).hexdigest())
+
+
+def load_image(path: str | os.PathLike[str], settings: Settings | None = None) -> DecodedImage:
+    """Read at most the upload limit (+1 byte, to detect overflow) from `path` and decode it."""
+    settings = settings or get_settings()
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(settings.max_upload_bytes + 1)
+    except FileNotFoundError:
+        raise InputImageError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise InputImageError(f"{path} is a folder, not an image file") from None
+    except OSError as exc:
+        raise InputImageError(f"cannot read {path}: {exc.strerror}") from None
+    return decode_image(data, settings)
+
+
+def encode_png(rgba: np.ndarray) -> bytes:
+    """PNG bytes of an RGBA uint8 array (fast compression: for tests and difference images)."""
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba), "RGBA").save(buf, "PNG", compress_level=1)
+    return buf.getvalue()

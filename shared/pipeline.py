@@ -1,0 +1,173 @@
+"""convert(): decoded image in, SVG with its quality figures out. The CLI, the gateway and the workers
+all call this one function."""
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from shared.classifier import LogoType, classify_by_rules
+from shared.config import get_settings
+from shared.errors import ParameterError
+from shared.features import compute_features
+from shared.images import DecodedImage, decode_image, load_image
+from shared.params import ConversionParams, parse_params
+from shared.quality import QualityFigures
+from shared.router import route
+from shared.tiers import ProgressCallback, TierOutcome, TierRequest, tier1
+
+TierName = Literal["auto", "1", "2", "3"]
+TIER_RUNNERS = {1: tier1.run}
+AVAILABLE_TIERS: tuple[int, ...] = tuple(sorted(TIER_RUNNERS))
+
+
+@dataclass(frozen=True)
+class ConversionResult:
+    """An SVG and everything a user may want to know about how it was made and how good it is."""
+
+    svg: str
+    figures: QualityFigures
+    params: ConversionParams
+    tier: int
+    requested_tier: str
+    reason: str
+    logo_type: LogoType
+    target_ssim: float
+    width: int
+    height: int
+    features: dict[str, float]
+    evaluated: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        return self.timings.get("total", 0.0)
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON-ready figures (the CLI's `--json` object and the API's result)."""
+        return {
+            **self.figures.to_dict(),
+            "tier": self.tier,
+            "requested_tier": self.requested_tier,
+            "reason": self.reason,
+            "logo_type": self.logo_type,
+            "target_ssim": self.target_ssim,
+            "width": self.width,
+            "height": self.height,
+            "params": self.params.flat(),
+            "evaluated": self.evaluated,
+            "seconds": round(self.seconds, 4),
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
+
+def _parse_tier(tier: str | int) -> str:
+    name = str(tier).lower()
+    if name not in ("auto", "1", "2", "3"):
+        raise ParameterError(f"tier must be auto, 1, 2 or 3, got {tier!r}")
+    if name != "auto" and int(name) not in TIER_RUNNERS:
+        raise ParameterError(f"Tier {name} is not available; available tiers: {list(AVAILABLE_TIERS)}")
+    return name
+
+
+def _parse_target(target_ssim: float | None) -> float:
+    target = get_settings().default_target_ssim if target_ssim is None else float(target_ssim)
+    if not 0.0 < target <= 1.0:
+        raise ParameterError(f"target_ssim must be in (0, 1], got {target_ssim}")
+    return target
+
+
+def validate_options(
+    tier: str | int, target_ssim: float | None, overrides: dict[str, Any] | None, budget_s: float | None
+) -> tuple[str, float, dict[str, Any]]:
+    """Check a request's options before any work: (tier name, target SSIM, overrides), or
+    `ParameterError` naming what is wrong."""
+    tier_name = _parse_tier(tier)
+    target = _parse_target(target_ssim)
+    overrides = dict(overrides or {})
+    parse_params(overrides)
+    if budget_s is not None and budget_s <= 0:
+        raise ParameterError(f"budget_s must be positive, got {budget_s}")
+    return tier_name, target, overrides
+
+
+def convert(
+    image: DecodedImage | np.ndarray,
+    *,
+    tier: str | int = "auto",
+    target_ssim: float | None = None,
+    overrides: dict[str, Any] | None = None,
+    budget_s: float | None = None,
+    progress: ProgressCallback | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
+) -> ConversionResult:
+    """Convert an image (decoded, or an HxWx4 uint8 RGBA array) to SVG with the requested tier.
+
+    `target_ssim` defaults to the settings' value; `overrides` are flat parameter names (see
+    `ConversionParams.flat()`) fixed on top of whatever the tier chooses; `budget_s` bounds searching
+    tiers in seconds. Bad arguments raise `ParameterError` before any work is done.
+    """
+    t_start = time.perf_counter()
+    tier_name, target, overrides = validate_options(tier, target_ssim, overrides, budget_s)
+    rgba = image.rgba if isinstance(image, DecodedImage) else image
+    timings: dict[str, float] = {}
+
+    t = time.perf_counter()
+    features = compute_features(rgba)
+    logo_type = classify_by_rules(features)
+    timings["features"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    if tier_name == "auto":
+        decision = route(features, logo_type, target, budget_s, AVAILABLE_TIERS)
+        chosen, reason = decision.tier, decision.reason
+    else:
+        chosen, reason = int(tier_name), f"Tier {tier_name} was requested"
+    timings["route"] = time.perf_counter() - t
+
+    request = TierRequest(rgba, features, target, overrides, budget_s, progress, is_cancelled)
+    t = time.perf_counter()
+    outcome: TierOutcome = TIER_RUNNERS[chosen](request)
+    timings["tier"] = time.perf_counter() - t
+    timings["trace"] = outcome.best.trace_seconds
+    timings["measure"] = outcome.best.measure_seconds
+    timings["total"] = time.perf_counter() - t_start
+    return ConversionResult(
+        svg=outcome.best.svg,
+        figures=outcome.best.figures,
+        params=outcome.best.params,
+        tier=chosen,
+        requested_tier=tier_name,
+        reason=reason,
+        logo_type=logo_type,
+        target_ssim=target,
+        width=rgba.shape[1],
+        height=rgba.shape[0],
+        features=features.to_dict(),
+        evaluated=outcome.evaluated,
+        timings=timings,
+    )
+
+
+def _convert_loaded(image: DecodedImage, decode_s: float, kwargs: dict[str, Any]) -> ConversionResult:
+    result = convert(image, **kwargs)
+    result.timings["decode"] = decode_s
+    result.timings["total"] += decode_s
+    return result
+
+
+def convert_bytes(data: bytes, **kwargs: Any) -> ConversionResult:
+    """Decode untrusted bytes (with the settings' limits) and convert them."""
+    t = time.perf_counter()
+    image = decode_image(data)
+    return _convert_loaded(image, time.perf_counter() - t, kwargs)
+
+
+def convert_file(path: str | os.PathLike[str], **kwargs: Any) -> ConversionResult:
+    """Load an image file (content-sniffed, size-limited) and convert it."""
+    t = time.perf_counter()
+    image = load_image(path)
+    return _convert_loaded(image, time.perf_counter() - t, kwargs)

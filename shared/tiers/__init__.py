@@ -1,0 +1,68 @@
+"""The tiers: one pass (1), a few measured candidates (2), measured search (3). One request type in,
+one outcome type out, so the pipeline, the router and the workers treat them alike."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from shared.candidate import Candidate
+from shared.features import ImageFeatures
+
+ProgressCallback = Callable[[float, Candidate | None], None]
+"""Called with (fraction of the budget or work done in [0, 1], best candidate so far)."""
+
+
+class Cancelled(Exception):
+    """Raised inside a tier when its cancellation check says stop."""
+
+
+@dataclass
+class TierRequest:
+    """What a tier needs: the image, its features, the goal and the caller's limits."""
+
+    rgba: np.ndarray
+    features: ImageFeatures
+    target_ssim: float
+    overrides: dict[str, Any] = field(default_factory=dict)
+    budget_s: float | None = None
+    progress: ProgressCallback | None = None
+    is_cancelled: Callable[[], bool] | None = None
+
+    def check_cancelled(self) -> None:
+        if self.is_cancelled is not None and self.is_cancelled():
+            raise Cancelled("the conversion was cancelled")
+
+    def report(self, fraction: float, best: Candidate | None) -> None:
+        if self.progress is not None:
+            self.progress(min(1.0, max(0.0, fraction)), best)
+
+
+@dataclass(frozen=True)
+class TierOutcome:
+    """The kept candidate and how many configurations were traced to find it."""
+
+    best: Candidate
+    evaluated: int
+
+
+_BYTES_SCALE = 10_000.0
+
+
+def objective_value(ssim: ArrayLike, nbytes: ArrayLike, target_ssim: float) -> np.ndarray:
+    """The objective shared by every tier, as a score (higher is better), element-wise: among results
+    that reach the target, fewer bytes are better; below it, higher SSIM; reaching it beats not.
+    Below the target the score is the SSIM in [-1, 1]; at or above it, a value in (1, 2]."""
+    ssim, nbytes = np.asarray(ssim, float), np.asarray(nbytes, float)
+    return np.where(ssim >= target_ssim, 2.0 - nbytes / (nbytes + _BYTES_SCALE), ssim)
+
+
+def better(a: Candidate | None, b: Candidate, target_ssim: float) -> Candidate:
+    """The better of two candidates under `objective_value` (`a` on ties)."""
+    if a is None:
+        return b
+    score_a, score_b = objective_value([a.figures.ssim, b.figures.ssim], [a.figures.bytes, b.figures.bytes],
+                                       target_ssim)
+    return b if score_b > score_a else a
