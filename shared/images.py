@@ -8,6 +8,7 @@ message can be shown to a user as it is.
 import hashlib
 import io
 import os
+import re
 import struct
 import warnings
 from dataclasses import dataclass
@@ -78,8 +79,16 @@ def _check_dimensions(width: int, height: int, settings: Settings) -> None:
         )
 
 
-def _open(data: bytes) -> Image.Image:
-    """Open lazily (header only); Pillow's own bomb check is left to ours, which runs first."""
+def _bomb_error(exc: Exception, settings: Settings) -> InputImageError:
+    """Pillow's own guard (in `Image.open`, for images far over any sane size) in our words."""
+    found = re.search(r"\((\d+) pixels\)", str(exc))
+    size = f"{int(found.group(1)):,} pixels" if found else "too many pixels"
+    return InputImageError(f"the image declares {size}; the limit is {settings.max_pixels:,} pixels",
+                           too_large=True)
+
+
+def _open(data: bytes, settings: Settings) -> Image.Image:
+    """Open lazily: only the header is read; pixels are decoded later, after our limits pass."""
     if sniff_format(data) is None:
         raise InputImageError(_UNSUPPORTED, unsupported=True)
     try:
@@ -87,7 +96,7 @@ def _open(data: bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im = Image.open(io.BytesIO(data), formats=sorted(ACCEPTED_FORMATS))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise InputImageError(f"the image is too large to decode safely: {exc}", too_large=True) from exc
+        raise _bomb_error(exc, settings) from exc
     except UnidentifiedImageError as exc:
         raise InputImageError(_CORRUPT) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -99,7 +108,7 @@ def read_image_header(data: bytes, settings: Settings | None = None) -> tuple[st
     """(format, width, height) from the header, with every limit checked; no pixels are decoded."""
     settings = settings or get_settings()
     _check_size(len(data), settings)
-    im = _open(data)
+    im = _open(data, settings)
     _check_dimensions(im.width, im.height, settings)
     return str(im.format), im.width, im.height
 
@@ -127,7 +136,7 @@ def decode_image(data: bytes, settings: Settings | None = None) -> DecodedImage:
     """Decode the first frame of an accepted image to RGBA, EXIF orientation applied."""
     settings = settings or get_settings()
     fmt, _, _ = read_image_header(data, settings)
-    im = _open(data)
+    im = _open(data, settings)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -138,7 +147,7 @@ def decode_image(data: bytes, settings: Settings | None = None) -> DecodedImage:
     except InputImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise InputImageError(f"the image is too large to decode safely: {exc}", too_large=True) from exc
+        raise _bomb_error(exc, settings) from exc
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
         raise InputImageError(_CORRUPT) from exc
     return DecodedImage(rgba=rgba, format=fmt, sha256=hashlib.sha256(data).hexdigest())

@@ -1,62 +1,21 @@
 """The CLI as users run it: in-process for the bad-input matrix, through a real subprocess end to end."""
 
-import io
 import json
-import struct
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
-from shared.images import load_image
 from typer.testing import CliRunner
 
 from cli.main import app
+from shared.images import load_image
 from shared.quality import measure
 from tests.conftest import disc
+from tests.image_files import animated, cmyk_jpeg, gray16, huge_header_png, png_bytes
 
 runner = CliRunner()
-
-
-def png_bytes(rgba: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(rgba, "RGBA").save(buf, "PNG")
-    return buf.getvalue()
-
-
-def huge_header_png(width: int = 100_000, height: int = 100_000) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    body = chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0")) + chunk(b"IEND", b"")
-    return b"\x89PNG\r\n\x1a\n" + body
-
-
-def animated(fmt: str) -> bytes:
-    frames = [Image.new("RGBA", (32, 32), c) for c in ((255, 0, 0, 255), (0, 0, 255, 255))]
-    buf = io.BytesIO()
-    frames[0].save(buf, fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
-    return buf.getvalue()
-
-
-def gray16() -> bytes:
-    arr = np.zeros((32, 32), np.uint16)
-    arr[8:24, 8:24] = 65535
-    buf = io.BytesIO()
-    Image.fromarray(arr).save(buf, "PNG")
-    return buf.getvalue()
-
-
-def cmyk_jpeg() -> bytes:
-    buf = io.BytesIO()
-    im = Image.new("CMYK", (32, 32), (0, 0, 0, 0))
-    im.paste((255, 0, 0, 0), (8, 8, 24, 24))
-    im.save(buf, "JPEG")
-    return buf.getvalue()
 
 
 GOOD = {
@@ -72,7 +31,7 @@ BAD = {
     "empty.png": (lambda: b"", "empty"),
     "text.png": (lambda: b"just some text, not an image\n", "not a supported image"),
     "truncated.png": (lambda: png_bytes(disc())[:300], "corrupt"),
-    "huge.png": (huge_header_png, "100000"),
+    "huge.png": (huge_header_png, "10,000,000,000 pixels"),
 }
 
 

@@ -1,0 +1,34 @@
+import numpy as np
+import pytest
+
+from bench.dataset import split_of
+from bench.synthetic import GENERATORS, jpeg_degrade
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_generators_are_deterministic_rgba(name: str) -> None:
+    make = GENERATORS[name]
+    a, b = make(np.random.default_rng(3), 64), make(np.random.default_rng(3), 64)
+    assert a.shape == (64, 64, 4) and a.dtype == np.uint8
+    assert np.array_equal(a, b)
+    assert a[..., 3].any(), "something is drawn"
+    soft = ((a[..., 3] > 0) & (a[..., 3] < 255)).any() or len(np.unique(a.reshape(-1, 4), axis=0)) > 2
+    assert soft, "edges are anti-aliased"
+
+
+def test_different_seeds_give_different_images() -> None:
+    make = GENERATORS["shapes"]
+    assert not np.array_equal(make(np.random.default_rng(1), 64), make(np.random.default_rng(2), 64))
+
+
+def test_split_is_by_source_and_about_a_quarter_holdout() -> None:
+    sources = [f"generated:shapes:{i}" for i in range(400)]
+    splits = [split_of(s) for s in sources]
+    assert splits == [split_of(s) for s in sources]
+    assert 0.15 < splits.count("holdout") / len(splits) < 0.35
+
+
+def test_jpeg_copy_is_a_jpeg_on_white() -> None:
+    rgba = np.zeros((32, 32, 4), np.uint8)
+    data = jpeg_degrade(rgba, np.random.default_rng(0))
+    assert data[:3] == b"\xff\xd8\xff"

@@ -1,0 +1,120 @@
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from shared.config import Settings
+from shared.errors import InputImageError
+from shared.images import decode_image, load_image, read_image_header, sniff_format
+from tests.conftest import disc
+from tests.image_files import animated, cmyk_jpeg, gray16, huge_header_png, png_bytes
+
+
+def encoded(im: Image.Image, fmt: str, **kw: object) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+def test_png_round_trip_keeps_pixels_and_hash() -> None:
+    rgba = disc()
+    image = decode_image(png_bytes(rgba))
+    assert image.format == "PNG" and np.array_equal(image.rgba, rgba) and image.has_alpha
+    assert image.rgba.flags.c_contiguous and len(image.sha256) == 64
+
+
+@pytest.mark.parametrize(
+    ("data", "flag", "fragment"),
+    [
+        (b"", None, "empty"),
+        (b"hello, not an image", "unsupported", "PNG, JPEG, WebP or GIF"),
+        (png_bytes(disc())[:200], None, "corrupt"),
+        (encoded(Image.new("RGB", (8, 8)), "BMP"), "unsupported", "not a supported image"),
+        (encoded(Image.new("RGB", (8, 8)), "TIFF"), "unsupported", "not a supported image"),
+    ],
+)
+def test_bad_bytes_raise_one_readable_error(data: bytes, flag: str | None, fragment: str) -> None:
+    with pytest.raises(InputImageError) as info:
+        decode_image(data)
+    assert fragment in str(info.value)
+    assert info.value.unsupported == (flag == "unsupported") and not info.value.too_large
+
+
+def test_bomb_header_is_refused_before_decoding() -> None:
+    t0 = time.perf_counter()
+    with pytest.raises(InputImageError) as info:
+        decode_image(huge_header_png())
+    assert info.value.too_large and "10,000,000,000 pixels" in str(info.value)
+    assert time.perf_counter() - t0 < 1.0  # a guard, not a benchmark: decoding would allocate 40 GB
+
+
+def test_pixel_and_byte_limits_come_from_settings() -> None:
+    data = png_bytes(disc(64))
+    with pytest.raises(InputImageError, match="limit") as info:
+        decode_image(data, Settings(max_pixels=64 * 63))
+    assert info.value.too_large
+    with pytest.raises(InputImageError, match="MB limit") as info:
+        decode_image(data, Settings(max_upload_bytes=len(data) - 1))
+    assert info.value.too_large
+    assert read_image_header(data) == ("PNG", 64, 64)
+
+
+def test_first_frame_of_animations() -> None:
+    for fmt in ("GIF", "WEBP"):
+        image = decode_image(animated(fmt))
+        assert image.format == fmt
+        r, _, b, a = image.rgba[16, 16]
+        assert r > 200 and b < 60 and a == 255
+
+
+def test_sixteen_bit_grey_is_scaled_not_clipped() -> None:
+    image = decode_image(gray16())
+    assert image.rgba[16, 16, 0] == 255 and image.rgba[0, 0, 0] == 0
+    arr = np.full((4, 4), 32768, np.uint16)
+    assert abs(int(decode_image(encoded(Image.fromarray(arr), "PNG")).rgba[0, 0, 0]) - 128) <= 1
+
+
+def test_cmyk_jpeg_becomes_rgb() -> None:
+    image = decode_image(cmyk_jpeg())
+    r, g, b, _ = (int(v) for v in image.rgba[16, 16])
+    assert r < 60 and g > 200 and b > 200  # pure cyan
+
+
+def test_palette_transparency_is_kept() -> None:
+    im = Image.new("P", (8, 8), 0)
+    im.putpalette([255, 0, 0, 0, 255, 0] + [0] * 762)
+    im.paste(1, (0, 0, 4, 8))
+    image = decode_image(encoded(im, "PNG", transparency=0))
+    assert image.rgba[0, 0, 3] == 255 and image.rgba[0, 7, 3] == 0
+
+
+def test_exif_orientation_is_applied() -> None:
+    im = Image.new("RGB", (40, 20), (200, 10, 10))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise on display
+    image = decode_image(encoded(im, "JPEG", exif=exif.tobytes()))
+    assert (image.width, image.height) == (20, 40)
+
+
+def test_format_comes_from_content_not_name(tmp_path: Path) -> None:
+    path = tmp_path / "really_a_png.jpg"
+    path.write_bytes(png_bytes(disc()))
+    assert load_image(path).format == "PNG"
+    assert sniff_format(path.read_bytes()) == "PNG" and sniff_format(b"GIF89a...") == "GIF"
+    assert sniff_format(b"RIFF\0\0\0\0WEBPVP8 ") == "WEBP" and sniff_format(b"<svg/>") is None
+
+
+def test_load_image_errors_name_the_path(tmp_path: Path) -> None:
+    with pytest.raises(InputImageError, match="no such file"):
+        load_image(tmp_path / "missing.png")
+    with pytest.raises(InputImageError, match="folder"):
+        load_image(tmp_path)
+
+
+def test_degenerate_but_valid_images() -> None:
+    assert decode_image(png_bytes(np.zeros((1, 1, 4), np.uint8))).rgba.shape == (1, 1, 4)
+    transparent = decode_image(png_bytes(np.zeros((8, 8, 4), np.uint8)))
+    assert transparent.has_alpha and not transparent.rgba[..., 3].any()
