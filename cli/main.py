@@ -72,9 +72,11 @@ def convert(
     from shared.pipeline import convert_file
 
     try:
-        result = convert_file(
-            source, tier=tier, target_ssim=target_ssim, overrides=parse_overrides(param), budget_s=budget
-        )
+        # Tiers 2/3 measure candidates in this pool; worker processes start only when first used.
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            overrides = parse_overrides(param)
+            result = convert_file(source, tier=tier, target_ssim=target_ssim, overrides=overrides,
+                                  budget_s=budget, executor=pool)
     except SvgaiError as exc:
         raise _fail(f"{source}: {exc}") from None
     target = output or source.with_suffix(".svg")

@@ -4,6 +4,7 @@ all call this one function."""
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,10 +18,12 @@ from shared.images import DecodedImage, decode_image, load_image
 from shared.params import ConversionParams, parse_params
 from shared.quality import QualityFigures
 from shared.router import route
-from shared.tiers import ProgressCallback, TierOutcome, TierRequest, tier1
+from shared.tiers import ProgressCallback, TierOutcome, TierRequest, tier1, tier2, tier3
 
 TierName = Literal["auto", "1", "2", "3"]
-TIER_RUNNERS = {1: tier1.run}
+TIER_RUNNERS: dict[int, Callable[[TierRequest, Executor | None], TierOutcome]] = {
+    1: tier1.run, 2: tier2.run, 3: tier3.run,
+}
 AVAILABLE_TIERS: tuple[int, ...] = tuple(sorted(TIER_RUNNERS))
 
 
@@ -103,12 +106,14 @@ def convert(
     budget_s: float | None = None,
     progress: ProgressCallback | None = None,
     is_cancelled: Callable[[], bool] | None = None,
+    executor: Executor | None = None,
 ) -> ConversionResult:
     """Convert an image (decoded, or an HxWx4 uint8 RGBA array) to SVG with the requested tier.
 
     `target_ssim` defaults to the settings' value; `overrides` are flat parameter names (see
     `ConversionParams.flat()`) fixed on top of whatever the tier chooses; `budget_s` bounds searching
-    tiers in seconds. Bad arguments raise `ParameterError` before any work is done.
+    tiers in seconds; `executor` (a process pool) lets Tiers 2/3 measure candidates in parallel. Bad
+    arguments raise `ParameterError` before any work is done.
     """
     t_start = time.perf_counter()
     tier_name, target, overrides = validate_options(tier, target_ssim, overrides, budget_s)
@@ -130,7 +135,7 @@ def convert(
 
     request = TierRequest(rgba, features, target, overrides, budget_s, progress, is_cancelled)
     t = time.perf_counter()
-    outcome: TierOutcome = TIER_RUNNERS[chosen](request)
+    outcome = TIER_RUNNERS[chosen](request, executor)
     timings["tier"] = time.perf_counter() - t
     timings["trace"] = outcome.best.trace_seconds
     timings["measure"] = outcome.best.measure_seconds

@@ -10,6 +10,8 @@ The formula encodes measured findings (README, "Measured findings"):
   colours (logos, icons), a loss for many-colour or noisy images, where it traces noise at 2x.
 """
 
+from concurrent.futures import Executor
+
 from shared.candidate import evaluate
 from shared.features import ImageFeatures
 from shared.params import ConversionParams, EngineParams, StepParams
@@ -34,7 +36,8 @@ def formula_params(features: ImageFeatures) -> ConversionParams:
     )
 
 
-def run(request: TierRequest) -> TierOutcome:
+def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
+    """One trace; `executor` is accepted for a uniform tier signature and not used."""
     params = formula_params(request.features).with_overrides(request.overrides)
     request.check_cancelled()
     best = evaluate(request.rgba, params)

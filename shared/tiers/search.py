@@ -1,0 +1,51 @@
+"""Measured evaluation shared by the searching tiers: a memo of (parameters) -> candidate for one image,
+batched evaluation on an optional executor, and the budget clock."""
+
+import time
+from collections.abc import Iterable
+from concurrent.futures import Executor
+
+import numpy as np
+
+from shared.candidate import Candidate, evaluate
+from shared.params import ConversionParams
+from shared.tiers import TierRequest, better
+
+
+def params_key(params: ConversionParams) -> str:
+    return params.model_dump_json()
+
+
+class MeasuredSearch:
+    """Evaluates configurations on one image, never the same one twice, and keeps the best so far
+    under the tiers' objective (reach the target with the fewest bytes, else the best SSIM)."""
+
+    def __init__(self, request: TierRequest, executor: Executor | None = None) -> None:
+        self.request = request
+        self.executor = executor
+        self.memo: dict[str, Candidate] = {}
+        self.best: Candidate | None = None
+        self.started = time.perf_counter()
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def out_of_time(self) -> bool:
+        budget = self.request.budget_s
+        return budget is not None and self.elapsed >= budget
+
+    def evaluate_many(self, configs: Iterable[ConversionParams]) -> list[Candidate]:
+        """Measure configurations (in parallel when an executor was given); memoised, in input order."""
+        self.request.check_cancelled()
+        configs = list(configs)
+        todo = {params_key(p): p for p in configs if params_key(p) not in self.memo}
+        rgba: np.ndarray = self.request.rgba
+        if self.executor is not None and len(todo) > 1:
+            results = list(self.executor.map(evaluate, [rgba] * len(todo), todo.values()))
+        else:
+            results = [evaluate(rgba, p) for p in todo.values()]
+        for key, cand in zip(todo, results, strict=True):
+            self.memo[key] = cand
+            self.best = better(self.best, cand, self.request.target_ssim)
+        return [self.memo[params_key(p)] for p in configs]

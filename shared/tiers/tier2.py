@@ -1,0 +1,38 @@
+"""Tier 2: a few measured candidates. Tier 1's guess plus a fixed portfolio of K configurations,
+all traced and measured; the best under the tiers' objective is kept.
+
+The portfolio (`portfolio.json`) is chosen by measurement on the dev set's training split
+(`python -m bench.portfolio`): the K configurations that together do best over all images.
+"""
+
+import json
+from concurrent.futures import Executor
+from functools import lru_cache
+from pathlib import Path
+
+from shared.params import ConversionParams, parse_params
+from shared.tiers import TierOutcome, TierRequest, tier1
+from shared.tiers.search import MeasuredSearch
+
+PORTFOLIO_PATH = Path(__file__).with_name("portfolio.json")
+
+
+@lru_cache(maxsize=1)
+def portfolio() -> tuple[ConversionParams, ...]:
+    """The measured portfolio, as full parameter sets (flat overrides on the engine defaults)."""
+    data = json.loads(PORTFOLIO_PATH.read_text())
+    return tuple(parse_params(entry["params"]) for entry in data["configs"])
+
+
+def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
+    first = tier1.formula_params(request.features)
+    configs = [p.with_overrides(request.overrides) for p in (first, *portfolio())]
+    search = MeasuredSearch(request, executor)
+    step = 2 if executor is not None else 1
+    for i in range(0, len(configs), step):
+        search.evaluate_many(configs[i : i + step])
+        request.report(min(1.0, (i + step) / len(configs)), search.best)
+        if search.out_of_time():
+            break
+    assert search.best is not None
+    return TierOutcome(best=search.best, evaluated=len(search.memo))

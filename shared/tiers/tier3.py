@@ -1,0 +1,80 @@
+"""Tier 3: measured search over the whole space with Optuna's TPE sampler.
+
+Seeded with Tier 1's formula and Tier 2's portfolio; each trial traces and measures one configuration.
+Stops when the budget ends, when the trial limit is reached, or when the target has been met and
+`patience` trials in a row found nothing better (smaller results have become unlikely).
+"""
+
+import hashlib
+import logging
+import math
+from concurrent.futures import Executor
+from typing import Any
+
+import optuna
+
+from shared.params import ConversionParams, parse_params
+from shared.search_space import Dimension, free_dimensions
+from shared.tiers import TierOutcome, TierRequest, objective_value, tier1, tier2
+from shared.tiers.search import MeasuredSearch
+
+DEFAULT_BUDGET_S = 10.0
+MAX_TRIALS = 120
+PATIENCE = 20  # trials without improvement, once the target is met
+
+optuna.logging.set_verbosity(logging.WARNING)
+
+
+def _suggest(trial: optuna.Trial, dim: Dimension) -> Any:
+    if dim.kind == "categorical":
+        return trial.suggest_categorical(dim.name, list(dim.choices))
+    if dim.kind == "int":
+        return trial.suggest_int(dim.name, int(dim.low), int(dim.high))
+    return trial.suggest_float(dim.name, dim.low, dim.high, step=dim.step)
+
+
+def _seed(request: TierRequest) -> int:
+    return int.from_bytes(hashlib.sha256(request.rgba.tobytes()).digest()[:4], "little")
+
+
+def seed_configs(request: TierRequest) -> list[ConversionParams]:
+    """Tier 1's guess first, then Tier 2's portfolio, each with the caller's overrides applied."""
+    first = tier1.formula_params(request.features)
+    return [p.with_overrides(request.overrides) for p in (first, *tier2.portfolio())]
+
+
+def run(request: TierRequest, executor: Executor | None = None, batch: int = 2) -> TierOutcome:
+    """Search until the budget (default DEFAULT_BUDGET_S) or the stopping rule ends it. The first batch
+    (Tier 1's guess among it) always runs, so even a tiny budget returns a measured result."""
+    if request.budget_s is None:
+        request.budget_s = DEFAULT_BUDGET_S
+    search = MeasuredSearch(request, executor)
+    dims = free_dimensions(request.overrides)
+    sampler = optuna.samplers.TPESampler(seed=_seed(request), n_startup_trials=10, multivariate=True)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    for params in seed_configs(request):
+        flat = params.flat()
+        study.enqueue_trial({d.name: flat[d.name] for d in dims}, skip_if_exists=True)
+
+    since_improvement, trials = 0, 0
+    best_value = -math.inf
+    while trials == 0 or (trials < MAX_TRIALS and not search.out_of_time()):
+        asked = [study.ask() for _ in range(batch)]
+        configs = [parse_params({**{d.name: _suggest(t, d) for d in dims}, **request.overrides})
+                   for t in asked]
+        for trial, cand in zip(asked, search.evaluate_many(configs), strict=True):
+            value = float(objective_value(cand.figures.ssim, cand.figures.bytes, request.target_ssim))
+            study.tell(trial, value)
+            trials += 1
+            if value > best_value + 1e-6:
+                best_value, since_improvement = value, 0
+            else:
+                since_improvement += 1
+        budget = request.budget_s or DEFAULT_BUDGET_S
+        request.report(max(search.elapsed / budget, trials / MAX_TRIALS), search.best)
+        target_met = search.best is not None and search.best.figures.ssim >= request.target_ssim
+        if target_met and since_improvement >= PATIENCE:
+            break
+    assert search.best is not None
+    request.report(1.0, search.best)
+    return TierOutcome(best=search.best, evaluated=len(search.memo))

@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+
+from shared.pipeline import convert
+from shared.tiers import Cancelled, objective_value
+from tests.conftest import disc
+
+
+def test_tier2_is_never_worse_than_tier1(disc_rgba: np.ndarray) -> None:
+    t1, t2 = convert(disc_rgba, tier=1, target_ssim=0.999), convert(disc_rgba, tier=2, target_ssim=0.999)
+    assert t2.evaluated > 1
+    score = lambda r: float(objective_value(r.figures.ssim, r.figures.bytes, 0.999))  # noqa: E731
+    assert score(t2) >= score(t1)
+
+
+def test_tier3_reaches_a_reachable_target_with_fewer_bytes() -> None:
+    image = disc(96, 30.0)
+    result = convert(image, tier=3, target_ssim=0.97, budget_s=20)
+    assert result.figures.ssim >= 0.97
+    tier2 = convert(image, tier=2, target_ssim=0.97)
+    assert result.figures.bytes <= tier2.figures.bytes
+
+
+def test_tier3_respects_a_short_budget(disc_rgba: np.ndarray) -> None:
+    result = convert(disc_rgba, tier=3, budget_s=1e-6)
+    assert result.evaluated <= 2  # only the first batch, which always runs
+
+
+def test_tier3_honours_cancellation(disc_rgba: np.ndarray) -> None:
+    calls = {"n": 0}
+
+    def cancelled_after_two_checks() -> bool:
+        calls["n"] += 1
+        return calls["n"] > 2
+
+    with pytest.raises(Cancelled):
+        convert(disc_rgba, tier=3, budget_s=30, is_cancelled=cancelled_after_two_checks)
+    assert calls["n"] == 3
+
+
+def test_progress_is_reported_in_order(disc_rgba: np.ndarray) -> None:
+    seen: list[float] = []
+    convert(disc_rgba, tier=2, progress=lambda fraction, best: seen.append(fraction))
+    assert seen and seen == sorted(seen) and seen[-1] == 1.0 and all(0 <= f <= 1 for f in seen)
