@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: install run test lint dataset bench clean
+.PHONY: install run test lint dataset bench portfolio ablation clean
 
 install: $(STAMP)
 
@@ -33,6 +33,16 @@ dataset: install
 bench: install
 	@test -f data/dev/manifest.jsonl || $(MAKE) dataset
 	$(PY) -m bench.quality
+
+## Re-choose Tier 2's portfolio on the training split -> shared/tiers/portfolio.json
+portfolio: install
+	@test -f data/dev/manifest.jsonl || $(MAKE) dataset
+	$(PY) -m bench.portfolio
+
+## Each step on/off against Tier 1's formula, per category -> bench/results/ablation.json
+ablation: install
+	@test -f data/dev/manifest.jsonl || $(MAKE) dataset
+	$(PY) -m bench.ablation
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache .ruff_cache

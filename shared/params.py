@@ -63,6 +63,17 @@ class StepParams(BaseModel):
         "keep", description="threshold: alpha made binary before tracing; keep: passed to the engine"
     )
     alpha_threshold: int = Field(128, ge=1, le=255, description="alpha >= this is opaque (threshold mode)")
+    denoise: int = Field(0, ge=0, le=7, description="median filter size in px before tracing (0 or 1 = off)")
+    snap_colors: int = Field(
+        0, ge=0, le=64, description="snap colours to a palette of this many (0 = off), after supersampling"
+    )
+
+    @field_validator("snap_colors")
+    @classmethod
+    def _check_snap(cls, value: int) -> int:
+        if value == 1:
+            raise ValueError("snap_colors must be 0 (off) or 2 to 64")
+        return value
 
 
 class ConversionParams(BaseModel):

@@ -1,7 +1,9 @@
-"""Pixel steps before tracing: supersampling and alpha handling. Pure functions on RGBA uint8 arrays."""
+"""Pixel steps before tracing: denoise, supersampling, colour snapping and alpha handling.
+Pure functions on RGBA uint8 arrays."""
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
 from shared.params import StepParams
 
@@ -34,9 +36,39 @@ def threshold_alpha(rgba: np.ndarray, level: int) -> np.ndarray:
     return out
 
 
+def median_denoise(rgba: np.ndarray, size: int) -> np.ndarray:
+    """Edge-preserving clean-up of JPEG noise: a `size` x `size` median on RGB; alpha untouched."""
+    if size <= 1:
+        return rgba
+    out = rgba.copy()
+    out[..., :3] = ndimage.median_filter(rgba[..., :3], size=(size, size, 1))
+    return out
+
+
+def snap_colors(rgba: np.ndarray, n_colors: int, palette_from: np.ndarray | None = None) -> np.ndarray:
+    """Map every pixel's RGB to the nearest of `n_colors` dominant colours (Pillow's median-cut
+    quantizer, no dithering), so anti-aliasing fringes and noise join the colour regions they border.
+
+    The palette is built from the visible pixels of `palette_from` (default: `rgba` itself), so a
+    supersampled image can be snapped to the original's colours. Alpha is untouched.
+    """
+    source = rgba if palette_from is None else palette_from
+    visible = source[source[..., 3] >= 128][:, :3]
+    if len(visible) == 0:
+        return rgba
+    strip = Image.fromarray(np.ascontiguousarray(visible.reshape(1, -1, 3)), "RGB")
+    palette = strip.quantize(n_colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    rgb = Image.fromarray(np.ascontiguousarray(rgba[..., :3]), "RGB")
+    mapped = np.asarray(rgb.quantize(palette=palette, dither=Image.Dither.NONE).convert("RGB"))
+    return np.dstack([mapped, rgba[..., 3]])
+
+
 def prepare(rgba: np.ndarray, steps: StepParams) -> np.ndarray:
-    """Apply the pre-tracing steps in order: supersample, then alpha handling."""
-    out = supersample(rgba, steps.scale)
+    """Apply the pre-tracing steps in order: denoise, supersample, snap colours, alpha handling."""
+    source = median_denoise(rgba, steps.denoise)
+    out = supersample(source, steps.scale)
+    if steps.snap_colors:
+        out = snap_colors(out, steps.snap_colors, palette_from=source)
     if steps.alpha == "threshold":
         out = threshold_alpha(out, steps.alpha_threshold)
     return np.ascontiguousarray(out)

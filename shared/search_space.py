@@ -41,6 +41,8 @@ SEARCH_SPACE: tuple[Dimension, ...] = (
     Dimension("scale", "float", low=1.0, high=4.0, step=0.5),
     Dimension("alpha", "categorical", choices=("threshold", "keep")),
     Dimension("alpha_threshold", "int", low=64, high=192),
+    Dimension("denoise", "categorical", choices=(0, 3)),
+    Dimension("snap_colors", "categorical", choices=(0, 4, 8, 16, 32)),
     # the engine
     Dimension("mode", "categorical", choices=("polygon", "spline")),
     Dimension("hierarchical", "categorical", choices=("cutout", "stacked")),

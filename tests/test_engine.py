@@ -97,3 +97,47 @@ def test_transparent_pixels_stay_transparent(disc_rgba: np.ndarray) -> None:
 def test_flat_square_traced_scores_at_least_099(square_rgba: np.ndarray) -> None:
     cand = evaluate(square_rgba, parse_params({}))
     assert cand.figures.ssim >= 0.99
+
+
+def test_snap_colors_maps_to_at_most_n_colours_and_keeps_alpha(disc_rgba: np.ndarray) -> None:
+    from shared.preprocess import snap_colors
+
+    rng = np.random.default_rng(0)
+    noisy = disc_rgba.copy()
+    noise = rng.normal(0, 12, noisy[..., :3].shape)
+    noisy[..., :3] = np.clip(noisy[..., :3] + noise, 0, 255).astype(np.uint8)
+    snapped = snap_colors(noisy, 4)
+    visible = snapped[snapped[..., 3] >= 128][:, :3]
+    assert len(np.unique(visible, axis=0)) <= 4
+    assert np.array_equal(snapped[..., 3], noisy[..., 3])
+
+
+def test_median_denoise_removes_speckles_not_edges(square_rgba: np.ndarray) -> None:
+    from shared.preprocess import median_denoise
+
+    speckled = square_rgba.copy()
+    speckled[30, 30, :3] = (255, 255, 255)
+    clean = median_denoise(speckled, 3)
+    assert tuple(clean[30, 30, :3]) == (20, 90, 200)
+    assert np.array_equal(clean[..., 3], speckled[..., 3])
+    assert np.array_equal(clean[20:44, 20:44], square_rgba[20:44, 20:44])
+
+
+CLEANUP_STEPS = [{"denoise": 3}, {"snap_colors": 8}, {"denoise": 3, "snap_colors": 4, "scale": 2}]
+
+
+@pytest.mark.parametrize("steps", CLEANUP_STEPS)
+def test_cleanup_steps_keep_size_and_transparency(disc_rgba: np.ndarray, steps: dict) -> None:
+    cand = evaluate(disc_rgba, parse_params({"alpha": "threshold", "mode": "polygon", **steps}))
+    root = _root(cand.svg)
+    assert (root.get("width"), root.get("height")) == ("64", "64")
+    rendered = render_svg(cand.svg, 64, 64)
+    assert rendered[0, 0, 3] == 0 and rendered[32, 32, 3] == 255
+    assert cand.figures.ssim > 0.95
+
+
+def test_snap_colors_of_one_is_rejected() -> None:
+    from shared.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="snap_colors"):
+        parse_params({"snap_colors": 1})

@@ -26,14 +26,22 @@ class MeasuredSearch:
         self.memo: dict[str, Candidate] = {}
         self.best: Candidate | None = None
         self.started = time.perf_counter()
+        self.batches = 0
+        self.last_batch = 1
 
     @property
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
 
-    def out_of_time(self) -> bool:
+    def out_of_time(self, next_batch: int = 1) -> bool:
+        """True when the budget is spent, or when `next_batch` more evaluations, at the mean cost seen
+        so far, would overrun it (so a search ends inside its budget instead of just after it)."""
         budget = self.request.budget_s
-        return budget is not None and self.elapsed >= budget
+        if budget is None:
+            return False
+        spent = self.elapsed
+        mean_cost = spent / self.batches if self.batches else 0.0
+        return spent + mean_cost * (next_batch / max(1, self.last_batch)) >= budget
 
     def evaluate_many(self, configs: Iterable[ConversionParams]) -> list[Candidate]:
         """Measure configurations (in parallel when an executor was given); memoised, in input order."""
@@ -45,6 +53,8 @@ class MeasuredSearch:
             results = list(self.executor.map(evaluate, [rgba] * len(todo), todo.values()))
         else:
             results = [evaluate(rgba, p) for p in todo.values()]
+        self.batches += 1
+        self.last_batch = max(1, len(configs))
         for key, cand in zip(todo, results, strict=True):
             self.memo[key] = cand
             self.best = better(self.best, cand, self.request.target_ssim)

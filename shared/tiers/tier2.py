@@ -32,7 +32,7 @@ def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
     for i in range(0, len(configs), step):
         search.evaluate_many(configs[i : i + step])
         request.report(min(1.0, (i + step) / len(configs)), search.best)
-        if search.out_of_time():
+        if search.out_of_time(step):
             break
     assert search.best is not None
     return TierOutcome(best=search.best, evaluated=len(search.memo))

@@ -58,7 +58,7 @@ def run(request: TierRequest, executor: Executor | None = None, batch: int = 2) 
 
     since_improvement, trials = 0, 0
     best_value = -math.inf
-    while trials == 0 or (trials < MAX_TRIALS and not search.out_of_time()):
+    while trials == 0 or (trials < MAX_TRIALS and not search.out_of_time(batch)):
         asked = [study.ask() for _ in range(batch)]
         configs = [parse_params({**{d.name: _suggest(t, d) for d in dims}, **request.overrides})
                    for t in asked]

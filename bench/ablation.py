@@ -1,0 +1,77 @@
+"""Ablation: each of svgai's steps switched on or off against Tier 1's formula, per category.
+
+    python -m bench.ablation [--split train] [--size 256] [--per-category 8]
+
+For every image the Tier 1 configuration is traced as it is ("formula") and with one step changed
+(supersampling off, alpha kept, the other layering mode, colour snapping on, denoise on). Writes
+bench/results/ablation.json and prints median SSIM and median bytes per category and variant.
+"""
+
+import argparse
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.quality import pick_images
+from shared.candidate import evaluate
+from shared.features import compute_features
+from shared.images import load_image
+from shared.tiers.tier1 import formula_params
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "formula": {},
+    "supersampling off": {"scale": 1.0},
+    "alpha kept (no threshold)": {"alpha": "keep"},
+    "layering: cutout": {"hierarchical": "cutout"},
+    "layering: stacked": {"hierarchical": "stacked"},
+    "spline fitting": {"mode": "spline"},
+    "snap to 16 colours": {"snap_colors": 16},
+    "snap to 8 colours": {"snap_colors": 8},
+    "median denoise 3": {"denoise": 3},
+    "denoise 3 + snap 16": {"denoise": 3, "snap_colors": 16},
+    "path precision 1": {"path_precision": 1},
+}
+
+
+def run_image(path: str) -> dict[str, tuple[float, int]]:
+    rgba = load_image(path).rgba
+    base = formula_params(compute_features(rgba))
+    out = {}
+    for name, change in VARIANTS.items():
+        cand = evaluate(rgba, base.with_overrides(change))
+        out[name] = (cand.figures.ssim, cand.figures.bytes)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--split", default="train")
+    ap.add_argument("--size", type=int, default=256)
+    ap.add_argument("--per-category", type=int, default=8)
+    args = ap.parse_args()
+    images = pick_images(argparse.Namespace(sizes=[args.size], split=args.split,
+                                            per_category=args.per_category))
+    with ProcessPoolExecutor(max_workers=os.cpu_count()) as ex:
+        results = list(ex.map(run_image, [str(im.path) for im in images]))
+    table: dict[str, dict[str, dict[str, float]]] = {}
+    for cat in [*sorted({im.category for im in images}), "all"]:
+        rows = [r for im, r in zip(images, results, strict=True) if cat in ("all", im.category)]
+        table[cat] = {v: {"median_ssim": round(float(np.median([r[v][0] for r in rows])), 4),
+                          "median_bytes": int(np.median([r[v][1] for r in rows]))} for v in VARIANTS}
+    out = Path("bench/results/ablation.json")
+    out.write_text(json.dumps({"command": f"python -m bench.ablation --split {args.split} --size {args.size} "
+                                          f"--per-category {args.per_category}",
+                               "images": len(images), "table": table}, indent=1) + "\n")
+    cats = list(table)
+    print(f"{'variant':28}" + "".join(f"{c[:9]:>18}" for c in cats))
+    for v in VARIANTS:
+        print(f"{v:28}" + "".join(f"{table[c][v]['median_ssim']:>10.4f}/{table[c][v]['median_bytes']:>6}"
+                                  for c in cats))
+
+
+if __name__ == "__main__":
+    main()
