@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from bench.dataset import DevImage, load_manifest
-from shared.images import load_image
 
+from bench.dataset import DevImage, load_manifest
 from shared.candidate import evaluate
+from shared.images import load_image
 from shared.params import ConversionParams, parse_params
 from shared.search_space import random_params
 from shared.tiers import objective_value

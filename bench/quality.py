@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from bench.dataset import DevImage, load_manifest
-from shared.images import load_image
 
+from bench.dataset import DevImage, load_manifest
 from shared.candidate import evaluate
 from shared.engine import ENGINE_VERSION
+from shared.images import load_image
 from shared.params import ConversionParams
 from shared.pipeline import convert
 from shared.quality import measure
