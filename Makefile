@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: install run test lint dataset bench portfolio ablation clean
+.PHONY: install run test lint dataset bench portfolio ablation serve redis-server clean
 
 install: $(STAMP)
 
@@ -18,9 +18,18 @@ $(STAMP): pyproject.toml
 run: install
 	$(VENV)/bin/svgai batch examples -o out/examples --tier auto
 
-## Lint, then the whole test suite.
-test: install lint
+## Lint, then the whole test suite (service tests start their own redis-server on a free port).
+test: install lint redis-server
 	$(PY) -m pytest -q
+
+redis-server:
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
+
+## Gateway on 127.0.0.1:8000 plus one worker (starts Redis if none answers on the configured URL).
+serve: install redis-server
+	@$(PY) -c "import redis; redis.Redis.from_url('$${SVGAI_REDIS_URL:-redis://127.0.0.1:6379/0}').ping()" 2>/dev/null \
+		|| redis-server --daemonize yes --port 6379 --save "" --appendonly no
+	$(VENV)/bin/svgai worker & $(VENV)/bin/svgai serve
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -204,6 +204,28 @@ def batch(
         raise typer.Exit(code=1)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+) -> None:
+    """Start the HTTP gateway (needs Redis at SVGAI_REDIS_URL and a worker for Tiers 2/3)."""
+    import uvicorn
+
+    uvicorn.run("api.app:app", host=host, port=port)
+
+
+@app.command()
+def worker(
+    queues: Annotated[str, typer.Option(help="comma-separated queues")] = "tier2,tier3",
+    concurrency: Annotated[int, typer.Option(min=1, help="worker processes")] = os.cpu_count() or 1,
+) -> None:
+    """Start a Celery worker for the Tier 2/3 queues."""
+    from workers.app import celery_app
+
+    celery_app.worker_main(["worker", "-Q", queues, "--concurrency", str(concurrency), "--loglevel", "INFO"])
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()
 

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     key_prefix: str = "svgai"
     result_ttl_s: int = Field(7 * 24 * 3600, ge=1)
     job_ttl_s: int = Field(7 * 24 * 3600, ge=1)
+    queue_tier2: str = "tier2"
+    queue_tier3: str = "tier3"
+    tier1_workers: int = Field(2, ge=1, le=64, description="processes of the gateway's Tier 1 pool")
+    tier1_queue_limit: int = Field(32, ge=1, description="Tier 1 conversions waiting before a 503")
+    max_wait_s: float = Field(30.0, ge=0, description="longest long-poll a client may ask for, seconds")
 
 
 @lru_cache(maxsize=1)

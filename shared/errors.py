@@ -13,6 +13,13 @@ class InputImageError(SvgaiError):
         self.too_large = too_large
         self.unsupported = unsupported
 
+    def __reduce__(self) -> tuple:  # keep the flags when raised in a pool process and re-raised here
+        return (_rebuild_input_error, (str(self), self.too_large, self.unsupported))
+
+
+def _rebuild_input_error(message: str, too_large: bool, unsupported: bool) -> InputImageError:
+    return InputImageError(message, too_large=too_large, unsupported=unsupported)
+
 
 class ParameterError(SvgaiError):
     """A conversion parameter is unknown or outside its allowed range."""

@@ -1,0 +1,82 @@
+"""A real Redis server and a real Celery worker, started for the service tests on free local ports."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(check, timeout_s: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    """Poll `check()` until it is true (readiness of a process we started), or fail the test."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"{what} did not become ready within {timeout_s} s")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail("redis-server is not installed (make test installs it with apt-get)")
+    port = free_port()
+    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(tmp_path_factory.mktemp("redis"))],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    wait_until(lambda: redis.Redis.from_url(url).ping(), 10, "redis-server")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def service_env(redis_url: str) -> Iterator[dict[str, str]]:
+    """Point settings at the test Redis for this process and for the worker subprocess."""
+    env = {"SVGAI_REDIS_URL": redis_url, "SVGAI_KEY_PREFIX": "svgai-test", "SVGAI_TIER1_WORKERS": "1"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    from shared.config import get_settings
+
+    get_settings.cache_clear()
+    yield env
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(service_env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", "tier2,tier3",
+         "--concurrency", "1", "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env={**os.environ, **service_env})
+    from workers.app import celery_app
+
+    wait_until(lambda: bool(celery_app.control.ping(timeout=0.5)), 60, "celery worker")
+    yield proc
+    proc.terminate()
+    proc.wait(timeout=30)

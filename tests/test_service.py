@@ -1,0 +1,121 @@
+"""The HTTP API against a real Redis and a real Celery worker (no fakes)."""
+
+import json
+from collections.abc import Iterator
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from shared.images import decode_image
+from shared.quality import measure
+from tests.conftest import disc
+from tests.image_files import huge_header_png, png_bytes
+from tests.service_fixtures import celery_worker, redis_url, service_env  # noqa: F401 - fixtures
+
+LOGO = png_bytes(disc(96, 30.0, (30, 90, 200)))
+
+
+@pytest.fixture(scope="module")
+def client(service_env: dict[str, str], celery_worker: object) -> Iterator[TestClient]:  # noqa: F811
+    from api.app import app
+
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def store(redis_url: str) -> redis.Redis:  # noqa: F811
+    return redis.Redis.from_url(redis_url)
+
+
+def job_keys(store: redis.Redis) -> set[bytes]:
+    return set(store.scan_iter("svgai-test:job:*"))
+
+
+def submit(client: TestClient, data: bytes = LOGO, **form: object) -> dict:
+    res = client.post("/v1/jobs", files={"file": ("logo.png", data, "image/png")},
+                      data={k: str(v) for k, v in form.items()})
+    assert res.status_code in (200, 202), res.text
+    return res.json()
+
+
+def assert_figures_match_svg(client: TestClient, job: dict, source: bytes) -> None:
+    svg = client.get(f"/v1/jobs/{job['id']}/svg")
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    figures = measure(svg.text, decode_image(source).rgba)
+    assert job["result"]["ssim"] == pytest.approx(figures.ssim, abs=1e-9)
+    assert job["result"]["bytes"] == figures.bytes
+
+
+def test_tier1_is_answered_by_the_gateway(client: TestClient) -> None:
+    job = submit(client, tier=1, target_ssim=0.97)
+    assert job["status"] == "succeeded" and job["tier"] == 1 and not job["cache_hit"]
+    assert_figures_match_svg(client, job, LOGO)
+    assert client.get(f"/v1/jobs/{job['id']}").json()["status"] == "succeeded"
+
+
+def test_tier2_runs_on_the_worker_and_is_polled(client: TestClient, store: redis.Redis) -> None:
+    image = png_bytes(disc(80, 25.0, (200, 40, 40)))
+    job = submit(client, image, tier=2, wait=60)
+    assert job["status"] == "succeeded", job
+    assert job["tier"] == 2 and job["result"]["evaluated"] > 1 and job["progress"] == 1.0
+    assert_figures_match_svg(client, job, image)
+    assert store.llen("tier2") == 0
+
+
+def test_resubmission_is_a_cache_hit_without_a_task(client: TestClient, store: redis.Redis) -> None:
+    image = png_bytes(disc(72, 20.0, (10, 150, 60)))
+    first = submit(client, image, tier=2, wait=60)
+    assert first["status"] == "succeeded"
+    store.delete("tier2")
+    second = submit(client, image, tier=2)
+    assert second["status"] == "succeeded" and second["cache_hit"] and second["id"] != first["id"]
+    assert second["result"] == first["result"]
+    assert store.llen("tier2") == 0, "a cache hit puts nothing on the queue"
+    assert_figures_match_svg(client, second, image)
+
+
+def test_changed_settings_miss_the_cache(client: TestClient) -> None:
+    a = submit(client, tier=1, target_ssim=0.9)
+    b = submit(client, tier=1, target_ssim=0.9, overrides=json.dumps({"mode": "spline"}))
+    assert not b["cache_hit"] and b["result"]["params"]["mode"] == "spline"
+    assert a["cache_key"] != b["cache_key"]
+
+
+@pytest.mark.parametrize(
+    ("data", "form", "status", "fragment"),
+    [
+        (b"", {}, 422, "empty"),
+        (b"plain text pretending to be a png", {}, 415, "not a supported image"),
+        (LOGO[:200], {}, 422, "corrupt"),
+        (huge_header_png(), {}, 413, "pixels"),
+        (LOGO, {"tier": "7"}, 422, "tier"),
+        (LOGO, {"target_ssim": "1.5"}, 422, "target_ssim"),
+        (LOGO, {"overrides": "{\"filter_speckle\": 999}"}, 422, "filter_speckle"),
+        (LOGO, {"overrides": "[1, 2]"}, 422, "JSON object"),
+    ],
+)
+def test_bad_uploads_get_a_4xx_and_leave_no_job(
+    client: TestClient, store: redis.Redis, data: bytes, form: dict, status: int, fragment: str
+) -> None:
+    before = job_keys(store)
+    res = client.post("/v1/jobs", files={"file": ("x.png", data, "image/png")}, data=form)
+    assert res.status_code == status, res.text
+    assert fragment in json.dumps(res.json()["detail"])
+    assert job_keys(store) == before
+
+
+def test_unknown_job_is_404_and_cancel_is_final(client: TestClient) -> None:
+    assert client.get("/v1/jobs/nope").status_code == 404
+    job = submit(client, tier=1)
+    res = client.delete(f"/v1/jobs/{job['id']}")
+    assert res.status_code == 200 and res.json()["status"] == "succeeded"
+
+
+def test_health_readiness_and_metrics(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").status_code == 200
+    body = client.get("/metrics").text
+    assert "svgai_jobs_total" in body and "svgai_cache_total" in body
+    assert client.get("/openapi.json").json()["paths"]["/v1/jobs"]["post"]

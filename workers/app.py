@@ -1,0 +1,120 @@
+"""The Celery application: Redis broker, one task that converts a queued job, late acks so that a job
+whose worker dies is delivered again.
+
+    celery -A workers.app worker -Q tier2,tier3 --concurrency 2     (or: svgai worker)
+"""
+
+import json
+import logging
+import time
+
+import redis
+from celery import Celery
+from celery.signals import worker_process_init
+
+from shared.config import get_settings
+from shared.errors import SvgaiError
+from shared.pipeline import convert_bytes
+from shared.tiers import Cancelled
+from shared.tiers.tier3 import DEFAULT_BUDGET_S
+from workers.jobstore import (
+    FINAL_STATES,
+    Job,
+    compress_svg,
+    image_key,
+    job_key,
+    result_key,
+    svg_key,
+)
+
+log = logging.getLogger("svgai.worker")
+settings = get_settings()
+HARD_LIMIT_S = DEFAULT_BUDGET_S * 6  # a hung conversion is killed; the search itself stops at its budget
+
+celery_app = Celery("svgai", broker=settings.redis_url)
+celery_app.conf.update(
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    broker_transport_options={"visibility_timeout": int(HARD_LIMIT_S * 4)},
+    task_soft_time_limit=HARD_LIMIT_S,
+    task_time_limit=HARD_LIMIT_S + 30,
+    task_default_queue=settings.queue_tier2,
+    broker_connection_retry_on_startup=True,
+)
+
+
+@worker_process_init.connect
+def _warm(**_: object) -> None:
+    """Import and exercise the pipeline once per worker process, not per task."""
+    import numpy as np
+
+    from shared.pipeline import convert
+
+    convert(np.zeros((8, 8, 4), np.uint8) + 255, tier=1)
+
+
+class JobRunner:
+    """Reads and updates one job record in Redis while its conversion runs."""
+
+    def __init__(self, client: redis.Redis, job_id: str) -> None:
+        self.client, self.job_id, self.prefix = client, job_id, settings.key_prefix
+        self.last_progress_write = 0.0
+
+    def load(self) -> Job | None:
+        raw = self.client.get(job_key(self.prefix, self.job_id))
+        return Job.model_validate_json(raw) if raw else None
+
+    def save(self, job: Job) -> None:
+        self.client.set(job_key(self.prefix, self.job_id), job.model_dump_json(), ex=settings.job_ttl_s)
+
+    def is_cancelled(self) -> bool:
+        job = self.load()
+        return job is None or job.status == "cancelled"
+
+    def progress(self, fraction: float, _best: object) -> None:
+        now = time.monotonic()
+        if now - self.last_progress_write < 0.25 and fraction < 1.0:
+            return
+        self.last_progress_write = now
+        job = self.load()
+        if job is not None and job.status == "running":
+            self.save(job.model_copy(update={"progress": round(fraction, 3)}))
+
+
+@celery_app.task(name="svgai.convert_job", bind=True, acks_late=True, max_retries=3)
+def convert_job(self: object, job_id: str) -> str:
+    """Convert the job's stored image with its settings; idempotent (a finished job is left alone)."""
+    client = redis.Redis.from_url(settings.redis_url)
+    runner = JobRunner(client, job_id)
+    job = runner.load()
+    if job is None or job.status in FINAL_STATES:
+        return job.status if job else "missing"
+    data = client.get(image_key(settings.key_prefix, job_id))
+    if data is None:
+        runner.save(job.model_copy(update={"status": "failed", "error": "the uploaded image has expired",
+                                           "finished": time.time()}))
+        return "failed"
+    runner.save(job.model_copy(update={"status": "running", "started": time.time()}))
+    log.info("job started", extra={"job_id": job_id, "tier": job.requested_tier})
+    try:
+        result = convert_bytes(data, tier=str(job.tier or job.requested_tier), target_ssim=job.target_ssim,
+                               overrides=job.overrides, progress=runner.progress,
+                               is_cancelled=runner.is_cancelled)
+    except Cancelled:
+        return "cancelled"
+    except SvgaiError as exc:
+        runner.save(job.model_copy(update={"status": "failed", "error": str(exc), "finished": time.time()}))
+        client.delete(image_key(settings.key_prefix, job_id))
+        return "failed"
+    summary = result.summary()
+    pipe = client.pipeline()
+    pipe.set(svg_key(settings.key_prefix, job.cache_key), compress_svg(result.svg), ex=settings.result_ttl_s)
+    pipe.set(result_key(settings.key_prefix, job.cache_key), json.dumps(summary), ex=settings.result_ttl_s)
+    pipe.set(job_key(settings.key_prefix, job_id), job.model_copy(update={
+        "status": "succeeded", "progress": 1.0, "finished": time.time(), "result": summary,
+        "tier": result.tier, "reason": result.reason}).model_dump_json(), ex=settings.job_ttl_s)
+    pipe.delete(image_key(settings.key_prefix, job_id))
+    pipe.execute()
+    log.info("job succeeded", extra={"job_id": job_id, "ssim": summary["ssim"]})
+    return "succeeded"

@@ -1,0 +1,76 @@
+"""Job records and the result cache in Redis: key names and (de)serialisation, shared by the async
+gateway and the sync workers so that both read and write exactly the same layout.
+
+Keys (all under the settings' prefix):
+  {p}:job:{id}        JSON job record, TTL job_ttl_s
+  {p}:image:{id}      the uploaded bytes until a worker has converted them
+  {p}:result:{key}    JSON summary of a finished conversion, TTL result_ttl_s
+  {p}:svg:{key}       the SVG, zlib-compressed, TTL result_ttl_s
+"""
+
+import hashlib
+import json
+import time
+import uuid
+import zlib
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+FINAL_STATES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
+
+
+class Job(BaseModel):
+    """The public job record (what `GET /v1/jobs/{id}` returns)."""
+
+    id: str
+    status: JobStatus = "queued"
+    requested_tier: str
+    tier: int | None = None
+    reason: str | None = None
+    target_ssim: float
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    progress: float = 0.0
+    created: float = Field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    cache_key: str
+    cache_hit: bool = False
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex
+
+
+def cache_key(image_sha256: str, tier: str, target_ssim: float, overrides: dict[str, Any]) -> str:
+    """Result-cache key: the image's hash plus every setting that changes the output."""
+    spec = json.dumps({"image": image_sha256, "tier": tier, "target": round(target_ssim, 6),
+                       "overrides": overrides}, sort_keys=True)
+    return hashlib.sha256(spec.encode()).hexdigest()
+
+
+def job_key(prefix: str, job_id: str) -> str:
+    return f"{prefix}:job:{job_id}"
+
+
+def image_key(prefix: str, job_id: str) -> str:
+    return f"{prefix}:image:{job_id}"
+
+
+def result_key(prefix: str, key: str) -> str:
+    return f"{prefix}:result:{key}"
+
+
+def svg_key(prefix: str, key: str) -> str:
+    return f"{prefix}:svg:{key}"
+
+
+def compress_svg(svg: str) -> bytes:
+    return zlib.compress(svg.encode(), 9)
+
+
+def decompress_svg(data: bytes) -> str:
+    return zlib.decompress(data).decode()
