@@ -147,6 +147,25 @@ async def submit_job(
     return _job_response(job)
 
 
+@app.post("/v1/convert", summary="Synchronous Tier 1 conversion: the SVG, with its figures in headers",
+          response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
+async def convert_now(
+    request: Request,
+    file: Annotated[UploadFile, File(description="PNG, JPEG, WebP or GIF")],
+    target_ssim: Annotated[float | None, Form(gt=0, le=1)] = None,
+    overrides: Annotated[str | None, Form(description="JSON object of parameter overrides")] = None,
+) -> Response:
+    data = await _read_upload(file)
+    _, target, fixed = validate_options("1", target_ssim, _parse_overrides(overrides), None)
+    planned = await request.app.state.pool.run(data, "1", target, fixed)
+    summary = planned["summary"]
+    JOBS.labels("1", "convert").inc()
+    headers = {f"X-Svgai-{name.replace('_', '-').title()}": str(summary[name])
+               for name in ("ssim", "psnr", "bytes", "gzip_bytes", "paths", "tier", "logo_type", "seconds")}
+    headers["X-Svgai-Params"] = json.dumps(summary["params"], separators=(",", ":"))
+    return Response(planned["svg"], media_type="image/svg+xml", headers=headers)
+
+
 @app.get("/v1/jobs/{job_id}", summary="Job status, progress, figures and error")
 async def get_job(request: Request, job_id: str) -> JSONResponse:
     return JSONResponse((await _load_job(request, job_id)).model_dump())

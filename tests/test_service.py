@@ -119,3 +119,15 @@ def test_health_readiness_and_metrics(client: TestClient) -> None:
     body = client.get("/metrics").text
     assert "svgai_jobs_total" in body and "svgai_cache_total" in body
     assert client.get("/openapi.json").json()["paths"]["/v1/jobs"]["post"]
+
+
+def test_synchronous_convert_returns_svg_with_figures(client: TestClient) -> None:
+    res = client.post("/v1/convert", files={"file": ("logo.png", LOGO, "image/png")})
+    assert res.status_code == 200 and res.headers["content-type"].startswith("image/svg+xml")
+    figures = measure(res.text, decode_image(LOGO).rgba)
+    assert float(res.headers["x-svgai-ssim"]) == pytest.approx(figures.ssim, abs=1e-9)
+    assert int(res.headers["x-svgai-bytes"]) == figures.bytes
+    assert json.loads(res.headers["x-svgai-params"])["alpha"] == "threshold"
+    bad = client.post("/v1/convert", files={"file": ("x.png", b"nope", "image/png")})
+    assert bad.status_code == 415 and "detail" in bad.json()
+
