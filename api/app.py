@@ -28,12 +28,13 @@ from workers.jobstore import (
     FINAL_STATES,
     Job,
     cache_key,
-    compress_svg,
     decompress_svg,
+    finished_entries,
     image_key,
     job_key,
     new_job_id,
     result_key,
+    succeeded,
     svg_key,
 )
 
@@ -113,23 +114,19 @@ async def submit_job(
     CACHE.labels("hit" if cached else "miss").inc()
     if cached:
         summary = json.loads(cached)
-        job = job.model_copy(update={"status": "succeeded", "cache_hit": True, "progress": 1.0,
-                                     "result": summary, "tier": summary["tier"], "reason": summary["reason"],
-                                     "finished": time.time()})
+        job = succeeded(job, summary).model_copy(update={"cache_hit": True})
         await _save_job(request, job)
         JOBS.labels(str(job.tier), "cache_hit").inc()
         return _job_response(job)
     if tier in ("auto", "1"):
         planned = await request.app.state.pool.run(data, tier, target, fixed)
         if planned["tier"] == 1:
-            summary = planned["summary"]
+            job = succeeded(job, planned["summary"])
             pipe = redis.pipeline()
-            pipe.set(svg_key(s.key_prefix, key), compress_svg(planned["svg"]), ex=s.result_ttl_s)
-            pipe.set(result_key(s.key_prefix, key), json.dumps(summary), ex=s.result_ttl_s)
+            for key, value, ttl in finished_entries(s.key_prefix, job, planned["svg"], s.result_ttl_s,
+                                                    s.job_ttl_s):
+                pipe.set(key, value, ex=ttl)
             await pipe.execute()
-            job = job.model_copy(update={"status": "succeeded", "progress": 1.0, "result": summary, "tier": 1,
-                                         "reason": summary["reason"], "finished": time.time()})
-            await _save_job(request, job)
             JOBS.labels("1", "sync").inc()
             return _job_response(job)
         job = job.model_copy(update={"tier": planned["tier"], "reason": planned["reason"]})

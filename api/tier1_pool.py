@@ -7,11 +7,8 @@ from typing import Any
 
 from fastapi import HTTPException
 
-from shared.classifier import classify_by_rules
-from shared.features import compute_features
 from shared.images import decode_image
-from shared.pipeline import AVAILABLE_TIERS, convert
-from shared.router import route
+from shared.pipeline import convert, route_image
 
 
 def plan_or_convert(data: bytes, tier: str, target: float, overrides: dict[str, Any]) -> dict[str, Any]:
@@ -21,8 +18,7 @@ def plan_or_convert(data: bytes, tier: str, target: float, overrides: dict[str, 
     reason = f"Tier {tier} was requested"
     chosen = int(tier) if tier != "auto" else 0
     if tier == "auto":
-        features = compute_features(image.rgba)
-        decision = route(features, classify_by_rules(features), target, None, AVAILABLE_TIERS)
+        decision = route_image(image.rgba, target)
         chosen, reason = decision.tier, decision.reason
     if chosen != 1:
         return {"tier": chosen, "reason": reason}

@@ -17,7 +17,7 @@ from shared.features import compute_features
 from shared.images import DecodedImage, decode_image, load_image
 from shared.params import ConversionParams, parse_params
 from shared.quality import QualityFigures
-from shared.router import route
+from shared.router import RouteDecision, route
 from shared.tiers import ProgressCallback, TierOutcome, TierRequest, tier1, tier2, tier3
 
 TierName = Literal["auto", "1", "2", "3"]
@@ -128,9 +128,9 @@ def convert(
     t = time.perf_counter()
     if tier_name == "auto":
         decision = route(features, logo_type, target, budget_s, AVAILABLE_TIERS)
-        chosen, reason = decision.tier, decision.reason
     else:
-        chosen, reason = int(tier_name), f"Tier {tier_name} was requested"
+        decision = RouteDecision(int(tier_name), f"Tier {tier_name} was requested")
+    chosen, reason = decision.tier, decision.reason
     timings["route"] = time.perf_counter() - t
 
     request = TierRequest(rgba, features, target, overrides, budget_s, progress, is_cancelled)
@@ -155,6 +155,12 @@ def convert(
         evaluated=outcome.evaluated,
         timings=timings,
     )
+
+
+def route_image(rgba: np.ndarray, target_ssim: float, budget_s: float | None = None) -> RouteDecision:
+    """The router's decision for an image (what `convert(..., tier="auto")` would run)."""
+    features = compute_features(rgba)
+    return route(features, classify_by_rules(features), target_ssim, budget_s, AVAILABLE_TIERS)
 
 
 def _convert_loaded(image: DecodedImage, decode_s: float, kwargs: dict[str, Any]) -> ConversionResult:

@@ -4,7 +4,6 @@ whose worker dies is delivered again.
     celery -A workers.app worker -Q tier2,tier3 --concurrency 2     (or: svgai worker)
 """
 
-import json
 import logging
 import time
 
@@ -17,15 +16,7 @@ from shared.errors import SvgaiError
 from shared.pipeline import convert_bytes
 from shared.tiers import Cancelled
 from shared.tiers.tier3 import DEFAULT_BUDGET_S
-from workers.jobstore import (
-    FINAL_STATES,
-    Job,
-    compress_svg,
-    image_key,
-    job_key,
-    result_key,
-    svg_key,
-)
+from workers.jobstore import FINAL_STATES, Job, finished_entries, image_key, job_key, succeeded
 
 log = logging.getLogger("svgai.worker")
 settings = get_settings()
@@ -107,14 +98,12 @@ def convert_job(self: object, job_id: str) -> str:
         runner.save(job.model_copy(update={"status": "failed", "error": str(exc), "finished": time.time()}))
         client.delete(image_key(settings.key_prefix, job_id))
         return "failed"
-    summary = result.summary()
+    done = succeeded(job, result.summary())
     pipe = client.pipeline()
-    pipe.set(svg_key(settings.key_prefix, job.cache_key), compress_svg(result.svg), ex=settings.result_ttl_s)
-    pipe.set(result_key(settings.key_prefix, job.cache_key), json.dumps(summary), ex=settings.result_ttl_s)
-    pipe.set(job_key(settings.key_prefix, job_id), job.model_copy(update={
-        "status": "succeeded", "progress": 1.0, "finished": time.time(), "result": summary,
-        "tier": result.tier, "reason": result.reason}).model_dump_json(), ex=settings.job_ttl_s)
+    for key, value, ttl in finished_entries(settings.key_prefix, done, result.svg, settings.result_ttl_s,
+                                            settings.job_ttl_s):
+        pipe.set(key, value, ex=ttl)
     pipe.delete(image_key(settings.key_prefix, job_id))
     pipe.execute()
-    log.info("job succeeded", extra={"job_id": job_id, "ssim": summary["ssim"]})
+    log.info("job succeeded", extra={"job_id": job_id, "ssim": done.result["ssim"] if done.result else None})
     return "succeeded"

@@ -68,6 +68,25 @@ def svg_key(prefix: str, key: str) -> str:
     return f"{prefix}:svg:{key}"
 
 
+def succeeded(job: Job, summary: dict[str, Any]) -> Job:
+    """The job record once its conversion has produced `summary`."""
+    return job.model_copy(update={"status": "succeeded", "progress": 1.0, "finished": time.time(),
+                                  "result": summary, "tier": summary["tier"], "reason": summary["reason"]})
+
+
+def finished_entries(
+    prefix: str, done: Job, svg: str, result_ttl_s: int, job_ttl_s: int
+) -> list[tuple[str, bytes, int]]:
+    """(key, value, TTL in seconds) that a successful conversion writes: the cached SVG and figures and
+    the job record. The gateway (Tier 1) and the workers (Tiers 2/3) both write exactly these."""
+    assert done.result is not None
+    return [
+        (svg_key(prefix, done.cache_key), compress_svg(svg), result_ttl_s),
+        (result_key(prefix, done.cache_key), json.dumps(done.result).encode(), result_ttl_s),
+        (job_key(prefix, done.id), done.model_dump_json().encode(), job_ttl_s),
+    ]
+
+
 def compress_svg(svg: str) -> bytes:
     return zlib.compress(svg.encode(), 9)
 
