@@ -13,11 +13,12 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import redis.asyncio as aioredis
-from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 from api import errors
+from api.auth import current_owner
 from api.tier1_pool import Tier1Pool
 from shared.config import get_settings
 from shared.errors import ParameterError
@@ -39,6 +40,7 @@ from workers.jobstore import (
 )
 
 JOBS = Counter("svgai_jobs_total", "jobs submitted, by tier and how they were answered", ["tier", "outcome"])
+Owner = Annotated[str, Depends(current_owner)]
 CACHE = Counter("svgai_cache_total", "result cache lookups", ["result"])
 
 
@@ -83,21 +85,24 @@ async def _save_job(request: Request, job: Job) -> None:
     await request.app.state.redis.set(job_key(s.key_prefix, job.id), job.model_dump_json(), ex=s.job_ttl_s)
 
 
-async def _load_job(request: Request, job_id: str) -> Job:
+async def _load_job(request: Request, job_id: str, owner: str) -> Job:
+    """The job, if it exists and belongs to `owner`; another key's job is indistinguishable from none."""
     raw = await request.app.state.redis.get(job_key(get_settings().key_prefix, job_id))
-    if raw is None:
+    job = Job.model_validate_json(raw) if raw is not None else None
+    if job is None or job.owner != owner:
         raise HTTPException(404, f"no job {job_id}")
-    return Job.model_validate_json(raw)
+    return job
 
 
 def _job_response(job: Job) -> JSONResponse:
-    return JSONResponse(job.model_dump(), status_code=200 if job.status in FINAL_STATES else 202)
+    return JSONResponse(job.public(), status_code=200 if job.status in FINAL_STATES else 202)
 
 
 @app.post("/v1/jobs", summary="Submit an image; 200 with the result if ready (cache hit, Tier 1, or within "
                               "`wait`), else 202 with the job to poll")
 async def submit_job(
     request: Request,
+    owner: Owner,
     file: Annotated[UploadFile, File(description="PNG, JPEG, WebP or GIF")],
     tier: Annotated[str, Form(description="auto, 1, 2 or 3")] = "auto",
     target_ssim: Annotated[float | None, Form(gt=0, le=1)] = None,
@@ -108,7 +113,8 @@ async def submit_job(
     data = await _read_upload(file)
     tier, target, fixed = validate_options(tier, target_ssim, _parse_overrides(overrides), None)
     key = cache_key(hashlib.sha256(data).hexdigest(), tier, target, fixed)
-    job = Job(id=new_job_id(), requested_tier=tier, target_ssim=target, overrides=fixed, cache_key=key)
+    job = Job(id=new_job_id(), owner=owner, requested_tier=tier, target_ssim=target, overrides=fixed,
+              cache_key=key)
     redis = request.app.state.redis
     cached = await redis.get(result_key(s.key_prefix, key))
     CACHE.labels("hit" if cached else "miss").inc()
@@ -140,7 +146,7 @@ async def submit_job(
     deadline = time.monotonic() + min(wait, s.max_wait_s)
     while time.monotonic() < deadline and job.status not in FINAL_STATES:
         await asyncio.sleep(0.1)  # long-poll: re-read the record the worker updates
-        job = await _load_job(request, job.id)
+        job = await _load_job(request, job.id, owner)
     return _job_response(job)
 
 
@@ -148,6 +154,7 @@ async def submit_job(
           response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
 async def convert_now(
     request: Request,
+    owner: Owner,
     file: Annotated[UploadFile, File(description="PNG, JPEG, WebP or GIF")],
     target_ssim: Annotated[float | None, Form(gt=0, le=1)] = None,
     overrides: Annotated[str | None, Form(description="JSON object of parameter overrides")] = None,
@@ -164,14 +171,14 @@ async def convert_now(
 
 
 @app.get("/v1/jobs/{job_id}", summary="Job status, progress, figures and error")
-async def get_job(request: Request, job_id: str) -> JSONResponse:
-    return JSONResponse((await _load_job(request, job_id)).model_dump())
+async def get_job(request: Request, job_id: str, owner: Owner) -> JSONResponse:
+    return JSONResponse((await _load_job(request, job_id, owner)).public())
 
 
 @app.get("/v1/jobs/{job_id}/svg", summary="The job's SVG", response_class=Response,
          responses={200: {"content": {"image/svg+xml": {}}}})
-async def get_job_svg(request: Request, job_id: str) -> Response:
-    job = await _load_job(request, job_id)
+async def get_job_svg(request: Request, job_id: str, owner: Owner) -> Response:
+    job = await _load_job(request, job_id, owner)
     if job.status != "succeeded":
         raise HTTPException(409, f"job {job_id} is {job.status}; the SVG exists once it has succeeded")
     data = await request.app.state.redis.get(svg_key(get_settings().key_prefix, job.cache_key))
@@ -181,13 +188,13 @@ async def get_job_svg(request: Request, job_id: str) -> Response:
 
 
 @app.delete("/v1/jobs/{job_id}", summary="Cancel a queued or running job")
-async def cancel_job(request: Request, job_id: str) -> JSONResponse:
-    job = await _load_job(request, job_id)
+async def cancel_job(request: Request, job_id: str, owner: Owner) -> JSONResponse:
+    job = await _load_job(request, job_id, owner)
     if job.status not in FINAL_STATES:
         job = job.model_copy(update={"status": "cancelled", "finished": time.time()})
         await _save_job(request, job)
         await request.app.state.redis.delete(image_key(get_settings().key_prefix, job_id))
-    return JSONResponse(job.model_dump())
+    return JSONResponse(job.public())
 
 
 @app.get("/healthz", summary="Liveness")

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     tier1_workers: int = Field(2, ge=1, le=64, description="processes of the gateway's Tier 1 pool")
     tier1_queue_limit: int = Field(32, ge=1, description="Tier 1 conversions waiting before a 503")
     max_wait_s: float = Field(30.0, ge=0, description="longest long-poll a client may ask for, seconds")
+    api_keys: list[str] = Field(
+        default_factory=list, description="accepted Bearer keys (JSON list); empty = open mode for local use"
+    )
+    rate_limit_per_s: float = Field(5.0, gt=0, description="requests per second per key, sustained")
+    rate_limit_burst: int = Field(20, ge=1, description="requests per key allowed at once")
 
 
 @lru_cache(maxsize=1)

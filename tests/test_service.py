@@ -1,6 +1,8 @@
-"""The HTTP API against a real Redis and a real Celery worker (no fakes)."""
+"""The HTTP API against a real Redis and a real Celery worker (no fakes). One gateway (TestClient) for
+the whole module; API keys are switched on per test through the settings, which are read per request."""
 
 import json
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +16,8 @@ from tests.image_files import huge_header_png, png_bytes
 from tests.service_fixtures import celery_worker, redis_url, service_env  # noqa: F401 - fixtures
 
 LOGO = png_bytes(disc(96, 30.0, (30, 90, 200)))
+KEYS = ["key-a", "key-b", "key-c"]
+BURST = 5
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +26,21 @@ def client(service_env: dict[str, str], celery_worker: object) -> Iterator[TestC
 
     with TestClient(app) as c:
         yield c
+
+
+@pytest.fixture
+def with_keys(service_env: dict[str, str]) -> Iterator[None]:  # noqa: F811
+    """API keys configured, with a refill far slower than the test so the burst alone decides."""
+    from shared.config import get_settings
+
+    extra = {"SVGAI_API_KEYS": json.dumps(KEYS), "SVGAI_RATE_LIMIT_BURST": str(BURST),
+             "SVGAI_RATE_LIMIT_PER_S": "0.01"}
+    os.environ.update(extra)
+    get_settings.cache_clear()
+    yield
+    for k in extra:
+        os.environ.pop(k, None)
+    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -131,3 +150,36 @@ def test_synchronous_convert_returns_svg_with_figures(client: TestClient) -> Non
     bad = client.post("/v1/convert", files={"file": ("x.png", b"nope", "image/png")})
     assert bad.status_code == 415 and "detail" in bad.json()
 
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.mark.usefixtures("with_keys")
+def test_missing_or_unknown_key_is_401(client: TestClient) -> None:
+    res = client.post("/v1/jobs", files={"file": ("a.png", LOGO, "image/png")})
+    assert res.status_code == 401 and "API key" in res.json()["detail"]
+    assert client.get("/v1/jobs/x", headers=auth("not-a-key")).status_code == 401
+    assert client.get("/healthz").status_code == 200, "probes need no key"
+
+
+@pytest.mark.usefixtures("with_keys")
+def test_a_key_sees_only_its_own_jobs(client: TestClient) -> None:
+    res = client.post("/v1/jobs", files={"file": ("a.png", LOGO, "image/png")}, data={"tier": "1"},
+                      headers=auth("key-a"))
+    assert res.status_code == 200
+    job = res.json()
+    assert "owner" not in job
+    assert client.get(f"/v1/jobs/{job['id']}", headers=auth("key-a")).status_code == 200
+    assert client.get(f"/v1/jobs/{job['id']}", headers=auth("key-b")).status_code == 404
+    assert client.get(f"/v1/jobs/{job['id']}/svg", headers=auth("key-b")).status_code == 404
+
+
+@pytest.mark.usefixtures("with_keys")
+def test_rate_limit_is_per_key(client: TestClient) -> None:
+    answers = [client.get("/v1/jobs/none", headers=auth("key-c")).status_code for _ in range(BURST)]
+    assert answers == [404] * BURST
+    refused = client.get("/v1/jobs/none", headers=auth("key-c"))
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+    assert "rate limit" in refused.json()["detail"]
+    assert client.get("/v1/jobs/none", headers=auth("key-b")).status_code == 404, "other keys unaffected"

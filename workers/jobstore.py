@@ -22,9 +22,10 @@ FINAL_STATES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 
 
 class Job(BaseModel):
-    """The public job record (what `GET /v1/jobs/{id}` returns)."""
+    """The job record; `public()` is what `GET /v1/jobs/{id}` returns (without the owner)."""
 
     id: str
+    owner: str = "anonymous"  # sha256 of the submitting API key
     status: JobStatus = "queued"
     requested_tier: str
     tier: int | None = None
@@ -39,6 +40,10 @@ class Job(BaseModel):
     cache_hit: bool = False
     result: dict[str, Any] | None = None
     error: str | None = None
+
+
+    def public(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"owner"})
 
 
 def new_job_id() -> str:
