@@ -20,11 +20,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 from api import errors
 from api.auth import current_owner
 from api.tier1_pool import Tier1Pool
+from api.webhook_urls import check_webhook_url_async
 from shared.config import get_settings
 from shared.errors import ParameterError
 from shared.images import read_image_header
 from shared.pipeline import validate_options
-from workers.app import convert_job
+from workers.app import convert_job, notify
 from workers.jobstore import (
     FINAL_STATES,
     Job,
@@ -108,13 +109,15 @@ async def submit_job(
     target_ssim: Annotated[float | None, Form(gt=0, le=1)] = None,
     overrides: Annotated[str | None, Form(description="JSON object of parameter overrides")] = None,
     wait: Annotated[float, Form(ge=0, description="seconds to wait for the result")] = 0.0,
+    webhook_url: Annotated[str | None, Form(description="POSTed {event, job} on completion, signed")] = None,
 ) -> JSONResponse:
     s = get_settings()
     data = await _read_upload(file)
     tier, target, fixed = validate_options(tier, target_ssim, _parse_overrides(overrides), None)
+    webhook_url = await check_webhook_url_async(webhook_url)
     key = cache_key(hashlib.sha256(data).hexdigest(), tier, target, fixed)
     job = Job(id=new_job_id(), owner=owner, requested_tier=tier, target_ssim=target, overrides=fixed,
-              cache_key=key)
+              cache_key=key, webhook_url=webhook_url)
     redis = request.app.state.redis
     cached = await redis.get(result_key(s.key_prefix, key))
     CACHE.labels("hit" if cached else "miss").inc()
@@ -122,6 +125,7 @@ async def submit_job(
         summary = json.loads(cached)
         job = succeeded(job, summary).model_copy(update={"cache_hit": True})
         await _save_job(request, job)
+        await asyncio.to_thread(notify, job)
         JOBS.labels(str(job.tier), "cache_hit").inc()
         return _job_response(job)
     if tier in ("auto", "1"):
@@ -133,6 +137,7 @@ async def submit_job(
                                                     s.job_ttl_s):
                 pipe.set(key, value, ex=ttl)
             await pipe.execute()
+            await asyncio.to_thread(notify, job)
             JOBS.labels("1", "sync").inc()
             return _job_response(job)
         job = job.model_copy(update={"tier": planned["tier"], "reason": planned["reason"]})

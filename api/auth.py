@@ -2,8 +2,8 @@
 
 Keys come from settings (`SVGAI_API_KEYS`, a JSON list); only their sha256 is used beyond this check, as
 the owner id stored on jobs, so no key is ever written to Redis. With no keys configured the gateway is
-in open mode (every caller is "anonymous"). Each owner has a token bucket in Redis: `rate_limit_burst`
-tokens, refilled at `rate_limit_per_s`; an empty bucket answers 429 with Retry-After.
+in open mode (every caller is "anonymous", not limited). Each key has a token bucket in Redis:
+`rate_limit_burst` tokens, refilled at `rate_limit_per_s`; an empty bucket answers 429 with Retry-After.
 """
 
 import hashlib
@@ -53,8 +53,11 @@ def authenticate(request: Request) -> str:
 
 
 async def current_owner(request: Request) -> str:
-    """FastAPI dependency: authenticate, then take one token from the caller's bucket (429 if empty)."""
+    """FastAPI dependency: authenticate, then take one token from the key's bucket (429 if empty).
+    Open mode (no keys configured, for local use) has no limit."""
     owner = authenticate(request)
+    if owner == ANONYMOUS:
+        return owner
     s = get_settings()
     allowed, wait = await request.app.state.redis.eval(
         _TOKEN_BUCKET, 1, f"{s.key_prefix}:rate:{owner}", time.time(), s.rate_limit_per_s, s.rate_limit_burst

@@ -217,7 +217,7 @@ def serve(
 
 @app.command()
 def worker(
-    queues: Annotated[str, typer.Option(help="comma-separated queues")] = "tier2,tier3",
+    queues: Annotated[str, typer.Option(help="comma-separated queues")] = "tier2,tier3,webhooks",
     concurrency: Annotated[int, typer.Option(min=1, help="worker processes")] = os.cpu_count() or 1,
 ) -> None:
     """Start a Celery worker for the Tier 2/3 queues."""

@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     )
     rate_limit_per_s: float = Field(5.0, gt=0, description="requests per second per key, sustained")
     rate_limit_burst: int = Field(20, ge=1, description="requests per key allowed at once")
+    queue_webhooks: str = "webhooks"
+    webhook_secret: str = Field("dev-secret-change-me", description="HMAC key of webhook signatures")
+    webhook_allow: list[str] = Field(
+        default_factory=list, description="networks (CIDR) a webhook may reach although private/loopback"
+    )
+    webhook_max_attempts: int = Field(5, ge=1, le=20)
+    webhook_backoff_s: float = Field(2.0, gt=0, description="first retry delay; doubles each attempt")
+    webhook_timeout_s: float = Field(5.0, gt=0)
 
 
 @lru_cache(maxsize=1)

@@ -53,7 +53,9 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def service_env(redis_url: str) -> Iterator[dict[str, str]]:
     """Point settings at the test Redis for this process and for the worker subprocess."""
-    env = {"SVGAI_REDIS_URL": redis_url, "SVGAI_KEY_PREFIX": "svgai-test", "SVGAI_TIER1_WORKERS": "1"}
+    env = {"SVGAI_REDIS_URL": redis_url, "SVGAI_KEY_PREFIX": "svgai-test", "SVGAI_TIER1_WORKERS": "1",
+           "SVGAI_WEBHOOK_ALLOW": '["127.0.0.1/32"]', "SVGAI_WEBHOOK_SECRET": "test-secret",
+           "SVGAI_WEBHOOK_BACKOFF_S": "0.05"}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     from shared.config import get_settings
@@ -71,7 +73,7 @@ def service_env(redis_url: str) -> Iterator[dict[str, str]]:
 @pytest.fixture(scope="session")
 def celery_worker(service_env: dict[str, str]) -> Iterator[subprocess.Popen]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", "tier2,tier3",
+        [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", "tier2,tier3,webhooks",
          "--concurrency", "1", "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
         cwd=ROOT, env={**os.environ, **service_env})
     from workers.app import celery_app

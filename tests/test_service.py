@@ -183,3 +183,82 @@ def test_rate_limit_is_per_key(client: TestClient) -> None:
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
     assert "rate limit" in refused.json()["detail"]
     assert client.get("/v1/jobs/none", headers=auth("key-b")).status_code == 404, "other keys unaffected"
+
+
+class Receiver:
+    """A webhook receiver on loopback that answers 500 to its first `failures` requests, then 200."""
+
+    def __init__(self, failures: int) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.requests.append((dict(self.headers), body))
+                self.send_response(500 if len(outer.requests) <= failures else 200)
+                self.end_headers()
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def wait_for_deliveries(client: TestClient, job_id: str, n: int) -> list[dict]:
+    from tests.service_fixtures import wait_until
+
+    def enough() -> bool:
+        return len(client.get(f"/v1/jobs/{job_id}").json()["webhook_deliveries"]) >= n
+
+    wait_until(enough, 30, f"{n} webhook deliveries")
+    return client.get(f"/v1/jobs/{job_id}").json()["webhook_deliveries"]
+
+
+def test_webhook_is_signed_and_retried_until_it_succeeds(client: TestClient) -> None:
+    from workers.webhooks import sign
+
+    receiver = Receiver(failures=2)
+    try:
+        image = png_bytes(disc(70, 22.0, (90, 90, 10)))
+        job = submit(client, image, tier=1, webhook_url=receiver.url)
+        deliveries = wait_for_deliveries(client, job["id"], 3)
+        assert [d["status_code"] for d in deliveries] == [500, 500, 200]
+        assert [d["attempt"] for d in deliveries] == [1, 2, 3] and deliveries[-1]["ok"]
+        headers, body = receiver.requests[-1]
+        assert headers["X-Svgai-Signature"] == sign("test-secret", headers["X-Svgai-Timestamp"], body)
+        event = json.loads(body)
+        assert event["event"] == "job.succeeded" and event["job"]["id"] == job["id"]
+        assert event["job"]["result"]["ssim"] == job["result"]["ssim"]
+    finally:
+        receiver.close()
+
+
+def test_webhook_of_a_queued_job_is_delivered_by_the_worker(client: TestClient) -> None:
+    receiver = Receiver(failures=0)
+    try:
+        image = png_bytes(disc(60, 18.0, (5, 5, 5)))
+        job = submit(client, image, tier=2, webhook_url=receiver.url, wait=60)
+        assert job["status"] == "succeeded"
+        assert wait_for_deliveries(client, job["id"], 1)[0]["status_code"] == 200
+    finally:
+        receiver.close()
+
+
+REFUSED_URLS = ["http://10.1.2.3/hook", "http://169.254.169.254/latest", "ftp://x/y", "nope"]
+
+
+@pytest.mark.parametrize("url", REFUSED_URLS)
+def test_private_or_odd_webhook_urls_are_refused(client: TestClient, store: redis.Redis, url: str) -> None:
+    before = job_keys(store)
+    res = client.post("/v1/jobs", files={"file": ("a.png", LOGO, "image/png")}, data={"webhook_url": url})
+    assert res.status_code == 422 and "webhook_url" in res.json()["detail"]
+    assert job_keys(store) == before

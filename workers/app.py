@@ -8,7 +8,7 @@ import logging
 import time
 
 import redis
-from celery import Celery
+from celery import Celery, Task
 from celery.signals import worker_process_init
 
 from shared.config import get_settings
@@ -73,6 +73,29 @@ class JobRunner:
             self.save(job.model_copy(update={"progress": round(fraction, 3)}))
 
 
+@celery_app.task(name="svgai.deliver_webhook", bind=True, acks_late=True, max_retries=None)
+def deliver_webhook(self: Task, job_id: str) -> str:
+    """POST the job's completion event; retried with exponential backoff up to the settings' limit."""
+    from workers.webhooks import post_once, record_attempt
+
+    client = redis.Redis.from_url(settings.redis_url)
+    raw = client.get(job_key(settings.key_prefix, job_id))
+    if raw is None:
+        return "missing"
+    job = record_attempt(client, job_id, post_once(Job.model_validate_json(raw)))
+    if job is None or job.webhook_deliveries[-1]["ok"]:
+        return "delivered" if job else "missing"
+    if len(job.webhook_deliveries) >= settings.webhook_max_attempts:
+        return "gave up"
+    raise self.retry(countdown=settings.webhook_backoff_s * 2 ** (len(job.webhook_deliveries) - 1))
+
+
+def notify(job: Job) -> None:
+    """Queue the completion webhook of a finished job that asked for one."""
+    if job.webhook_url:
+        deliver_webhook.apply_async(args=[job.id], queue=settings.queue_webhooks)
+
+
 @celery_app.task(name="svgai.convert_job", bind=True, acks_late=True, max_retries=3)
 def convert_job(self: object, job_id: str) -> str:
     """Convert the job's stored image with its settings; idempotent (a finished job is left alone)."""
@@ -95,8 +118,10 @@ def convert_job(self: object, job_id: str) -> str:
     except Cancelled:
         return "cancelled"
     except SvgaiError as exc:
-        runner.save(job.model_copy(update={"status": "failed", "error": str(exc), "finished": time.time()}))
+        failed = job.model_copy(update={"status": "failed", "error": str(exc), "finished": time.time()})
+        runner.save(failed)
         client.delete(image_key(settings.key_prefix, job_id))
+        notify(failed)
         return "failed"
     done = succeeded(job, result.summary())
     pipe = client.pipeline()
@@ -105,5 +130,6 @@ def convert_job(self: object, job_id: str) -> str:
         pipe.set(key, value, ex=ttl)
     pipe.delete(image_key(settings.key_prefix, job_id))
     pipe.execute()
+    notify(done)
     log.info("job succeeded", extra={"job_id": job_id, "ssim": done.result["ssim"] if done.result else None})
     return "succeeded"

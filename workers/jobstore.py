@@ -40,6 +40,8 @@ class Job(BaseModel):
     cache_hit: bool = False
     result: dict[str, Any] | None = None
     error: str | None = None
+    webhook_url: str | None = None
+    webhook_deliveries: list[dict[str, Any]] = Field(default_factory=list)
 
 
     def public(self) -> dict[str, Any]:
