@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-ANALYSIS_SIDE = 192
+ANALYSIS_SIDE = 160
 COLOR_SAMPLE_SIDE = 256  # colour statistics use every k-th pixel so that at most ~256 px remain per side
 VISIBLE_ALPHA = 128
 COLOR_BITS = 4  # per channel, for counting significant colours
@@ -34,7 +34,7 @@ class ImageFeatures:
     palette_entropy: float  # bits, Shannon entropy of the quantized colour histogram
     top_color_share: float  # [0, 1] share of visible pixels in the most common colour bin
     top4_color_share: float  # [0, 1] share in the four most common bins
-    edge_density: float  # [0, 1] share of pixels on a strong edge
+    edge_density: float  # [0, 1] share of pixels on a strong edge (any RGB channel)
     gradient_smoothness: float  # [0, 1] share of visible pixels in smooth shading (gradients)
     noise_level: float  # grey levels, robust noise sigma away from edges (high for JPEG noise)
     text_likeness: float  # [0, 1] many small components of similar height
@@ -56,11 +56,15 @@ class ImageFeatures:
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in fields(ImageFeatures))
 
 
+def _over_white(rgba: np.ndarray) -> np.ndarray:
+    """RGB (0..255, float32) of the image composited over white."""
+    a = rgba[..., 3:4].astype(np.float32) / 255.0
+    return rgba[..., :3].astype(np.float32) * a + 255.0 * (1.0 - a)
+
+
 def _over_white_grey(rgba: np.ndarray) -> np.ndarray:
     """Luminance (0..255, float32) of the image composited over white."""
-    a = rgba[..., 3:4].astype(np.float32) / 255.0
-    rgb = rgba[..., :3].astype(np.float32) * a + 255.0 * (1.0 - a)
-    return rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    return _over_white(rgba) @ np.array([0.299, 0.587, 0.114], np.float32)
 
 
 def _downscale(rgba: np.ndarray, side: int) -> np.ndarray:
@@ -86,10 +90,14 @@ def color_stats(rgba: np.ndarray) -> tuple[float, float, float, float]:
     return float((p >= SIGNIFICANT_SHARE).sum()), max(0.0, entropy), float(p[0]), float(p[:4].sum())
 
 
-def _sobel_magnitude(grey: np.ndarray) -> np.ndarray:
-    if min(grey.shape) < 3:
-        return np.zeros_like(grey)
-    return np.hypot(ndimage.sobel(grey, axis=0), ndimage.sobel(grey, axis=1)) / 4.0
+def _sobel_magnitude(channels: np.ndarray) -> np.ndarray:
+    """Largest Sobel gradient magnitude over the channels of an HxWxC image, in levels per pixel x 2,
+    so a hue ramp of constant luminance still counts as shading."""
+    if min(channels.shape[:2]) < 3:
+        return np.zeros(channels.shape[:2], np.float32)
+    mags = [np.hypot(ndimage.sobel(channels[..., c], axis=0), ndimage.sobel(channels[..., c], axis=1))
+            for c in range(channels.shape[2])]
+    return np.max(mags, axis=0) / 4.0
 
 
 def noise_sigma(grey: np.ndarray, edges: np.ndarray) -> float:
@@ -155,8 +163,9 @@ def compute_features(rgba: np.ndarray) -> ImageFeatures:
         is_grey, saturation, lum_std, bbox = 0.0, 0.0, 0.0, 0.0
 
     small = _downscale(rgba, ANALYSIS_SIDE)
-    grey = _over_white_grey(small)
-    magnitude = _sobel_magnitude(grey)
+    rgb = _over_white(small)
+    grey = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    magnitude = _sobel_magnitude(rgb)
     edges = magnitude > EDGE_STRENGTH
     small_visible = small[..., 3] >= VISIBLE_ALPHA
     near_edge = ndimage.binary_dilation(edges, iterations=1) if edges.any() else edges
