@@ -8,6 +8,7 @@ edges are exact coverage; text is drawn by Pillow at 4x and reduced, in system T
 import glob
 import io
 import string
+from functools import lru_cache
 
 import numpy as np
 import resvg_py
@@ -80,17 +81,31 @@ def gradient_logo(rng: np.random.Generator, size: int) -> np.ndarray:
     return render(_svg(body, defs), size)
 
 
-def font_files() -> list[str]:
+def draws_latin(path: str) -> bool:
+    """True if the font has real Latin letters: fonts for other scripts draw every letter as the
+    same missing-glyph box, which would turn a text logo into a row of empty boxes."""
+    try:
+        font = ImageFont.truetype(path, 24)
+        masks = [bytes(font.getmask(ch)) for ch in ("A", "g", "\uffff")]
+    except OSError:
+        return False
+    return bool(masks[0]) and masks[0] != masks[2] and masks[1] != masks[2]
+
+
+@lru_cache(maxsize=1)
+def font_files() -> tuple[str, ...]:
+    """System fonts that draw Latin letters, sorted (the text category depends on which are installed)."""
     files = sorted({f for pattern in FONT_GLOBS for f in glob.glob(pattern, recursive=True)})
-    if not files:
-        raise RuntimeError("no TrueType fonts found (install Debian's fonts-dejavu-core)")
-    return files
+    usable = tuple(f for f in files if draws_latin(f))
+    if not usable:
+        raise RuntimeError("no TrueType fonts with Latin letters found (install Debian's fonts-dejavu-core)")
+    return usable
 
 
 def text_logo(rng: np.random.Generator, size: int) -> np.ndarray:
     """A word or monogram in a system font, 1-3 colours, optionally on a rounded plate."""
     fonts = font_files()
-    font_path = str(rng.choice(fonts))
+    font_path = str(fonts[int(rng.integers(len(fonts)))])
     word = ("".join(rng.choice(list(string.ascii_uppercase), size=int(rng.integers(1, 3))))
             if rng.random() < 0.3 else
             "".join(rng.choice(list(string.ascii_letters), size=int(rng.integers(3, 9)))))

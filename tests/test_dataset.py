@@ -32,3 +32,11 @@ def test_jpeg_copy_is_a_jpeg_on_white() -> None:
     rgba = np.zeros((32, 32, 4), np.uint8)
     data = jpeg_degrade(rgba, np.random.default_rng(0))
     assert data[:3] == b"\xff\xd8\xff"
+
+
+def test_fonts_without_latin_letters_are_not_used() -> None:
+    from bench.synthetic import draws_latin, font_files
+
+    fonts = font_files()
+    assert fonts and all(draws_latin(f) for f in fonts)
+    assert not draws_latin("/nonexistent/font.ttf")
