@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +20,6 @@ from shared.quality import QualityFigures
 from shared.router import RouteDecision, route
 from shared.tiers import ProgressCallback, TierOutcome, TierRequest, tier1, tier2, tier3
 
-TierName = Literal["auto", "1", "2", "3"]
 TIER_RUNNERS: dict[int, Callable[[TierRequest, Executor | None], TierOutcome]] = {
     1: tier1.run, 2: tier2.run, 3: tier3.run,
 }
