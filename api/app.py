@@ -115,10 +115,12 @@ async def submit_job(
     data = await _read_upload(file)
     tier, target, fixed = validate_options(tier, target_ssim, _parse_overrides(overrides), None)
     webhook_url = await check_webhook_url_async(webhook_url)
-    key = cache_key(hashlib.sha256(data).hexdigest(), tier, target, fixed)
+    digest = hashlib.sha256(data).hexdigest()
+    key = cache_key(digest, tier, target, fixed)
     job = Job(id=new_job_id(), owner=owner, requested_tier=tier, target_ssim=target, overrides=fixed,
-              cache_key=key, webhook_url=webhook_url)
+              image_sha256=digest, cache_key=key, webhook_url=webhook_url)
     redis = request.app.state.redis
+    await redis.set(image_key(s.key_prefix, digest), data, ex=s.result_ttl_s)
     cached = await redis.get(result_key(s.key_prefix, key))
     CACHE.labels("hit" if cached else "miss").inc()
     if cached:
@@ -143,7 +145,6 @@ async def submit_job(
         job = job.model_copy(update={"tier": planned["tier"], "reason": planned["reason"]})
     else:
         job = job.model_copy(update={"tier": int(tier), "reason": f"Tier {tier} was requested"})
-    await redis.set(image_key(s.key_prefix, job.id), data, ex=s.job_ttl_s)
     await _save_job(request, job)
     queue = s.queue_tier2 if job.tier == 2 else s.queue_tier3
     await asyncio.to_thread(convert_job.apply_async, args=[job.id], queue=queue)
@@ -198,7 +199,6 @@ async def cancel_job(request: Request, job_id: str, owner: Owner) -> JSONRespons
     if job.status not in FINAL_STATES:
         job = job.model_copy(update={"status": "cancelled", "finished": time.time()})
         await _save_job(request, job)
-        await request.app.state.redis.delete(image_key(get_settings().key_prefix, job_id))
     return JSONResponse(job.public())
 
 

@@ -104,7 +104,7 @@ def convert_job(self: object, job_id: str) -> str:
     job = runner.load()
     if job is None or job.status in FINAL_STATES:
         return job.status if job else "missing"
-    data = client.get(image_key(settings.key_prefix, job_id))
+    data = client.get(image_key(settings.key_prefix, job.image_sha256))
     if data is None:
         runner.save(job.model_copy(update={"status": "failed", "error": "the uploaded image has expired",
                                            "finished": time.time()}))
@@ -120,7 +120,6 @@ def convert_job(self: object, job_id: str) -> str:
     except SvgaiError as exc:
         failed = job.model_copy(update={"status": "failed", "error": str(exc), "finished": time.time()})
         runner.save(failed)
-        client.delete(image_key(settings.key_prefix, job_id))
         notify(failed)
         return "failed"
     done = succeeded(job, result.summary())
@@ -128,7 +127,6 @@ def convert_job(self: object, job_id: str) -> str:
     for key, value, ttl in finished_entries(settings.key_prefix, done, result.svg, settings.result_ttl_s,
                                             settings.job_ttl_s):
         pipe.set(key, value, ex=ttl)
-    pipe.delete(image_key(settings.key_prefix, job_id))
     pipe.execute()
     notify(done)
     log.info("job succeeded", extra={"job_id": job_id, "ssim": done.result["ssim"] if done.result else None})

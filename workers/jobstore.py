@@ -3,7 +3,8 @@ gateway and the sync workers so that both read and write exactly the same layout
 
 Keys (all under the settings' prefix):
   {p}:job:{id}        JSON job record, TTL job_ttl_s
-  {p}:image:{id}      the uploaded bytes until a worker has converted them
+  {p}:image:{sha256}  the uploaded bytes, by their hash, TTL result_ttl_s (the worker's input, and the
+                      original beside which the difference map is drawn)
   {p}:result:{key}    JSON summary of a finished conversion, TTL result_ttl_s
   {p}:svg:{key}       the SVG, zlib-compressed, TTL result_ttl_s
 """
@@ -36,6 +37,7 @@ class Job(BaseModel):
     created: float = Field(default_factory=time.time)
     started: float | None = None
     finished: float | None = None
+    image_sha256: str
     cache_key: str
     cache_hit: bool = False
     result: dict[str, Any] | None = None
@@ -63,8 +65,8 @@ def job_key(prefix: str, job_id: str) -> str:
     return f"{prefix}:job:{job_id}"
 
 
-def image_key(prefix: str, job_id: str) -> str:
-    return f"{prefix}:image:{job_id}"
+def image_key(prefix: str, image_sha256: str) -> str:
+    return f"{prefix}:image:{image_sha256}"
 
 
 def result_key(prefix: str, key: str) -> str:
