@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import HTTPException
 
+from api import metrics
 from shared.images import decode_image
 from shared.pipeline import convert, route_image
 
@@ -39,6 +40,7 @@ class Tier1Pool:
 
     async def run(self, data: bytes, tier: str, target: float, overrides: dict[str, Any]) -> dict[str, Any]:
         if self.in_flight >= self.limit:
+            metrics.POOL_REJECTED.inc()
             raise HTTPException(503, "the converter is busy; try again shortly", headers={"Retry-After": "2"})
         self.in_flight += 1
         try:

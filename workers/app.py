@@ -4,8 +4,10 @@ whose worker dies is delivered again.
     celery -A workers.app worker -Q tier2,tier3 --concurrency 2     (or: svgai worker)
 """
 
+import json
 import logging
 import time
+from typing import Any
 
 import redis
 from celery import Celery, Task
@@ -13,13 +15,24 @@ from celery.signals import worker_process_init
 
 from shared.config import get_settings
 from shared.errors import SvgaiError
+from shared.logs import configure_json_logging
 from shared.pipeline import convert_bytes
 from shared.tiers import Cancelled
 from shared.tiers.tier3 import DEFAULT_BUDGET_S
-from workers.jobstore import FINAL_STATES, Job, finished_entries, image_key, job_key, succeeded
+from workers.jobstore import (
+    EVENTS_CAP,
+    FINAL_STATES,
+    Job,
+    events_key,
+    finished_entries,
+    image_key,
+    job_key,
+    succeeded,
+)
 
 log = logging.getLogger("svgai.worker")
 settings = get_settings()
+configure_json_logging()
 HARD_LIMIT_S = DEFAULT_BUDGET_S * 6  # a hung conversion is killed; the search itself stops at its budget
 
 celery_app = Celery("svgai", broker=settings.redis_url)
@@ -43,6 +56,20 @@ def _warm(**_: object) -> None:
     from shared.pipeline import convert
 
     convert(np.zeros((8, 8, 4), np.uint8) + 255, tier=1)
+
+
+def push_event(client: redis.Redis, event: dict[str, Any]) -> None:
+    """Hand a metrics event to the gateway (see api/metrics.py); the list is capped."""
+    pipe = client.pipeline()
+    pipe.rpush(events_key(settings.key_prefix), json.dumps(event))
+    pipe.ltrim(events_key(settings.key_prefix), -EVENTS_CAP, -1)
+    pipe.execute()
+
+
+def conversion_event(job: Job) -> dict[str, Any]:
+    result = job.result or {}
+    return {"kind": "conversion", "tier": job.tier, "status": job.status, "seconds": result.get("seconds"),
+            "ssim": result.get("ssim")}
 
 
 class JobRunner:
@@ -83,10 +110,16 @@ def deliver_webhook(self: Task, job_id: str) -> str:
     if raw is None:
         return "missing"
     job = record_attempt(client, job_id, post_once(Job.model_validate_json(raw)))
-    if job is None or job.webhook_deliveries[-1]["ok"]:
-        return "delivered" if job else "missing"
-    if len(job.webhook_deliveries) >= settings.webhook_max_attempts:
-        return "gave up"
+    if job is None:
+        return "missing"
+    ok = bool(job.webhook_deliveries[-1]["ok"])
+    gave_up = not ok and len(job.webhook_deliveries) >= settings.webhook_max_attempts
+    outcome = "delivered" if ok else "gave_up" if gave_up else "failed"
+    push_event(client, {"kind": "webhook", "outcome": outcome})
+    log.info("webhook attempt", extra={"job_id": job_id, "outcome": outcome,
+                                       "attempt": len(job.webhook_deliveries)})
+    if ok or gave_up:
+        return outcome
     raise self.retry(countdown=settings.webhook_backoff_s * 2 ** (len(job.webhook_deliveries) - 1))
 
 
@@ -120,6 +153,8 @@ def convert_job(self: object, job_id: str) -> str:
     except SvgaiError as exc:
         failed = job.model_copy(update={"status": "failed", "error": str(exc), "finished": time.time()})
         runner.save(failed)
+        push_event(client, conversion_event(failed))
+        log.info("job failed", extra={"job_id": job_id, "error": str(exc)})
         notify(failed)
         return "failed"
     done = succeeded(job, result.summary())
@@ -128,6 +163,7 @@ def convert_job(self: object, job_id: str) -> str:
                                             settings.job_ttl_s):
         pipe.set(key, value, ex=ttl)
     pipe.execute()
+    push_event(client, conversion_event(done))
     notify(done)
     log.info("job succeeded", extra={"job_id": job_id, "ssim": done.result["ssim"] if done.result else None})
     return "succeeded"

@@ -7,6 +7,9 @@ Keys (all under the settings' prefix):
                       original beside which the difference map is drawn)
   {p}:result:{key}    JSON summary of a finished conversion, TTL result_ttl_s
   {p}:svg:{key}       the SVG, zlib-compressed, TTL result_ttl_s
+  {p}:batch:{id}      JSON batch record (its job ids), TTL job_ttl_s
+  {p}:events          capped list of JSON events (finished conversions, webhook attempts) that the
+                      gateway drains into its Prometheus metrics
 """
 
 import hashlib
@@ -44,7 +47,8 @@ class Job(BaseModel):
     error: str | None = None
     webhook_url: str | None = None
     webhook_deliveries: list[dict[str, Any]] = Field(default_factory=list)
-
+    batch_id: str | None = None
+    filename: str | None = None
 
     def public(self) -> dict[str, Any]:
         return self.model_dump(exclude={"owner"})
@@ -75,6 +79,17 @@ def result_key(prefix: str, key: str) -> str:
 
 def svg_key(prefix: str, key: str) -> str:
     return f"{prefix}:svg:{key}"
+
+
+def batch_key(prefix: str, batch_id: str) -> str:
+    return f"{prefix}:batch:{batch_id}"
+
+
+def events_key(prefix: str) -> str:
+    return f"{prefix}:events"
+
+
+EVENTS_CAP = 100_000  # events kept while no gateway scrapes /metrics
 
 
 def succeeded(job: Job, summary: dict[str, Any]) -> Job:

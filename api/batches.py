@@ -1,0 +1,118 @@
+"""Batch endpoints: many files, one handle. Each file becomes an ordinary job (same cache, tiers and
+webhooks); the batch record only lists them. Every file is validated before any job is created, so a
+bad file rejects the whole batch and leaves nothing behind."""
+
+import asyncio
+import io
+import time
+import uuid
+import zipfile
+from pathlib import PurePath
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, HTTPException, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from api.jobs import OverridesField, Owner, TargetField, TierField, WebhookField, job_svg
+from api.submission import new_job, parse_overrides, read_upload, submit_image
+from api.webhook_urls import check_webhook_url_async
+from shared.config import get_settings
+from shared.errors import InputImageError
+from shared.pipeline import validate_options
+from workers.jobstore import FINAL_STATES, Job, batch_key, job_key
+
+router = APIRouter()
+
+
+class Batch(BaseModel):
+    id: str
+    owner: str
+    created: float = Field(default_factory=time.time)
+    job_ids: list[str]
+
+
+async def _load_batch(request: Request, batch_id: str, owner: str) -> tuple[Batch, list[Job]]:
+    s = get_settings()
+    redis = request.app.state.redis
+    raw = await redis.get(batch_key(s.key_prefix, batch_id))
+    batch = Batch.model_validate_json(raw) if raw is not None else None
+    if batch is None or batch.owner != owner:
+        raise HTTPException(404, f"no batch {batch_id}")
+    records = await redis.mget([job_key(s.key_prefix, i) for i in batch.job_ids]) if batch.job_ids else []
+    return batch, [Job.model_validate_json(r) for r in records if r is not None]
+
+
+def _batch_view(batch: Batch, jobs: list[Job]) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    for job in jobs:
+        counts[job.status] = counts.get(job.status, 0) + 1
+    done = all(job.status in FINAL_STATES for job in jobs)
+    return {"id": batch.id, "created": batch.created, "status": "finished" if done else "running",
+            "total": len(batch.job_ids), "counts": counts, "jobs": [job.public() for job in jobs]}
+
+
+@router.post("/v1/batches", summary="Submit many images under one handle; 200 when every job is already "
+                                    "finished (cache hits, Tier 1), else 202 to poll")
+async def submit_batch(
+    request: Request,
+    owner: Owner,
+    files: Annotated[list[UploadFile], File(description="PNG, JPEG, WebP or GIF files")],
+    tier: TierField = "auto",
+    target_ssim: TargetField = None,
+    overrides: OverridesField = None,
+    webhook_url: WebhookField = None,
+) -> JSONResponse:
+    s = get_settings()
+    if not 1 <= len(files) <= s.max_batch_files:
+        raise HTTPException(422, f"a batch holds 1 to {s.max_batch_files} files, got {len(files)}")
+    tier, target, fixed = validate_options(tier, target_ssim, parse_overrides(overrides), None)
+    webhook_url = await check_webhook_url_async(webhook_url)
+    uploads: list[tuple[str, bytes]] = []
+    for index, file in enumerate(files):
+        name = file.filename or f"image-{index + 1}"
+        try:
+            uploads.append((name, await read_upload(file)))
+        except InputImageError as exc:
+            raise type(exc)(f"{name}: {exc}", too_large=exc.too_large, unsupported=exc.unsupported) from exc
+    batch_id = uuid.uuid4().hex
+    slots = asyncio.Semaphore(s.tier1_workers)  # Tier 1 runs in the gateway's pool: never flood it
+
+    async def one(name: str, data: bytes) -> Job:
+        async with slots:
+            job = new_job(owner, tier, target, fixed, webhook_url, batch_id=batch_id, filename=name)
+            return await submit_image(request, job, data)
+
+    jobs = list(await asyncio.gather(*(one(name, data) for name, data in uploads)))
+    batch = Batch(id=batch_id, owner=owner, job_ids=[job.id for job in jobs])
+    await request.app.state.redis.set(batch_key(s.key_prefix, batch_id), batch.model_dump_json(),
+                                      ex=s.job_ttl_s)
+    view = _batch_view(batch, jobs)
+    return JSONResponse(view, status_code=200 if view["status"] == "finished" else 202)
+
+
+@router.get("/v1/batches/{batch_id}", summary="The batch: status, counts by job status, and its jobs")
+async def get_batch(request: Request, batch_id: str, owner: Owner) -> JSONResponse:
+    return JSONResponse(_batch_view(*await _load_batch(request, batch_id, owner)))
+
+
+@router.get("/v1/batches/{batch_id}/svgs.zip", summary="A zip of the batch's finished SVGs",
+            response_class=Response, responses={200: {"content": {"application/zip": {}}}})
+async def get_batch_zip(request: Request, batch_id: str, owner: Owner) -> Response:
+    _, jobs = await _load_batch(request, batch_id, owner)
+    buffer, used = io.BytesIO(), set()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for job in jobs:
+            if job.status != "succeeded":
+                continue
+            stem = PurePath(job.filename or job.id).stem or job.id
+            name = f"{stem}.svg" if f"{stem}.svg" not in used else f"{stem}-{job.id[:8]}.svg"
+            used.add(name)
+            try:
+                archive.writestr(name, await job_svg(request, job))
+            except HTTPException:
+                continue  # expired from the cache: left out rather than failing the whole download
+    if not used:
+        raise HTTPException(409, f"batch {batch_id} has no finished SVG yet")
+    return Response(buffer.getvalue(), media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="svgai-{batch_id[:8]}.zip"'})
