@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from api.jobs import OverridesField, Owner, TargetField, TierField, WebhookField, job_svg
+from api.jobs import BudgetField, OverridesField, Owner, TargetField, TierField, WebhookField, job_svg
 from api.submission import new_job, parse_overrides, read_upload, submit_image
 from api.webhook_urls import check_webhook_url_async
 from shared.config import get_settings
@@ -62,11 +62,12 @@ async def submit_batch(
     target_ssim: TargetField = None,
     overrides: OverridesField = None,
     webhook_url: WebhookField = None,
+    budget_s: BudgetField = None,
 ) -> JSONResponse:
     s = get_settings()
     if not 1 <= len(files) <= s.max_batch_files:
         raise HTTPException(422, f"a batch holds 1 to {s.max_batch_files} files, got {len(files)}")
-    tier, target, fixed = validate_options(tier, target_ssim, parse_overrides(overrides), None)
+    tier, target, fixed = validate_options(tier, target_ssim, parse_overrides(overrides), budget_s)
     webhook_url = await check_webhook_url_async(webhook_url)
     uploads: list[tuple[str, bytes]] = []
     for index, file in enumerate(files):
@@ -80,7 +81,8 @@ async def submit_batch(
 
     async def one(name: str, data: bytes) -> Job:
         async with slots:
-            job = new_job(owner, tier, target, fixed, webhook_url, batch_id=batch_id, filename=name)
+            job = new_job(owner, tier, target, fixed, webhook_url, batch_id=batch_id, filename=name,
+                          budget_s=budget_s)
             return await submit_image(request, job, data)
 
     jobs = list(await asyncio.gather(*(one(name, data) for name, data in uploads)))

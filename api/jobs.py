@@ -13,6 +13,7 @@ from api.submission import load_job, new_job, parse_overrides, read_upload, save
 from api.webhook_urls import check_webhook_url_async
 from shared.config import get_settings
 from shared.pipeline import validate_options
+from workers.app import MAX_BUDGET_S
 from workers.jobstore import FINAL_STATES, Job, decompress_svg, svg_key
 
 router = APIRouter()
@@ -22,6 +23,8 @@ TierField = Annotated[str, Form(description="auto, 1, 2 or 3")]
 TargetField = Annotated[float | None, Form(gt=0, le=1, description="SSIM to reach (default from settings)")]
 OverridesField = Annotated[str | None, Form(description="JSON object of parameter overrides")]
 WebhookField = Annotated[str | None, Form(description="POSTed {event, job} on completion, signed")]
+BudgetField = Annotated[float | None, Form(gt=0, le=MAX_BUDGET_S, description="seconds for a searching tier "
+                                                                     "(Tier 3; also guides `auto`)")]
 
 
 def job_response(job: Job) -> JSONResponse:
@@ -39,11 +42,12 @@ async def submit_job(
     overrides: OverridesField = None,
     wait: Annotated[float, Form(ge=0, description="seconds to wait for the result")] = 0.0,
     webhook_url: WebhookField = None,
+    budget_s: BudgetField = None,
 ) -> JSONResponse:
     data = await read_upload(file)
-    tier, target, fixed = validate_options(tier, target_ssim, parse_overrides(overrides), None)
+    tier, target, fixed = validate_options(tier, target_ssim, parse_overrides(overrides), budget_s)
     webhook_url = await check_webhook_url_async(webhook_url)
-    job = new_job(owner, tier, target, fixed, webhook_url, filename=file.filename)
+    job = new_job(owner, tier, target, fixed, webhook_url, filename=file.filename, budget_s=budget_s)
     job = await submit_image(request, job, data)
     return job_response(await wait_for(request, job, wait))
 

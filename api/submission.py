@@ -13,7 +13,7 @@ from api import metrics
 from shared.config import get_settings
 from shared.errors import ParameterError
 from shared.images import read_image_header
-from workers.app import convert_job, notify
+from workers.app import convert_job, notify, time_limits
 from workers.jobstore import (
     FINAL_STATES,
     Job,
@@ -67,7 +67,7 @@ async def submit_image(request: Request, job: Job, data: bytes) -> Job:
     redis = request.app.state.redis
     digest = hashlib.sha256(data).hexdigest()
     job = job.model_copy(update={"image_sha256": digest, "cache_key": cache_key(
-        digest, job.requested_tier, job.target_ssim, job.overrides)})
+        digest, job.requested_tier, job.target_ssim, job.overrides, job.budget_s)})
     await redis.set(image_key(s.key_prefix, digest), data, ex=s.result_ttl_s)
     cached = await redis.get(result_key(s.key_prefix, job.cache_key))
     metrics.CACHE.labels("hit" if cached else "miss").inc()
@@ -79,7 +79,7 @@ async def submit_image(request: Request, job: Job, data: bytes) -> Job:
         return job
     tier = job.requested_tier
     if tier in ("auto", "1"):
-        planned = await request.app.state.pool.run(data, tier, job.target_ssim, job.overrides)
+        planned = await request.app.state.pool.run(data, tier, job.target_ssim, job.overrides, job.budget_s)
         if planned["tier"] == 1:
             job = succeeded(job, planned["summary"])
             pipe = redis.pipeline()
@@ -96,7 +96,9 @@ async def submit_image(request: Request, job: Job, data: bytes) -> Job:
         job = job.model_copy(update={"tier": int(tier), "reason": f"Tier {tier} was requested"})
     await save_job(request, job)
     queue = s.queue_tier2 if job.tier == 2 else s.queue_tier3
-    await asyncio.to_thread(convert_job.apply_async, args=[job.id], queue=queue)
+    soft, hard = time_limits(job.tier or 3, job.budget_s)
+    await asyncio.to_thread(convert_job.apply_async, args=[job.id], queue=queue, soft_time_limit=soft,
+                            time_limit=hard)
     metrics.JOBS.labels(str(job.tier), "queued").inc()
     return job
 

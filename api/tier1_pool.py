@@ -12,14 +12,16 @@ from shared.images import decode_image
 from shared.pipeline import convert, route_image
 
 
-def plan_or_convert(data: bytes, tier: str, target: float, overrides: dict[str, Any]) -> dict[str, Any]:
+def plan_or_convert(
+    data: bytes, tier: str, target: float, overrides: dict[str, Any], budget_s: float | None = None
+) -> dict[str, Any]:
     """In a pool process: decode; for `auto`, route; run Tier 1 when it is the tier. Returns either
     {"tier": 1, "svg", "summary"} or {"tier": 2|3, "reason"} for the queue."""
     image = decode_image(data)
     reason = f"Tier {tier} was requested"
     chosen = int(tier) if tier != "auto" else 0
     if tier == "auto":
-        decision = route_image(image.rgba, target)
+        decision = route_image(image.rgba, target, budget_s)
         chosen, reason = decision.tier, decision.reason
     if chosen != 1:
         return {"tier": chosen, "reason": reason}
@@ -38,14 +40,17 @@ class Tier1Pool:
     def saturation(self) -> float:
         return self.in_flight / self.limit
 
-    async def run(self, data: bytes, tier: str, target: float, overrides: dict[str, Any]) -> dict[str, Any]:
+    async def run(
+        self, data: bytes, tier: str, target: float, overrides: dict[str, Any], budget_s: float | None = None
+    ) -> dict[str, Any]:
         if self.in_flight >= self.limit:
             metrics.POOL_REJECTED.inc()
             raise HTTPException(503, "the converter is busy; try again shortly", headers={"Retry-After": "2"})
         self.in_flight += 1
         try:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self.executor, plan_or_convert, data, tier, target, overrides)
+            return await loop.run_in_executor(self.executor, plan_or_convert, data, tier, target, overrides,
+                                              budget_s)
         finally:
             self.in_flight -= 1
 

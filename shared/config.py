@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     queue_tier3: str = "tier3"
     tier1_workers: int = Field(2, ge=1, le=64, description="processes of the gateway's Tier 1 pool")
     tier1_queue_limit: int = Field(32, ge=1, description="Tier 1 conversions waiting before a 503")
+    visibility_timeout_s: int = Field(
+        3600, ge=60, description="seconds before an unacknowledged job (its worker died) is delivered again"
+    )
     max_batch_files: int = Field(50, ge=1, le=1000, description="files accepted in one batch")
     max_wait_s: float = Field(30.0, ge=0, description="longest long-poll a client may ask for, seconds")
     api_keys: list[str] = Field(

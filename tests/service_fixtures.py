@@ -34,20 +34,54 @@ def wait_until(check, timeout_s: float, what: str) -> None:  # type: ignore[no-u
     raise AssertionError(f"{what} did not become ready within {timeout_s} s")
 
 
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def start_redis(data_dir: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """A redis-server on loopback (a free port unless given), ready to answer; no persistence."""
     server = shutil.which("redis-server")
     if server is None:
         pytest.fail("redis-server is not installed (make test installs it with apt-get)")
-    port = free_port()
+    port = port or free_port()
     proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp_path_factory.mktemp("redis"))],
+                             "--appendonly", "no", "--dir", str(data_dir)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"
     wait_until(lambda: redis.Redis.from_url(url).ping(), 10, "redis-server")
-    yield url
+    return proc, url
+
+
+def start_worker(env: dict[str, str], queues: str = "tier2,tier3,webhooks") -> subprocess.Popen:
+    """A real Celery worker (one pool process) with `env` on top of this process' environment."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", queues, "--concurrency", "1",
+         "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env={**os.environ, **env})
+
+
+def start_gateway(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """The gateway under uvicorn on a free loopback port, ready (`/healthz` answers)."""
+    import httpx
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port",
+                             str(port), "--log-level", "warning"], cwd=ROOT, env={**os.environ, **env})
+    base = f"http://127.0.0.1:{port}"
+    wait_until(lambda: httpx.get(f"{base}/healthz", timeout=1).status_code == 200, 30, "gateway")
+    return proc, base
+
+
+def stop(proc: subprocess.Popen) -> None:
     proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    proc, url = start_redis(tmp_path_factory.mktemp("redis"))
+    yield url
+    stop(proc)
 
 
 @pytest.fixture(scope="session")
@@ -72,13 +106,9 @@ def service_env(redis_url: str) -> Iterator[dict[str, str]]:
 
 @pytest.fixture(scope="session")
 def celery_worker(service_env: dict[str, str]) -> Iterator[subprocess.Popen]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", "tier2,tier3,webhooks",
-         "--concurrency", "1", "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env={**os.environ, **service_env})
+    proc = start_worker(service_env)
     from workers.app import celery_app
 
     wait_until(lambda: bool(celery_app.control.ping(timeout=0.5)), 60, "celery worker")
     yield proc
-    proc.terminate()
-    proc.wait(timeout=30)
+    stop(proc)

@@ -262,3 +262,65 @@ def test_private_or_odd_webhook_urls_are_refused(client: TestClient, store: redi
     res = client.post("/v1/jobs", files={"file": ("a.png", LOGO, "image/png")}, data={"webhook_url": url})
     assert res.status_code == 422 and "webhook_url" in res.json()["detail"]
     assert job_keys(store) == before
+
+
+def test_tier3_and_auto_run_through_the_api(client: TestClient) -> None:
+    image = png_bytes(disc(64, 20.0, (120, 20, 160)))
+    job = submit(client, image, tier=3, budget_s=1.5, wait=30)
+    assert job["status"] == "succeeded" and job["tier"] == 3 and job["budget_s"] == 1.5
+    assert job["result"]["evaluated"] > 2
+    assert_figures_match_svg(client, job, image)
+    auto = submit(client, image, tier="auto", target_ssim=0.999, budget_s=2, wait=30)
+    assert auto["status"] == "succeeded" and auto["reason"] and auto["requested_tier"] == "auto"
+    assert_figures_match_svg(client, auto, image)
+    bad = client.post("/v1/jobs", files={"file": ("a.png", image, "image/png")}, data={"budget_s": "0"})
+    assert bad.status_code == 422 and "budget_s" in json.dumps(bad.json()["detail"])
+
+
+def batch_files(*images: bytes) -> list[tuple[str, tuple[str, bytes, str]]]:
+    return [("files", (f"logo-{i}.png", data, "image/png")) for i, data in enumerate(images)]
+
+
+def test_batch_of_three_finishes_and_downloads_as_zip(client: TestClient) -> None:
+    import io
+    import zipfile
+
+    images = [png_bytes(disc(48 + 8 * i, 15.0, (40 * i, 90, 200))) for i in range(3)]
+    res = client.post("/v1/batches", files=batch_files(*images), data={"tier": "2"})
+    assert res.status_code in (200, 202), res.text
+    batch = res.json()
+    assert batch["total"] == 3
+    assert [j["filename"] for j in batch["jobs"]] == [f"logo-{i}.png" for i in range(3)]
+    from tests.service_fixtures import wait_until
+
+    wait_until(lambda: client.get(f"/v1/batches/{batch['id']}").json()["status"] == "finished", 60, "batch")
+    done = client.get(f"/v1/batches/{batch['id']}").json()
+    assert done["counts"] == {"succeeded": 3}
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/v1/batches/{batch['id']}/svgs.zip").content))
+    assert sorted(archive.namelist()) == [f"logo-{i}.svg" for i in range(3)]
+    for job, image in zip(done["jobs"], images, strict=True):
+        svg = archive.read(f"{job['filename'][:-4]}.svg").decode()
+        assert measure(svg, decode_image(image).rgba).ssim == pytest.approx(job["result"]["ssim"], abs=1e-9)
+
+
+def test_a_bad_file_rejects_the_whole_batch(client: TestClient, store: redis.Redis) -> None:
+    before = job_keys(store)
+    res = client.post("/v1/batches", files=batch_files(LOGO, b"not an image"), data={"tier": "1"})
+    assert res.status_code == 415 and "logo-1.png" in res.json()["detail"]
+    assert job_keys(store) == before
+    assert client.get("/v1/batches/nope").status_code == 404
+
+
+def test_metrics_count_conversions_queues_and_webhooks(client: TestClient) -> None:
+    image = png_bytes(disc(56, 17.0, (250, 120, 0)))
+    assert submit(client, image, tier=2, wait=60)["status"] == "succeeded"
+    body = client.get("/metrics").text
+    samples = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+               for line in body.splitlines() if line and not line.startswith("#")}
+    assert samples['svgai_conversion_seconds_count{tier="2"}'] >= 1
+    assert samples['svgai_conversion_ssim_count{tier="2"}'] >= 1
+    assert samples['svgai_conversion_seconds_count{tier="1"}'] >= 1
+    assert samples['svgai_queue_depth{queue="tier2"}'] == 0
+    assert 'svgai_queue_depth{queue="webhooks"}' in samples
+    assert 0 <= samples["svgai_tier1_pool_saturation"] <= 1
+    assert any(k.startswith("http_requests_total") for k in samples), "HTTP metrics from the instrumentator"

@@ -11,6 +11,7 @@ from typing import Any
 
 import redis
 from celery import Celery, Task
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_init
 
 from shared.config import get_settings
@@ -33,16 +34,29 @@ from workers.jobstore import (
 log = logging.getLogger("svgai.worker")
 settings = get_settings()
 configure_json_logging()
-HARD_LIMIT_S = DEFAULT_BUDGET_S * 6  # a hung conversion is killed; the search itself stops at its budget
+MAX_BUDGET_S = 60.0  # longest search budget a job may ask for, seconds
+TIER2_SOFT_LIMIT_S = 30.0
+LIMIT_GRACE_S = 30.0  # between the soft limit (SoftTimeLimitExceeded) and the hard kill
+
+
+def time_limits(tier: int, budget_s: float | None) -> tuple[float, float]:
+    """(soft, hard) time limits in seconds for a queued job: the search stops at its own budget, so
+    the limits only catch a hung conversion. The visibility timeout must exceed the largest hard limit."""
+    soft = TIER2_SOFT_LIMIT_S if tier == 2 else (budget_s or DEFAULT_BUDGET_S) * 1.5 + 15.0
+    return soft, soft + LIMIT_GRACE_S
+
+
+HARD_LIMIT_S = time_limits(3, MAX_BUDGET_S)[1]  # the largest hard limit of any job (k8s grace period > this)
 
 celery_app = Celery("svgai", broker=settings.redis_url)
 celery_app.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
-    broker_transport_options={"visibility_timeout": int(HARD_LIMIT_S * 4)},
-    task_soft_time_limit=HARD_LIMIT_S,
-    task_time_limit=HARD_LIMIT_S + 30,
+    broker_transport_options={
+        "visibility_timeout": max(settings.visibility_timeout_s, int(HARD_LIMIT_S) + 60)},
+    task_soft_time_limit=HARD_LIMIT_S - LIMIT_GRACE_S,
+    task_time_limit=HARD_LIMIT_S,
     task_default_queue=settings.queue_tier2,
     broker_connection_retry_on_startup=True,
 )
@@ -129,6 +143,16 @@ def notify(job: Job) -> None:
         deliver_webhook.apply_async(args=[job.id], queue=settings.queue_webhooks)
 
 
+def fail(client: redis.Redis, job: Job, error: str) -> str:
+    """Record a failed conversion (job record, metrics event, webhook)."""
+    failed = job.model_copy(update={"status": "failed", "error": error, "finished": time.time()})
+    JobRunner(client, job.id).save(failed)
+    push_event(client, conversion_event(failed))
+    log.info("job failed", extra={"job_id": job.id, "error": error})
+    notify(failed)
+    return "failed"
+
+
 @celery_app.task(name="svgai.convert_job", bind=True, acks_late=True, max_retries=3)
 def convert_job(self: object, job_id: str) -> str:
     """Convert the job's stored image with its settings; idempotent (a finished job is left alone)."""
@@ -146,17 +170,17 @@ def convert_job(self: object, job_id: str) -> str:
     log.info("job started", extra={"job_id": job_id, "tier": job.requested_tier})
     try:
         result = convert_bytes(data, tier=str(job.tier or job.requested_tier), target_ssim=job.target_ssim,
-                               overrides=job.overrides, progress=runner.progress,
+                               overrides=job.overrides, budget_s=job.budget_s, progress=runner.progress,
                                is_cancelled=runner.is_cancelled)
     except Cancelled:
         return "cancelled"
     except SvgaiError as exc:
-        failed = job.model_copy(update={"status": "failed", "error": str(exc), "finished": time.time()})
-        runner.save(failed)
-        push_event(client, conversion_event(failed))
-        log.info("job failed", extra={"job_id": job_id, "error": str(exc)})
-        notify(failed)
-        return "failed"
+        return fail(client, job, str(exc))
+    except SoftTimeLimitExceeded:
+        return fail(client, job, "the conversion exceeded its time limit")
+    except Exception:  # a bug must fail the job visibly, not leave it "running" forever
+        log.exception("conversion crashed", extra={"job_id": job_id})
+        return fail(client, job, "internal error while converting; the failure was logged")
     done = succeeded(job, result.summary())
     pipe = client.pipeline()
     for key, value, ttl in finished_entries(settings.key_prefix, done, result.svg, settings.result_ttl_s,

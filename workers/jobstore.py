@@ -35,6 +35,7 @@ class Job(BaseModel):
     tier: int | None = None
     reason: str | None = None
     target_ssim: float
+    budget_s: float | None = None  # seconds for searching tiers; None = the tier's default
     overrides: dict[str, Any] = Field(default_factory=dict)
     progress: float = 0.0
     created: float = Field(default_factory=time.time)
@@ -58,10 +59,12 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
-def cache_key(image_sha256: str, tier: str, target_ssim: float, overrides: dict[str, Any]) -> str:
+def cache_key(
+    image_sha256: str, tier: str, target_ssim: float, overrides: dict[str, Any], budget_s: float | None = None
+) -> str:
     """Result-cache key: the image's hash plus every setting that changes the output."""
     spec = json.dumps({"image": image_sha256, "tier": tier, "target": round(target_ssim, 6),
-                       "overrides": overrides}, sort_keys=True)
+                       "overrides": overrides, "budget_s": budget_s}, sort_keys=True)
     return hashlib.sha256(spec.encode()).hexdigest()
 
 

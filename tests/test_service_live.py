@@ -1,0 +1,132 @@
+"""The gateway as it is deployed (uvicorn in its own process), with its own Redis and Celery worker:
+a Redis outage, a worker process killed mid-job, and a property-based sweep of the whole API
+(schemathesis over /openapi.json: no 5xx for any generated request)."""
+
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from shared.images import decode_image
+from shared.quality import measure
+from tests.image_files import png_bytes
+from tests.service_fixtures import start_gateway, start_redis, start_worker, stop, wait_until
+
+ENV = {"SVGAI_KEY_PREFIX": "svgai-live", "SVGAI_TIER1_WORKERS": "1", "SVGAI_MAX_WAIT_S": "2"}
+
+
+@dataclass
+class Stack:
+    base: str
+    worker: subprocess.Popen
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    redis_proc, url = start_redis(tmp_path_factory.mktemp("redis-live"))
+    env = {**ENV, "SVGAI_REDIS_URL": url}
+    worker = start_worker(env, queues="tier2,tier3")
+    gateway, base = start_gateway(env)
+    try:
+        yield Stack(base, worker)
+    finally:
+        for proc in (gateway, worker, redis_proc):
+            stop(proc)
+
+
+def pool_children(pid: int) -> list[int]:
+    """Child process ids of `pid` (the Celery pool processes of a worker)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def speckled_logo() -> bytes:
+    """An image the search cannot finish early on (many small shapes), so a Tier 3 job runs its budget."""
+    rng = np.random.default_rng(5)
+    rgba = np.zeros((96, 96, 4), np.uint8)
+    for _ in range(40):
+        y, x = rng.integers(0, 88, 2)
+        rgba[y : y + 6, x : x + 6] = [*rng.integers(0, 255, 3), 255]
+    return png_bytes(rgba)
+
+
+def job_status(base: str, job_id: str) -> dict:
+    return httpx.get(f"{base}/v1/jobs/{job_id}", timeout=5).json()
+
+
+def test_a_worker_process_killed_mid_job_loses_no_job(stack: Stack) -> None:
+    image = speckled_logo()
+    res = httpx.post(f"{stack.base}/v1/jobs", files={"file": ("s.png", image, "image/png")},
+                     data={"tier": "3", "target_ssim": "0.9999", "budget_s": "4"}, timeout=10)
+    assert res.status_code == 202, res.text
+    job_id = res.json()["id"]
+    wait_until(lambda: job_status(stack.base, job_id)["status"] == "running", 60, "job running")
+    victims = pool_children(stack.worker.pid)
+    assert victims, "the worker has a pool process"
+    for pid in victims:
+        os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: job_status(stack.base, job_id)["status"] == "succeeded", 120, "job redelivered")
+    job = job_status(stack.base, job_id)
+    assert not set(pool_children(stack.worker.pid)) & set(victims), "a new pool process took over"
+    svg = httpx.get(f"{stack.base}/v1/jobs/{job_id}/svg", timeout=5).text
+    assert job["result"]["ssim"] == pytest.approx(measure(svg, decode_image(image).rgba).ssim, abs=1e-9)
+
+
+def test_redis_outage_gives_503_and_recovers_by_itself(tmp_path: Path) -> None:
+    redis_proc, url = start_redis(tmp_path)
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    gateway, base = start_gateway({**ENV, "SVGAI_KEY_PREFIX": "svgai-outage", "SVGAI_REDIS_URL": url})
+    image = png_bytes(np.full((32, 32, 4), 200, np.uint8))
+    try:
+        assert httpx.get(f"{base}/readyz").status_code == 200
+        stop(redis_proc)
+        ready = httpx.get(f"{base}/readyz", timeout=10)
+        assert ready.status_code == 503 and "Redis" in ready.json()["detail"]
+        res = httpx.post(f"{base}/v1/jobs", files={"file": ("a.png", image, "image/png")},
+                         data={"tier": "1"}, timeout=10)
+        assert res.status_code == 503 and "Redis" in res.json()["detail"]
+        assert res.headers["retry-after"]
+        assert httpx.get(f"{base}/v1/jobs/abc", timeout=10).status_code == 503
+        assert httpx.get(f"{base}/healthz").status_code == 200, "liveness does not depend on Redis"
+        redis_proc, _ = start_redis(tmp_path, port)
+        wait_until(lambda: httpx.get(f"{base}/readyz").status_code == 200, 30, "readiness after Redis")
+        res = httpx.post(f"{base}/v1/jobs", files={"file": ("a.png", image, "image/png")},
+                         data={"tier": "1"}, timeout=30)
+        assert res.status_code == 200 and res.json()["status"] == "succeeded"
+    finally:
+        stop(gateway)
+        stop(redis_proc)
+
+
+def test_no_generated_request_gets_a_5xx(stack: Stack) -> None:
+    """Every operation of /openapi.json, with schemathesis-generated parameters and bodies."""
+    api = schemathesis.openapi.from_url(f"{stack.base}/openapi.json")
+    checked = []
+    for found in api.get_all_operations():
+        operation = found.ok()
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=10, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        def no_server_error(case: schemathesis.Case) -> None:
+            response = case.call(base_url=stack.base, timeout=30)
+            assert response.status_code < 500, (
+                f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:300]}")
+
+        no_server_error()
+        checked.append(operation.label)
+    assert len(checked) >= 10, checked
