@@ -68,13 +68,17 @@ async def submit_image(request: Request, job: Job, data: bytes) -> Job:
     digest = hashlib.sha256(data).hexdigest()
     job = job.model_copy(update={"image_sha256": digest, "cache_key": cache_key(
         digest, job.requested_tier, job.target_ssim, job.overrides, job.budget_s)})
-    await redis.set(image_key(s.key_prefix, digest), data, ex=s.result_ttl_s)
-    cached = await redis.get(result_key(s.key_prefix, job.cache_key))
+    pipe = redis.pipeline(transaction=False)
+    pipe.get(result_key(s.key_prefix, job.cache_key))
+    pipe.expire(image_key(s.key_prefix, digest), s.result_ttl_s)  # keep the original as long as the result
+    cached, have_original = await pipe.execute()
+    if not have_original:
+        await redis.set(image_key(s.key_prefix, digest), data, ex=s.result_ttl_s)
     metrics.CACHE.labels("hit" if cached else "miss").inc()
-    if cached:
+    if cached:  # one round trip, one write; nothing queued, no worker
         job = succeeded(job, json.loads(cached)).model_copy(update={"cache_hit": True})
         await save_job(request, job)
-        await asyncio.to_thread(notify, job)
+        await notify_async(job)
         metrics.JOBS.labels(str(job.tier), "cache_hit").inc()
         return job
     tier = job.requested_tier
@@ -87,7 +91,7 @@ async def submit_image(request: Request, job: Job, data: bytes) -> Job:
                                                     s.job_ttl_s):
                 pipe.set(key, value, ex=ttl)
             await pipe.execute()
-            await asyncio.to_thread(notify, job)
+            await notify_async(job)
             metrics.observe_conversion(job)
             metrics.JOBS.labels("1", "sync").inc()
             return job
@@ -101,6 +105,12 @@ async def submit_image(request: Request, job: Job, data: bytes) -> Job:
                             time_limit=hard)
     metrics.JOBS.labels(str(job.tier), "queued").inc()
     return job
+
+
+async def notify_async(job: Job) -> None:
+    """Queue the job's webhook (a blocking broker call, so off the event loop) if it asked for one."""
+    if job.webhook_url:
+        await asyncio.to_thread(notify, job)
 
 
 async def wait_for(request: Request, job: Job, wait_s: float) -> Job:

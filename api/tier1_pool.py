@@ -55,4 +55,4 @@ class Tier1Pool:
             self.in_flight -= 1
 
     def close(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor.shutdown(wait=True, cancel_futures=True)  # no orphaned pool processes

@@ -56,13 +56,14 @@ def start_worker(env: dict[str, str], queues: str = "tier2,tier3,webhooks") -> s
         cwd=ROOT, env={**os.environ, **env})
 
 
-def start_gateway(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    """The gateway under uvicorn on a free loopback port, ready (`/healthz` answers)."""
+def start_gateway(env: dict[str, str], processes: int = 1) -> tuple[subprocess.Popen, str]:
+    """The gateway under uvicorn (`processes` workers) on a free loopback port, ready (`/healthz`)."""
     import httpx
 
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port",
-                             str(port), "--log-level", "warning"], cwd=ROOT, env={**os.environ, **env})
+                             str(port), "--log-level", "warning", "--workers", str(processes)],
+                            cwd=ROOT, env={**os.environ, **env})
     base = f"http://127.0.0.1:{port}"
     wait_until(lambda: httpx.get(f"{base}/healthz", timeout=1).status_code == 200, 30, "gateway")
     return proc, base
