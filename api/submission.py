@@ -4,6 +4,7 @@ job record in Redis, the cache lookup, Tier 1 in the pool, and queueing Tiers 2/
 import asyncio
 import hashlib
 import json
+import logging
 import time
 from typing import Any
 
@@ -25,6 +26,8 @@ from workers.jobstore import (
     result_key,
     succeeded,
 )
+
+log = logging.getLogger("svgai.gateway")
 
 
 def parse_overrides(raw: str | None) -> dict[str, Any]:
@@ -80,6 +83,7 @@ async def submit_image(request: Request, job: Job, data: bytes) -> Job:
         await save_job(request, job)
         await notify_async(job)
         metrics.JOBS.labels(str(job.tier), "cache_hit").inc()
+        log.info("job answered from cache", extra={"job_id": job.id, "tier": job.tier})
         return job
     tier = job.requested_tier
     if tier in ("auto", "1"):
@@ -94,6 +98,8 @@ async def submit_image(request: Request, job: Job, data: bytes) -> Job:
             await notify_async(job)
             metrics.observe_conversion(job)
             metrics.JOBS.labels("1", "sync").inc()
+            log.info("job converted by the gateway", extra={"job_id": job.id, "tier": 1,
+                                                            "ssim": planned["summary"]["ssim"]})
             return job
         job = job.model_copy(update={"tier": planned["tier"], "reason": planned["reason"]})
     else:
@@ -104,6 +110,7 @@ async def submit_image(request: Request, job: Job, data: bytes) -> Job:
     await asyncio.to_thread(convert_job.apply_async, args=[job.id], queue=queue, soft_time_limit=soft,
                             time_limit=hard)
     metrics.JOBS.labels(str(job.tier), "queued").inc()
+    log.info("job queued", extra={"job_id": job.id, "tier": job.tier, "queue": queue})
     return job
 
 
