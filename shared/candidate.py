@@ -9,7 +9,7 @@ from shared.engine import trace
 from shared.params import ConversionParams
 from shared.preprocess import prepare
 from shared.quality import QualityFigures, measure
-from shared.svg import minify, set_canvas
+from shared.svg import merge_consecutive_fills, minify, set_canvas
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,8 @@ def make_svg(rgba: np.ndarray, params: ConversionParams) -> str:
     height, width = rgba.shape[:2]
     prepared = prepare(rgba, params.steps)
     svg = trace(prepared, params.engine)
-    svg = set_canvas(svg, width, height, prepared.shape[1], prepared.shape[0])
-    return minify(svg)
+    svg = minify(set_canvas(svg, width, height, prepared.shape[1], prepared.shape[0]))
+    return merge_consecutive_fills(svg) if params.engine.hierarchical == "stacked" else svg
 
 
 def evaluate(rgba: np.ndarray, params: ConversionParams) -> Candidate:
