@@ -9,6 +9,7 @@ from shared.engine import trace
 from shared.params import ConversionParams
 from shared.preprocess import prepare
 from shared.quality import QualityFigures, measure
+from shared.simplify import simplify_polygons
 from shared.svg import merge_consecutive_fills, minify, set_canvas
 
 
@@ -28,6 +29,8 @@ def make_svg(rgba: np.ndarray, params: ConversionParams) -> str:
     height, width = rgba.shape[:2]
     prepared = prepare(rgba, params.steps)
     svg = trace(prepared, params.engine)
+    if params.steps.simplify_px > 0:  # tolerance in traced pixels: input pixels times the scale
+        svg = simplify_polygons(svg, params.steps.simplify_px * prepared.shape[1] / width)
     svg = minify(set_canvas(svg, width, height, prepared.shape[1], prepared.shape[0]))
     return merge_consecutive_fills(svg) if params.engine.hierarchical == "stacked" else svg
 

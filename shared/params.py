@@ -68,6 +68,10 @@ class StepParams(BaseModel):
         0, ge=0, le=64, description="snap colours to a palette of this many (0 = off), after supersampling"
     )
 
+    simplify_px: float = Field(
+        0.0, ge=0.0, le=2.0, description="drop polygon vertices within this many input px of the outline"
+    )  # 0 = off
+
     @field_validator("snap_colors")
     @classmethod
     def _check_snap(cls, value: int) -> int:

@@ -141,3 +141,17 @@ def test_snap_colors_of_one_is_rejected() -> None:
 
     with pytest.raises(ParameterError, match="snap_colors"):
         parse_params({"snap_colors": 1})
+
+
+@pytest.mark.parametrize("scale", [2.0, 4.0])
+def test_simplified_trace_keeps_canvas_transparency_and_quality(disc_rgba: np.ndarray, scale: float) -> None:
+    base = {"scale": scale, "alpha": "threshold", "mode": "polygon", "hierarchical": "cutout"}
+    plain = evaluate(disc_rgba, parse_params(base))
+    simple = evaluate(disc_rgba, parse_params({**base, "simplify_px": 0.25}))
+    root = _root(simple.svg)
+    assert (root.get("width"), root.get("height")) == ("64", "64")
+    assert root.get("viewBox") == f"0 0 {round(64 * scale)} {round(64 * scale)}"
+    assert simple.figures.bytes < plain.figures.bytes
+    assert simple.figures.ssim >= plain.figures.ssim - 0.003
+    rendered = render_svg(simple.svg, 64, 64)
+    assert (rendered[disc_rgba[..., 3] == 0, 3] < 40).all(), "transparent input stays (nearly) transparent"

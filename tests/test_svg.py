@@ -28,3 +28,26 @@ def test_paths_with_other_attributes_are_left_alone() -> None:
     moved = '<path d="M0,0l10,0l0,10Z" fill="#FF0000" transform="translate(5,5)"/>'
     svg = HEAD + RED_A + moved + RED_B + "</svg>"
     assert merge_consecutive_fills(svg) == svg
+
+
+def test_simplification_keeps_the_shape_and_drops_redundant_vertices() -> None:
+    from shared.simplify import outlines, simplify_polygons
+
+    # a square whose edges carry collinear and nearly collinear (0.1 px off) vertices, with a hole
+    d = "M0,0l10,0l10,.1l10,-.1l0,30l-30,0ZM10,10l0,10l10,0l0-10Z"
+    svg = HEAD + f'<path d="{d}" fill="#000000"/></svg>'
+    simple = simplify_polygons(svg, 0.25)
+    shapes = outlines(simple.split('d="')[1].split('"')[0])
+    assert [len(s) for s in shapes] == [4, 4]
+    np.testing.assert_allclose(shapes[0], [[0, 0], [30, 0], [30, 30], [0, 30]])
+    before, after = render_svg(svg, 40, 40).astype(int), render_svg(simple, 40, 40).astype(int)
+    assert np.abs(before - after).max() <= 8, "the picture moves by less than a grey level step or so"
+    assert len(simple) < len(svg)
+
+
+def test_curves_are_left_alone_and_zero_tolerance_is_identity() -> None:
+    from shared.simplify import simplify_polygons
+
+    curved = HEAD + '<path d="M0,0C10,0,20,10,20,20L0,20Z" fill="#000000"/></svg>'
+    assert simplify_polygons(curved, 1.0) == curved
+    assert simplify_polygons(HEAD + RED_A + "</svg>", 0) == HEAD + RED_A + "</svg>"
