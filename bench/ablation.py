@@ -3,7 +3,8 @@
     python -m bench.ablation [--split train] [--size 256] [--per-category 8]
 
 For every image the Tier 1 configuration is traced as it is ("formula") and with one step changed
-(supersampling off, alpha kept, the other layering mode, colour snapping on, denoise on). Writes
+(supersampling off, alpha kept, the other layering mode, colour snapping on, denoise on, polygon
+simplification at several tolerances, higher supersampling with simplification). Writes
 bench/results/ablation.json and prints median SSIM and median bytes per category and variant.
 """
 
@@ -34,6 +35,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "median denoise 3": {"denoise": 3},
     "denoise 3 + snap 16": {"denoise": 3, "snap_colors": 16},
     "path precision 1": {"path_precision": 1},
+    "simplification off": {"simplify_px": 0.0},
+    "simplify 0.125 px": {"simplify_px": 0.125},
+    "simplify 0.25 px": {"simplify_px": 0.25},
+    "simplify 0.5 px": {"simplify_px": 0.5},
+    "4x + simplify 0.25 px": {"scale": 4.0, "simplify_px": 0.25},
+    "3x + simplify 0.25 px": {"scale": 3.0, "simplify_px": 0.25},
 }
 
 

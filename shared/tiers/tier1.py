@@ -8,9 +8,12 @@ The formula encodes measured findings (README, "Measured findings"):
   triangle);
 - supersampling before tracing puts vertices on sub-pixel positions; `cutout` layering wins on images
   with few colours but breaks up some many-colour images, where `stacked` at 2x is robust.
-Measured on the dev set's training split (120 images at 256 px, `bench/results/portfolio_grid.json`):
-median SSIM 0.983, p10 0.933, median 1.9 KB, against 0.979 / 0.905 / 2.0 KB for "2x if <= 3 colours,
-else 1x, always cutout" and 0.971 / 0.8 KB for 1x stacked.
+- polygon simplification at a quarter pixel (few colours) or half a pixel (more colours) keeps the
+  SSIM (median within 0.0006 per category) and drops 20-40 % of the bytes (bench/results/ablation.json).
+Measured before simplification on the dev set's training split (120 images at 256 px,
+bench/results/portfolio_grid.json): median SSIM 0.983, p10 0.933, median 1.9 KB, against
+0.979 / 0.905 / 2.0 KB for "2x if <= 3 colours, else 1x, always cutout" and 0.971 / 0.8 KB for 1x
+stacked.
 """
 
 from concurrent.futures import Executor
@@ -23,6 +26,8 @@ from shared.tiers import TierOutcome, TierRequest
 TINY_SIDE = 16  # below this many pixels a side, curve fitting degenerates: trace exact pixel squares
 FEW_COLORS = 3  # up to this many significant colours: 1.5x, cutout
 SOME_COLORS = 12  # up to this many: 2x, stacked; more: 1.5x, stacked
+FEW_COLORS_SIMPLIFY_PX = 0.25  # polygon simplification tolerance, input px (bench/results/ablation.json)
+MANY_COLORS_SIMPLIFY_PX = 0.5
 
 
 def formula_params(features: ImageFeatures) -> ConversionParams:
@@ -33,14 +38,14 @@ def formula_params(features: ImageFeatures) -> ConversionParams:
             steps=StepParams(alpha="threshold"),
         )
     if features.n_colors <= FEW_COLORS:
-        scale, layering = 1.5, "cutout"
+        scale, layering, simplify = 1.5, "cutout", FEW_COLORS_SIMPLIFY_PX
     elif features.n_colors <= SOME_COLORS:
-        scale, layering = 2.0, "stacked"
+        scale, layering, simplify = 2.0, "stacked", MANY_COLORS_SIMPLIFY_PX
     else:
-        scale, layering = 1.5, "stacked"
+        scale, layering, simplify = 1.5, "stacked", MANY_COLORS_SIMPLIFY_PX
     return ConversionParams(
         engine=EngineParams(mode="polygon", hierarchical=layering),
-        steps=StepParams(scale=scale, alpha="threshold", alpha_threshold=128),
+        steps=StepParams(scale=scale, alpha="threshold", alpha_threshold=128, simplify_px=simplify),
     )
 
 
