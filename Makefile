@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
+CHECKOV := .venv-checkov/bin/checkov
+SCENARIO ?= normal
+DURATION ?= 60
 
-.PHONY: install run test lint dataset bench portfolio ablation serve redis-server clean
+.PHONY: install run test lint dataset bench portfolio ablation serve redis-server loadtest clean
 
 install: $(STAMP)
 
@@ -19,8 +22,13 @@ run: install
 	$(VENV)/bin/svgai batch examples -o out/examples --tier auto
 
 ## Lint, then the whole test suite (service tests start their own redis-server on a free port).
-test: install lint redis-server
+test: install lint redis-server $(CHECKOV)
 	$(PY) -m pytest -q
+
+## checkov (static scan of k8s/ and terraform/ in the tests) in its own venv: its pins clash with ours.
+$(CHECKOV):
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install -q checkov==3.3.30
 
 redis-server:
 	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
@@ -52,6 +60,11 @@ portfolio: install
 ablation: install
 	@test -f data/dev/manifest.jsonl || $(MAKE) dataset
 	$(PY) -m bench.ablation
+
+## Locust against 127.0.0.1 (starts Redis, a worker and the gateway if none answers):
+##   make loadtest SCENARIO=normal|peak|spike|endurance|smoke DURATION=60 -> bench/results/loadtest-*.json
+loadtest: install redis-server
+	$(PY) -m loadtests.run --scenario $(SCENARIO) --duration $(DURATION)
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache .ruff_cache
