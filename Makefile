@@ -7,7 +7,7 @@ CHECKOV := .venv-checkov/bin/checkov
 SCENARIO ?= normal
 DURATION ?= 60
 
-.PHONY: install run test lint dataset bench portfolio ablation serve redis-server loadtest clean
+.PHONY: install run test lint dataset bench portfolio ablation serve redis-server browser loadtest clean
 
 install: $(STAMP)
 
@@ -22,7 +22,7 @@ run: install
 	$(VENV)/bin/svgai batch examples -o out/examples --tier auto
 
 ## Lint, then the whole test suite (service tests start their own redis-server on a free port).
-test: install lint redis-server $(CHECKOV)
+test: install lint redis-server browser $(CHECKOV)
 	$(PY) -m pytest -q
 
 ## checkov (static scan of k8s/ and terraform/ in the tests) in its own venv: its pins clash with ours.
@@ -32,6 +32,10 @@ $(CHECKOV):
 
 redis-server:
 	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
+
+## Debian's chromium for the web page's browser tests (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 ## Gateway on 127.0.0.1:8000 plus one worker (starts Redis if none answers on the configured URL).
 serve: install redis-server
