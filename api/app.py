@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 import redis.asyncio as aioredis
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
 
 from api import batches, errors, jobs, metrics, web
 from api.tier1_pool import Tier1Pool
@@ -38,7 +37,6 @@ metrics.install(app)
 app.include_router(jobs.router, tags=["jobs"])
 app.include_router(batches.router, tags=["batches"])
 app.include_router(web.router, tags=["web"])
-app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
 
 
 @app.get("/healthz", summary="Liveness", tags=["health"])

@@ -2,17 +2,14 @@
 runs a conversion and an overload is refused with 503 instead of queueing without bound."""
 
 import asyncio
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import HTTPException
 
 from api import metrics
 from shared.images import decode_image
 from shared.pipeline import convert, route_image
-
-T = TypeVar("T")
 
 
 def plan_or_convert(
@@ -46,25 +43,16 @@ class Tier1Pool:
     async def run(
         self, data: bytes, tier: str, target: float, overrides: dict[str, Any], budget_s: float | None = None
     ) -> dict[str, Any]:
-        return await self.call(plan_or_convert, data, tier, target, overrides, budget_s)
-
-    async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(*args)` in a pool process (picklable arguments), or 503 when the pool is full."""
         if self.in_flight >= self.limit:
             metrics.POOL_REJECTED.inc()
             raise HTTPException(503, "the converter is busy; try again shortly", headers={"Retry-After": "2"})
         self.in_flight += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self.executor, plan_or_convert, data, tier, target, overrides,
+                                              budget_s)
         finally:
             self.in_flight -= 1
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)  # no orphaned pool processes
-
-
-def difference_png(data: bytes, svg: str) -> bytes:
-    """In a pool process: the difference heat map of an upload and its SVG (shared.diffmap)."""
-    from shared.diffmap import heat_map_png
-
-    return heat_map_png(decode_image(data).rgba, svg)
