@@ -7,7 +7,7 @@ output "resource_ids" {
   )
 }
 
-output "redis_url" {
-  description = "SVGAI_REDIS_URL of the managed Redis (null when the in-cluster Redis is used)."
-  value       = var.managed_redis ? "rediss://${aws_elasticache_replication_group.redis[0].primary_endpoint_address}:6380/0" : null
+output "redis_endpoint" {
+  description = "host:port of the managed Redis (null when the in-cluster Redis is used)."
+  value       = var.managed_redis ? "${local.redis_host}:6380" : null
 }
