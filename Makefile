@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 CHECKOV := .venv-checkov/bin/checkov
 SCENARIO ?= normal
-DURATION ?= 60
+DURATION ?=
 
 .PHONY: install run test lint dataset bench portfolio ablation serve redis-server browser loadtest clean
 
@@ -65,10 +65,10 @@ ablation: install
 	@test -f data/dev/manifest.jsonl || $(MAKE) dataset
 	$(PY) -m bench.ablation
 
-## Locust against 127.0.0.1 (starts Redis, a worker and the gateway if none answers):
-##   make loadtest SCENARIO=normal|peak|spike|endurance|smoke DURATION=60 -> bench/results/loadtest-*.json
+## Locust against 127.0.0.1:8000, or a local stack it starts (Redis, one worker, the gateway) if none answers:
+##   make loadtest SCENARIO=normal|peak|spike|endurance|smoke [DURATION=s] -> bench/results/loadtest-*.json
 loadtest: install redis-server
-	$(PY) -m loadtests.run --scenario $(SCENARIO) --duration $(DURATION)
+	$(PY) -m loadtests.run --scenario $(SCENARIO) $(if $(DURATION),--duration $(DURATION))
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache .ruff_cache
