@@ -192,6 +192,13 @@ def test_controls_are_labelled_and_keyboard_operable(page: Any) -> None:
     assert page.evaluate("document.activeElement.id") == "files"
     outline = page.evaluate("getComputedStyle(document.querySelector('label[for=files]')).outlineStyle")
     assert outline == "solid"
+    page.evaluate("""() => {  // a file dropped on the drop zone is chosen like a picked one
+      const data = new DataTransfer();
+      data.items.add(new File(['x'], 'dropped.png', {type: 'image/png'}));
+      const drop = new DragEvent('drop', {dataTransfer: data, bubbles: true});
+      document.getElementById('drop').dispatchEvent(drop);
+    }""")
+    assert page.inner_text("#chosen") == "Chosen: dropped.png"
     page.focus("#advanced summary")
     page.keyboard.press("Enter")
     assert page.is_visible("#overrides")

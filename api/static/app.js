@@ -143,6 +143,9 @@ function updateItem(li, job) {
   li.querySelector(".status").textContent = text;
   li.querySelector("progress").value = job.status === "succeeded" ? 1 : job.progress || 0;
   li.querySelector("button").hidden = job.status !== "succeeded";
+  if (FINAL.has(job.status) && li.dataset.status !== job.status) {  // screen readers hear each file finish
+    $("announce").textContent = `${li.querySelector(".name").textContent}: ${text}`;
+  }
   li.dataset.status = job.status;
 }
 
