@@ -4,10 +4,12 @@ and the Dockerfile agree with the app's routes, settings, queue names, metric na
 checkov finds nothing unexplained; and a 15 s Locust smoke run against a local stack has no failures."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ import pytest
 import yaml
 
 from shared.config import Settings
-from tests.service_fixtures import celery_worker, redis_url, service_env, start_gateway, stop  # noqa: F401
+from tests.service_fixtures import start_gateway, start_redis, start_worker, stop, wait_until
 from tests.test_ops_kustomize import OVERLAYS, build
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -401,16 +403,42 @@ def test_checkov_finds_nothing_unexplained(target: str, framework: str) -> None:
     assert sum(r.get("summary", {}).get("passed", 0) for r in reports) > 0
 
 
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
-def test_locust_smoke_run_has_no_failures(tmp_path: Path, service_env: dict[str, str],  # noqa: F811
-                                          celery_worker: object) -> None:  # noqa: F811
-    gateway, host = start_gateway(service_env)
+def _worker_answers(url: str) -> bool:
+    from celery import Celery
+
+    app = Celery(broker=url)
     try:
-        subprocess.run([sys.executable, "-m", "loadtests.run", "--scenario", "smoke", "--duration", "15",
-                        "--host", host, "--out-dir", str(tmp_path)], cwd=ROOT, check=True, timeout=180,
-                       stdout=subprocess.DEVNULL)
+        return bool(app.control.ping(timeout=0.5))
     finally:
-        stop(gateway)
+        app.close()
+
+
+@pytest.fixture(scope="module")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """redis-server, a Celery worker and the gateway (uvicorn api.app:app) on free loopback ports, all
+    subprocesses (tests/service_fixtures.py's helpers). Not the session fixtures: they import workers.app
+    into this process, which fixes Celery's broker for the session to the first Redis they start."""
+    redis_proc, url = start_redis(tmp_path_factory.mktemp("ops-redis"))
+    env = {"SVGAI_REDIS_URL": url, "SVGAI_KEY_PREFIX": "svgai-ops", "SVGAI_TIER1_WORKERS": "1",
+           "SVGAI_WEBHOOK_ALLOW": '["127.0.0.1/32"]', "SVGAI_WEBHOOK_SECRET": "ops-test-secret",
+           "SVGAI_WEBHOOK_BACKOFF_S": "0.2"}
+    procs = [redis_proc, start_worker(env)]
+    try:
+        wait_until(lambda: _worker_answers(url), 60, "celery worker")
+        gateway, host = start_gateway(env)
+        procs.append(gateway)
+        yield host, env
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
+def test_locust_smoke_run_has_no_failures(tmp_path: Path, local_stack: tuple[str, dict[str, str]]) -> None:
+    host, env = local_stack
+    subprocess.run([sys.executable, "-m", "loadtests.run", "--scenario", "smoke", "--duration", "15",
+                    "--host", host, "--out-dir", str(tmp_path)], cwd=ROOT, check=True, timeout=180,
+                   stdout=subprocess.DEVNULL, env={**os.environ, **env})
     summary = json.loads((tmp_path / "loadtest-smoke.json").read_text())
     endpoints = summary["endpoints"]
     assert summary["stack"] == {"started_here": False, "host": host}
