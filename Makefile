@@ -7,7 +7,7 @@ CHECKOV := .venv-checkov/bin/checkov
 SCENARIO ?= normal
 DURATION ?=
 
-.PHONY: install run test lint dataset bench portfolio ablation serve redis-server browser loadtest clean
+.PHONY: install run test lint dataset bench portfolio ablation serve redis-server browser loadtest train-data train clean
 
 install: $(STAMP)
 
@@ -69,6 +69,17 @@ ablation: install
 ##   make loadtest SCENARIO=normal|peak|spike|endurance|smoke [DURATION=s] -> bench/results/loadtest-*.json
 loadtest: install redis-server
 	$(PY) -m loadtests.run --scenario $(SCENARIO) $(if $(DURATION),--duration $(DURATION))
+
+## Labelled training data for the models (dev set + generated logos, measured) -> data/train/
+train-data: install
+	@test -f data/dev/manifest.jsonl || $(MAKE) dataset
+	$(PY) -m bench.train_data
+
+## Rebuild every model from scratch -> shared/models/ (+ MODEL_CARD numbers in bench/results/models.json)
+train: install
+	$(PY) -m pip install -q -e '.[train]'
+	@test -f data/train/samples.jsonl || $(MAKE) train-data
+	$(PY) -m bench.train
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache .ruff_cache

@@ -1,6 +1,7 @@
 """Logo type from image features: simple | text | gradient | complex.
 
-These are feature rules; the learned classifier (shared/models) must beat them to replace them.
+`classify_by_rules` are feature rules; `classify` uses the learned classifier (shared/models) where
+it measured better than the rules on held-out images (shared/models/use.json), else the rules.
 """
 
 from typing import Literal
@@ -24,3 +25,14 @@ def classify_by_rules(features: ImageFeatures) -> LogoType:
     if features.n_colors <= SIMPLE_MAX_COLORS:
         return "simple"
     return "complex"
+
+
+def classify(features: ImageFeatures) -> LogoType:
+    """The logo type: the learned classifier when it is switched on and loaded, else the rules."""
+    from shared import learned
+
+    if learned.enabled("classifier"):
+        result = learned.classify(features)
+        if result is not None:
+            return result[0]  # type: ignore[return-value]
+    return classify_by_rules(features)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from shared.classifier import LogoType, classify_by_rules
+from shared.classifier import LogoType, classify
 from shared.config import get_settings
 from shared.errors import ParameterError
 from shared.features import compute_features
@@ -121,7 +121,7 @@ def convert(
 
     t = time.perf_counter()
     features = compute_features(rgba)
-    logo_type = classify_by_rules(features)
+    logo_type = classify(features)
     timings["features"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -159,7 +159,7 @@ def convert(
 def route_image(rgba: np.ndarray, target_ssim: float, budget_s: float | None = None) -> RouteDecision:
     """The router's decision for an image (what `convert(..., tier="auto")` would run)."""
     features = compute_features(rgba)
-    return route(features, classify_by_rules(features), target_ssim, budget_s, AVAILABLE_TIERS)
+    return route(features, classify(features), target_ssim, budget_s, AVAILABLE_TIERS)
 
 
 def _convert_loaded(image: DecodedImage, decode_s: float, kwargs: dict[str, Any]) -> ConversionResult:

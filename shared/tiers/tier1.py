@@ -17,7 +17,10 @@ stacked.
 """
 
 from concurrent.futures import Executor
+from functools import lru_cache
+from typing import Any
 
+from shared import learned
 from shared.candidate import evaluate
 from shared.features import ImageFeatures
 from shared.params import ConversionParams, EngineParams, StepParams
@@ -49,9 +52,43 @@ def formula_params(features: ImageFeatures) -> ConversionParams:
     )
 
 
+TIER1_GRID_SCALES = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
+TIER1_GRID_SIMPLIFY_PX = (0.0, 0.25, 0.5)
+TIER1_GRID_SNAP = (0, 16)
+
+
+@lru_cache(maxsize=1)
+def tier1_grid() -> tuple[ConversionParams, ...]:
+    """The fixed candidate set the learned Tier 1 picks from (72 cheap polygon configurations: alpha
+    thresholded at 50 %, supersampling x layering x simplification x colour snapping)."""
+    return tuple(
+        ConversionParams(
+            engine=EngineParams(mode="polygon", hierarchical=layering),
+            steps=StepParams(scale=scale, alpha="threshold", alpha_threshold=128, simplify_px=simplify,
+                             snap_colors=snap),
+        )
+        for scale in TIER1_GRID_SCALES
+        for layering in ("cutout", "stacked")
+        for simplify in TIER1_GRID_SIMPLIFY_PX
+        for snap in TIER1_GRID_SNAP
+    )
+
+
+def choose_params(features: ImageFeatures, target_ssim: float, overrides: dict[str, Any]) -> ConversionParams:
+    """Tier 1's one configuration: the learned quality predictor's pick among the stored candidates and
+    the formula's guess where the model measured better than the formula (shared/models/use.json),
+    else the formula. Tiny images always get the formula's exact-pixel trace."""
+    formula = formula_params(features)
+    if min(features.width, features.height) >= TINY_SIDE and learned.enabled("tier1"):
+        ranked = learned.rank_candidates(features, target_ssim, overrides, [formula])
+        if ranked:
+            return ranked[0]
+    return formula.with_overrides(overrides)
+
+
 def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
     """One trace; `executor` is accepted for a uniform tier signature and not used."""
-    params = formula_params(request.features).with_overrides(request.overrides)
+    params = choose_params(request.features, request.target_ssim, request.overrides)
     request.check_cancelled()
     best = evaluate(request.rgba, params)
     request.report(1.0, best)

@@ -10,7 +10,11 @@ from concurrent.futures import Executor
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
+from shared import learned
 from shared.params import ConversionParams, parse_params
+from shared.search_space import SEARCH_SPACE
 from shared.tiers import TierOutcome, TierRequest, tier1
 from shared.tiers.search import MeasuredSearch
 
@@ -24,9 +28,27 @@ def portfolio() -> tuple[ConversionParams, ...]:
     return tuple(parse_params(entry["params"]) for entry in data["configs"])
 
 
+def perturb(base: ConversionParams, rng: np.random.Generator, max_changes: int = 3) -> ConversionParams:
+    """`base` with 1 to `max_changes` search dimensions redrawn uniformly at random."""
+    names = rng.choice(len(SEARCH_SPACE), size=int(rng.integers(1, max_changes + 1)), replace=False)
+    changes = {SEARCH_SPACE[int(i)].name: SEARCH_SPACE[int(i)].sample(rng) for i in names}
+    return parse_params(changes, base=base)
+
+
+def candidates(request: TierRequest) -> list[ConversionParams]:
+    """Tier 1's choice, then K more: the quality predictor's top K (where it measured better than the
+    fixed portfolio, shared/models/use.json), else the portfolio."""
+    first = tier1.choose_params(request.features, request.target_ssim, request.overrides)
+    k = len(portfolio())
+    if learned.enabled("tier2"):
+        ranked = learned.rank_candidates(request.features, request.target_ssim, request.overrides, [])
+        if ranked:
+            return [first, *[c for c in ranked if c != first][:k]]
+    return [first, *(p.with_overrides(request.overrides) for p in portfolio())]
+
+
 def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
-    first = tier1.formula_params(request.features)
-    configs = [p.with_overrides(request.overrides) for p in (first, *portfolio())]
+    configs = candidates(request)
     search = MeasuredSearch(request, executor)
     step = 2 if executor is not None else 1
     for i in range(0, len(configs), step):

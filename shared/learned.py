@@ -1,0 +1,193 @@
+"""The learned models: one loader, ONNX Runtime inference, and the fallback when a model is missing.
+
+Models (trained by `make train`, files in shared/models/, described in MODEL_CARD.md):
+- `classifier.onnx`: 22 image features → logo type probabilities (simple, text, gradient, complex);
+- `predictor.onnx`: features ⊕ encoded configuration → (SSIM, log bytes), batched over candidates;
+- `candidates.json`: the fixed configurations the predictor scores for Tier 1 and Tier 2.
+Each is loaded once per process (lazily on first use; `load_models()` loads eagerly, e.g. in a
+worker's warm-up) and warmed with one call. A missing or unreadable file leaves that model out: callers
+fall back to the rules/formula/portfolio path, a warning is logged, and `model_status()` reports it.
+The CUDA provider is used when ONNX Runtime has it, else the CPU.
+"""
+
+import json
+import logging
+import resource
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from shared.config import get_settings
+from shared.features import FEATURE_NAMES, ImageFeatures
+from shared.params import ConversionParams, parse_params
+from shared.search_space import SEARCH_SPACE
+
+log = logging.getLogger("svgai.models")
+LOGO_TYPES = ("simple", "text", "gradient", "complex")
+MODEL_FILES = {"classifier": "classifier.onnx", "predictor": "predictor.onnx"}
+CANDIDATES_FILE = "candidates.json"
+
+
+def encode_params(flat: dict[str, Any]) -> np.ndarray:
+    """A configuration as the predictor's input: one-hot for categorical dimensions of the search
+    space, (value - low) / (high - low) for numeric ones; a value outside the choices encodes as zeros."""
+    parts: list[float] = []
+    for dim in SEARCH_SPACE:
+        value = flat.get(dim.name)
+        if dim.kind == "categorical":
+            parts += [1.0 if value == choice else 0.0 for choice in dim.choices]
+        else:
+            span = (dim.high - dim.low) or 1.0
+            number = float(value) if value is not None else dim.low
+            parts.append(float(np.clip((number - dim.low) / span, -1.0, 2.0)))
+    return np.asarray(parts, np.float32)
+
+
+ENCODED_WIDTH = len(encode_params({}))
+
+
+@dataclass
+class LoadedModels:
+    sessions: dict[str, Any] = field(default_factory=dict)
+    candidates: list[ConversionParams] = field(default_factory=list)
+    encoded_candidates: np.ndarray = field(default_factory=lambda: np.zeros((0, ENCODED_WIDTH), np.float32))
+    status: dict[str, Any] = field(default_factory=dict)
+
+
+_lock = threading.Lock()
+_loaded: dict[Path, LoadedModels] = {}
+
+
+def _providers() -> list[str]:
+    import onnxruntime as ort
+
+    available = ort.get_available_providers()
+    return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
+
+
+def _load(model_dir: Path) -> LoadedModels:
+    import onnxruntime as ort
+
+    models = LoadedModels()
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t_all = time.perf_counter()
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1  # one conversion per core: models must not fight over cores
+    options.inter_op_num_threads = 1
+    warm = {"classifier": np.zeros((1, len(FEATURE_NAMES)), np.float32),
+            "predictor": np.zeros((1, len(FEATURE_NAMES) + ENCODED_WIDTH), np.float32)}
+    for name, filename in MODEL_FILES.items():
+        t = time.perf_counter()
+        try:
+            session = ort.InferenceSession(str(model_dir / filename), options, providers=_providers())
+            session.run(None, {session.get_inputs()[0].name: warm[name]})
+            models.sessions[name] = session
+            models.status[name] = {"loaded": True, "load_s": round(time.perf_counter() - t, 4),
+                                   "provider": session.get_providers()[0]}
+        except Exception as exc:  # missing, corrupt or incompatible: fall back, never crash
+            log.warning("model %s not loaded, using the non-learned path: %s", name, exc)
+            models.status[name] = {"loaded": False, "error": str(exc)[:200]}
+    try:
+        flats = json.loads((model_dir / CANDIDATES_FILE).read_text())["candidates"]
+        models.candidates = [parse_params(f) for f in flats]
+        models.encoded_candidates = np.stack([encode_params(c.flat()) for c in models.candidates])
+        models.status["candidates"] = {"loaded": True, "count": len(models.candidates)}
+    except Exception as exc:
+        log.warning("candidate configurations not loaded: %s", exc)
+        models.status["candidates"] = {"loaded": False, "error": str(exc)[:200]}
+    models.status["load_s"] = round(time.perf_counter() - t_all, 4)
+    models.status["rss_increase_mb"] = round(
+        (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024, 1)
+    return models
+
+
+def get_models(model_dir: Path | None = None) -> LoadedModels:
+    """The models of `model_dir` (default: settings), loaded once per process."""
+    directory = Path(model_dir or get_settings().model_dir)
+    with _lock:
+        if directory not in _loaded:
+            _loaded[directory] = _load(directory)
+        return _loaded[directory]
+
+
+def load_models(model_dir: Path | None = None) -> dict[str, Any]:
+    """Load (once) and warm every model now; returns `model_status()`."""
+    get_models(model_dir)
+    return model_status(model_dir)
+
+
+def model_status(model_dir: Path | None = None) -> dict[str, Any]:
+    """Per model: loaded or the error; load seconds; provider. Empty until the models are loaded."""
+    directory = Path(model_dir or get_settings().model_dir)
+    models = _loaded.get(directory)
+    return dict(models.status) if models else {}
+
+
+def classify(features: ImageFeatures, model_dir: Path | None = None) -> tuple[str, np.ndarray] | None:
+    """(logo type, probabilities) from the classifier, or None when it is not loaded."""
+    session = get_models(model_dir).sessions.get("classifier")
+    if session is None:
+        return None
+    x = features.to_vector()[None, :].astype(np.float32)
+    probabilities = session.run(None, {session.get_inputs()[0].name: x})[-1][0]  # last output: probabilities
+    return LOGO_TYPES[int(np.argmax(probabilities))], probabilities
+
+
+def predict(features: ImageFeatures, encoded: np.ndarray, model_dir: Path | None = None
+            ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Predicted (SSIM, bytes) for each row of `encoded` configurations, one batched call; None when
+    the predictor is not loaded."""
+    session = get_models(model_dir).sessions.get("predictor")
+    if session is None:
+        return None
+    rows = np.repeat(features.to_vector()[None, :], len(encoded), axis=0)
+    x = np.hstack([rows, encoded]).astype(np.float32)
+    out = session.run(None, {session.get_inputs()[0].name: x})[0]
+    return out[:, 0], np.exp(out[:, 1])
+
+
+USE_FILE = "use.json"
+
+
+def enabled(part: str, model_dir: Path | None = None) -> bool:
+    """Whether the learned `part` (classifier, tier1, tier2) is switched on: it measured better than its
+    non-learned alternative at training time (use.json) and its model is loaded."""
+    directory = Path(model_dir or get_settings().model_dir)
+    try:
+        flags = json.loads((directory / USE_FILE).read_text())
+    except (OSError, ValueError):
+        return False
+    needed = "classifier" if part == "classifier" else "predictor"
+    models = get_models(directory)
+    return bool(flags.get(part)) and needed in models.sessions and (part == "classifier" or models.candidates)
+
+
+def rank_candidates(
+    features: ImageFeatures, target_ssim: float, overrides: dict[str, Any], extra: list[ConversionParams],
+    model_dir: Path | None = None,
+) -> list[ConversionParams] | None:
+    """`extra` and the stored candidates (with `overrides` applied, duplicates removed), best predicted
+    objective first (the tiers' objective on predicted SSIM and bytes); None without a predictor."""
+    from shared.tiers import objective_value
+
+    models = get_models(model_dir)
+    if "predictor" not in models.sessions or not models.candidates:
+        return None
+    if overrides:  # re-encode: fixed parameters change the candidates
+        seen: dict[str, ConversionParams] = {}
+        for params in [*extra, *models.candidates]:
+            fixed = params.with_overrides(overrides)
+            seen.setdefault(fixed.model_dump_json(), fixed)
+        configs = list(seen.values())
+        encoded = np.stack([encode_params(c.flat()) for c in configs])
+    else:  # the stored candidates were encoded once, at load
+        configs = [*extra, *models.candidates]
+        encoded = np.vstack([*(encode_params(c.flat())[None] for c in extra), models.encoded_candidates])
+    predicted = predict(features, encoded, model_dir)
+    assert predicted is not None
+    order = np.argsort(-objective_value(predicted[0], predicted[1], target_ssim), kind="stable")
+    return [configs[i] for i in order]
