@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from api import batches, errors, jobs, metrics, web
 from api.tier1_pool import Tier1Pool
 from shared.config import get_settings
+from shared.learned import MODEL_FILES, load_models, model_status
 from shared.logs import configure_json_logging
 
 
@@ -21,6 +22,7 @@ from shared.logs import configure_json_logging
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     configure_json_logging()
+    load_models()  # the gateway reports their status; its pool processes load them on first use
     app.state.redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
     app.state.pool = Tier1Pool(settings.tier1_workers, settings.tier1_queue_limit)
     try:
@@ -44,13 +46,20 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@app.get("/readyz", summary="Readiness: Redis reachable", tags=["health"])
+@app.get("/readyz", tags=["health"], summary="Readiness: Redis reachable; the models' status (a missing "
+         "model degrades to the non-learned path, it does not make the gateway unready)")
 async def readyz(request: Request) -> JSONResponse:
+    models = model_status()
+    degraded = [name for name in MODEL_FILES if not models.get(name, {}).get("loaded")]
     try:
         await request.app.state.redis.ping()
     except (OSError, aioredis.ConnectionError, aioredis.TimeoutError):
-        return JSONResponse({"status": "unavailable", "detail": "Redis is unreachable"}, status_code=503)
-    return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "unavailable", "detail": "Redis is unreachable", "models": models},
+                            status_code=503)
+    body: dict[str, object] = {"status": "degraded" if degraded else "ready", "models": models}
+    if degraded:
+        body["detail"] = f"models not loaded (fallback in use): {degraded}"
+    return JSONResponse(body)
 
 
 @app.get("/metrics", summary="Prometheus metrics", response_class=Response, tags=["health"])

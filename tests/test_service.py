@@ -134,7 +134,9 @@ def test_unknown_job_is_404_and_cancel_is_final(client: TestClient) -> None:
 
 def test_health_readiness_and_metrics(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    assert ready.json()["models"]["classifier"]["loaded"] and ready.json()["models"]["predictor"]["loaded"]
     body = client.get("/metrics").text
     assert "svgai_jobs_total" in body and "svgai_cache_total" in body
     assert client.get("/openapi.json").json()["paths"]["/v1/jobs"]["post"]

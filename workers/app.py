@@ -64,11 +64,13 @@ celery_app.conf.update(
 
 @worker_process_init.connect
 def _warm(**_: object) -> None:
-    """Import and exercise the pipeline once per worker process, not per task."""
+    """Load the models and exercise the pipeline once per worker process, not per task."""
     import numpy as np
 
+    from shared.learned import load_models
     from shared.pipeline import convert
 
+    log.info("models loaded", extra={"models": load_models()})
     convert(np.zeros((8, 8, 4), np.uint8) + 255, tier=1)
 
 
