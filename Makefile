@@ -80,6 +80,7 @@ train: install
 	$(PY) -m pip install -q -e '.[train]'
 	@test -f data/train/samples.jsonl || $(MAKE) train-data
 	$(PY) -m bench.train
+	$(PY) -m bench.train_router
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache .ruff_cache

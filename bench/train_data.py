@@ -1,6 +1,6 @@
 """`make train-data`: labelled training data for the learned models, from the quality engine.
 
-    python -m bench.train_data [--generated 40] [--holdout-generated 10] [--configs 20] [--workers 2]
+    python -m bench.train_data [--generated 30] [--holdout-generated 10] [--configs 16] [--workers 2]
 
 Images: the dev set's training split at 256 px (`make dataset`), plus generated logos of four types
 (simple, text, gradient, complex) at 128 and 256 px, some transparent, a quarter JPEG-degraded. The
@@ -124,9 +124,9 @@ def label(row: dict[str, Any], k: int) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--generated", type=int, default=40, help="generated training images per type")
+    ap.add_argument("--generated", type=int, default=30, help="generated training images per type")
     ap.add_argument("--holdout-generated", type=int, default=10, help="generated held-out images per type")
-    ap.add_argument("--configs", type=int, default=20, help="measured configurations per image")
+    ap.add_argument("--configs", type=int, default=16, help="measured configurations per image")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
     rows = dev_images() + generated_images("train", args.generated) + generated_images(

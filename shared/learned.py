@@ -28,7 +28,7 @@ from shared.search_space import SEARCH_SPACE
 
 log = logging.getLogger("svgai.models")
 LOGO_TYPES = ("simple", "text", "gradient", "complex")
-MODEL_FILES = {"classifier": "classifier.onnx", "predictor": "predictor.onnx"}
+MODEL_FILES = {"classifier": "classifier.onnx", "predictor": "predictor.onnx", "router": "router.onnx"}
 CANDIDATES_FILE = "candidates.json"
 
 
@@ -79,7 +79,8 @@ def _load(model_dir: Path) -> LoadedModels:
     options.intra_op_num_threads = 1  # one conversion per core: models must not fight over cores
     options.inter_op_num_threads = 1
     warm = {"classifier": np.zeros((1, len(FEATURE_NAMES)), np.float32),
-            "predictor": np.zeros((1, len(FEATURE_NAMES) + ENCODED_WIDTH), np.float32)}
+            "predictor": np.zeros((1, len(FEATURE_NAMES) + ENCODED_WIDTH), np.float32),
+            "router": np.zeros((1, len(FEATURE_NAMES) + len(LOGO_TYPES) + 1), np.float32)}
     for name, filename in MODEL_FILES.items():
         t = time.perf_counter()
         try:

@@ -2,13 +2,20 @@
 
 Rules from measurement (bench/results/quality.json, see README): Tier 1 already reaches high SSIM on
 simple flat logos; images with shading, text or many colours need measured candidates (Tier 2); a high
-target or a generous budget on such images calls for the search (Tier 3). The learned router of the
-models issue must beat these rules to replace them.
+target or a generous budget on such images calls for the search (Tier 3).
+
+The learned router (`shared/models/router.onnx`, trained by `python -m bench.train_router`) replaces
+the type/target rules where it measured better on held-out images (`use.json` key "router"): it maps
+features, logo type and target to the cheapest tier expected to reach the target. The tiny-image,
+budget and availability rules apply to both; a missing or corrupt model file means the rules.
 """
 
+import json
 from dataclasses import dataclass
 
-from shared.classifier import LogoType
+import numpy as np
+
+from shared.classifier import LOGO_TYPES, LogoType
 from shared.features import ImageFeatures
 
 TIER2_MIN_BUDGET_S = 1.0  # below this, only one pass fits
@@ -24,18 +31,70 @@ class RouteDecision:
     reason: str
 
 
+ROUTER_TARGETS = (0.9, 0.93, 0.95, 0.96, 0.97, 0.98, 0.99)
+"""Targets the learned router was trained on; others are clipped into this range for the model."""
+
+
+def router_input(features: ImageFeatures, logo_type: LogoType, target_ssim: float) -> np.ndarray:
+    """The learned router's input row: 22 features, the logo type one-hot (LOGO_TYPES order), target."""
+    onehot = np.zeros(len(LOGO_TYPES), np.float32)
+    onehot[LOGO_TYPES.index(logo_type)] = 1.0
+    target = min(max(target_ssim, ROUTER_TARGETS[0]), ROUTER_TARGETS[-1])
+    return np.concatenate([features.to_vector(), onehot, np.array([target], np.float32)])
+
+
+_router_switch: dict[str, bool] = {}
+
+
+def learned_tier(
+    features: ImageFeatures, logo_type: LogoType, target_ssim: float
+) -> tuple[int, float] | None:
+    """(tier, its probability) from the learned router, or None when it is off or not loaded."""
+    from shared import learned
+
+    directory = learned.get_settings().model_dir
+    session = learned.get_models(directory).sessions.get("router")
+    if session is None:
+        return None
+    key = str(directory)
+    if key not in _router_switch:  # use.json is read once per model directory
+        try:
+            _router_switch[key] = bool(json.loads((directory / learned.USE_FILE).read_text()).get("router"))
+        except (OSError, ValueError):
+            _router_switch[key] = False
+    if not _router_switch[key]:
+        return None
+    x = router_input(features, logo_type, target_ssim)[None, :]
+    labels, probabilities = session.run(None, {session.get_inputs()[0].name: x})
+    return int(labels[0]), float(np.max(probabilities[0]))
+
+
 def route(
     features: ImageFeatures,
     logo_type: LogoType,
     target_ssim: float,
     budget_s: float | None,
     available: tuple[int, ...],
+    learned_router: bool = True,
 ) -> RouteDecision:
-    """Pick the cheapest available tier expected to reach `target_ssim` within `budget_s` seconds."""
+    """Pick the cheapest available tier expected to reach `target_ssim` within `budget_s` seconds
+    (the learned router when `learned_router` and it is switched on and loaded, else the rules)."""
     if min(features.width, features.height) < 16:
         return RouteDecision(1, "tiny image: traced as exact pixels in one pass")
     if budget_s is not None and budget_s < TIER2_MIN_BUDGET_S:
         return RouteDecision(1, f"budget {budget_s:g} s leaves time for one pass only")
+    picked = learned_tier(features, logo_type, target_ssim) if learned_router else None
+    if picked is not None:
+        tier, p = picked
+        too_short = budget_s is not None and budget_s < TIER3_MIN_BUDGET_S
+        if tier == 3 and (3 not in available or too_short):
+            why = f"budget {budget_s:g} s is short for a search" if too_short else "Tier 3 is not available"
+            return RouteDecision(2, f"{logo_type} image: the model asks for a search, but {why}")
+        if tier not in available:
+            tier = 1
+        what = {1: "one pass", 2: "a few measured candidates", 3: "the measured search"}[tier]
+        return RouteDecision(tier, f"{logo_type} image, target {target_ssim:g}: the router model expects "
+                                   f"{what} to be the cheapest way there (p = {p:.2f})")
     if target_ssim <= TIER1_TARGET[logo_type] or available == (1,):
         return RouteDecision(1, f"{logo_type} image: one pass usually reaches SSIM {TIER1_TARGET[logo_type]}")
     too_short = budget_s is not None and budget_s < TIER3_MIN_BUDGET_S
