@@ -76,10 +76,6 @@ def features_of(row: dict[str, Any]) -> np.ndarray:
     return np.array([row["features"][n] for n in FEATURE_NAMES], np.float32)
 
 
-def image_of(row: dict[str, Any]) -> np.ndarray:
-    return decode_image(Path(row["path"]).read_bytes()).rgba
-
-
 def train_classifier(train: list[dict], held: list[dict], seed: int) -> dict[str, Any]:
     x, xh = np.stack([features_of(r) for r in train]), np.stack([features_of(r) for r in held])
     y = np.array([LOGO_TYPES.index(r["type"]) for r in train])

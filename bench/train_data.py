@@ -29,7 +29,7 @@ from bench.dataset import load_manifest
 from bench.synthetic import PALETTE, gradient_logo, jpeg_degrade, render, shapes_logo, text_logo
 from shared.candidate import evaluate
 from shared.features import compute_features
-from shared.images import decode_image, load_image
+from shared.images import load_image
 from shared.params import ConversionParams
 from shared.search_space import random_params
 from shared.tiers.tier1 import formula_params
@@ -110,8 +110,7 @@ def configs_for(image_id: str, features: Any, k: int) -> list[ConversionParams]:
 
 
 def label(row: dict[str, Any], k: int) -> dict[str, Any]:
-    rgba = load_image(row["path"]).rgba if not row["path"].endswith(".jpg") else decode_image(
-        Path(row["path"]).read_bytes()).rgba
+    rgba = load_image(row["path"]).rgba  # content-sniffed: PNG and JPEG alike
     features = compute_features(rgba)
     samples = []
     for params in configs_for(row["id"], features, k):

@@ -17,7 +17,6 @@ stacked.
 """
 
 from concurrent.futures import Executor
-from functools import lru_cache
 from typing import Any
 
 from shared import learned
@@ -49,28 +48,6 @@ def formula_params(features: ImageFeatures) -> ConversionParams:
     return ConversionParams(
         engine=EngineParams(mode="polygon", hierarchical=layering),
         steps=StepParams(scale=scale, alpha="threshold", alpha_threshold=128, simplify_px=simplify),
-    )
-
-
-TIER1_GRID_SCALES = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
-TIER1_GRID_SIMPLIFY_PX = (0.0, 0.25, 0.5)
-TIER1_GRID_SNAP = (0, 16)
-
-
-@lru_cache(maxsize=1)
-def tier1_grid() -> tuple[ConversionParams, ...]:
-    """The fixed candidate set the learned Tier 1 picks from (72 cheap polygon configurations: alpha
-    thresholded at 50 %, supersampling x layering x simplification x colour snapping)."""
-    return tuple(
-        ConversionParams(
-            engine=EngineParams(mode="polygon", hierarchical=layering),
-            steps=StepParams(scale=scale, alpha="threshold", alpha_threshold=128, simplify_px=simplify,
-                             snap_colors=snap),
-        )
-        for scale in TIER1_GRID_SCALES
-        for layering in ("cutout", "stacked")
-        for simplify in TIER1_GRID_SIMPLIFY_PX
-        for snap in TIER1_GRID_SNAP
     )
 
 

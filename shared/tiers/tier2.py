@@ -10,11 +10,8 @@ from concurrent.futures import Executor
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
 from shared import learned
 from shared.params import ConversionParams, parse_params
-from shared.search_space import SEARCH_SPACE
 from shared.tiers import TierOutcome, TierRequest, tier1
 from shared.tiers.search import MeasuredSearch
 
@@ -26,13 +23,6 @@ def portfolio() -> tuple[ConversionParams, ...]:
     """The measured portfolio, as full parameter sets (flat overrides on the engine defaults)."""
     data = json.loads(PORTFOLIO_PATH.read_text())
     return tuple(parse_params(entry["params"]) for entry in data["configs"])
-
-
-def perturb(base: ConversionParams, rng: np.random.Generator, max_changes: int = 3) -> ConversionParams:
-    """`base` with 1 to `max_changes` search dimensions redrawn uniformly at random."""
-    names = rng.choice(len(SEARCH_SPACE), size=int(rng.integers(1, max_changes + 1)), replace=False)
-    changes = {SEARCH_SPACE[int(i)].name: SEARCH_SPACE[int(i)].sample(rng) for i in names}
-    return parse_params(changes, base=base)
 
 
 def candidates(request: TierRequest) -> list[ConversionParams]:
