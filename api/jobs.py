@@ -14,7 +14,7 @@ from api.webhook_urls import check_webhook_url_async
 from shared.config import get_settings
 from shared.pipeline import validate_options
 from workers.app import MAX_BUDGET_S
-from workers.jobstore import FINAL_STATES, Job, decompress_svg, svg_key
+from workers.jobstore import FINAL_STATES, Job, conversion_event, decompress_svg, svg_key
 
 router = APIRouter()
 Owner = Annotated[str, Depends(current_owner)]
@@ -66,8 +66,7 @@ async def convert_now(
     planned = await request.app.state.pool.run(data, "1", target, fixed)
     summary = planned["summary"]
     metrics.JOBS.labels("1", "convert").inc()
-    metrics.record({"kind": "conversion", "tier": 1, "status": "succeeded", "seconds": summary["seconds"],
-                    "ssim": summary["ssim"]})
+    metrics.record(conversion_event(1, "succeeded", summary))
     headers = {f"X-Svgai-{name.replace('_', '-').title()}": str(summary[name])
                for name in ("ssim", "psnr", "bytes", "gzip_bytes", "paths", "tier", "logo_type", "seconds")}
     headers["X-Svgai-Params"] = json.dumps(summary["params"], separators=(",", ":"))

@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 from prometheus_fastapi_instrumentator import Instrumentator
 
 from shared.config import get_settings
-from workers.jobstore import Job, events_key
+from workers.jobstore import events_key
 
 JOBS = Counter("svgai_jobs_total", "jobs submitted, by tier and how they were answered", ["tier", "outcome"])
 CACHE = Counter("svgai_cache_total", "result cache lookups", ["result"])
@@ -39,13 +39,8 @@ def install(app: FastAPI) -> None:
     Instrumentator(excluded_handlers=["/metrics"]).instrument(app)
 
 
-def observe_conversion(job: Job) -> None:
-    """Record a conversion finished in this process (Tier 1 in the gateway)."""
-    record({"kind": "conversion", "tier": job.tier, "status": job.status,
-            "seconds": (job.result or {}).get("seconds"), "ssim": (job.result or {}).get("ssim")})
-
-
 def record(event: dict[str, Any]) -> None:
+    """Count one event (workers.jobstore.conversion_event, or a webhook attempt's outcome)."""
     if event.get("kind") == "webhook":
         WEBHOOKS.labels(str(event.get("outcome"))).inc()
         return

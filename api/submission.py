@@ -19,6 +19,7 @@ from workers.jobstore import (
     FINAL_STATES,
     Job,
     cache_key,
+    conversion_event,
     finished_entries,
     image_key,
     job_key,
@@ -96,7 +97,7 @@ async def submit_image(request: Request, job: Job, data: bytes) -> Job:
                 pipe.set(key, value, ex=ttl)
             await pipe.execute()
             await notify_async(job)
-            metrics.observe_conversion(job)
+            metrics.record(conversion_event(job.tier, job.status, job.result))
             metrics.JOBS.labels("1", "sync").inc()
             log.info("job converted by the gateway", extra={"job_id": job.id, "tier": 1,
                                                             "ssim": planned["summary"]["ssim"]})

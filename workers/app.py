@@ -24,6 +24,7 @@ from workers.jobstore import (
     EVENTS_CAP,
     FINAL_STATES,
     Job,
+    conversion_event,
     events_key,
     finished_entries,
     image_key,
@@ -80,12 +81,6 @@ def push_event(client: redis.Redis, event: dict[str, Any]) -> None:
     pipe.rpush(events_key(settings.key_prefix), json.dumps(event))
     pipe.ltrim(events_key(settings.key_prefix), -EVENTS_CAP, -1)
     pipe.execute()
-
-
-def conversion_event(job: Job) -> dict[str, Any]:
-    result = job.result or {}
-    return {"kind": "conversion", "tier": job.tier, "status": job.status, "seconds": result.get("seconds"),
-            "ssim": result.get("ssim")}
 
 
 class JobRunner:
@@ -149,7 +144,7 @@ def fail(client: redis.Redis, job: Job, error: str) -> str:
     """Record a failed conversion (job record, metrics event, webhook)."""
     failed = job.model_copy(update={"status": "failed", "error": error, "finished": time.time()})
     JobRunner(client, job.id).save(failed)
-    push_event(client, conversion_event(failed))
+    push_event(client, conversion_event(failed.tier, failed.status, failed.result))
     log.info("job failed", extra={"job_id": job.id, "error": error})
     notify(failed)
     return "failed"
@@ -189,7 +184,7 @@ def convert_job(self: object, job_id: str) -> str:
                                             settings.job_ttl_s):
         pipe.set(key, value, ex=ttl)
     pipe.execute()
-    push_event(client, conversion_event(done))
+    push_event(client, conversion_event(done.tier, done.status, done.result))
     notify(done)
     log.info("job succeeded", extra={"job_id": job_id, "ssim": done.result["ssim"] if done.result else None})
     return "succeeded"

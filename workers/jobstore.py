@@ -95,6 +95,13 @@ def events_key(prefix: str) -> str:
 EVENTS_CAP = 100_000  # events kept while no gateway scrapes /metrics
 
 
+def conversion_event(tier: int | None, status: str, result: dict[str, Any] | None) -> dict[str, Any]:
+    """The metrics event of a finished conversion (workers push it; the gateway records its own)."""
+    result = result or {}
+    return {"kind": "conversion", "tier": tier, "status": status, "seconds": result.get("seconds"),
+            "ssim": result.get("ssim")}
+
+
 def succeeded(job: Job, summary: dict[str, Any]) -> Job:
     """The job record once its conversion has produced `summary`."""
     return job.model_copy(update={"status": "succeeded", "progress": 1.0, "finished": time.time(),
