@@ -28,7 +28,7 @@ import httpx
 import numpy as np
 from PIL import Image
 
-from tests.service_fixtures import start_gateway, start_redis, start_worker, stop, wait_until
+from tests.service_fixtures import child_pids, start_gateway, start_redis, start_worker, stop, wait_until
 
 RESULTS = Path("bench/results")
 EXAMPLES = sorted(p for p in Path("examples").iterdir() if p.suffix in (".png", ".jpg"))
@@ -88,25 +88,14 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def children(pid: int) -> list[int]:
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(stat.parent.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    return out
-
-
 def worker_memory(env: dict[str, str]) -> dict[str, Any]:
     """Start one worker (one pool process), wait until its pool process has warmed up, read RSS."""
     t0 = time.perf_counter()
     worker = start_worker(env, queues="tier2")
     try:
         # the pool process exists once warm-up (worker_process_init: models loaded, one conversion) is done
-        wait_until(lambda: bool(children(worker.pid)), 120, "worker pool process")
-        pool = children(worker.pid)
+        wait_until(lambda: bool(child_pids(worker.pid)), 120, "worker pool process")
+        pool = child_pids(worker.pid)
         readings: list[float] = []
 
         def settled() -> bool:  # warm-up done: the pool process' RSS stopped changing

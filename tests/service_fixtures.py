@@ -69,6 +69,18 @@ def start_gateway(env: dict[str, str], processes: int = 1) -> tuple[subprocess.P
     return proc, base
 
 
+def child_pids(pid: int) -> list[int]:
+    """Process ids whose parent is `pid` (a Celery worker's pool processes), read from /proc."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while we looked
+    return children
+
+
 def stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from shared.images import decode_image
 from shared.quality import measure
 from tests.image_files import png_bytes
-from tests.service_fixtures import start_gateway, start_redis, start_worker, stop, wait_until
+from tests.service_fixtures import child_pids, start_gateway, start_redis, start_worker, stop, wait_until
 
 ENV = {"SVGAI_KEY_PREFIX": "svgai-live", "SVGAI_TIER1_WORKERS": "1", "SVGAI_MAX_WAIT_S": "2"}
 
@@ -42,19 +42,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             stop(proc)
 
 
-def pool_children(pid: int) -> list[int]:
-    """Child process ids of `pid` (the Celery pool processes of a worker)."""
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            children.append(int(stat.parent.name))
-    return children
-
-
 def speckled_logo() -> bytes:
     """An image the search cannot finish early on (many small shapes), so a Tier 3 job runs its budget."""
     rng = np.random.default_rng(5)
@@ -76,13 +63,13 @@ def test_a_worker_process_killed_mid_job_loses_no_job(stack: Stack) -> None:
     assert res.status_code == 202, res.text
     job_id = res.json()["id"]
     wait_until(lambda: job_status(stack.base, job_id)["status"] == "running", 60, "job running")
-    victims = pool_children(stack.worker.pid)
+    victims = child_pids(stack.worker.pid)
     assert victims, "the worker has a pool process"
     for pid in victims:
         os.kill(pid, signal.SIGKILL)
     wait_until(lambda: job_status(stack.base, job_id)["status"] == "succeeded", 120, "job redelivered")
     job = job_status(stack.base, job_id)
-    assert not set(pool_children(stack.worker.pid)) & set(victims), "a new pool process took over"
+    assert not set(child_pids(stack.worker.pid)) & set(victims), "a new pool process took over"
     svg = httpx.get(f"{stack.base}/v1/jobs/{job_id}/svg", timeout=5).text
     assert job["result"]["ssim"] == pytest.approx(measure(svg, decode_image(image).rgba).ssim, abs=1e-9)
 
