@@ -56,6 +56,7 @@ class LoadedModels:
     candidates: list[ConversionParams] = field(default_factory=list)
     encoded_candidates: np.ndarray = field(default_factory=lambda: np.zeros((0, ENCODED_WIDTH), np.float32))
     status: dict[str, Any] = field(default_factory=dict)
+    switches: dict[str, bool] = field(default_factory=dict)  # use.json, read once with the models
 
 
 _lock = threading.Lock()
@@ -100,6 +101,10 @@ def _load(model_dir: Path) -> LoadedModels:
     except Exception as exc:
         log.warning("candidate configurations not loaded: %s", exc)
         models.status["candidates"] = {"loaded": False, "error": str(exc)[:200]}
+    try:
+        models.switches = {k: bool(v) for k, v in json.loads((model_dir / USE_FILE).read_text()).items()}
+    except (OSError, ValueError, AttributeError):
+        models.switches = {}  # no switch file: every learned part stays off
     models.status["load_s"] = round(time.perf_counter() - t_all, 4)
     models.status["rss_increase_mb"] = round(
         (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024, 1)
@@ -155,16 +160,13 @@ USE_FILE = "use.json"
 
 
 def enabled(part: str, model_dir: Path | None = None) -> bool:
-    """Whether the learned `part` (classifier, tier1, tier2) is switched on: it measured better than its
-    non-learned alternative at training time (use.json) and its model is loaded."""
-    directory = Path(model_dir or get_settings().model_dir)
-    try:
-        flags = json.loads((directory / USE_FILE).read_text())
-    except (OSError, ValueError):
-        return False
-    needed = "classifier" if part == "classifier" else "predictor"
-    models = get_models(directory)
-    return bool(flags.get(part)) and needed in models.sessions and (part == "classifier" or models.candidates)
+    """Whether the learned `part` (classifier, router, tier1, tier2) is switched on: it measured better
+    than its non-learned alternative at training time (use.json) and its model is loaded."""
+    models = get_models(model_dir)
+    needed = part if part in ("classifier", "router") else "predictor"
+    uses_candidates = part in ("tier1", "tier2")
+    return (models.switches.get(part, False) and needed in models.sessions
+            and (not uses_candidates or bool(models.candidates)))
 
 
 def rank_candidates(

@@ -10,7 +10,6 @@ features, logo type and target to the cheapest tier expected to reach the target
 budget and availability rules apply to both; a missing or corrupt model file means the rules.
 """
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,27 +42,15 @@ def router_input(features: ImageFeatures, logo_type: LogoType, target_ssim: floa
     return np.concatenate([features.to_vector(), onehot, np.array([target], np.float32)])
 
 
-_router_switch: dict[str, bool] = {}
-
-
 def learned_tier(
     features: ImageFeatures, logo_type: LogoType, target_ssim: float
 ) -> tuple[int, float] | None:
     """(tier, its probability) from the learned router, or None when it is off or not loaded."""
     from shared import learned
 
-    directory = learned.get_settings().model_dir
-    session = learned.get_models(directory).sessions.get("router")
-    if session is None:
+    if not learned.enabled("router"):
         return None
-    key = str(directory)
-    if key not in _router_switch:  # use.json is read once per model directory
-        try:
-            _router_switch[key] = bool(json.loads((directory / learned.USE_FILE).read_text()).get("router"))
-        except (OSError, ValueError):
-            _router_switch[key] = False
-    if not _router_switch[key]:
-        return None
+    session = learned.get_models().sessions["router"]
     x = router_input(features, logo_type, target_ssim)[None, :]
     labels, probabilities = session.run(None, {session.get_inputs()[0].name: x})
     return int(labels[0]), float(np.max(probabilities[0]))

@@ -100,7 +100,6 @@ def test_a_corrupt_model_file_is_reported_not_fatal(model_dir: Path) -> None:
 def test_learned_router_decides_and_falls_back_to_rules(model_dir: Path) -> None:
     from shared import router
 
-    router._router_switch.clear()
     easy, hard = compute_features(disc(96, 35.0)), compute_features(noisy_many_colours())
     first = router.route(easy, classify(easy), 0.95, None, (1, 2, 3))
     assert first == router.route(easy, classify(easy), 0.95, None, (1, 2, 3))  # deterministic
@@ -109,9 +108,7 @@ def test_learned_router_decides_and_falls_back_to_rules(model_dir: Path) -> None
     assert router.route(hard, classify(hard), 0.995, 2.0, (1, 2, 3)).tier <= 2  # short budget: no search
     (model_dir / "router.onnx").write_bytes(b"corrupt")
     learned._loaded.clear()
-    router._router_switch.clear()
     assert learned.load_models(model_dir)["router"]["loaded"] is False
     fallback = router.route(easy, classify(easy), 0.95, None, (1, 2, 3))
     assert fallback == router.route(easy, classify(easy), 0.95, None, (1, 2, 3), learned_router=False)
     learned._loaded.clear()
-    router._router_switch.clear()
