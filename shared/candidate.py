@@ -9,6 +9,7 @@ from shared.engine import trace
 from shared.params import ConversionParams
 from shared.preprocess import prepare
 from shared.quality import QualityFigures, measure
+from shared.refine import refine_polygons
 from shared.simplify import simplify_polygons
 from shared.svg import merge_consecutive_fills, minify, set_canvas
 
@@ -24,21 +25,53 @@ class Candidate:
     measure_seconds: float
 
 
-def make_svg(rgba: np.ndarray, params: ConversionParams) -> str:
-    """Pre-process, trace and finish the markup; the SVG renders at the input's pixel size."""
+@dataclass(frozen=True)
+class Trace:
+    """An unrefined trace with its canvas set, and the traced pixels per input pixel."""
+
+    svg: str
+    scale_x: float
+    scale_y: float
+
+
+def trace_svg(rgba: np.ndarray, params: ConversionParams) -> Trace:
+    """Pre-process, trace, simplify and finish the markup (no refinement); renders at the input's size."""
     height, width = rgba.shape[:2]
     prepared = prepare(rgba, params.steps)
     svg = trace(prepared, params.engine)
+    scale_x, scale_y = prepared.shape[1] / width, prepared.shape[0] / height
     if params.steps.simplify_px > 0:  # tolerance in traced pixels: input pixels times the scale
-        svg = simplify_polygons(svg, params.steps.simplify_px * prepared.shape[1] / width)
+        svg = simplify_polygons(svg, params.steps.simplify_px * scale_x)
     svg = minify(set_canvas(svg, width, height, prepared.shape[1], prepared.shape[0]))
-    return merge_consecutive_fills(svg) if params.engine.hierarchical == "stacked" else svg
+    if params.engine.hierarchical == "stacked":
+        svg = merge_consecutive_fills(svg)
+    return Trace(svg, scale_x, scale_y)
 
 
 def evaluate(rgba: np.ndarray, params: ConversionParams) -> Candidate:
-    """Trace `rgba` with `params` and measure the result with the one alpha-aware metric."""
+    """Trace `rgba` with `params` and measure the result with the one alpha-aware metric. With the
+    `refine` step, the refined polygons are measured too and kept only if their SSIM is higher."""
     t0 = time.perf_counter()
-    svg = make_svg(rgba, params)
+    traced = trace_svg(rgba, params)
+    svg = traced.svg
     t1 = time.perf_counter()
     figures = measure(svg, rgba)
-    return Candidate(params, svg, figures, t1 - t0, time.perf_counter() - t1)
+    spent_measuring = time.perf_counter() - t1
+    if params.steps.refine and params.engine.mode == "polygon":
+        t2 = time.perf_counter()
+        refined = refine_polygons(svg, rgba, traced.scale_x, traced.scale_y, params.steps.refine_grid)
+        t3 = time.perf_counter()
+        if refined != svg:
+            refined_figures = measure(refined, rgba)
+            if refined_figures.ssim > figures.ssim:
+                svg, figures = refined, refined_figures
+        spent_measuring += time.perf_counter() - t3
+        t1 += t3 - t2  # refinement counts as tracing time
+    return Candidate(params, svg, figures, t1 - t0, spent_measuring)
+
+
+def make_svg(rgba: np.ndarray, params: ConversionParams) -> str:
+    """The SVG one configuration gives (refinement kept only where it measured better)."""
+    if params.steps.refine and params.engine.mode == "polygon":
+        return evaluate(rgba, params).svg
+    return trace_svg(rgba, params).svg

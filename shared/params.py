@@ -71,6 +71,10 @@ class StepParams(BaseModel):
     simplify_px: float = Field(
         0.0, ge=0.0, le=2.0, description="drop polygon vertices within this many input px of the outline"
     )  # 0 = off
+    refine: bool = Field(
+        False, description="move polygon vertices onto the input's anti-aliased edges (kept if SSIM rises)"
+    )
+    refine_grid: int = Field(16, ge=1, le=64, description="refined vertices snap to 1/this of an input px")
 
     @field_validator("snap_colors")
     @classmethod
