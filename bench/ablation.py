@@ -4,7 +4,8 @@
 
 For every image the Tier 1 configuration is traced as it is ("formula") and with one step changed
 (supersampling off, alpha kept, the other layering mode, colour snapping on, denoise on, polygon
-simplification at several tolerances, higher supersampling with simplification). Writes
+simplification at several tolerances, higher supersampling with simplification, sub-pixel
+refinement on and off). Writes
 bench/results/ablation.json and prints median SSIM and median bytes per category and variant.
 """
 
@@ -41,6 +42,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "simplify 0.5 px": {"simplify_px": 0.5},
     "4x + simplify 0.25 px": {"scale": 4.0, "simplify_px": 0.25},
     "3x + simplify 0.25 px": {"scale": 3.0, "simplify_px": 0.25},
+    "refinement on (1/16 px grid)": {"refine": True, "refine_grid": 16},
+    "refinement on (1/4 px grid)": {"refine": True, "refine_grid": 4},
+    "refinement off": {"refine": False},
 }
 
 

@@ -15,7 +15,7 @@ import logging
 import resource
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +30,20 @@ log = logging.getLogger("svgai.models")
 LOGO_TYPES = ("simple", "text", "gradient", "complex")
 MODEL_FILES = {"classifier": "classifier.onnx", "predictor": "predictor.onnx", "router": "router.onnx"}
 CANDIDATES_FILE = "candidates.json"
+# The predictor's inputs: the search space as it was when the committed model was trained, before the
+# refinement steps existed and simplification went past 0.5 px (`make train-data train` on today's
+# space would let it rank refined configurations).
+PREDICTOR_SPACE = tuple(
+    replace(d, high=0.5) if d.name == "simplify_px" else d
+    for d in SEARCH_SPACE if d.name not in ("refine", "refine_grid")
+)
 
 
 def encode_params(flat: dict[str, Any]) -> np.ndarray:
     """A configuration as the predictor's input: one-hot for categorical dimensions of the search
     space, (value - low) / (high - low) for numeric ones; a value outside the choices encodes as zeros."""
     parts: list[float] = []
-    for dim in SEARCH_SPACE:
+    for dim in PREDICTOR_SPACE:
         value = flat.get(dim.name)
         if dim.kind == "categorical":
             parts += [1.0 if value == choice else 0.0 for choice in dim.choices]

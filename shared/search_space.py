@@ -43,7 +43,9 @@ SEARCH_SPACE: tuple[Dimension, ...] = (
     Dimension("alpha_threshold", "int", low=64, high=192),
     Dimension("denoise", "categorical", choices=(0, 3)),
     Dimension("snap_colors", "categorical", choices=(0, 4, 8, 16, 32)),
-    Dimension("simplify_px", "float", low=0.0, high=0.5, step=0.125),
+    Dimension("simplify_px", "float", low=0.0, high=1.0, step=0.125),
+    Dimension("refine", "categorical", choices=(False, True)),
+    Dimension("refine_grid", "categorical", choices=(4, 8, 16)),
     # the engine
     Dimension("mode", "categorical", choices=("polygon", "spline")),
     Dimension("hierarchical", "categorical", choices=("cutout", "stacked")),

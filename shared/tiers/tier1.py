@@ -7,13 +7,14 @@ The formula encodes measured findings (README, "Measured findings"):
 - images under 16 px a side are traced as exact pixel squares (curve fitting turns a 1x1 image into a
   triangle);
 - supersampling before tracing puts vertices on sub-pixel positions; `cutout` layering wins on images
-  with few colours but breaks up some many-colour images, where `stacked` at 2x is robust.
-- polygon simplification at a quarter pixel (few colours) or half a pixel (more colours) keeps the
-  SSIM (median within 0.0006 per category) and drops 20-40 % of the bytes (bench/results/ablation.json).
-Measured before simplification on the dev set's training split (120 images at 256 px,
-bench/results/portfolio_grid.json): median SSIM 0.983, p10 0.933, median 1.9 KB, against
-0.979 / 0.905 / 2.0 KB for "2x if <= 3 colours, else 1x, always cutout" and 0.971 / 0.8 KB for 1x
-stacked.
+  with few colours but breaks up some many-colour images, where `stacked` is robust;
+- sub-pixel refinement (shared/refine.py) moves the traced edges onto the input's anti-aliased
+  boundaries, so a coarser trace with coarser simplification ends truer and smaller than a finer one.
+Measured on the dev set's training split (240 images at 256 px, `refine` vertices on a 1/4 px grid):
+median SSIM 0.988, p10 0.929, median 1.04 KB, against 0.983 / 0.930 / 1.46 KB for the same rules
+without refinement (1.5x, 0.25 px simplification for few colours; 2x / 1.5x, 0.5 px otherwise). By
+group: few colours 0.9955 / 833 B (was 0.9933 / 1130 B); 4-12 colours 0.9726 / 1.9 KB (was 0.9708 /
+5.3 KB); more 0.9335 / 627 B (was 0.9262 / 1.2 KB).
 """
 
 from concurrent.futures import Executor
@@ -26,10 +27,11 @@ from shared.params import ConversionParams, EngineParams, StepParams
 from shared.tiers import TierOutcome, TierRequest
 
 TINY_SIDE = 16  # below this many pixels a side, curve fitting degenerates: trace exact pixel squares
-FEW_COLORS = 3  # up to this many significant colours: 1.5x, cutout
-SOME_COLORS = 12  # up to this many: 2x, stacked; more: 1.5x, stacked
-FEW_COLORS_SIMPLIFY_PX = 0.25  # polygon simplification tolerance, input px (bench/results/ablation.json)
-MANY_COLORS_SIMPLIFY_PX = 0.5
+FEW_COLORS = 3  # up to this many significant colours: 1.5x, cutout, 0.5 px simplification
+# more colours: 1x, stacked (cutout breaks up many-colour images), 0.75 px simplification
+FEW_COLORS_SCALE, FEW_COLORS_SIMPLIFY_PX = 1.5, 0.5
+MANY_COLORS_SCALE, MANY_COLORS_SIMPLIFY_PX = 1.0, 0.75
+REFINE_GRID = 4  # refined vertices on a 1/4 px grid: within 0.0007 of 1/16 px at 12 % fewer bytes
 
 
 def formula_params(features: ImageFeatures) -> ConversionParams:
@@ -40,14 +42,13 @@ def formula_params(features: ImageFeatures) -> ConversionParams:
             steps=StepParams(alpha="threshold"),
         )
     if features.n_colors <= FEW_COLORS:
-        scale, layering, simplify = 1.5, "cutout", FEW_COLORS_SIMPLIFY_PX
-    elif features.n_colors <= SOME_COLORS:
-        scale, layering, simplify = 2.0, "stacked", MANY_COLORS_SIMPLIFY_PX
+        scale, layering, simplify = FEW_COLORS_SCALE, "cutout", FEW_COLORS_SIMPLIFY_PX
     else:
-        scale, layering, simplify = 1.5, "stacked", MANY_COLORS_SIMPLIFY_PX
+        scale, layering, simplify = MANY_COLORS_SCALE, "stacked", MANY_COLORS_SIMPLIFY_PX
     return ConversionParams(
         engine=EngineParams(mode="polygon", hierarchical=layering),
-        steps=StepParams(scale=scale, alpha="threshold", alpha_threshold=128, simplify_px=simplify),
+        steps=StepParams(scale=scale, alpha="threshold", alpha_threshold=128, simplify_px=simplify,
+                         refine=True, refine_grid=REFINE_GRID),
     )
 
 
