@@ -1,0 +1,199 @@
+"""Polygon simplification: the vertices kept, the path text read and written, and agreement with a plain
+per-outline reference (recursive Ramer-Douglas-Peucker, token-by-token parser) on large random input."""
+
+import re
+
+import numpy as np
+import pytest
+
+from shared.simplify import outlines, path_data, simplify_outline, simplify_polygons
+
+HEAD = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
+
+
+def reference_outlines(d: str) -> list[np.ndarray]:
+    """SVG M m L l Z z read one token at a time."""
+    tokens = re.findall(r"[MmLlZz]|-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", d)
+    found, points, command, current, start, i = [], [], "M", (0.0, 0.0), (0.0, 0.0), 0
+    while i < len(tokens):
+        if tokens[i] in "MmLlZz":
+            command, i = tokens[i], i + 1
+            if command in "Zz":
+                found, points, current = [*found, np.array(points)] if points else found, [], start
+            continue
+        x, y = float(tokens[i]), float(tokens[i + 1])
+        i += 2
+        if command in "ml":
+            x, y = current[0] + x, current[1] + y
+        if command in "Mm":
+            found = [*found, np.array(points)] if points else found
+            points, start, command = [(x, y)], (x, y), "l" if command == "m" else "L"
+        else:
+            points = (points or [current]) + [(x, y)]
+        current = (x, y)
+    return [*found, np.array(points)] if points else found
+
+
+def reference_rdp(points: np.ndarray, tolerance: float) -> np.ndarray:
+    if len(points) < 3:
+        return points
+    a, chord = points[0], points[-1] - points[0]
+    length, rel = float(np.hypot(*chord)), points - points[0]
+    dist = np.abs(chord[0] * rel[:, 1] - chord[1] * rel[:, 0]) / length if length else np.hypot(*rel.T)
+    k = int(np.argmax(dist))
+    if dist[k] <= tolerance:
+        return np.array([a, points[-1]])
+    return np.vstack([reference_rdp(points[: k + 1], tolerance)[:-1], reference_rdp(points[k:], tolerance)])
+
+
+def reference_simplify(points: np.ndarray, tolerance: float) -> np.ndarray:
+    if len(points) > 1 and np.allclose(points[0], points[-1]):
+        points = points[:-1]
+    if len(points) < 4:
+        return points
+    far = int(np.argmax(np.hypot(*(points - points[0]).T)))
+    ring = np.vstack([points, points[:1]])
+    kept = np.vstack([
+        reference_rdp(ring[: far + 1], tolerance)[:-1], reference_rdp(ring[far:], tolerance)[:-1]])
+    return kept if len(kept) >= 3 else points
+
+
+def number(value: float) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    text = "0" if text in ("", "-0", "-") else text
+    return text.replace("0.", ".", 1) if text.startswith(("0.", "-0.")) else text
+
+
+def reference_path_data(shapes: list[np.ndarray]) -> str:
+    out = ""
+    for shape in shapes:
+        pairs = [f"{number(dx)},{number(dy)}" for dx, dy in np.diff(shape, axis=0)]
+        run = "".join(p if i == 0 or p.startswith("-") else " " + p for i, p in enumerate(pairs))
+        out += f"M{number(shape[0][0])},{number(shape[0][1])}" + (f"l{run}" if run else "") + "Z"
+    return out
+
+
+def reference_simplify_polygons(svg: str, tolerance: float) -> str:
+    def rewrite(match: re.Match[str]) -> str:
+        shapes = [reference_simplify(o, tolerance) for o in reference_outlines(match.group(1))]
+        return f'<path d="{reference_path_data(shapes)}"'
+
+    return re.sub(r'<path d="([^"]*)"', rewrite, svg)
+
+
+def noisy_ring(rng: np.random.Generator, n: int, radius: float, decimals: int = 0) -> np.ndarray:
+    angle = np.sort(rng.uniform(0, 2 * np.pi, n))
+    r = radius + rng.normal(0, 1.5, n)
+    return np.round(np.c_[200 + r * np.cos(angle), 200 + r * np.sin(angle)], decimals)
+
+
+def as_relative(ring: np.ndarray, close: bool = True) -> str:
+    steps = " ".join(f"l{x:g},{y:g}" for x, y in np.diff(ring, axis=0))
+    return f"M{ring[0][0]:g},{ring[0][1]:g}{steps}" + (f"L{ring[0][0]:g},{ring[0][1]:g}Z" if close else "Z")
+
+
+def test_a_known_polygon_keeps_exactly_the_vertices_off_its_simplified_outline() -> None:
+    # a 10 x 10 square with a spike on the right side, a 0.1 bump at the bottom and collinear vertices
+    bottom, right = [[0, 0], [5, 0.1], [10, 0]], [[10, 4], [12, 5], [10, 6], [10, 10]]
+    ring = np.array([*bottom, *right, [5, 10], [0, 10], [0, 5]])
+    kept = simplify_outline(ring, 0.5)
+    np.testing.assert_array_equal(kept, [[0, 0], [10, 0], [10, 4], [12, 5], [10, 6], [10, 10], [0, 10]])
+    assert [0, 0] not in simplify_outline(ring, 0.05).tolist()[1:], "the start is kept once"
+    assert [5, 0.1] in simplify_outline(ring, 0.05).tolist(), "above the tolerance the bump stays"
+
+
+def test_collinear_vertices_and_the_repeated_closing_vertex_go_even_at_tolerance_zero() -> None:
+    bottom = [[x, 0] for x in range(5)]
+    right = [[4, y] for y in range(1, 3)]
+    top = [[x, 2] for x in range(3, -1, -1)]
+    ring = np.array(bottom + right + top + [[0, 1], [0, 0]], float)
+    np.testing.assert_array_equal(simplify_outline(ring, 0), [[0, 0], [4, 0], [4, 2], [0, 2]])
+
+
+def test_an_outline_that_would_keep_fewer_than_three_vertices_is_kept_whole() -> None:
+    sliver = np.array([[0, 0], [5, 0.1], [10, 0], [5, -0.1], [0, 0]])  # closed by repeating its first
+    np.testing.assert_array_equal(simplify_outline(sliver, 0.5), sliver[:-1])
+    np.testing.assert_array_equal(simplify_outline(sliver[:3], 0.5), sliver[:3])
+    assert path_data([simplify_outline(np.array([[1.0, 2.0]]), 1)]) == "M1,2Z"
+
+
+def test_tolerance_zero_or_below_returns_the_input_text() -> None:
+    svg = HEAD + '<path d="M0,0l10,0 0,.1 0,10-10,0Z" fill="#000"/></svg>'
+    assert simplify_polygons(svg, 0) is svg
+    assert simplify_polygons(svg, -1) is svg
+
+
+def test_curved_paths_are_left_alone_and_straight_ones_around_them_simplified() -> None:
+    curve = '<path d="M0,0C10,0,20,10,20,20L0,20Z" fill="#F00"/>'
+    square = '<path d="M0,0l5,0 5,0 0,10-10,0Z" fill="#000"/>'
+    simple = simplify_polygons(HEAD + square + curve + square + "</svg>", 0.25)
+    small = '<path d="M0,0l10,0 0,10-10,0Z" fill="#000"/>'
+    assert simple == HEAD + small + curve + small + "</svg>"
+    assert simplify_polygons(HEAD + "</svg>", 0.5) == HEAD + "</svg>"
+    empty = HEAD + '<path d=""/><path d="Z"/>' + square + "</svg>"
+    assert simplify_polygons(empty, 0.25) == HEAD + '<path d=""/><path d=""/>' + small + "</svg>"
+
+
+def test_relative_text_reads_as_absolute_vertices_and_round_trips() -> None:
+    # m after Z is relative to the subpath start; a lineto after Z starts at that start too
+    d = "M10,10l5,0 0,5-5,0Zm2,2l1,0 0,1ZL1e1,.5l-.25-1.5z"
+    found = outlines(d)
+    expected = [[[10, 10], [15, 10], [15, 15], [10, 15]], [[12, 12], [13, 12], [13, 13]],
+                [[12, 12], [10, 0.5], [9.75, -1]]]
+    assert [s.tolist() for s in found] == expected
+    assert [s.tolist() for s in outlines(path_data(found))] == expected
+    assert path_data(found) == "M10,10l5,0 0,5-5,0ZM12,12l1,0 0,1ZM12,12l-2,-11.5-.25,-1.5Z"
+    assert outlines("") == [] and path_data([]) == ""
+
+
+def test_random_commands_read_and_simplify_like_the_token_by_token_reference() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        parts = []
+        for _ in range(rng.integers(1, 12)):
+            command = rng.choice(list("MmLlZz"))
+            pairs = 0 if command in "Zz" else rng.integers(1, 6)
+            values = np.round(rng.uniform(-50, 50, 2 * pairs), rng.choice([0, 2]))
+            parts.append(command + " ".join(f"{v:g}" for v in values))
+        d = ",".join(parts) if rng.random() < 0.5 else "".join(parts)
+        got, want = outlines(d), reference_outlines(d)
+        assert len(got) == len(want), d
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_array_equal(a, b, err_msg=d)
+        svg = HEAD + f'<path d="{d}"/><path d="{d.upper()}" fill="#000"/></svg>'  # all paths at once
+        assert simplify_polygons(svg, 1.0) == reference_simplify_polygons(svg, 1.0), d
+
+
+def test_path_data_writes_the_reference_text() -> None:
+    rng = np.random.default_rng(11)
+    for grid in (1, 4, 100, 1000):
+        sizes = rng.integers(1, 20, 30)
+        shapes = [np.round(rng.uniform(-30, 30, (n, 2)) * grid) / grid for n in sizes]
+        assert path_data(shapes) == reference_path_data(shapes)
+    assert path_data([np.array([[0.0, -0.0], [-0.001, 0.004], [0.5, -0.5]])]) == "M0,0l0,0 .5,-.5Z"
+
+
+def test_a_large_noisy_ring_keeps_the_vertices_of_a_recursive_reference() -> None:
+    rng = np.random.default_rng(5)
+    for decimals, tolerance in ((0, 0.75), (0, 1.5), (2, 0.375), (6, 0.5)):
+        ring = noisy_ring(rng, 3000, 150, decimals)
+        kept = simplify_outline(ring, tolerance)
+        assert 10 < len(kept) < len(ring)
+        np.testing.assert_array_equal(kept, reference_simplify(ring, tolerance))
+
+
+def test_many_paths_give_the_text_of_the_reference_path_by_path() -> None:
+    rng = np.random.default_rng(7)
+    for decimals in (0, 2):  # integer text (the tracer's) and decimal text
+        ds = []
+        for _ in range(40):
+            rings = [noisy_ring(rng, int(rng.integers(3, 300)), float(rng.uniform(5, 150)), decimals)
+                     for _ in range(rng.integers(1, 4))]
+            ds.append("".join(as_relative(r, close=bool(rng.random() < 0.5)) for r in rings))
+        svg = HEAD + "".join(f'<path d="{d}" fill="#{i:06X}"/>' for i, d in enumerate(ds)) + "</svg>"
+        assert simplify_polygons(svg, 0.5) == reference_simplify_polygons(svg, 0.5)
+
+
+def test_a_command_with_an_odd_number_of_coordinates_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        outlines("M0,0l5,0 5Z")
