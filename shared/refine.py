@@ -24,7 +24,8 @@ _ANY_SHAPE = re.compile(r"<(?:path|rect|circle|ellipse|polygon|polyline|line|use
 REACH_PX = 2.5  # how far either side of a segment the input is sampled, input px
 PROFILE_STEPS = 51  # samples across a segment, over -REACH_PX .. +REACH_PX
 AREA_HALF_WIDTH_PX = 1.5  # half the window whose coverage area places an edge
-ALONG = np.linspace(0.2, 0.8, 5)  # where along a segment the profiles are taken (ends are corners)
+ALONG = np.array([0.25, 0.5, 0.75])  # where along a segment profiles are taken (ends are corners);
+# 5 places instead of 3 measured no better (mean SSIM +0.00005 on 80 training images) at 2x the time
 MIN_SEGMENT_PX = 1.5  # shorter segments are placed by their neighbours only
 MIN_CONTRAST = 0.15  # premultiplied RGBA distance (0..2) between fill and outside for a usable profile
 MAX_SHIFT_PX = 1.0  # largest vertex move, input px (guards sharp corners against miter spikes)
