@@ -41,6 +41,9 @@ def candidate_pool(rng: np.random.Generator, n_random: int) -> list[ConversionPa
              for s in (1.5, 2.0, 3.0, 4.0) for h in ("cutout", "stacked") for t in (0.25, 0.5)]
     grid += [parse_params({"scale": s, "mode": "polygon", "hierarchical": "cutout", "alpha": "threshold",
                            "filter_speckle": f, "color_precision": 8}) for s in (1.0, 2.0) for f in (0, 2)]
+    grid += [parse_params({"scale": s, "mode": "polygon", "hierarchical": h, "alpha": "threshold",
+                           "simplify_px": t, "refine": True, "refine_grid": g})
+             for s in (1.0, 1.5, 2.0) for h in ("cutout", "stacked") for t in (0.5, 0.75) for g in (4, 16)]
     return grid + [random_params(rng) for _ in range(n_random)]
 
 
