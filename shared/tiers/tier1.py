@@ -3,18 +3,20 @@
 The formula encodes measured findings (README, "Measured findings"):
 - VTracer traces semi-transparent anti-aliased fringes as shapes of their own: alpha thresholded at
   50 % is truer and far smaller on every category;
-- `polygon` fitting with `cutout` (seam-free mosaic) layering beats the defaults (`spline`, stacked);
+- `polygon` fitting beats the defaults' `spline` on SSIM and bytes (ablation: spline 0.971 / 6.6 KB);
 - images under 16 px a side are traced as exact pixel squares (curve fitting turns a 1x1 image into a
   triangle);
-- supersampling before tracing puts vertices on sub-pixel positions; `cutout` layering wins on images
-  with few colours but breaks up some many-colour images, where `stacked` is robust;
+- supersampling before tracing puts vertices on sub-pixel positions; it helps images with few colours
+  (1.5x) and costs bytes for little on images with more;
 - sub-pixel refinement (shared/refine.py) moves the traced edges onto the input's anti-aliased
-  boundaries, so a coarser trace with coarser simplification ends truer and smaller than a finer one.
-Measured on the dev set's training split (240 images at 256 px, `refine` vertices on a 1/4 px grid):
-median SSIM 0.988, p10 0.929, median 1.04 KB, against 0.983 / 0.930 / 1.46 KB for the same rules
-without refinement (1.5x, 0.25 px simplification for few colours; 2x / 1.5x, 0.5 px otherwise). By
-group: few colours 0.9955 / 833 B (was 0.9933 / 1130 B); 4-12 colours 0.9726 / 1.9 KB (was 0.9708 /
-5.3 KB); more 0.9335 / 627 B (was 0.9262 / 1.2 KB).
+  boundaries, so a coarser trace with coarser simplification ends truer and smaller than a finer one;
+- with refinement, `stacked` layering beats `cutout` on few-colour images too (132 training images:
+  median 0.9960 / 682 B against 0.9954 / 833 B), so every image is traced stacked.
+Measured on the dev set's training split (240 images at 256 px, `refine` vertices on a 1/4 px grid,
+few colours still cutout): median SSIM 0.988, p10 0.929, median 1.04 KB, against 0.983 / 0.930 /
+1.46 KB for the rules before refinement (1.5x cutout, 0.25 px simplification for few colours; 2x /
+1.5x stacked, 0.5 px otherwise). 4-12 colours: 0.9726 / 1.9 KB (was 0.9708 / 5.3 KB); more: 0.9335 /
+627 B (was 0.9262 / 1.2 KB).
 """
 
 from concurrent.futures import Executor
@@ -27,8 +29,7 @@ from shared.params import ConversionParams, EngineParams, StepParams
 from shared.tiers import TierOutcome, TierRequest
 
 TINY_SIDE = 16  # below this many pixels a side, curve fitting degenerates: trace exact pixel squares
-FEW_COLORS = 3  # up to this many significant colours: 1.5x, cutout, 0.5 px simplification
-# more colours: 1x, stacked (cutout breaks up many-colour images), 0.75 px simplification
+FEW_COLORS = 3  # up to this many significant colours: 1.5x, 0.5 px simplification; more: 1x, 0.75 px
 FEW_COLORS_SCALE, FEW_COLORS_SIMPLIFY_PX = 1.5, 0.5
 MANY_COLORS_SCALE, MANY_COLORS_SIMPLIFY_PX = 1.0, 0.75
 REFINE_GRID = 4  # refined vertices on a 1/4 px grid: within 0.0007 of 1/16 px at 12 % fewer bytes
@@ -42,11 +43,11 @@ def formula_params(features: ImageFeatures) -> ConversionParams:
             steps=StepParams(alpha="threshold"),
         )
     if features.n_colors <= FEW_COLORS:
-        scale, layering, simplify = FEW_COLORS_SCALE, "cutout", FEW_COLORS_SIMPLIFY_PX
+        scale, simplify = FEW_COLORS_SCALE, FEW_COLORS_SIMPLIFY_PX
     else:
-        scale, layering, simplify = MANY_COLORS_SCALE, "stacked", MANY_COLORS_SIMPLIFY_PX
+        scale, simplify = MANY_COLORS_SCALE, MANY_COLORS_SIMPLIFY_PX
     return ConversionParams(
-        engine=EngineParams(mode="polygon", hierarchical=layering),
+        engine=EngineParams(mode="polygon", hierarchical="stacked"),
         steps=StepParams(scale=scale, alpha="threshold", alpha_threshold=128, simplify_px=simplify,
                          refine=True, refine_grid=REFINE_GRID),
     )
