@@ -4,6 +4,7 @@ batched evaluation on an optional executor, and the budget clock."""
 import time
 from collections.abc import Iterable
 from concurrent.futures import Executor
+from functools import partial
 
 import numpy as np
 
@@ -49,10 +50,11 @@ class MeasuredSearch:
         configs = list(configs)
         todo = {params_key(p): p for p in configs if params_key(p) not in self.memo}
         rgba: np.ndarray = self.request.rgba
+        measure_one = partial(evaluate, compare_unrefined=False)  # refine on/off are points of their own
         if self.executor is not None and len(todo) > 1:
-            results = list(self.executor.map(evaluate, [rgba] * len(todo), todo.values()))
+            results = list(self.executor.map(measure_one, [rgba] * len(todo), todo.values()))
         else:
-            results = [evaluate(rgba, p) for p in todo.values()]
+            results = [measure_one(rgba, p) for p in todo.values()]
         self.batches += 1
         self.last_batch = max(1, len(configs))
         for key, cand in zip(todo, results, strict=True):
