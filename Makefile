@@ -53,7 +53,7 @@ dataset: install
 ## Quality benchmark on the dev set -> bench/results/quality.json
 bench: install
 	@test -f data/dev/manifest.jsonl || $(MAKE) dataset
-	$(PY) -m bench.quality
+	$(PY) -m bench.quality --per-category 5
 
 ## Re-choose Tier 2's portfolio on the training split -> shared/tiers/portfolio.json
 portfolio: install

@@ -107,3 +107,13 @@ def test_refine_grid_is_validated() -> None:
 
     with pytest.raises(ParameterError, match="refine_grid"):
         parse_params({"refine_grid": 0})
+
+
+def test_searching_tiers_measure_the_refined_trace_alone() -> None:
+    """With compare_unrefined=False (Tiers 2 and 3) the refined trace is the candidate, measured once."""
+    rgba = rotated_square()
+    params = parse_params({**POLYGON_1X, "refine": True, "refine_grid": 4})
+    alone = evaluate(rgba, params, compare_unrefined=False)
+    assert ET.fromstring(alone.svg).get("viewBox") == f"0 0 {SIZE * 4} {SIZE * 4}"
+    assert alone.figures == measure(alone.svg, rgba)
+    assert alone.svg == evaluate(rgba, params).svg, "here refinement measures better, so both keep it"
