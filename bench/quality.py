@@ -1,7 +1,7 @@
 """`make bench`: quality, size and speed of VTracer's defaults and of every tier on the dev set.
 
     python -m bench.quality [--split holdout] [--sizes 256 512] [--methods defaults tier1 tier2 tier3]
-                            [--per-category 8] [--workers 2]
+                            [--per-category 8] [--workers 2] [--categories logo] [--target 0.995]
 
 Each image is converted in its own process (one core each); seconds are measured inside that process.
 Writes bench/results/quality.json and prints a table per method (overall and per category).
@@ -90,6 +90,8 @@ def pick_images(args: argparse.Namespace) -> list[DevImage]:
     for size in args.sizes:
         pool = [im for im in load_manifest() if im.split == args.split and im.size == size]
         for cat in sorted({im.category for im in pool}):
+            if getattr(args, "categories", None) and cat not in args.categories:
+                continue
             group = [im for im in pool if im.category == cat]
             if args.per_category and len(group) > args.per_category:
                 group = [group[i] for i in sorted(rng.choice(len(group), args.per_category, replace=False))]
@@ -104,6 +106,7 @@ def main() -> None:
     ap.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     ap.add_argument("--per-category", type=int, default=10, help="images per category and size (0 = all)")
     ap.add_argument("--target", type=float, default=0.98)
+    ap.add_argument("--categories", nargs="+", default=None, help="only these categories (default: all)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", type=Path, default=RESULTS / "quality.json")
     args = ap.parse_args()
@@ -123,7 +126,7 @@ def main() -> None:
     report: dict[str, Any] = {
         "command": "python -m bench.quality " + " ".join(
             f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else v}"
-            for k, v in vars(args).items() if k != "out"),
+            for k, v in vars(args).items() if k != "out" and v is not None),
         "engine": f"vtracer {ENGINE_VERSION}", "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "target_ssim": args.target, "images": len(images), "wall_seconds": round(time.perf_counter() - t0, 1),
         "methods": {},
