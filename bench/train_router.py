@@ -21,7 +21,6 @@ import numpy as np
 from sklearn.ensemble import GradientBoostingClassifier
 
 from shared import learned
-from shared import router as router_module
 from shared.classifier import classify
 from shared.features import ImageFeatures
 from shared.router import ROUTER_TARGETS, route, router_input
@@ -96,8 +95,7 @@ def main() -> None:
     use_path = MODELS / "use.json"
     flags = json.loads(use_path.read_text()) if use_path.exists() else {}
     use_path.write_text(json.dumps({**flags, "router": use}, indent=1) + "\n")
-    learned._loaded.clear()  # reload with the new router.onnx and use.json
-    router_module._router_switch.clear()
+    learned._loaded.clear()  # reload with the new router.onnx and use.json (read with the models)
     times = []
     probe = ImageFeatures(**held[0]["features"])
     for _ in range(300):
