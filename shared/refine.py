@@ -5,9 +5,11 @@ A trace puts vertices on the traced pixel grid, so an edge can sit up to half a 
 true boundary. The input's anti-aliasing records where that boundary is: across an edge, the colour
 goes from the shape's fill to the colour beside it, and the 50 % point of that ramp is the edge.
 For every segment we sample the input (premultiplied RGBA, bilinear) on lines across it, express each
-sample as coverage between the fill and the colour found outside, average along the segment, and take
-the 0.5 crossing nearest the current position. Segments with no clear edge (too short, low contrast,
-the fill not found on either side, e.g. hidden under another shape) keep their place.
+sample as coverage between the fill and the colour beside the shape (the sample least like the fill on
+the outside half), average along the segment, and place the edge at the 0.5 crossing nearest the
+current position, refined by the coverage ramp's area (`edge_positions`). Segments with no clear edge
+(too short, low contrast, the fill not found on either side, e.g. hidden under another shape) keep
+their place.
 Callers keep the refined SVG only where the measured SSIM rises (`shared.candidate.evaluate`).
 """
 
