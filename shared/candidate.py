@@ -48,37 +48,36 @@ def trace_svg(rgba: np.ndarray, params: ConversionParams) -> Trace:
     return Trace(svg, scale_x, scale_y)
 
 
+def refines(params: ConversionParams) -> bool:
+    """Whether `params` ask for sub-pixel refinement of a trace it applies to (polygon traces)."""
+    return params.steps.refine and params.engine.mode == "polygon"
+
+
 def evaluate(rgba: np.ndarray, params: ConversionParams, compare_unrefined: bool = True) -> Candidate:
     """Trace `rgba` with `params` and measure the result with the one alpha-aware metric.
 
     With the `refine` step, the refined polygons are kept only if they measure higher than the
     unrefined trace (`compare_unrefined`, for a one-pass result). The searching tiers pass False: for
     them refinement on or off is a point of the space each, so the refined trace is measured alone,
-    which halves the cost of a refined candidate."""
+    which halves the cost of a refined candidate. Refinement counts as tracing time."""
     t0 = time.perf_counter()
     traced = trace_svg(rgba, params)
-    refine = params.steps.refine and params.engine.mode == "polygon"
-    svg = traced.svg
-    if refine and not compare_unrefined:
-        svg = refine_polygons(svg, rgba, traced.scale_x, traced.scale_y, params.steps.refine_grid)
+    svgs = [traced.svg]
+    if refines(params):
+        refined = refine_polygons(traced.svg, rgba, traced.scale_x, traced.scale_y, params.steps.refine_grid)
+        if not compare_unrefined:
+            svgs = [refined]
+        elif refined != traced.svg:
+            svgs.append(refined)
     t1 = time.perf_counter()
-    figures = measure(svg, rgba)
-    spent_measuring = time.perf_counter() - t1
-    if refine and compare_unrefined:
-        t2 = time.perf_counter()
-        refined = refine_polygons(svg, rgba, traced.scale_x, traced.scale_y, params.steps.refine_grid)
-        t3 = time.perf_counter()
-        if refined != svg:
-            refined_figures = measure(refined, rgba)
-            if refined_figures.ssim > figures.ssim:
-                svg, figures = refined, refined_figures
-        spent_measuring += time.perf_counter() - t3
-        t1 += t3 - t2  # refinement counts as tracing time
-    return Candidate(params, svg, figures, t1 - t0, spent_measuring)
+    svg, figures = svgs[0], measure(svgs[0], rgba)
+    for other in svgs[1:]:  # the refined trace, kept only where its SSIM is higher
+        other_figures = measure(other, rgba)
+        if other_figures.ssim > figures.ssim:
+            svg, figures = other, other_figures
+    return Candidate(params, svg, figures, t1 - t0, time.perf_counter() - t1)
 
 
 def make_svg(rgba: np.ndarray, params: ConversionParams) -> str:
     """The SVG one configuration gives (refinement kept only where it measured better)."""
-    if params.steps.refine and params.engine.mode == "polygon":
-        return evaluate(rgba, params).svg
-    return trace_svg(rgba, params).svg
+    return evaluate(rgba, params).svg if refines(params) else trace_svg(rgba, params).svg
