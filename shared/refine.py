@@ -173,17 +173,17 @@ def refine_polygons(svg: str, rgba: np.ndarray, scale_x: float, scale_y: float, 
         return svg
     height, width = rgba.shape[:2]
     factor = np.array([scale_x, scale_y])
-    rings, fills, owners = [], [], []
-    for number, (d, fill_hex) in enumerate(paths):
+    rings, fills, counts = [], [], []  # every outline of every path, in order; outlines per path
+    for d, fill_hex in paths:
         fill = np.array([int(fill_hex[i : i + 2], 16) / 255.0 for i in (0, 2, 4)] + [1.0])
-        for ring in outlines(d):
-            rings.append(ring / factor)
-            fills.append(fill)
-            owners.append(number)
-    refined = refine_rings(premultiplied(rgba), rings, fills)
+        found = outlines(d)
+        rings += [ring / factor for ring in found]
+        fills += [fill] * len(found)
+        counts.append(len(found))
+    refined = iter(refine_rings(premultiplied(rgba), rings, fills))
     body = []
-    for number, (_, fill_hex) in enumerate(paths):
-        mine = [np.round(r * units_per_px) for r, o in zip(refined, owners, strict=True) if o == number]
+    for (_, fill_hex), count in zip(paths, counts, strict=True):
+        mine = [np.round(next(refined) * units_per_px) for _ in range(count)]
         body.append(f'<path d="{path_data(mine)}" fill="#{fill_hex}"/>')
     canvas = set_canvas(svg, width, height, width * units_per_px, height * units_per_px)
     return canvas[: canvas.index(">") + 1] + "".join(body) + "</svg>\n"
