@@ -65,7 +65,7 @@ def main() -> None:
     ap.add_argument("--per-category", type=int, default=8)
     args = ap.parse_args()
     images = pick_images(argparse.Namespace(sizes=[args.size], split=args.split,
-                                            per_category=args.per_category))
+                                            per_category=args.per_category, categories=None))
     with ProcessPoolExecutor(max_workers=os.cpu_count()) as ex:
         results = list(ex.map(run_image, [str(im.path) for im in images]))
     table: dict[str, dict[str, dict[str, float]]] = {}

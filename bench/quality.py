@@ -90,7 +90,7 @@ def pick_images(args: argparse.Namespace) -> list[DevImage]:
     for size in args.sizes:
         pool = [im for im in load_manifest() if im.split == args.split and im.size == size]
         for cat in sorted({im.category for im in pool}):
-            if getattr(args, "categories", None) and cat not in args.categories:
+            if args.categories and cat not in args.categories:
                 continue
             group = [im for im in pool if im.category == cat]
             if args.per_category and len(group) > args.per_category:
