@@ -1,37 +1,15 @@
 """Polygon simplification: the vertices kept, the path text read and written, and agreement with a plain
-per-outline reference (recursive Ramer-Douglas-Peucker, token-by-token parser) on large random input."""
+per-outline reference (recursive Ramer-Douglas-Peucker, the module's token-by-token `outlines`) on large
+random input."""
 
 import re
 
 import numpy as np
 import pytest
 
-from shared.simplify import outlines, path_data, simplify_outline, simplify_polygons
+from shared.simplify import _parse, outlines, path_data, simplify_outline, simplify_polygons
 
 HEAD = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
-
-
-def reference_outlines(d: str) -> list[np.ndarray]:
-    """SVG M m L l Z z read one token at a time."""
-    tokens = re.findall(r"[MmLlZz]|-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", d)
-    found, points, command, current, start, i = [], [], "M", (0.0, 0.0), (0.0, 0.0), 0
-    while i < len(tokens):
-        if tokens[i] in "MmLlZz":
-            command, i = tokens[i], i + 1
-            if command in "Zz":
-                found, points, current = [*found, np.array(points)] if points else found, [], start
-            continue
-        x, y = float(tokens[i]), float(tokens[i + 1])
-        i += 2
-        if command in "ml":
-            x, y = current[0] + x, current[1] + y
-        if command in "Mm":
-            found = [*found, np.array(points)] if points else found
-            points, start, command = [(x, y)], (x, y), "l" if command == "m" else "L"
-        else:
-            points = (points or [current]) + [(x, y)]
-        current = (x, y)
-    return [*found, np.array(points)] if points else found
 
 
 def reference_rdp(points: np.ndarray, tolerance: float) -> np.ndarray:
@@ -75,7 +53,7 @@ def reference_path_data(shapes: list[np.ndarray]) -> str:
 
 def reference_simplify_polygons(svg: str, tolerance: float) -> str:
     def rewrite(match: re.Match[str]) -> str:
-        shapes = [reference_simplify(o, tolerance) for o in reference_outlines(match.group(1))]
+        shapes = [reference_simplify(o, tolerance) for o in outlines(match.group(1))]
         return f'<path d="{reference_path_data(shapes)}"'
 
     return re.sub(r'<path d="([^"]*)"', rewrite, svg)
@@ -156,7 +134,8 @@ def test_random_commands_read_and_simplify_like_the_token_by_token_reference() -
             values = np.round(rng.uniform(-50, 50, 2 * pairs), rng.choice([0, 2]))
             parts.append(command + " ".join(f"{v:g}" for v in values))
         d = ",".join(parts) if rng.random() < 0.5 else "".join(parts)
-        got, want = outlines(d), reference_outlines(d)
+        vertices, offsets, _ = _parse([d])  # the all-paths numpy reader behind simplify_polygons
+        got, want = np.split(vertices, offsets[1:-1]) if len(vertices) else [], outlines(d)
         assert len(got) == len(want), d
         for a, b in zip(got, want, strict=True):
             np.testing.assert_array_equal(a, b, err_msg=d)
