@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from api import batches, errors, jobs, metrics, web
+from api.deps import RedisDep
 from api.tier1_pool import Tier1Pool
 from shared.config import get_settings
 from shared.learned import MODEL_FILES, load_models, model_status
@@ -48,11 +49,11 @@ async def healthz() -> dict[str, str]:
 
 @app.get("/readyz", tags=["health"], summary="Readiness: Redis reachable; the models' status (a missing "
          "model degrades to the non-learned path, it does not make the gateway unready)")
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(redis: RedisDep) -> JSONResponse:
     models = model_status()
     degraded = [name for name in MODEL_FILES if not models.get(name, {}).get("loaded")]
     try:
-        await request.app.state.redis.ping()
+        await redis.ping()
     except (OSError, aioredis.ConnectionError, aioredis.TimeoutError):
         return JSONResponse({"status": "unavailable", "detail": "Redis is unreachable", "models": models},
                             status_code=503)

@@ -8,12 +8,11 @@ in open mode (every caller is "anonymous", not limited). Each key has a token bu
 
 import hashlib
 import hmac
-import math
-import time
 
-from fastapi import HTTPException, Request
+import redis.asyncio as aioredis
+from fastapi import HTTPException
 
-from shared.config import get_settings
+from shared.config import Settings
 
 ANONYMOUS = "anonymous"
 
@@ -37,13 +36,12 @@ def owner_of(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def authenticate(request: Request) -> str:
-    """The caller's owner id from `Authorization: Bearer KEY`; 401 when keys are configured and the
-    header is missing or names no configured key."""
-    keys = get_settings().api_keys
+def authenticate(authorization: str | None, keys: list[str]) -> str:
+    """The caller's owner id from an `Authorization: Bearer KEY` header value; 401 when keys are
+    configured and the header is missing or names no configured key. `ANONYMOUS` with no keys."""
     if not keys:
         return ANONYMOUS
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise HTTPException(401, "an API key is required: Authorization: Bearer <key>",
                             headers={"WWW-Authenticate": "Bearer"})
@@ -52,18 +50,8 @@ def authenticate(request: Request) -> str:
     return owner_of(token)
 
 
-async def current_owner(request: Request) -> str:
-    """FastAPI dependency: authenticate, then take one token from the key's bucket (429 if empty).
-    Open mode (no keys configured, for local use) has no limit."""
-    owner = authenticate(request)
-    if owner == ANONYMOUS:
-        return owner
-    s = get_settings()
-    allowed, wait = await request.app.state.redis.eval(
-        _TOKEN_BUCKET, 1, f"{s.key_prefix}:rate:{owner}", time.time(), s.rate_limit_per_s, s.rate_limit_burst
-    )
-    if not int(allowed):
-        retry = max(1, math.ceil(float(wait)))
-        raise HTTPException(429, f"rate limit exceeded; retry in {retry} s",
-                            headers={"Retry-After": str(retry)})
-    return owner
+async def take_token(redis: aioredis.Redis, owner: str, settings: Settings, now: float) -> float | None:
+    """Take one token from `owner`'s bucket: None when allowed, else the seconds until a token."""
+    allowed, wait = await redis.eval(_TOKEN_BUCKET, 1, f"{settings.key_prefix}:rate:{owner}", now,
+                                     settings.rate_limit_per_s, settings.rate_limit_burst)
+    return None if int(allowed) else float(wait)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import JSONResponse, Response
 
 from api import metrics
-from api.auth import current_owner
+from api.deps import current_owner
 from api.submission import load_job, new_job, parse_overrides, read_upload, save_job, submit_image, wait_for
 from api.webhook_urls import check_webhook_url_async
 from shared.config import get_settings

@@ -8,9 +8,9 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 
-from api.jobs import Owner, job_svg
+from api.deps import Owner, RedisDep, SettingsDep
+from api.jobs import job_svg
 from api.submission import load_job
-from shared.config import get_settings
 from shared.diffmap import heat_map_png
 from shared.images import decode_image
 from workers.jobstore import image_key
@@ -58,11 +58,12 @@ def upload_heat_map(data: bytes, svg: str) -> bytes:
                404: {"description": "no such job, or its SVG or original upload has expired"},
                409: {"description": "the job has not succeeded (yet)"},
                503: {"description": "busy computing other heat maps, or Redis is unavailable"}})
-async def get_job_difference(request: Request, job_id: str, owner: Owner) -> Response:
+async def get_job_difference(request: Request, job_id: str, owner: Owner, redis: RedisDep,
+                             settings: SettingsDep) -> Response:
     global _diff_in_flight
     job = await load_job(request, job_id, owner)
     svg = await job_svg(request, job)  # 409 unless succeeded, 404 once the SVG expired
-    data = await request.app.state.redis.get(image_key(get_settings().key_prefix, job.image_sha256))
+    data = await redis.get(image_key(settings.key_prefix, job.image_sha256))
     if data is None:
         raise HTTPException(404, "the original image has expired from the cache; submit it again")
     if _diff_in_flight >= DIFF_LIMIT:
