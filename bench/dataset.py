@@ -5,10 +5,14 @@
 
 Deterministic (fixed seeds, pinned package versions). The split is by source image: every rendering
 and JPEG copy of one source lands in the same split, so nothing of a held-out image is ever trained on.
+Each image keeps its vector source (`reference_at` renders it at any size, for the benchmark's 4x
+figure), and every clean 256 px image gets damaged copies (bench/damage.py, data/dev/damaged.jsonl).
+Files are written only where their bytes change, so rebuilding never disturbs a reader.
 """
 
 import argparse
 import hashlib
+import io
 import json
 import re
 import subprocess
@@ -20,6 +24,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from bench.damage import MANIFEST as DAMAGED_MANIFEST
+from bench.damage import damaged_copies
 from bench.synthetic import GENERATORS, jpeg_degrade, render
 
 NPM_PACKAGES = ("simple-icons@16.37.0", "@twemoji/svg@15.0.0", "@mdi/svg@7.4.47")
@@ -30,6 +36,7 @@ JPEG_COPIES = 30
 HOLDOUT_SHARE = 0.25
 MDI_COLORS = ("#202124", "#1a73e8", "#d93025", "#188038")
 DEFAULT_ROOT = Path("data/dev")
+DAMAGED_SIZE = 256  # the clean size damaged copies are made from
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ class DevImage:
     licence: str
     size: int
     split: str
+    vector: Path | None = None  # the SVG it was rendered from (npm sources); generated ones: their seed
 
 
 def split_of(source: str) -> str:
@@ -50,7 +58,17 @@ def split_of(source: str) -> str:
 
 def load_manifest(root: Path = DEFAULT_ROOT) -> list[DevImage]:
     rows = [json.loads(line) for line in (root / "manifest.jsonl").read_text().splitlines() if line]
-    return [DevImage(**{**r, "path": (root / r["path"]).resolve()}) for r in rows]
+    return [DevImage(**{**r, "path": (root / r["path"]).resolve(),
+                        "vector": (root / r["vector"]).resolve() if r.get("vector") else None}) for r in rows]
+
+
+def reference_at(image: DevImage, side: int) -> np.ndarray:
+    """The clean image at side x side pixels, from its vector source (the clean original of a JPEG copy):
+    the reference for an SVG rendered at that size."""
+    if image.vector is not None:
+        return render(image.vector.read_text(), side)
+    _, category, _ = image.source.split(":")
+    return GENERATORS[category](np.random.default_rng([hash_seed(image.source)]), side)
 
 
 def npm_root(cache: Path) -> Path:
@@ -90,13 +108,23 @@ def real_sources(modules: Path, rng: np.random.Generator) -> list[SvgSource]:
     return out
 
 
-def _save(root: Path, rel: str, rgba: np.ndarray | None = None, data: bytes | None = None) -> str:
-    path = root / rel
+def write_if_changed(path: Path, data: bytes) -> None:
+    """Write via a temporary file and a rename, and only if the bytes differ: readers of a dev set being
+    rebuilt never see a half-written file."""
+    if path.exists() and path.read_bytes() == data:
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
-    if data is not None:
-        path.write_bytes(data)
-    else:
-        Image.fromarray(rgba, "RGBA").save(path, "PNG", compress_level=6)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _save(root: Path, rel: str, rgba: np.ndarray | None = None, data: bytes | None = None) -> str:
+    if data is None:
+        buf = io.BytesIO()
+        Image.fromarray(rgba, "RGBA").save(buf, "PNG", compress_level=6)
+        data = buf.getvalue()
+    write_if_changed(root / rel, data)
     return rel
 
 
@@ -105,18 +133,21 @@ def build(root: Path, cache: Path) -> list[dict]:
     modules = npm_root(cache)
     rows: list[dict] = []
 
-    def add(rel: str, category: str, source: str, licence: str, size: int) -> None:
+    def add(rel: str, category: str, source: str, licence: str, size: int, vector: str | None = None) -> None:
         rows.append({"path": rel, "category": category, "source": source, "licence": licence,
-                     "size": size, "split": split_of(source)})
+                     "size": size, "split": split_of(source), **({"vector": vector} if vector else {})})
 
     made: dict[tuple[str, int], np.ndarray] = {}
+    vectors: dict[str, str] = {}
     for category, source, lic, make_svg in real_sources(modules, rng):
         svg = make_svg()
+        name = re.sub(r"[^a-z0-9_-]+", "_", source.split(":", 1)[1].lower())
+        vectors[source] = _save(root, f"vector/{category}/{name}.svg", data=svg.encode())
         for size in SIZES:
             rgba = render(svg, size)
             made[(source, size)] = rgba
-            name = re.sub(r"[^a-z0-9_-]+", "_", source.split(":", 1)[1].lower())
-            add(_save(root, f"{size}/{category}/{name}.png", rgba), category, source, LICENCES[lic], size)
+            add(_save(root, f"{size}/{category}/{name}.png", rgba), category, source, LICENCES[lic], size,
+                vectors[source])
     for category, generator in GENERATORS.items():
         for k in range(COUNTS[category]):
             source = f"generated:{category}:{k}"
@@ -131,8 +162,15 @@ def build(root: Path, cache: Path) -> list[dict]:
         for size in SIZES:
             data = jpeg_degrade(made[(source, size)], np.random.default_rng([hash_seed(source), size]))
             name = re.sub(r"[^a-z0-9_-]+", "_", source.lower())
-            add(_save(root, f"{size}/jpeg/{name}.jpg", data=data), "jpeg", source, lic, size)
-    (root / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+            add(_save(root, f"{size}/jpeg/{name}.jpg", data=data), "jpeg", source, lic, size,
+                vectors.get(source))
+    write_if_changed(root / "manifest.jsonl", "".join(json.dumps(r) + "\n" for r in rows).encode())
+    clean_rows = [r for r in rows if r["size"] == DAMAGED_SIZE and r["category"] != "jpeg"]
+    copies = damaged_copies(clean_rows, {r["source"]: made[(r["source"], DAMAGED_SIZE)] for r in clean_rows})
+    for rel, data, _ in copies:
+        _save(root, rel, data=data)
+    damaged_rows = "".join(json.dumps(row) + "\n" for _, _, row in copies)
+    write_if_changed(root / DAMAGED_MANIFEST, damaged_rows.encode())
     return rows
 
 
@@ -174,7 +212,7 @@ def main() -> None:
     counts = Counter((r["category"], r["split"]) for r in rows)
     for cat in sorted({c for c, _ in counts}):
         print(f"{cat:10} train {counts[(cat, 'train')]:4}  holdout {counts[(cat, 'holdout')]:4}")
-    print(f"{len(rows)} images in {args.out}")
+    print(f"{len(rows)} images in {args.out}, and their damaged copies in {args.out / DAMAGED_MANIFEST}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Each generator takes a seeded `numpy.random.Generator` and a pixel size and returns HxWx4 uint8 RGBA
 (straight alpha, anti-aliased edges). Shapes and gradients are written as SVG and rendered by resvg, so
-edges are exact coverage; text is drawn by Pillow at 4x and reduced, in system TrueType fonts.
+edges are exact coverage; text is drawn by Pillow at 4x and reduced, in Debian's DejaVu fonts.
 """
 
 import glob
@@ -16,7 +16,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 PALETTE = ("#e63946", "#1d3557", "#457b9d", "#2a9d8f", "#e9c46a", "#f4a261", "#264653", "#6a4c93",
            "#ff006e", "#3a86ff", "#111111", "#ffffff", "#8ac926", "#ffca3a")
-FONT_GLOBS = ("/usr/share/fonts/truetype/**/*.ttf", "/usr/share/fonts/opentype/**/*.otf")
+# DejaVu only: with every installed font, installing another package (chromium pulls in Liberation)
+# silently changed the text category of a rebuilt dev set.
+FONT_GLOBS = ("/usr/share/fonts/truetype/dejavu/*.ttf",)
 
 
 def render(svg: str, size: int) -> np.ndarray:
@@ -94,7 +96,8 @@ def draws_latin(path: str) -> bool:
 
 @lru_cache(maxsize=1)
 def font_files() -> tuple[str, ...]:
-    """System fonts that draw Latin letters, sorted (the text category depends on which are installed)."""
+    """The DejaVu fonts that draw Latin letters, sorted (the text category depends on which are installed:
+    Debian's fonts-dejavu-core and fonts-dejavu-extra)."""
     files = sorted({f for pattern in FONT_GLOBS for f in glob.glob(pattern, recursive=True)})
     usable = tuple(f for f in files if draws_latin(f))
     if not usable:
@@ -124,13 +127,22 @@ def text_logo(rng: np.random.Generator, size: int) -> np.ndarray:
     return np.asarray(im.resize((size, size), Image.Resampling.LANCZOS))
 
 
+def on_white(rgba: np.ndarray) -> np.ndarray:
+    """HxWx3 uint8: straight-alpha RGBA composited over white, as a JPEG or a scan would show it."""
+    a = rgba[..., 3:4].astype(np.float32) / 255.0
+    return (rgba[..., :3] * a + 255.0 * (1 - a)).round().astype(np.uint8)
+
+
+def jpeg_bytes(rgb: np.ndarray, quality: int) -> bytes:
+    """Baseline JPEG (Pillow's default 4:2:0 chroma subsampling) of an RGB uint8 image."""
+    buf = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
 def jpeg_degrade(rgba: np.ndarray, rng: np.random.Generator) -> bytes:
     """JPEG bytes (quality 35-75) of the image composited on white, as a scanned or re-saved logo."""
-    a = rgba[..., 3:4].astype(np.float32) / 255.0
-    rgb = (rgba[..., :3] * a + 255.0 * (1 - a)).round().astype(np.uint8)
-    buf = io.BytesIO()
-    Image.fromarray(rgb, "RGB").save(buf, "JPEG", quality=int(rng.integers(35, 76)))
-    return buf.getvalue()
+    return jpeg_bytes(on_white(rgba), int(rng.integers(35, 76)))
 
 
 GENERATORS = {"shapes": shapes_logo, "gradient": gradient_logo, "text": text_logo}
