@@ -46,14 +46,19 @@ serve: install redis-server
 lint: install
 	$(VENV)/bin/ruff check .
 
-## Dev set of real icons (npm) and generated images under data/dev/ (git-ignored).
+## Dev set of real icons (npm) and generated images under data/dev/ (git-ignored), with their vector
+## sources (data/dev/vector/) and damaged copies (data/dev/damaged/, data/dev/damaged.jsonl).
 dataset: install
 	$(PY) -m bench.dataset --out data/dev
 
-## Quality benchmark on the dev set -> bench/results/quality.json
+## Benchmarks on the dev set: clean images, SSIM at 1x and 4x (bench/results/quality.json); damaged copies,
+## SSIM against the clean logo (damaged.json); Tier 1 time and memory by image size (sizes.json). Narrow with
+##   make bench QUALITY_ARGS="--categories logo --methods tier1" DAMAGED_ARGS="--kinds jpeg" SIZES_ARGS="--with-4096"
 bench: install
-	@test -f data/dev/manifest.jsonl || $(MAKE) dataset
-	$(PY) -m bench.quality --per-category 5
+	@test -f data/dev/damaged.jsonl || $(MAKE) dataset
+	$(PY) -m bench.quality --per-category 5 $(QUALITY_ARGS)
+	$(PY) -m bench.quality_damaged --per-kind 5 $(DAMAGED_ARGS)
+	$(PY) -m bench.sizes $(SIZES_ARGS)
 
 ## Re-choose Tier 2's portfolio on the training split -> shared/tiers/portfolio.json
 portfolio: install
