@@ -1,8 +1,10 @@
-"""Offline checks of the operations files against the application: Kubernetes overlays (built with the
-Python kustomize of tests/test_ops_kustomize.py), the prometheus-adapter rule, Terraform, docker-compose
-and the Dockerfile agree with the app's routes, settings, queue names, metric names and time limits;
+"""Offline checks of the operations files against the application: Kubernetes overlays (rendered by
+`kubectl kustomize`, schema-checked in tests/test_ops_kustomize.py), the prometheus-adapter rule, the
+alert rules and the Grafana dashboard (promtool), Terraform, docker-compose, the Dockerfile and the
+dependency lock agree with the app's routes, settings, queue names, metric names and time limits;
 checkov finds nothing unexplained; and a 15 s Locust smoke run against a local stack has no failures."""
 
+import ipaddress
 import json
 import os
 import re
@@ -36,10 +38,14 @@ _FACTS = """
 import json
 from api.app import app
 from api.metrics import QUEUE_DEPTH
+from prometheus_client import REGISTRY
 from workers.app import HARD_LIMIT_S, celery_app
+app.build_middleware_stack()  # registers the HTTP instrumentation's metrics, as the first request would
+suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"], "summary": ["_sum", "_count"]}
+metrics = sorted(f.name + s for f in REGISTRY.collect() for s in suffixes.get(f.type, [""]))
 print(json.dumps({"paths": sorted({r.path for r in app.routes if hasattr(r, "path")}),
                   "hard_limit_s": HARD_LIMIT_S, "task_time_limit": celery_app.conf.task_time_limit,
-                  "queue_depth": [QUEUE_DEPTH._name, list(QUEUE_DEPTH._labelnames)]}))
+                  "queue_depth": [QUEUE_DEPTH._name, list(QUEUE_DEPTH._labelnames)], "metrics": metrics}))
 """
 
 
@@ -115,8 +121,8 @@ def option(args: list[str], name: str) -> str:
 
 
 def test_every_manifest_parses() -> None:
-    files = [*ROOT.glob("k8s/**/*.yaml"), ROOT / "docker-compose.yml", ROOT / "deploy" / "prometheus.yml"]
-    assert len(files) > 12
+    files = [*ROOT.glob("k8s/**/*.yaml"), ROOT / "docker-compose.yml", *ROOT.glob("deploy/**/*.yml")]
+    assert len(files) > 18
     for path in files:
         docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
         assert docs, path
@@ -224,6 +230,15 @@ def test_autoscaling_targets_real_deployments_and_queues(overlay: str,
     for pdb in pdbs.values():
         selector = pdb["spec"]["selector"]["matchLabels"]
         assert sum(selects(selector, pod_labels(d)) for d in deployments.values()) == 1
+        assert pdb["spec"]["unhealthyPodEvictionPolicy"] == "AlwaysAllow", "unready pods never block drains"
+    scaled = by_kind(docs, "ScaledObject")
+    if "worker-gpu" in scaled:  # scales from zero: not for one job (KEDA's default activation is 0)
+        assert scaled["worker-gpu"]["spec"]["minReplicaCount"] == 0
+        (gpu_trigger,) = scaled["worker-gpu"]["spec"]["triggers"]
+        cpu_trigger = next(t for t in scaled["worker-cpu"]["spec"]["triggers"]
+                           if t["metadata"]["listName"] == gpu_trigger["metadata"]["listName"])
+        activation = int(gpu_trigger["metadata"]["activationListLength"])
+        assert activation >= int(cpu_trigger["metadata"]["listLength"]) > 0, "deep backlog only"
 
 
 def test_queue_depth_hpa_reads_the_gateways_gauge() -> None:
@@ -267,19 +282,127 @@ def test_only_the_gateway_takes_traffic_from_outside(overlay: str, monkeypatch: 
         return names
 
     ingress = {name: p for name, p in policies.items() if p["spec"].get("ingress")}
+    open_to_all = [p for p in ingress.values() if any(not rule.get("from") for rule in p["spec"]["ingress"])]
+    assert set().union(*(selected(p) for p in open_to_all)) == {"api"}
     reachable = set().union(*(selected(p) for p in ingress.values()))
-    assert reachable == ({"api", "redis"} if "redis" in pods else {"api"})
+    workers = {"worker-cpu", "worker-gpu"}
+    assert reachable == ({"api", "redis"} | workers if "redis" in pods else {"api"} | workers)
     for rule in policies["api-ingress"]["spec"]["ingress"]:
         assert [p["port"] for p in rule["ports"]] == [8000]
     if "redis" in pods:
         assert all(rule["from"] for rule in policies["redis-ingress"]["spec"]["ingress"])
-    webhook = policies["worker-webhook-egress"]
-    assert selected(webhook) == {"worker-cpu", "worker-gpu"}
-    assert "10.0.0.0/8" in webhook["spec"]["egress"][0]["to"][0]["ipBlock"]["except"]
+    # workers take traffic only from the monitoring namespace, on their metrics port
+    scrape = policies["worker-metrics-ingress"]
+    assert selected(scrape) == workers
+    (rule,) = scrape["spec"]["ingress"]
+    monitoring = {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
+    assert rule["from"] == [{"namespaceSelector": monitoring}]
+    assert [p["port"] for p in rule["ports"]] == ["metrics"]
+    metrics_port = Settings.model_fields["worker_metrics_port"].default if "worker_metrics_port" in \
+        Settings.model_fields else 9808
+    for name in workers:
+        workload = pods[name]
+        container = workload["spec"]["template"]["spec"]["containers"][0]
+        assert {"name": "metrics", "containerPort": metrics_port} in container["ports"], name
+        annotations = workload["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/port"] == str(metrics_port)
+    assert selected(policies["worker-webhook-egress"]) == workers
     env = container_env(docs, svgai_containers(docs)["api"])
     redis_port = urlparse(settings_from(env, monkeypatch).redis_url).port
     egress_ports = {p["port"] for rule in policies["svgai-egress"]["spec"]["egress"] for p in rule["ports"]}
     assert {redis_port, 53} <= egress_ports
+
+
+def test_webhook_egress_matches_the_apps_url_check() -> None:
+    """The NetworkPolicy lets workers reach what api/webhook_urls.py accepts (any TCP port, IPv4 and
+    IPv6, public addresses) and nothing it refuses: every excepted range is refused by the app, and
+    sample internal and public addresses land on the same side of both."""
+    from api.webhook_urls import check_webhook_url
+    from shared.errors import ParameterError
+
+    def app_accepts(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        host = f"[{ip}]" if ip.version == 6 else str(ip)
+        try:
+            check_webhook_url(f"https://{host}:8443/hook")
+        except ParameterError:
+            return False
+        return True
+
+    policy = by_kind(build(ROOT / "k8s" / "overlays" / "dev"), "NetworkPolicy")["worker-webhook-egress"]
+    (rule,) = policy["spec"]["egress"]
+    assert rule["ports"] == [{"protocol": "TCP"}], "any TCP port, as the app accepts any port"
+    blocks = [(ipaddress.ip_network(b["ipBlock"]["cidr"]),
+               [ipaddress.ip_network(e) for e in b["ipBlock"]["except"]]) for b in rule["to"]]
+    assert sorted(str(cidr) for cidr, _ in blocks) == ["0.0.0.0/0", "::/0"], "IPv4 and IPv6"
+
+    def policy_allows(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        return any(ip in cidr and not any(ip in e for e in excepts) for cidr, excepts in blocks
+                   if cidr.version == ip.version)
+
+    for _, excepts in blocks:
+        for network in excepts:
+            for ip in (network[0], network[network.num_addresses // 2], network[-1]):
+                assert not app_accepts(ip), f"{network} is excepted but the app accepts {ip}"
+    samples = ["10.1.2.3", "172.31.255.1", "192.168.0.10", "169.254.169.254", "127.0.0.1", "0.0.0.0",
+               "224.0.0.251", "255.255.255.255", "198.18.0.1", "::1", "fd12:3456::1", "fe80::1", "ff02::1",
+               "::ffff:10.0.0.1", "2001:db8::1", "8.8.8.8", "1.1.1.1", "93.184.216.34",
+               "2606:4700:4700::1111", "2a00:1450:4001::200e"]
+    for sample in map(ipaddress.ip_address, samples):
+        assert policy_allows(sample) == app_accepts(sample), sample
+
+
+def _metric_names(expr: str) -> set[str]:
+    """Metric names a PromQL expression reads (svgai's own, the HTTP instrumentation's, `up`)."""
+    return set(re.findall(r"\b(svgai_\w+|http_\w+|up)\b(?=\s*[{\[)])", expr))
+
+
+def test_alert_rules_and_dashboard_read_metrics_the_app_exports() -> None:
+    alerts = yaml.safe_load((ROOT / "deploy" / "alerts.yml").read_text())
+    rule = yaml.safe_load((ROOT / "k8s" / "components" / "monitoring" / "prometheusrule.yaml").read_text())
+    assert rule["spec"]["groups"] == alerts["groups"], "PrometheusRule and deploy/alerts.yml are one rule set"
+    rules = {r["alert"]: r for group in alerts["groups"] for r in group["rules"]}
+    assert {"SvgaiQueueBacklogGrowing", "SvgaiConversionFailureRatioHigh", "SvgaiApiLatencyP95High",
+            "SvgaiJobsStuck", "SvgaiWorkersAbsent"} <= set(rules)
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "dashboards" / "svgai.json").read_text())
+    (source,) = yaml.safe_load((ROOT / "deploy" / "grafana" / "provisioning" / "datasources" /
+                                "prometheus.yml").read_text())["datasources"]
+    queries = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    assert all(target["datasource"]["uid"] == source["uid"] for panel in dashboard["panels"]
+               for target in panel["targets"])
+    exported = set(app_facts()["metrics"]) | {"up"}
+    read = set().union(*map(_metric_names, [*queries, *(r["expr"] for r in rules.values())]))
+    assert read and read <= exported, f"not exported by the app: {read - exported}"
+    for metric in ("svgai_jobs_total", "svgai_conversion_seconds_bucket", "svgai_conversion_ssim_bucket",
+                   "svgai_queue_depth", "svgai_cache_total", "svgai_webhook_deliveries_total",
+                   "http_requests_total"):
+        assert any(metric in q for q in queries), f"the dashboard shows {metric}"
+    # the job names the rules use are the ones compose's Prometheus and the k8s monitors give the targets
+    prometheus = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text())
+    jobs = {job["job_name"] for job in prometheus["scrape_configs"]}
+    monitors = [d for d in yaml.safe_load_all((ROOT / "k8s" / "components" / "monitoring" /
+                                               "servicemonitor.yaml").read_text())]
+    relabelled = {r["replacement"] for m in monitors for e in m["spec"].get("endpoints", [])
+                  + m["spec"].get("podMetricsEndpoints", []) for r in e["relabelings"]}
+    assert jobs == relabelled == {"svgai-api", "svgai-worker"}
+    used = set(re.findall(r'job="([\w-]+)"', " ".join([*queries, *(r["expr"] for r in rules.values())])))
+    assert used == jobs
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="make test installs promtool (Debian)")
+def test_promtool_checks_rules_config_and_dashboard_queries(tmp_path: Path) -> None:
+    deploy = ROOT / "deploy"
+    for args in (["check", "config", str(deploy / "prometheus.yml")],
+                 ["test", "rules", str(deploy / "alerts.test.yml")]):
+        out = subprocess.run(["promtool", *args], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+    # every dashboard query must parse: promtool checks them as recording rules
+    dashboard = json.loads((deploy / "grafana" / "dashboards" / "svgai.json").read_text())
+    records = [{"record": f"svgai:panel{i}", "expr": target["expr"]}
+               for i, panel in enumerate(dashboard["panels"]) for target in panel["targets"]]
+    (tmp_path / "queries.yml").write_text(yaml.safe_dump({"groups": [{"name": "panels", "rules": records}]}))
+    out = subprocess.run(["promtool", "check", "rules", str(tmp_path / "queries.yml")],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
 
 
 def _unquote(value: Any) -> Any:
@@ -354,10 +477,25 @@ def test_compose_matches_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         assert service["read_only"] is True and service["tmpfs"] == ["/tmp"]
     for name in ("worker", "worker-gpu"):
         assert int(services[name]["stop_grace_period"].rstrip("s")) > hard_limit_s()
-    assert services["prometheus"]["profiles"] == ["monitoring"]
+    assert "name" not in compose, "a top-level name: breaks Compose v1 (docker-compose 1.29)"
+    assert services["prometheus"]["profiles"] == services["grafana"]["profiles"] == ["monitoring"]
     prometheus = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text())
-    (job,) = prometheus["scrape_configs"]
-    assert job["metrics_path"] in app_paths() and job["static_configs"][0]["targets"] == ["api:8000"]
+    jobs = {job["job_name"]: job for job in prometheus["scrape_configs"]}
+    api = jobs["svgai-api"]
+    assert api["metrics_path"] in app_paths() and api["static_configs"][0]["targets"] == ["api:8000"]
+    # every worker service (however many replicas) through Docker's DNS, on the workers' metrics port
+    (workers,) = jobs["svgai-worker"]["dns_sd_configs"]
+    metrics_port = Settings.model_fields["worker_metrics_port"].default if "worker_metrics_port" in \
+        Settings.model_fields else 9808
+    assert set(workers["names"]) == {"worker", "worker-gpu"} and workers["port"] == metrics_port
+    mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in services["prometheus"]["volumes"]}
+    (rules,) = prometheus["rule_files"]
+    assert mounts[f"/etc/prometheus/{rules}"] == f"./deploy/{rules}" and (ROOT / "deploy" / rules).exists()
+    grafana = {volume.split(":")[1]: volume.split(":")[0] for volume in services["grafana"]["volumes"]}
+    assert grafana["/etc/grafana/provisioning"] == "./deploy/grafana/provisioning"
+    provider = yaml.safe_load((ROOT / "deploy/grafana/provisioning/dashboards/svgai.yml").read_text())
+    dashboards = provider["providers"][0]["options"]["path"]
+    assert (ROOT / grafana[dashboards].removeprefix("./") / "svgai.json").exists()
 
 
 def dockerfile_stages() -> dict[str, str]:
