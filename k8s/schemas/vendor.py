@@ -2,7 +2,8 @@
 packages cloudcoil-models-keda and cloudcoil-models-prometheus-operator (pydantic models generated from
 KEDA's and the Prometheus Operator's CRDs; Apache-2.0, licences in this folder). Run it outside the
 project's venv, then commit the JSON files:
-    python3 -m venv /tmp/crd && /tmp/crd/bin/pip install cloudcoil-models-keda cloudcoil-models-prometheus-operator
+    python3 -m venv /tmp/crd
+    /tmp/crd/bin/pip install cloudcoil-models-keda cloudcoil-models-prometheus-operator
     /tmp/crd/bin/python k8s/schemas/vendor.py
 Every object with declared properties gets `additionalProperties: false`, so an unknown or misspelt field
 fails as it does under the API server's strict field validation."""
