@@ -1,17 +1,24 @@
-"""One configuration traced and measured: the unit every tier, the benchmark and the search work with."""
+"""One configuration traced and measured: the unit every tier, the benchmark and the search work with.
+
+The trace is read once into a `Drawing` (shared/geometry.py); simplification, refinement, curve
+fitting and primitive detection work on it, and the SVG is written once per kept drawing.
+"""
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from shared.curves import fit_drawing
 from shared.engine import trace
+from shared.geometry import Drawing, merge_consecutive_fills, read_trace
 from shared.params import ConversionParams
 from shared.preprocess import prepare
+from shared.primitives import find_primitives
 from shared.quality import QualityFigures, measure
-from shared.refine import refine_polygons
-from shared.simplify import simplify_polygons
-from shared.svg import merge_consecutive_fills, minify, set_canvas
+from shared.refine import refine_drawing
+from shared.simplify import simplify_drawing
+from shared.svg import write_svg
 
 
 @dataclass(frozen=True)
@@ -25,53 +32,70 @@ class Candidate:
     measure_seconds: float
 
 
-@dataclass(frozen=True)
-class Trace:
-    """An unrefined trace with its canvas set, and the traced pixels per input pixel."""
-
-    svg: str
-    scale_x: float
-    scale_y: float
-
-
-def trace_svg(rgba: np.ndarray, params: ConversionParams) -> Trace:
-    """Pre-process, trace, simplify and finish the markup (no refinement); renders at the input's size."""
+def trace_drawing(rgba: np.ndarray, params: ConversionParams) -> Drawing:
+    """Pre-process, trace, read and simplify (no refinement or fitting); coordinates in input px."""
     height, width = rgba.shape[:2]
     prepared = prepare(rgba, params.steps)
-    svg = trace(prepared, params.engine)
-    scale_x, scale_y = prepared.shape[1] / width, prepared.shape[0] / height
+    drawing = read_trace(trace(prepared, params.engine), width, height, prepared.shape[1], prepared.shape[0])
     if params.steps.simplify_px > 0:  # tolerance in traced pixels: input pixels times the scale
-        svg = simplify_polygons(svg, params.steps.simplify_px * scale_x)
-    svg = minify(set_canvas(svg, width, height, prepared.shape[1], prepared.shape[0]))
-    if params.engine.hierarchical == "stacked":
-        svg = merge_consecutive_fills(svg)
-    return Trace(svg, scale_x, scale_y)
+        drawing = simplify_drawing(drawing, params.steps.simplify_px * prepared.shape[1] / width)
+    return drawing
 
 
 def refines(params: ConversionParams) -> bool:
-    """Whether `params` ask for sub-pixel refinement of a trace it applies to (polygon traces)."""
-    return params.steps.refine and params.engine.mode == "polygon"
+    """Whether `params` ask for a step after tracing that applies (polygon traces): sub-pixel
+    refinement, curve fitting or primitives."""
+    steps = params.steps
+    return (steps.refine or steps.fit_curves or steps.primitives) and params.engine.mode == "polygon"
+
+
+def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) -> Drawing:
+    """The steps after tracing: refinement, then primitives, then curves for the rings left (the
+    result is written on the refine grid)."""
+    steps = params.steps
+    if steps.refine:
+        drawing = refine_drawing(drawing, rgba, steps.refine_grid)
+    else:
+        grid = float(steps.refine_grid)
+        drawing = replace(drawing, view=(drawing.width * grid, drawing.height * grid), grid=True)
+    if steps.primitives:
+        drawing = find_primitives(drawing, rgba)
+    if steps.fit_curves:
+        drawing = fit_drawing(drawing, steps.fit_tolerance_px, steps.corner_angle)
+    return drawing
+
+
+def write(drawing: Drawing, params: ConversionParams) -> str:
+    """The SVG of a drawing; stacked traces get consecutive shapes of one fill merged."""
+    if params.engine.hierarchical == "stacked":
+        drawing = merge_consecutive_fills(drawing)
+    return write_svg(drawing)
+
+
+def trace_svg(rgba: np.ndarray, params: ConversionParams) -> str:
+    """The SVG of the trace before the steps after tracing (renders at the input's size)."""
+    return write(trace_drawing(rgba, params), params)
 
 
 def evaluate(rgba: np.ndarray, params: ConversionParams, compare_unrefined: bool = True) -> Candidate:
     """Trace `rgba` with `params` and measure the result with the one alpha-aware metric.
 
-    With the `refine` step, the refined polygons are kept only if they measure higher than the
-    unrefined trace (`compare_unrefined`, for a one-pass result). The searching tiers pass False: for
-    them refinement on or off is a point of the space each, so the refined trace is measured alone,
-    which halves the cost of a refined candidate. Refinement counts as tracing time."""
+    With steps after tracing (`refines`), their drawing is kept only if it measures higher than the
+    plain trace (`compare_unrefined`, for a one-pass result). The searching tiers pass False: for them
+    each step on or off is a point of the space, so the shaped drawing is measured alone, which halves
+    the cost of a candidate. The steps count as tracing time."""
     t0 = time.perf_counter()
-    traced = trace_svg(rgba, params)
-    svgs = [traced.svg]
+    traced = trace_drawing(rgba, params)
+    svgs = [write(traced, params)]
     if refines(params):
-        refined = refine_polygons(traced.svg, rgba, traced.scale_x, traced.scale_y, params.steps.refine_grid)
+        shaped = write(shape_drawing(traced, rgba, params), params)
         if not compare_unrefined:
-            svgs = [refined]
-        elif refined != traced.svg:
-            svgs.append(refined)
+            svgs = [shaped]
+        elif shaped != svgs[0]:
+            svgs.append(shaped)
     t1 = time.perf_counter()
     svg, figures = svgs[0], measure(svgs[0], rgba)
-    for other in svgs[1:]:  # the refined trace, kept only where its SSIM is higher
+    for other in svgs[1:]:  # the shaped trace, kept only where its SSIM is higher
         other_figures = measure(other, rgba)
         if other_figures.ssim > figures.ssim:
             svg, figures = other, other_figures
@@ -79,5 +103,5 @@ def evaluate(rgba: np.ndarray, params: ConversionParams, compare_unrefined: bool
 
 
 def make_svg(rgba: np.ndarray, params: ConversionParams) -> str:
-    """The SVG one configuration gives (refinement kept only where it measured better)."""
-    return evaluate(rgba, params).svg if refines(params) else trace_svg(rgba, params).svg
+    """The SVG one configuration gives (the steps after tracing kept only where they measured better)."""
+    return evaluate(rgba, params).svg if refines(params) else trace_svg(rgba, params)

@@ -75,6 +75,18 @@ class StepParams(BaseModel):
         False, description="move polygon vertices onto the input's anti-aliased edges (kept if SSIM rises)"
     )
     refine_grid: int = Field(16, ge=1, le=64, description="refined vertices snap to 1/this of an input px")
+    fit_curves: bool = Field(
+        False, description="after refinement, fit cubic Beziers to the runs between corners (polygon traces)"
+    )
+    fit_tolerance_px: float = Field(
+        0.25, ge=0.02, le=2.0, description="largest distance, input px, of a fitted curve from the polygon"
+    )
+    corner_angle: int = Field(
+        40, ge=5, le=175, description="turning angle (degrees) above which a polygon vertex is a corner"
+    )
+    primitives: bool = Field(
+        False, description="write rings that fit circles, ellipses, rounded rectangles as such"
+    )
 
     @field_validator("snap_colors")
     @classmethod

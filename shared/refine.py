@@ -10,19 +10,17 @@ the outside half), average along the segment, and place the edge at the 0.5 cros
 current position, refined by the coverage ramp's area (`edge_positions`). Segments with no clear edge
 (too short, low contrast, the fill not found on either side, e.g. hidden under another shape) keep
 their place.
-Callers keep the refined SVG only where the measured SSIM rises (`shared.candidate.evaluate`).
+The refined drawing is written on a grid of 1/`refine_grid` px (`shared.svg.write_svg`); callers may
+keep the unrefined one where it measures higher (`shared.candidate.evaluate`).
 """
 
-import re
+from dataclasses import replace
 
 import numpy as np
 from scipy import ndimage
 
-from shared.simplify import outlines, path_data
-from shared.svg import set_canvas
+from shared.geometry import Drawing, ring_index
 
-_POLYGON_PATH = re.compile(r'<path d="([MmLlZz0-9.,\s-]*)" fill="#([0-9A-Fa-f]{6})"/>')
-_ANY_SHAPE = re.compile(r"<(?:path|rect|circle|ellipse|polygon|polyline|line|use|image|g)\b")
 REACH_PX = 2.5  # how far either side of a segment the input is sampled, input px
 PROFILE_STEPS = 51  # samples across a segment, over -REACH_PX .. +REACH_PX
 AREA_HALF_WIDTH_PX = 1.5  # half the window whose coverage area places an edge
@@ -64,9 +62,19 @@ def edge_offsets(image: np.ndarray, starts: np.ndarray, ends: np.ndarray, fills:
     premultiplied fill colours."""
     direction = ends - starts
     length = np.hypot(direction[:, 0], direction[:, 1])
-    normal = _left_normals(direction)
-    steps = np.linspace(-REACH_PX, REACH_PX, PROFILE_STEPS)
     anchors = starts[:, None, :] + ALONG[None, :, None] * direction[:, None, :]  # (n, A, 2)
+    offsets = profile_offsets(image, anchors, _left_normals(direction), fills)
+    offsets[length < MIN_SEGMENT_PX] = np.nan
+    return offsets
+
+
+def profile_offsets(
+    image: np.ndarray, anchors: np.ndarray, normal: np.ndarray, fills: np.ndarray
+) -> np.ndarray:
+    """Signed distance (input px) along each unit `normal` (n, 2) from the anchors (n, A, 2) to the
+    boundary of fill `fills[i]`, from the coverage profiles across the anchors averaged; NaN where
+    no boundary is found (see `edge_offsets`)."""
+    steps = np.linspace(-REACH_PX, REACH_PX, PROFILE_STEPS)
     points = anchors[:, :, None, :] + steps[None, None, :, None] * normal[:, None, None, :]
     values = _sample(image, points)  # (n, A, S, 4)
     gap = np.linalg.norm(values - fills[:, None, None, :], axis=-1)  # (n, A, S) distance to the fill
@@ -88,7 +96,7 @@ def edge_offsets(image: np.ndarray, starts: np.ndarray, ends: np.ndarray, fills:
     mean = np.where(usable[..., None], coverage, 0.0).sum(axis=1) / np.maximum(counts, 1)[:, None]
     offsets = edge_positions(mean, steps)
     offsets = np.where(inside_high, -offsets, offsets)
-    offsets[(counts == 0) | (length < MIN_SEGMENT_PX)] = np.nan
+    offsets[counts == 0] = np.nan
     return offsets
 
 
@@ -141,49 +149,26 @@ def vertex_moves(normals: np.ndarray, offsets: np.ndarray, previous: np.ndarray)
     return moves * np.minimum(1.0, MAX_SHIFT_PX / np.maximum(size, 1e-9))[:, None]
 
 
-def refine_rings(image: np.ndarray, rings: list[np.ndarray], fills: list[np.ndarray]) -> list[np.ndarray]:
-    """Closed outlines ((n, 2) each, input px; `fills[i]` the premultiplied RGBA of ring i) with their
-    vertices moved onto the input's boundaries. All segments of all rings are measured in one go."""
-    keep = [len(r) >= 3 for r in rings]
-    active = [r for r, k in zip(rings, keep, strict=True) if k]
-    if not active:
-        return rings
-    sizes = np.array([len(r) for r in active])
-    first = np.repeat(np.cumsum(sizes) - sizes, sizes)
-    ring_size = np.repeat(sizes, sizes)
-    position = np.arange(sizes.sum()) - first
-    following = first + (position + 1) % ring_size
-    previous = first + (position - 1) % ring_size
-    vertices = np.vstack(active)
-    colours = np.repeat(np.array([f for f, k in zip(fills, keep, strict=True) if k]), sizes, axis=0)
-    ends = vertices[following]
-    offsets = edge_offsets(image, vertices, ends, colours)
-    moved = vertices + vertex_moves(_left_normals(ends - vertices), offsets, previous)
-    pieces = iter(np.split(moved, np.cumsum(sizes)[:-1]))
-    return [next(pieces) if k else r for r, k in zip(rings, keep, strict=True)]
-
-
-def refine_polygons(svg: str, rgba: np.ndarray, scale_x: float, scale_y: float, units_per_px: int) -> str:
-    """Refine every path of a polygon trace `svg` (coordinates in traced px, `scale_*` traced px per
-    input px) against `rgba`, written in a viewBox of `units_per_px` units per input pixel with integer
-    coordinates (the vertex grid: 16 units = 1/16 px). A trace with curves or other shapes is returned
-    unchanged."""
-    paths = _POLYGON_PATH.findall(svg)
-    if not paths or len(paths) != len(_ANY_SHAPE.findall(svg)):
-        return svg
+def refine_drawing(drawing: Drawing, rgba: np.ndarray, units_per_px: int) -> Drawing:
+    """Every ring of a polygon `drawing` with its vertices moved onto the input's boundaries (all
+    segments measured in one go), to be written with integer coordinates on a grid of `units_per_px`
+    units per input px (16 units = 1/16 px). Rings of fewer than 3 vertices stay."""
+    if not drawing.is_polygonal:
+        return drawing
     height, width = rgba.shape[:2]
-    factor = np.array([scale_x, scale_y])
-    rings, fills, counts = [], [], []  # every outline of every path, in order; outlines per path
-    for d, fill_hex in paths:
-        fill = np.array([int(fill_hex[i : i + 2], 16) / 255.0 for i in (0, 2, 4)] + [1.0])
-        found = outlines(d)
-        rings += [ring / factor for ring in found]
-        fills += [fill] * len(found)
-        counts.append(len(found))
-    refined = iter(refine_rings(premultiplied(rgba), rings, fills))
-    body = []
-    for (_, fill_hex), count in zip(paths, counts, strict=True):
-        mine = [np.round(next(refined) * units_per_px) for _ in range(count)]
-        body.append(f'<path d="{path_data(mine)}" fill="#{fill_hex}"/>')
-    canvas = set_canvas(svg, width, height, width * units_per_px, height * units_per_px)
-    return canvas[: canvas.index(">") + 1] + "".join(body) + "</svg>\n"
+    gridded = replace(drawing, view=(float(width * units_per_px), float(height * units_per_px)), grid=True)
+    sizes = np.diff(drawing.offsets)
+    active = np.repeat(sizes >= 3, sizes)
+    if not active.any():
+        return gridded
+    fills = np.array([[int(f[i : i + 2], 16) / 255.0 for i in (1, 3, 5)] + [1.0] for f in drawing.fills])
+    colours = fills[np.repeat(drawing.ring_shape, sizes)]
+    following, previous = ring_index(drawing.offsets)
+    vertices = drawing.vertices
+    ends = vertices[following]
+    offsets = edge_offsets(premultiplied(rgba), vertices[active], ends[active], colours[active])
+    all_offsets = np.full(len(vertices), np.nan)
+    all_offsets[active] = offsets
+    moves = vertex_moves(_left_normals(ends - vertices), all_offsets, previous)
+    moved = np.where(active[:, None], vertices + moves, vertices)
+    return replace(gridded, vertices=moved)

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from shared.candidate import evaluate, trace_svg
+from shared.candidate import evaluate, trace_drawing, trace_svg, write
 from shared.params import parse_params
 from shared.quality import measure
-from shared.refine import edge_positions, refine_polygons
+from shared.refine import edge_positions, refine_drawing
 from shared.render import render_svg
 
 SIZE = 96
@@ -58,9 +58,10 @@ def test_refinement_never_lowers_ssim(name: str, scale: float) -> None:
 def test_refined_polygons_follow_the_true_edges(name: str) -> None:
     """Without the keep-if-better check, the moved vertices themselves measure truer on every image."""
     rgba = CONSTRUCTED[name]()
-    traced = trace_svg(rgba, parse_params(POLYGON_1X))
-    refined = refine_polygons(traced.svg, rgba, traced.scale_x, traced.scale_y, 16)
-    before, after = measure(traced.svg, rgba).ssim, measure(refined, rgba).ssim
+    params = parse_params(POLYGON_1X)
+    traced = trace_drawing(rgba, params)
+    refined = write(refine_drawing(traced, rgba, 16), params)
+    before, after = measure(write(traced, params), rgba).ssim, measure(refined, rgba).ssim
     assert after > before + 0.002, (before, after)
 
 
@@ -78,10 +79,11 @@ def test_refined_svg_keeps_size_viewbox_and_transparency() -> None:
 
 def test_curved_traces_are_left_alone() -> None:
     rgba = circle()
-    traced = trace_svg(rgba, parse_params({"mode": "spline", "alpha": "threshold"}))
-    assert refine_polygons(traced.svg, rgba, 1.0, 1.0, 16) == traced.svg
+    params = parse_params({"mode": "spline", "alpha": "threshold"})
+    traced = trace_drawing(rgba, params)
+    assert not traced.is_polygonal and refine_drawing(traced, rgba, 16) is traced
     spline = evaluate(rgba, parse_params({"mode": "spline", "alpha": "threshold", "refine": True}))
-    assert spline.svg == traced.svg
+    assert spline.svg == trace_svg(rgba, params)
 
 
 @pytest.mark.parametrize("edge", [-0.83, -0.4, 0.0, 0.27, 0.5, 0.91])

@@ -1,15 +1,71 @@
-"""Polygon simplification: the vertices kept, the path text read and written, and agreement with a plain
-per-outline reference (recursive Ramer-Douglas-Peucker, the module's token-by-token `outlines`) on large
-random input."""
+"""Polygon simplification: the vertices kept, the path text read (shared.geometry) and written
+(shared.svg), and agreement with a plain per-outline reference (recursive Ramer-Douglas-Peucker, a
+token-by-token path reader) on large random input."""
 
 import re
 
 import numpy as np
 import pytest
 
-from shared.simplify import _parse, outlines, path_data, simplify_outline, simplify_polygons
+from shared.geometry import Drawing, parse_paths, read_trace
+from shared.simplify import simplify_drawing, simplify_outline
+from shared.svg import write_svg
 
 HEAD = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
+_TOKEN = re.compile(r"[MmLlZz]|-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def outlines(d: str) -> list[np.ndarray]:
+    """Token-by-token reference reader: the closed outlines of a polygon path as absolute vertices."""
+    tokens = _TOKEN.findall(d)
+    found: list[np.ndarray] = []
+    points: list[tuple[float, float]] = []
+    command, current, start, i = "M", (0.0, 0.0), (0.0, 0.0), 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token in "MmLlZz":
+            command, i = token, i + 1
+            if token in "Zz":
+                if points:
+                    found.append(np.array(points))
+                points, current = [], start
+            continue
+        if i + 1 >= len(tokens) or tokens[i + 1] in "MmLlZz":
+            raise ValueError("odd number of coordinates")
+        x, y = float(tokens[i]), float(tokens[i + 1])
+        i += 2
+        if command in "ml":
+            x, y = current[0] + x, current[1] + y
+        if command in "Mm":
+            if points:
+                found.append(np.array(points))
+            points, start = [(x, y)], (x, y)
+            command = "l" if command == "m" else "L"
+        else:
+            points = points or [current]
+            points.append((x, y))
+        current = (x, y)
+    if points:
+        found.append(np.array(points))
+    return found
+
+
+def path_data(shapes: list[np.ndarray]) -> str:
+    """The writer's `d` for polygon rings (one shape of these rings, in a 40 px view, no grid)."""
+    if not shapes:
+        return ""
+    vertices, offsets = np.vstack(shapes), np.cumsum([0, *[len(s) for s in shapes]])
+    drawing = Drawing(40, 40, ("#000000",), vertices, offsets, np.zeros(len(shapes), int), view=(40.0, 40.0))
+    return path_ds(write_svg(drawing))[0]
+
+
+def path_ds(svg: str) -> list[str]:
+    return re.findall(r'<path d="([^"]*)"', svg)
+
+
+def simplify_polygons(svg: str, tolerance: float) -> list[str]:
+    """The `d` of each path of an engine-like trace (paths with fills, 40 px), read, simplified, written."""
+    return path_ds(write_svg(simplify_drawing(read_trace(svg, 40, 40, 40, 40), tolerance)))
 
 
 def reference_rdp(points: np.ndarray, tolerance: float) -> np.ndarray:
@@ -51,12 +107,13 @@ def reference_path_data(shapes: list[np.ndarray]) -> str:
     return out
 
 
-def reference_simplify_polygons(svg: str, tolerance: float) -> str:
-    def rewrite(match: re.Match[str]) -> str:
-        shapes = [reference_simplify(o, tolerance) for o in outlines(match.group(1))]
-        return f'<path d="{reference_path_data(shapes)}"'
-
-    return re.sub(r'<path d="([^"]*)"', rewrite, svg)
+def reference_simplify_polygons(svg: str, tolerance: float) -> list[str]:
+    out = []
+    for d in path_ds(svg):
+        shapes = [reference_simplify(o, tolerance) for o in outlines(d)]
+        if d.lstrip()[:1] in ("M", "m"):  # a path that does not begin with a moveto renders nothing
+            out.append(reference_path_data(shapes))
+    return out
 
 
 def noisy_ring(rng: np.random.Generator, n: int, radius: float, decimals: int = 0) -> np.ndarray:
@@ -95,21 +152,22 @@ def test_an_outline_that_would_keep_fewer_than_three_vertices_is_kept_whole() ->
     assert path_data([simplify_outline(np.array([[1.0, 2.0]]), 1)]) == "M1,2Z"
 
 
-def test_tolerance_zero_or_below_returns_the_input_text() -> None:
+def test_tolerance_zero_or_below_keeps_every_vertex() -> None:
     svg = HEAD + '<path d="M0,0l10,0 0,.1 0,10-10,0Z" fill="#000"/></svg>'
-    assert simplify_polygons(svg, 0) is svg
-    assert simplify_polygons(svg, -1) is svg
+    drawing = read_trace(svg.replace('"#000"', '"#000000"'), 40, 40, 40, 40)
+    assert simplify_drawing(drawing, 0) is drawing and simplify_drawing(drawing, -1) is drawing
 
 
-def test_curved_paths_are_left_alone_and_straight_ones_around_them_simplified() -> None:
-    curve = '<path d="M0,0C10,0,20,10,20,20L0,20Z" fill="#F00"/>'
-    square = '<path d="M0,0l5,0 5,0 0,10-10,0Z" fill="#000"/>'
-    simple = simplify_polygons(HEAD + square + curve + square + "</svg>", 0.25)
-    small = '<path d="M0,0l10,0 0,10-10,0Z" fill="#000"/>'
-    assert simple == HEAD + small + curve + small + "</svg>"
-    assert simplify_polygons(HEAD + "</svg>", 0.5) == HEAD + "</svg>"
-    empty = HEAD + '<path d=""/><path d="Z"/>' + square + "</svg>"
-    assert simplify_polygons(empty, 0.25) == HEAD + '<path d=""/><path d=""/>' + small + "</svg>"
+def test_curved_traces_are_kept_as_markup_and_empty_paths_write_nothing() -> None:
+    curve = '<path d="M0,0C10,0,20,10,20,20L0,20Z" fill="#FF0000"/>'
+    square = '<path d="M0,0l5,0 5,0 0,10-10,0Z" fill="#000000"/>'
+    curved = read_trace(HEAD + square + curve + "</svg>", 40, 40, 40, 40)
+    assert not curved.is_polygonal and simplify_drawing(curved, 0.25) is curved
+    assert "C10,0,20,10,20,20" in write_svg(curved)
+    assert simplify_polygons(HEAD + square + square + "</svg>", 0.25) == ["M0,0l10,0 0,10-10,0Z"] * 2
+    assert simplify_polygons(HEAD + "</svg>", 0.5) == []
+    empty = HEAD + '<path d="" fill="#000000"/><path d="Z" fill="#000000"/>' + square + "</svg>"
+    assert simplify_polygons(empty, 0.25) == ["M0,0l10,0 0,10-10,0Z"], "paths without a moveto draw nothing"
 
 
 def test_relative_text_reads_as_absolute_vertices_and_round_trips() -> None:
@@ -121,6 +179,8 @@ def test_relative_text_reads_as_absolute_vertices_and_round_trips() -> None:
     assert [s.tolist() for s in found] == expected
     assert [s.tolist() for s in outlines(path_data(found))] == expected
     assert path_data(found) == "M10,10l5,0 0,5-5,0ZM12,12l1,0 0,1ZM12,12l-2,-11.5-.25,-1.5Z"
+    vertices, offsets, _ = parse_paths([d])
+    assert [s.tolist() for s in np.split(vertices, offsets[1:-1])] == expected
     assert outlines("") == [] and path_data([]) == ""
 
 
@@ -134,12 +194,13 @@ def test_random_commands_read_and_simplify_like_the_token_by_token_reference() -
             values = np.round(rng.uniform(-50, 50, 2 * pairs), rng.choice([0, 2]))
             parts.append(command + " ".join(f"{v:g}" for v in values))
         d = ",".join(parts) if rng.random() < 0.5 else "".join(parts)
-        vertices, offsets, _ = _parse([d])  # the all-paths numpy reader behind simplify_polygons
+        vertices, offsets, _ = parse_paths([d])  # the all-paths numpy reader of shared.geometry
         got, want = np.split(vertices, offsets[1:-1]) if len(vertices) else [], outlines(d)
         assert len(got) == len(want), d
         for a, b in zip(got, want, strict=True):
             np.testing.assert_array_equal(a, b, err_msg=d)
-        svg = HEAD + f'<path d="{d}"/><path d="{d.upper()}" fill="#000"/></svg>'  # all paths at once
+        both = f'<path d="{d}" fill="#000000"/><path d="{d.upper()}" fill="#000000"/>'  # read at once
+        svg = HEAD + both + "</svg>"
         assert simplify_polygons(svg, 1.0) == reference_simplify_polygons(svg, 1.0), d
 
 
@@ -175,4 +236,4 @@ def test_many_paths_give_the_text_of_the_reference_path_by_path() -> None:
 
 def test_a_command_with_an_odd_number_of_coordinates_is_an_error() -> None:
     with pytest.raises(ValueError):
-        outlines("M0,0l5,0 5Z")
+        parse_paths(["M0,0l5,0 5Z"])
