@@ -4,6 +4,7 @@ bounded process pool, queue Tiers 2/3 for the Celery workers, and serve job stat
     uvicorn api.app:app   (or: svgai serve)
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +18,7 @@ from api.tier1_pool import Tier1Pool
 from shared.config import get_settings
 from shared.learned import MODEL_FILES, load_models, model_status
 from shared.logs import configure_json_logging
+from workers.sweeper import sweep_forever
 
 
 @asynccontextmanager
@@ -26,9 +28,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     load_models()  # the gateway reports their status; its pool processes load them on first use
     app.state.redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
     app.state.pool = Tier1Pool(settings.tier1_workers, settings.tier1_queue_limit)
+    sweeper = asyncio.create_task(sweep_forever())  # re-queues lost jobs (workers/sweeper.py)
     try:
         yield
     finally:
+        sweeper.cancel()
         app.state.pool.close()
         await app.state.redis.aclose()
 

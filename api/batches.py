@@ -10,12 +10,14 @@ import zipfile
 from pathlib import PurePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, HTTPException, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from api.jobs import BudgetField, OverridesField, Owner, TargetField, TierField, WebhookField, job_svg
-from api.submission import new_job, parse_overrides, read_upload, submit_image
+from api import idempotency
+from api.deps import Owner, PoolDep, RedisDep
+from api.jobs import BudgetField, OverridesField, TargetField, TierField, WebhookField, job_svg
+from api.submission import check_budget, new_job, parse_overrides, read_upload, submit_image
 from api.webhook_urls import check_webhook_url_async
 from shared.config import get_settings
 from shared.errors import InputImageError
@@ -32,9 +34,8 @@ class Batch(BaseModel):
     job_ids: list[str]
 
 
-async def _load_batch(request: Request, batch_id: str, owner: str) -> tuple[Batch, list[Job]]:
+async def _load_batch(redis: RedisDep, batch_id: str, owner: str) -> tuple[Batch, list[Job]]:
     s = get_settings()
-    redis = request.app.state.redis
     raw = await redis.get(batch_key(s.key_prefix, batch_id))
     batch = Batch.model_validate_json(raw) if raw is not None else None
     if batch is None or batch.owner != owner:
@@ -55,16 +56,19 @@ def _batch_view(batch: Batch, jobs: list[Job]) -> dict[str, Any]:
 @router.post("/v1/batches", summary="Submit many images under one handle; 200 when every job is already "
                                     "finished (cache hits, Tier 1), else 202 to poll")
 async def submit_batch(
-    request: Request,
     owner: Owner,
+    redis: RedisDep,
+    pool: PoolDep,
     files: Annotated[list[UploadFile], File(description="PNG, JPEG, WebP or GIF files")],
     tier: TierField = "auto",
     target_ssim: TargetField = None,
     overrides: OverridesField = None,
     webhook_url: WebhookField = None,
     budget_s: BudgetField = None,
+    idempotency_key: idempotency.IdempotencyKey = None,
 ) -> JSONResponse:
     s = get_settings()
+    check_budget(budget_s)
     if not 1 <= len(files) <= s.max_batch_files:
         raise HTTPException(422, f"a batch holds 1 to {s.max_batch_files} files, got {len(files)}")
     tier, target, fixed = validate_options(tier, target_ssim, parse_overrides(overrides), budget_s)
@@ -76,32 +80,39 @@ async def submit_batch(
             uploads.append((name, await read_upload(file)))
         except InputImageError as exc:
             raise type(exc)(f"{name}: {exc}", too_large=exc.too_large, unsupported=exc.unsupported) from exc
-    batch_id = uuid.uuid4().hex
-    slots = asyncio.Semaphore(s.tier1_workers)  # Tier 1 runs in the gateway's pool: never flood it
+    fields = {"tier": tier, "target": target, "overrides": fixed, "webhook_url": webhook_url,
+              "budget_s": budget_s}
+    async with idempotency.claim(redis, owner, "batches", idempotency_key,
+                                 idempotency.fingerprint(uploads, fields)) as claim:
+        if claim.replay is not None:
+            view = _batch_view(*await _load_batch(redis, claim.replay, owner))
+            return JSONResponse(view, status_code=200 if view["status"] == "finished" else 202)
+        batch_id = uuid.uuid4().hex
+        slots = asyncio.Semaphore(s.tier1_workers)  # Tier 1 runs in the gateway's pool: never flood it
 
-    async def one(name: str, data: bytes) -> Job:
-        async with slots:
-            job = new_job(owner, tier, target, fixed, webhook_url, batch_id=batch_id, filename=name,
-                          budget_s=budget_s)
-            return await submit_image(request, job, data)
+        async def one(name: str, data: bytes) -> Job:
+            async with slots:
+                job = new_job(owner, tier, target, fixed, webhook_url, batch_id=batch_id, filename=name,
+                              budget_s=budget_s)
+                return await submit_image(redis, pool, job, data)
 
-    jobs = list(await asyncio.gather(*(one(name, data) for name, data in uploads)))
-    batch = Batch(id=batch_id, owner=owner, job_ids=[job.id for job in jobs])
-    await request.app.state.redis.set(batch_key(s.key_prefix, batch_id), batch.model_dump_json(),
-                                      ex=s.job_ttl_s)
+        jobs = list(await asyncio.gather(*(one(name, data) for name, data in uploads)))
+        batch = Batch(id=batch_id, owner=owner, job_ids=[job.id for job in jobs])
+        await redis.set(batch_key(s.key_prefix, batch_id), batch.model_dump_json(), ex=s.job_ttl_s)
+        await claim.done(batch_id)
     view = _batch_view(batch, jobs)
     return JSONResponse(view, status_code=200 if view["status"] == "finished" else 202)
 
 
 @router.get("/v1/batches/{batch_id}", summary="The batch: status, counts by job status, and its jobs")
-async def get_batch(request: Request, batch_id: str, owner: Owner) -> JSONResponse:
-    return JSONResponse(_batch_view(*await _load_batch(request, batch_id, owner)))
+async def get_batch(batch_id: str, owner: Owner, redis: RedisDep) -> JSONResponse:
+    return JSONResponse(_batch_view(*await _load_batch(redis, batch_id, owner)))
 
 
 @router.get("/v1/batches/{batch_id}/svgs.zip", summary="A zip of the batch's finished SVGs",
             response_class=Response, responses={200: {"content": {"application/zip": {}}}})
-async def get_batch_zip(request: Request, batch_id: str, owner: Owner) -> Response:
-    _, jobs = await _load_batch(request, batch_id, owner)
+async def get_batch_zip(batch_id: str, owner: Owner, redis: RedisDep) -> Response:
+    _, jobs = await _load_batch(redis, batch_id, owner)
     buffer, used = io.BytesIO(), set()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for job in jobs:
@@ -111,7 +122,7 @@ async def get_batch_zip(request: Request, batch_id: str, owner: Owner) -> Respon
             name = f"{stem}.svg" if f"{stem}.svg" not in used else f"{stem}-{job.id[:8]}.svg"
             used.add(name)
             try:
-                archive.writestr(name, await job_svg(request, job))
+                archive.writestr(name, await job_svg(redis, job))
             except HTTPException:
                 continue  # expired from the cache: left out rather than failing the whole download
     if not used:

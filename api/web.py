@@ -61,8 +61,8 @@ def upload_heat_map(data: bytes, svg: str) -> bytes:
 async def get_job_difference(request: Request, job_id: str, owner: Owner, redis: RedisDep,
                              settings: SettingsDep) -> Response:
     global _diff_in_flight
-    job = await load_job(request, job_id, owner)
-    svg = await job_svg(request, job)  # 409 unless succeeded, 404 once the SVG expired
+    job = await load_job(redis, job_id, owner)
+    svg = await job_svg(redis, job)  # 409 unless succeeded, 404 once the SVG expired
     data = await redis.get(image_key(settings.key_prefix, job.image_sha256))
     if data is None:
         raise HTTPException(404, "the original image has expired from the cache; submit it again")

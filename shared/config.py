@@ -49,7 +49,34 @@ class Settings(BaseSettings):
     )
     webhook_max_attempts: int = Field(5, ge=1, le=20)
     webhook_backoff_s: float = Field(2.0, gt=0, description="first retry delay; doubles each attempt")
-    webhook_timeout_s: float = Field(5.0, gt=0)
+    webhook_backoff_max_s: float = Field(
+        300.0, gt=0, description="longest retry delay, seconds (also kept under the visibility timeout)"
+    )
+    webhook_timeout_s: float = Field(
+        5.0, gt=0, description="TOTAL deadline of one delivery attempt (connect + send + read), seconds"
+    )
+
+    # Job lifecycle: time limits, recovery (workers/lifecycle.py, workers/sweeper.py)
+    max_budget_s: float = Field(60.0, gt=0, description="longest search budget a job may ask for, seconds")
+    tier2_soft_limit_s: float = Field(30.0, gt=0, description="Tier 2 soft time limit, seconds")
+    time_limit_grace_s: float = Field(30.0, ge=1, description="soft -> hard time limit, seconds")
+    heartbeat_interval_s: float = Field(5.0, gt=0, description="a running job's heartbeat period, seconds")
+    heartbeat_ttl_s: float = Field(
+        60.0, gt=0, description="a running job whose heartbeat is older than this is taken as abandoned"
+    )
+    sweep_interval_s: float = Field(10.0, gt=0, description="how often the sweeper looks for lost jobs")
+    queued_grace_s: float = Field(
+        30.0, gt=0, description="a queued job whose message is in no queue after this long is re-queued"
+    )
+    max_job_tries: int = Field(3, ge=1, description="runs a job gets (re-queued after a lost worker)")
+    idempotency_ttl_s: int = Field(24 * 3600, ge=1, description="how long an Idempotency-Key is kept")
+    worker_metrics_port: int = Field(
+        9808, ge=0, le=65535, description="each worker's Prometheus /metrics port (0 = off)"
+    )
+    redis_ca_file: str | None = Field(
+        None, description="CA bundle for rediss:// URLs (default: the system's); certificates always checked"
+    )
+
 
 
 @lru_cache(maxsize=1)

@@ -34,25 +34,31 @@ def wait_until(check, timeout_s: float, what: str) -> None:  # type: ignore[no-u
     raise AssertionError(f"{what} did not become ready within {timeout_s} s")
 
 
-def start_redis(data_dir: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:
-    """A redis-server on loopback (a free port unless given), ready to answer; no persistence."""
+def start_redis(data_dir: Path, port: int | None = None, aof: bool = False) -> tuple[subprocess.Popen, str]:
+    """A redis-server on loopback (a free port unless given), ready to answer; no persistence unless
+    `aof` (append-only file in `data_dir`, fsync every second, as deployed)."""
     server = shutil.which("redis-server")
     if server is None:
         pytest.fail("redis-server is not installed (make test installs it with apt-get)")
     port = port or free_port()
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(data_dir)],
+    persistence = ["--appendonly", "yes", "--appendfsync", "everysec"] if aof else ["--appendonly", "no"]
+    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", *persistence,
+                             "--dir", str(data_dir)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"
     wait_until(lambda: redis.Redis.from_url(url).ping(), 10, "redis-server")
     return proc, url
 
 
-def start_worker(env: dict[str, str], queues: str = "tier2,tier3,webhooks") -> subprocess.Popen:
-    """A real Celery worker (one pool process) with `env` on top of this process' environment."""
+def start_worker(env: dict[str, str], queues: str = "tier2,tier3,webhooks", concurrency: int = 1,
+                 name: str | None = None) -> subprocess.Popen:
+    """A real Celery worker (`concurrency` pool processes) with `env` on top of this process'
+    environment; its metrics port is a free one unless `env` names it."""
+    env = {"SVGAI_WORKER_METRICS_PORT": str(free_port()), **env}
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", queues, "--concurrency", "1",
-         "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
+        [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", queues, "--concurrency",
+         str(concurrency), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+         *(["--hostname", name] if name else [])],
         cwd=ROOT, env={**os.environ, **env})
 
 
@@ -102,7 +108,7 @@ def service_env(redis_url: str) -> Iterator[dict[str, str]]:
     """Point settings at the test Redis for this process and for the worker subprocess."""
     env = {"SVGAI_REDIS_URL": redis_url, "SVGAI_KEY_PREFIX": "svgai-test", "SVGAI_TIER1_WORKERS": "1",
            "SVGAI_WEBHOOK_ALLOW": '["127.0.0.1/32"]', "SVGAI_WEBHOOK_SECRET": "test-secret",
-           "SVGAI_WEBHOOK_BACKOFF_S": "0.05"}
+           "SVGAI_WEBHOOK_BACKOFF_S": "0.05", "SVGAI_WORKER_METRICS_PORT": str(free_port())}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     from shared.config import get_settings
@@ -120,8 +126,8 @@ def service_env(redis_url: str) -> Iterator[dict[str, str]]:
 @pytest.fixture(scope="session")
 def celery_worker(service_env: dict[str, str]) -> Iterator[subprocess.Popen]:
     proc = start_worker(service_env)
-    from workers.app import celery_app
+    from workers.broker import celery_app
 
-    wait_until(lambda: bool(celery_app.control.ping(timeout=0.5)), 60, "celery worker")
+    wait_until(lambda: bool(celery_app().control.ping(timeout=0.5)), 60, "celery worker")
     yield proc
     stop(proc)

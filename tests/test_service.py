@@ -226,7 +226,8 @@ def wait_for_deliveries(client: TestClient, job_id: str, n: int) -> list[dict]:
 
 
 def test_webhook_is_signed_and_retried_until_it_succeeds(client: TestClient) -> None:
-    from workers.webhooks import sign
+    """Standard Webhooks headers; every attempt carries the same webhook-id (the receiver's dedup key)."""
+    from standardwebhooks import Webhook
 
     receiver = Receiver(failures=2)
     try:
@@ -235,8 +236,10 @@ def test_webhook_is_signed_and_retried_until_it_succeeds(client: TestClient) -> 
         deliveries = wait_for_deliveries(client, job["id"], 3)
         assert [d["status_code"] for d in deliveries] == [500, 500, 200]
         assert [d["attempt"] for d in deliveries] == [1, 2, 3] and deliveries[-1]["ok"]
+        assert {d["webhook_id"] for d in deliveries} == {f"{job['id']}.succeeded"}
+        assert {h["webhook-id"] for h, _ in receiver.requests} == {f"{job['id']}.succeeded"}
         headers, body = receiver.requests[-1]
-        assert headers["X-Svgai-Signature"] == sign("test-secret", headers["X-Svgai-Timestamp"], body)
+        Webhook(b"test-secret").verify(body, headers)  # raises if the signature or timestamp is wrong
         event = json.loads(body)
         assert event["event"] == "job.succeeded" and event["job"]["id"] == job["id"]
         assert event["job"]["result"]["ssim"] == job["result"]["ssim"]
@@ -313,14 +316,32 @@ def test_a_bad_file_rejects_the_whole_batch(client: TestClient, store: redis.Red
     assert client.get("/v1/batches/nope").status_code == 404
 
 
-def test_metrics_count_conversions_queues_and_webhooks(client: TestClient) -> None:
+def samples_of(body: str) -> dict[str, float]:
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in body.splitlines() if line and not line.startswith("#")}
+
+
+def worker_samples(env: dict[str, str]) -> dict[str, float]:
+    """The worker's own /metrics (prometheus_client multiprocess: the sum over its pool processes)."""
+    import httpx
+
+    port = env["SVGAI_WORKER_METRICS_PORT"]
+    return samples_of(httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text)
+
+
+def test_metrics_count_conversions_queues_and_webhooks(
+    client: TestClient, service_env: dict[str, str]  # noqa: F811
+) -> None:
+    """Tier 2 conversions are counted by the worker on its own port, every scrape reading the same
+    counts (nothing drained); Tier 1 by the gateway."""
     image = png_bytes(disc(56, 17.0, (250, 120, 0)))
     assert submit(client, image, tier=2, wait=60)["status"] == "succeeded"
-    body = client.get("/metrics").text
-    samples = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
-               for line in body.splitlines() if line and not line.startswith("#")}
-    assert samples['svgai_conversion_seconds_count{tier="2"}'] >= 1
-    assert samples['svgai_conversion_ssim_count{tier="2"}'] >= 1
+    worker = worker_samples(service_env)
+    assert worker['svgai_conversion_seconds_count{tier="2"}'] >= 1
+    assert worker['svgai_conversion_ssim_count{tier="2"}'] >= 1
+    assert worker_samples(service_env)['svgai_conversion_seconds_count{tier="2"}'] == \
+        worker['svgai_conversion_seconds_count{tier="2"}'], "a second scraper sees the same count"
+    samples = samples_of(client.get("/metrics").text)
     assert samples['svgai_conversion_seconds_count{tier="1"}'] >= 1
     assert samples['svgai_queue_depth{queue="tier2"}'] == 0
     assert 'svgai_queue_depth{queue="webhooks"}' in samples

@@ -1,66 +1,53 @@
-"""The Celery application: Redis broker, one task that converts a queued job, late acks so that a job
-whose worker dies is delivered again.
+"""The Celery tasks: convert a queued job, deliver a webhook. The configuration (late acks, time limits,
+TLS) is workers/broker.py's; every job-record change goes through workers/lifecycle.py.
 
     celery -A workers.app worker -Q tier2,tier3 --concurrency 2     (or: svgai worker)
+
+A worker always consumes the webhooks queue as well, whatever -Q says.
 """
 
-import json
 import logging
+import threading
 import time
 from typing import Any
 
-import redis
-from celery import Celery, Task
+from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_process_init
+from celery.signals import celeryd_after_setup, setup_logging, worker_init, worker_process_init
+from celery.utils.time import get_exponential_backoff_interval
 
 from shared.config import get_settings
 from shared.errors import SvgaiError
-from shared.logs import configure_json_logging
-from shared.pipeline import convert_bytes
 from shared.tiers import Cancelled
-from shared.tiers.tier3 import DEFAULT_BUDGET_S
-from workers.jobstore import (
-    EVENTS_CAP,
-    FINAL_STATES,
-    Job,
-    conversion_event,
-    events_key,
-    finished_entries,
-    image_key,
-    job_key,
-    succeeded,
-)
+from workers import broker, lifecycle, metrics
+from workers.jobstore import Job, image_key, job_key
 
 log = logging.getLogger("svgai.worker")
-settings = get_settings()
-configure_json_logging()
-MAX_BUDGET_S = 60.0  # longest search budget a job may ask for, seconds
-TIER2_SOFT_LIMIT_S = 30.0
-LIMIT_GRACE_S = 30.0  # between the soft limit (SoftTimeLimitExceeded) and the hard kill
+celery_app = broker.celery_app()
+HARD_LIMIT_S = broker.hard_limit_s()  # the largest hard limit of any job (k8s grace period > this)
+TIME_LIMIT_ERROR = "the conversion exceeded its time limit"
 
 
-def time_limits(tier: int, budget_s: float | None) -> tuple[float, float]:
-    """(soft, hard) time limits in seconds for a queued job: the search stops at its own budget, so
-    the limits only catch a hung conversion. The visibility timeout must exceed the largest hard limit."""
-    soft = TIER2_SOFT_LIMIT_S if tier == 2 else (budget_s or DEFAULT_BUDGET_S) * 1.5 + 15.0
-    return soft, soft + LIMIT_GRACE_S
+@setup_logging.connect
+def _logging(loglevel: int | str | None = None, **_: object) -> None:
+    """Celery's own loggers go through the project's JSON formatter, at the worker's --loglevel."""
+    from shared.logs import configure_json_logging
+
+    level = logging.getLevelName(loglevel.upper()) if isinstance(loglevel, str) else loglevel
+    configure_json_logging(level if isinstance(level, int) else logging.INFO)
 
 
-HARD_LIMIT_S = time_limits(3, MAX_BUDGET_S)[1]  # the largest hard limit of any job (k8s grace period > this)
+@celeryd_after_setup.connect
+def _always_consume_webhooks(sender: str, instance: Any, **_: object) -> None:
+    """Webhooks are delivered by every worker, whatever queues it was started with."""
+    instance.app.amqp.queues.select_add(get_settings().queue_webhooks)
 
-celery_app = Celery("svgai", broker=settings.redis_url)
-celery_app.conf.update(
-    task_acks_late=True,
-    task_reject_on_worker_lost=True,
-    worker_prefetch_multiplier=1,
-    broker_transport_options={
-        "visibility_timeout": max(settings.visibility_timeout_s, int(HARD_LIMIT_S) + 60)},
-    task_soft_time_limit=HARD_LIMIT_S - LIMIT_GRACE_S,
-    task_time_limit=HARD_LIMIT_S,
-    task_default_queue=settings.queue_tier2,
-    broker_connection_retry_on_startup=True,
-)
+
+@worker_init.connect
+def _metrics_endpoint(**_: object) -> None:
+    """In the main process, before the pool forks: multiprocess metrics and their HTTP port."""
+    metrics.enable_multiprocess()
+    metrics.serve_worker_metrics(get_settings().worker_metrics_port)
 
 
 @worker_process_init.connect
@@ -75,116 +62,138 @@ def _warm(**_: object) -> None:
     convert(np.zeros((8, 8, 4), np.uint8) + 255, tier=1)
 
 
-def push_event(client: redis.Redis, event: dict[str, Any]) -> None:
-    """Hand a metrics event to the gateway (see api/metrics.py); the list is capped."""
-    pipe = client.pipeline()
-    pipe.rpush(events_key(settings.key_prefix), json.dumps(event))
-    pipe.ltrim(events_key(settings.key_prefix), -EVENTS_CAP, -1)
-    pipe.execute()
+class Heartbeat:
+    """While a job converts: a thread renews its heartbeat, and progress is written (at most every
+    0.25 s, only while the job is running); `cancelled` reads the record."""
 
-
-class JobRunner:
-    """Reads and updates one job record in Redis while its conversion runs."""
-
-    def __init__(self, client: redis.Redis, job_id: str) -> None:
-        self.client, self.job_id, self.prefix = client, job_id, settings.key_prefix
+    def __init__(self, job_id: str) -> None:
+        self.job_id, self.client = job_id, broker.redis_client()
+        self.stop = threading.Event()
         self.last_progress_write = 0.0
+        self.thread = threading.Thread(target=self._run, daemon=True, name=f"heartbeat-{job_id[:8]}")
 
-    def load(self) -> Job | None:
-        raw = self.client.get(job_key(self.prefix, self.job_id))
-        return Job.model_validate_json(raw) if raw else None
+    def _run(self) -> None:
+        interval = get_settings().heartbeat_interval_s
+        while not self.stop.wait(interval):
+            try:
+                lifecycle.beat(self.client, self.job_id)
+            except Exception as exc:  # Redis away for a moment: the next beat tries again
+                log.warning("heartbeat not written", extra={"job_id": self.job_id, "error": str(exc)})
 
-    def save(self, job: Job) -> None:
-        self.client.set(job_key(self.prefix, self.job_id), job.model_dump_json(), ex=settings.job_ttl_s)
+    def __enter__(self) -> "Heartbeat":
+        self.thread.start()
+        return self
 
-    def is_cancelled(self) -> bool:
-        job = self.load()
-        return job is None or job.status == "cancelled"
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
 
     def progress(self, fraction: float, _best: object) -> None:
         now = time.monotonic()
         if now - self.last_progress_write < 0.25 and fraction < 1.0:
             return
         self.last_progress_write = now
-        job = self.load()
-        if job is not None and job.status == "running":
-            self.save(job.model_copy(update={"progress": round(fraction, 3)}))
+        try:
+            lifecycle.set_progress(self.client, self.job_id, round(fraction, 3))
+        except Exception as exc:  # progress is advisory; the conversion goes on
+            log.warning("progress not written", extra={"job_id": self.job_id, "error": str(exc)})
+
+    def cancelled(self) -> bool:
+        try:
+            job = lifecycle.load(self.client, self.job_id)
+        except Exception:
+            return False
+        return job is not None and job.status == "cancelled"
 
 
-@celery_app.task(name="svgai.deliver_webhook", bind=True, acks_late=True, max_retries=None)
-def deliver_webhook(self: Task, job_id: str) -> str:
-    """POST the job's completion event; retried with exponential backoff up to the settings' limit."""
-    from workers.webhooks import post_once, record_attempt
+def failure_message(exc: BaseException) -> str:
+    """The job's error for an exception out of the conversion: a time limit reads the same however
+    deep it struck (the tracing engine wraps what it catches)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, SoftTimeLimitExceeded):
+            return TIME_LIMIT_ERROR
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, SvgaiError):
+        return str(exc)
+    return "internal error while converting; the failure was logged"
 
-    client = redis.Redis.from_url(settings.redis_url)
-    raw = client.get(job_key(settings.key_prefix, job_id))
-    if raw is None:
-        return "missing"
-    job = record_attempt(client, job_id, post_once(Job.model_validate_json(raw)))
+
+@celery_app.task(name=broker.CONVERT_TASK, bind=True, acks_late=True)
+def convert_job(self: Task, job_id: str) -> str:
+    """Convert the job's stored image with its settings. Idempotent: a job that is final, or running in
+    a live process, is left alone; the result is cached under the job's cache key."""
+    from shared.pipeline import convert_bytes
+
+    client = broker.redis_client()
+    job = lifecycle.start(client, job_id)
     if job is None:
-        return "missing"
-    ok = bool(job.webhook_deliveries[-1]["ok"])
-    gave_up = not ok and len(job.webhook_deliveries) >= settings.webhook_max_attempts
-    outcome = "delivered" if ok else "gave_up" if gave_up else "failed"
-    push_event(client, {"kind": "webhook", "outcome": outcome})
-    log.info("webhook attempt", extra={"job_id": job_id, "outcome": outcome,
-                                       "attempt": len(job.webhook_deliveries)})
-    if ok or gave_up:
-        return outcome
-    raise self.retry(countdown=settings.webhook_backoff_s * 2 ** (len(job.webhook_deliveries) - 1))
-
-
-def notify(job: Job) -> None:
-    """Queue the completion webhook of a finished job that asked for one."""
-    if job.webhook_url:
-        deliver_webhook.apply_async(args=[job.id], queue=settings.queue_webhooks)
-
-
-def fail(client: redis.Redis, job: Job, error: str) -> str:
-    """Record a failed conversion (job record, metrics event, webhook)."""
-    failed = job.model_copy(update={"status": "failed", "error": error, "finished": time.time()})
-    JobRunner(client, job.id).save(failed)
-    push_event(client, conversion_event(failed.tier, failed.status, failed.result))
-    log.info("job failed", extra={"job_id": job.id, "error": error})
-    notify(failed)
-    return "failed"
-
-
-@celery_app.task(name="svgai.convert_job", bind=True, acks_late=True, max_retries=3)
-def convert_job(self: object, job_id: str) -> str:
-    """Convert the job's stored image with its settings; idempotent (a finished job is left alone)."""
-    client = redis.Redis.from_url(settings.redis_url)
-    runner = JobRunner(client, job_id)
-    job = runner.load()
-    if job is None or job.status in FINAL_STATES:
-        return job.status if job else "missing"
-    data = client.get(image_key(settings.key_prefix, job.image_sha256))
+        return "skipped"
+    data = client.get(image_key(get_settings().key_prefix, job.image_sha256))
     if data is None:
-        runner.save(job.model_copy(update={"status": "failed", "error": "the uploaded image has expired",
-                                           "finished": time.time()}))
+        lifecycle.finish(client, job, lifecycle.Outcome(error="the uploaded image has expired"))
         return "failed"
-    runner.save(job.model_copy(update={"status": "running", "started": time.time()}))
-    log.info("job started", extra={"job_id": job_id, "tier": job.requested_tier})
-    try:
-        result = convert_bytes(data, tier=str(job.tier or job.requested_tier), target_ssim=job.target_ssim,
-                               overrides=job.overrides, budget_s=job.budget_s, progress=runner.progress,
-                               is_cancelled=runner.is_cancelled)
-    except Cancelled:
-        return "cancelled"
-    except SvgaiError as exc:
-        return fail(client, job, str(exc))
-    except SoftTimeLimitExceeded:
-        return fail(client, job, "the conversion exceeded its time limit")
-    except Exception:  # a bug must fail the job visibly, not leave it "running" forever
-        log.exception("conversion crashed", extra={"job_id": job_id})
-        return fail(client, job, "internal error while converting; the failure was logged")
-    done = succeeded(job, result.summary())
-    pipe = client.pipeline()
-    for key, value, ttl in finished_entries(settings.key_prefix, done, result.svg, settings.result_ttl_s,
-                                            settings.job_ttl_s):
-        pipe.set(key, value, ex=ttl)
-    pipe.execute()
-    push_event(client, conversion_event(done.tier, done.status, done.result))
-    notify(done)
-    log.info("job succeeded", extra={"job_id": job_id, "ssim": done.result["ssim"] if done.result else None})
-    return "succeeded"
+    log.info("job started", extra={"job_id": job_id, "tier": job.tier, "try": job.tries})
+    with Heartbeat(job_id) as heartbeat:
+        try:
+            result = convert_bytes(data, tier=str(job.tier or job.requested_tier),
+                                   target_ssim=job.target_ssim, overrides=job.overrides,
+                                   budget_s=job.budget_s, progress=heartbeat.progress,
+                                   is_cancelled=heartbeat.cancelled)
+            outcome = lifecycle.Outcome(summary=result.summary(), svg=result.svg)
+        except Cancelled:
+            return "cancelled"
+        except Exception as exc:  # a bug must fail the job visibly, not leave it "running" forever
+            message = failure_message(exc)
+            if not isinstance(exc, SvgaiError | SoftTimeLimitExceeded):
+                log.exception("conversion crashed", extra={"job_id": job_id})
+            outcome = lifecycle.Outcome(error=message)
+    done = lifecycle.finish(client, job, outcome)
+    return done.status if done else "already final"
+
+
+def retry_delay_s(attempts: int) -> float:
+    """Seconds before the next delivery attempt: exponential from webhook_backoff_s with full jitter,
+    capped by webhook_backoff_max_s and kept well under the visibility timeout (an ETA message must
+    not outlive it, or it is delivered twice)."""
+    s = get_settings()
+    cap = min(s.webhook_backoff_max_s, broker.visibility_timeout_s(s) / 2)
+    # Celery's helper counts in whole seconds; scaled by 1000 to keep sub-second backoffs (tests)
+    ms = get_exponential_backoff_interval(factor=int(s.webhook_backoff_s * 1000), retries=attempts - 1,
+                                          maximum=int(cap * 1000), full_jitter=True)
+    return max(ms / 1000, s.webhook_backoff_s / 2)
+
+
+@celery_app.task(name=broker.WEBHOOK_TASK, bind=True, acks_late=True)
+def deliver_webhook(self: Task, job_id: str) -> str:
+    """One delivery attempt of a finished job's event; the next one is queued with backoff, up to
+    webhook_max_attempts. A duplicate message after a successful delivery sends nothing."""
+    from workers.webhooks import post_once, webhook_id
+
+    s = get_settings()
+    client = broker.redis_client()
+    raw = client.get(job_key(s.key_prefix, job_id))
+    job = Job.model_validate_json(raw) if raw else None
+    if job is None or not job.webhook_url:
+        lifecycle.settle_webhook(client, job_id)
+        return "missing"
+    done = [d for d in job.webhook_deliveries if d.get("ok")]
+    if done or len(job.webhook_deliveries) >= s.webhook_max_attempts:
+        lifecycle.settle_webhook(client, job_id)
+        return "delivered" if done else "gave_up"
+    lifecycle.record_delivery(client, job_id, {"at": time.time(), "webhook_id": webhook_id(job),
+                                               "ok": False, "status_code": None, "error": "in progress"})
+    attempt = post_once(job)
+    attempt.setdefault("error", None)
+    job = lifecycle.record_delivery(client, job_id, attempt, replace_last=True) or job
+    attempts = len(job.webhook_deliveries)
+    ok = bool(attempt["ok"])
+    outcome = "delivered" if ok else "gave_up" if attempts >= s.webhook_max_attempts else "failed"
+    metrics.record_webhook(outcome)
+    log.info("webhook attempt", extra={"job_id": job_id, "outcome": outcome, "attempt": attempts})
+    if outcome != "failed":
+        lifecycle.settle_webhook(client, job_id)
+        return outcome
+    delay = retry_delay_s(attempts)
+    lifecycle.webhook_due(client, job_id, time.time() + delay)
+    broker.send_webhook(job_id, delay, attempts + 1)
+    return outcome

@@ -1,15 +1,18 @@
 """Job records and the result cache in Redis: key names and (de)serialisation, shared by the async
-gateway and the sync workers so that both read and write exactly the same layout.
+gateway and the sync workers so that both read and write exactly the same layout. Every change of a
+job record goes through workers/lifecycle.py.
 
 Keys (all under the settings' prefix):
-  {p}:job:{id}        JSON job record, TTL job_ttl_s
-  {p}:image:{sha256}  the uploaded bytes, by their hash, TTL result_ttl_s (the worker's input, and the
-                      original beside which the difference map is drawn)
-  {p}:result:{key}    JSON summary of a finished conversion, TTL result_ttl_s
-  {p}:svg:{key}       the SVG, zlib-compressed, TTL result_ttl_s
-  {p}:batch:{id}      JSON batch record (its job ids), TTL job_ttl_s
-  {p}:events          capped list of JSON events (finished conversions, webhook attempts) that the
-                      gateway drains into its Prometheus metrics
+  {p}:job:{id}              JSON job record, TTL job_ttl_s
+  {p}:image:{sha256}        the uploaded bytes, by their hash, TTL result_ttl_s (the worker's input, and
+                            the original beside which the difference map is drawn)
+  {p}:result:{key}          JSON summary of a finished conversion, TTL result_ttl_s
+  {p}:svg:{key}             the SVG, zlib-compressed, TTL result_ttl_s
+  {p}:seen:{key}:{owner}    "this owner has had this result" (so another owner is never told cache_hit)
+  {p}:batch:{id}            JSON batch record (its job ids), TTL job_ttl_s
+  {p}:active                sorted set: ids of queued/running jobs, scored by when to look at them next
+  {p}:webhooks              sorted set: ids of finished jobs whose webhook is not settled yet
+  {p}:heartbeat:{id}        "host:pid" of the process converting the job, TTL heartbeat_ttl_s
 """
 
 import hashlib
@@ -50,6 +53,7 @@ class Job(BaseModel):
     webhook_deliveries: list[dict[str, Any]] = Field(default_factory=list)
     batch_id: str | None = None
     filename: str | None = None
+    tries: int = 0  # runs started (a run lost with its worker is retried up to max_job_tries)
 
     def public(self) -> dict[str, Any]:
         return self.model_dump(exclude={"owner"})
@@ -88,37 +92,20 @@ def batch_key(prefix: str, batch_id: str) -> str:
     return f"{prefix}:batch:{batch_id}"
 
 
-def events_key(prefix: str) -> str:
-    return f"{prefix}:events"
+def seen_key(prefix: str, key: str, owner: str) -> str:
+    return f"{prefix}:seen:{key}:{owner}"
 
 
-EVENTS_CAP = 100_000  # events kept while no gateway scrapes /metrics
+def active_key(prefix: str) -> str:
+    return f"{prefix}:active"
 
 
-def conversion_event(tier: int | None, status: str, result: dict[str, Any] | None) -> dict[str, Any]:
-    """The metrics event of a finished conversion (workers push it; the gateway records its own)."""
-    result = result or {}
-    return {"kind": "conversion", "tier": tier, "status": status, "seconds": result.get("seconds"),
-            "ssim": result.get("ssim")}
+def webhooks_key(prefix: str) -> str:
+    return f"{prefix}:webhooks"
 
 
-def succeeded(job: Job, summary: dict[str, Any]) -> Job:
-    """The job record once its conversion has produced `summary`."""
-    return job.model_copy(update={"status": "succeeded", "progress": 1.0, "finished": time.time(),
-                                  "result": summary, "tier": summary["tier"], "reason": summary["reason"]})
-
-
-def finished_entries(
-    prefix: str, done: Job, svg: str, result_ttl_s: int, job_ttl_s: int
-) -> list[tuple[str, bytes, int]]:
-    """(key, value, TTL in seconds) that a successful conversion writes: the cached SVG and figures and
-    the job record. The gateway (Tier 1) and the workers (Tiers 2/3) both write exactly these."""
-    assert done.result is not None
-    return [
-        (svg_key(prefix, done.cache_key), compress_svg(svg), result_ttl_s),
-        (result_key(prefix, done.cache_key), json.dumps(done.result).encode(), result_ttl_s),
-        (job_key(prefix, done.id), done.model_dump_json().encode(), job_ttl_s),
-    ]
+def heartbeat_key(prefix: str, job_id: str) -> str:
+    return f"{prefix}:heartbeat:{job_id}"
 
 
 def compress_svg(svg: str) -> bytes:
