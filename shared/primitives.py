@@ -1,9 +1,270 @@
-"""Primitives (placeholder)."""
+"""Primitives: a shape of one closed ring that is a circle, an ellipse or a rounded rectangle is written
+as `<circle>`, `<ellipse>` or `<rect rx>` (any rotation by `transform`), which stays exact at any zoom.
+
+Each ring is tried in that order. The fit uses points on the ring's edges (a quarter, half and three
+quarters along each, weighted by the edge's length: the places refinement measured the boundary, not
+the vertices, which sit outside a convex curve), first algebraically (circle: Kasa; ellipse: the
+direct least-squares conic of Fitzgibbon et al. in Halir and Flusser's stable form; rounded
+rectangle: least squares on its signed distance, started from the edges' dominant direction), then
+accepted where the geometric error is at most TOLERANCE_PX (root mean square, input px) and no point
+is farther than MAX_ERROR_PX, first on the ring's points (looser: POLYGON_TOLERANCE_PX), then on the
+input's own edge: points on the primitive are moved along its normals to where the input's coverage
+profile puts the edge (the profile measurement of shared/refine.py, corrected for curvature), the
+primitive is fitted again to the moved points (twice), and kept only if those points lie within
+TOLERANCE_PX of it (root mean square) and MAX_ERROR_PX at most.
+A plain rectangle (corner radius under MIN_CORNER_PX) stays a 4-vertex polygon: as short, and as exact.
+"""
 
 import numpy as np
+from scipy.optimize import least_squares
 
-from shared.geometry import Drawing
+from shared.geometry import Drawing, Primitive
+from shared.refine import premultiplied, profile_offsets
+
+TOLERANCE_PX = 0.1  # root-mean-square distance of the input's edge from the primitive
+MAX_ERROR_PX = 0.35  # no measured edge point farther than this
+POLYGON_TOLERANCE_PX = 0.25  # the same for the ring's edge points (a simplified polygon is coarser)
+POLYGON_MAX_ERROR_PX = 0.6
+CURVATURE_BIAS_PX2 = 0.125  # a profile across a curved edge reads it this much times the curvature
+# inside: bilinear sampling of box-filtered pixels averages over a tangential variance of 1/6 + 1/12 px²,
+# and a curve falls away from its tangent by t²/2r (measured 0.13/r on exactly covered discs, r 4-60 px)
+MIN_VERTICES = 6  # fewer: a polygon (a rectangle without rounding, a triangle) stays as it is
+MIN_CORNER_PX = 0.5  # a rectangle's corner radius below this is not written as a rounded rectangle
+SNAP_ROUNDS = 2
+SNAP_SPACING_PX = 1.0  # boundary points every this many px along the primitive (at least 32)
+MIN_SNAPPED_SHARE = 0.5  # fewer measured boundary points than this share: the polygon fit is kept
 
 
 def find_primitives(drawing: Drawing, rgba: np.ndarray) -> Drawing:
-    return drawing
+    """`drawing` with every one-ring shape that fits a primitive marked as that primitive."""
+    if not drawing.is_polygonal or not drawing.fills:
+        return drawing
+    image: np.ndarray | None = None
+    fitted = dict(drawing.fitted)
+    rings = drawing.rings
+    for shape, members in enumerate(drawing.shape_rings()):
+        if len(members) != 1 or len(rings[members[0]]) < MIN_VERTICES:
+            continue
+        points, weights = edge_points(rings[members[0]])
+        found = fit_primitive(points, weights)
+        if found is None:
+            continue
+        image = premultiplied(rgba) if image is None else image
+        fill = drawing.fills[shape]
+        colour = np.array([int(fill[i : i + 2], 16) / 255.0 for i in (1, 3, 5)] + [1.0])
+        snapped = snap(found, image, colour)
+        if snapped is not None:
+            fitted[members[0]] = snapped
+    return Drawing(**{**drawing.__dict__, "fitted": fitted})
+
+
+def edge_points(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points a quarter, half and three quarters along each edge of a closed ring, and weights (the
+    edge's length over 3)."""
+    following = np.roll(ring, -1, axis=0)
+    along = np.array([0.25, 0.5, 0.75])
+    points = ring[:, None, :] + along[None, :, None] * (following - ring)[:, None, :]
+    length = np.hypot(*(following - ring).T)
+    return points.reshape(-1, 2), np.repeat(length / 3, 3)
+
+
+def fit_primitive(points: np.ndarray, weights: np.ndarray, tolerance: float = POLYGON_TOLERANCE_PX,
+                  max_error: float = POLYGON_MAX_ERROR_PX) -> Primitive | None:
+    """The first of circle, ellipse and rounded rectangle that fits the points within tolerance."""
+    for fit in (fit_circle, fit_ellipse, fit_rounded_rect):
+        found = fit(points, weights)
+        if found is not None and _acceptable(found, points, weights, tolerance, max_error):
+            return found
+    return None
+
+
+def _acceptable(shape: Primitive, points: np.ndarray, weights: np.ndarray, tolerance: float,
+                max_error: float) -> bool:
+    error = np.abs(distance(shape, points))
+    rms = np.sqrt(np.sum(weights * error**2) / np.sum(weights))
+    if shape.kind == "rect" and shape.corner < MIN_CORNER_PX:
+        return False
+    return bool(rms <= tolerance and error.max() <= max_error)
+
+
+def fit_circle(points: np.ndarray, weights: np.ndarray) -> Primitive | None:
+    """Kasa's algebraic circle: x² + y² = 2ax + 2by + c in weighted least squares."""
+    centre = np.average(points, axis=0, weights=weights)
+    p = points - centre
+    w = np.sqrt(weights)[:, None]
+    design = np.c_[2 * p, np.ones(len(p))] * w
+    target = np.sum(p * p, axis=1) * w[:, 0]
+    (a, b, c), *_ = np.linalg.lstsq(design, target, rcond=None)
+    r2 = c + a * a + b * b
+    if r2 <= 0:
+        return None
+    return Primitive("circle", centre[0] + a, centre[1] + b, float(np.sqrt(r2)), float(np.sqrt(r2)))
+
+
+def fit_ellipse(points: np.ndarray, weights: np.ndarray) -> Primitive | None:
+    """The direct least-squares ellipse (Fitzgibbon, Pilu and Fisher 1999; Halir and Flusser 1998),
+    on centred and scaled points for conditioning."""
+    centre = np.average(points, axis=0, weights=weights)
+    spread = float(np.sqrt(np.average(np.sum((points - centre) ** 2, axis=1), weights=weights))) or 1.0
+    x, y = ((points - centre) / spread).T
+    w = weights[:, None]
+    quadratic, linear = np.c_[x * x, x * y, y * y], np.c_[x, y, np.ones_like(x)]
+    s1, s2, s3 = quadratic.T @ (w * quadratic), quadratic.T @ (w * linear), linear.T @ (w * linear)
+    try:
+        t = -np.linalg.solve(s3, s2.T)
+    except np.linalg.LinAlgError:
+        return None
+    m = s1 + s2 @ t
+    m = np.array([m[2] / 2, -m[1], m[0] / 2])
+    _, vectors = np.linalg.eig(m)
+    vectors = np.real(vectors)
+    condition = 4 * vectors[0] * vectors[2] - vectors[1] ** 2
+    if not (condition > 0).any():
+        return None
+    a1 = vectors[:, np.argmax(condition > 0)]
+    A, B, C, D, E, F = (*a1, *(t @ a1))  # conic coefficients
+    return _ellipse_from_conic(A, B, C, D, E, F, centre, spread)
+
+
+def _ellipse_from_conic(A: float, B: float, C: float, D: float, E: float, F: float,
+                        centre: np.ndarray, spread: float) -> Primitive | None:
+    try:
+        x0, y0 = np.linalg.solve([[2 * A, B], [B, 2 * C]], [-D, -E])
+    except np.linalg.LinAlgError:
+        return None
+    f0 = A * x0 * x0 + B * x0 * y0 + C * y0 * y0 + D * x0 + E * y0 + F
+    values, vectors = np.linalg.eigh(np.array([[A, B / 2], [B / 2, C]]))
+    if not (values * -f0 > 0).all():
+        return None
+    axes = np.sqrt(-f0 / values) * spread
+    major = int(np.argmax(axes))
+    angle = np.degrees(np.arctan2(vectors[1, major], vectors[0, major]))
+    angle = (angle + 90) % 180 - 90  # [-90, 90)
+    return Primitive("ellipse", centre[0] + x0 * spread, centre[1] + y0 * spread,
+                     float(axes[major]), float(axes[1 - major]), float(angle))
+
+
+def fit_rounded_rect(points: np.ndarray, weights: np.ndarray) -> Primitive | None:
+    """A rounded rectangle by least squares on its signed distance, started from the direction the
+    edges share (angles folded to a quarter turn) and the box and area of the points."""
+    chords = np.diff(np.vstack([points, points[:1]]), axis=0)
+    angle4 = 4 * np.arctan2(chords[:, 1], chords[:, 0])
+    length = np.hypot(*chords.T)
+    theta = np.arctan2(np.sum(length * np.sin(angle4)), np.sum(length * np.cos(angle4))) / 4
+    local = _to_frame(points, 0.0, 0.0, theta)
+    low, high = local.min(axis=0), local.max(axis=0)
+    half = (high - low) / 2
+    middle = _from_frame((low + high)[None] / 2, 0.0, 0.0, theta)[0]
+    x, y = local.T
+    area = 0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+    corner = np.sqrt(max(0.0, 4 * half[0] * half[1] - area) / (4 - np.pi))
+    start = np.array([middle[0], middle[1], half[0], half[1], min(corner, half.min()), theta])
+    w = np.sqrt(weights)
+
+    def residual(v: np.ndarray) -> np.ndarray:
+        return w * _rect_distance(points, *v)
+
+    try:
+        found = least_squares(residual, start, method="lm", max_nfev=200).x
+    except ValueError:
+        return None
+    cx, cy, hx, hy, r, theta = found
+    hx, hy, r = abs(hx), abs(hy), abs(r)
+    if r > min(hx, hy) + 1e-6:
+        return None
+    angle = (np.degrees(theta) + 45) % 90 - 45  # a quarter turn swaps the sides
+    if round((np.degrees(theta) - angle) / 90) % 2:
+        hx, hy = hy, hx
+    return Primitive("rect", float(cx), float(cy), float(hx), float(hy), float(angle), float(r))
+
+
+def _to_frame(points: np.ndarray, cx: float, cy: float, theta: float) -> np.ndarray:
+    c, s = np.cos(theta), np.sin(theta)
+    p = points - [cx, cy]
+    return np.c_[p[:, 0] * c + p[:, 1] * s, -p[:, 0] * s + p[:, 1] * c]
+
+
+def _from_frame(points: np.ndarray, cx: float, cy: float, theta: float) -> np.ndarray:
+    c, s = np.cos(theta), np.sin(theta)
+    return np.c_[points[:, 0] * c - points[:, 1] * s + cx, points[:, 0] * s + points[:, 1] * c + cy]
+
+
+def _rect_distance(points: np.ndarray, cx: float, cy: float, hx: float, hy: float, r: float,
+                   theta: float) -> np.ndarray:
+    """Signed distance of points from a rounded rectangle (negative inside)."""
+    q = np.abs(_to_frame(points, cx, cy, theta)) - [abs(hx) - abs(r), abs(hy) - abs(r)]
+    outside = np.hypot(np.maximum(q[:, 0], 0), np.maximum(q[:, 1], 0))
+    return outside + np.minimum(np.maximum(q[:, 0], q[:, 1]), 0) - abs(r)
+
+
+def distance(shape: Primitive, points: np.ndarray) -> np.ndarray:
+    """Signed distance (input px, positive outside) of points from the primitive's boundary (for an
+    ellipse: from the nearest of 360 boundary points, refined by Newton's method)."""
+    theta = np.radians(shape.angle)
+    if shape.kind == "circle":
+        return np.hypot(points[:, 0] - shape.cx, points[:, 1] - shape.cy) - shape.rx
+    if shape.kind == "rect":
+        return _rect_distance(points, shape.cx, shape.cy, shape.rx, shape.ry, shape.corner, theta)
+    local = _to_frame(points, shape.cx, shape.cy, theta)
+    a, b = shape.rx, shape.ry
+    samples = np.linspace(0, 2 * np.pi, 360, endpoint=False)
+    x, y = local[:, :1], local[:, 1:]
+    t = samples[np.argmin((a * np.cos(samples) - x) ** 2 + (b * np.sin(samples) - y) ** 2, axis=1)]
+    x, y = x[:, 0], y[:, 0]
+    for _ in range(3):  # Newton on the derivative of the squared distance along the ellipse
+        g = (b * b - a * a) * np.sin(t) * np.cos(t) + x * a * np.sin(t) - y * b * np.cos(t)
+        slope = (b * b - a * a) * np.cos(2 * t) + x * a * np.cos(t) + y * b * np.sin(t)
+        t = t - g / np.where(np.abs(slope) < 1e-12, 1e-12, slope)
+    nearest = np.hypot(a * np.cos(t) - x, b * np.sin(t) - y)
+    inside = (x / a) ** 2 + (y / b) ** 2 < 1
+    return np.where(inside, -nearest, nearest)
+
+
+def boundary(shape: Primitive, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`count` points on the primitive's boundary, the outward unit normals and the curvature there."""
+    t = np.linspace(0, 2 * np.pi, count, endpoint=False)
+    theta = np.radians(shape.angle)
+    if shape.kind == "rect":  # points on the boundary by pushing a dense ring onto it
+        hx, hy, r = shape.rx, shape.ry, shape.corner
+        inner = np.c_[np.clip(np.cos(t) * (hx + hy), -(hx - r), hx - r),
+                      np.clip(np.sin(t) * (hx + hy), -(hy - r), hy - r)]
+        direction = np.c_[np.cos(t), np.sin(t)]
+        flat = np.abs(inner) < np.array([hx - r, hy - r]) - 1e-9
+        side_x = np.c_[np.sign(direction[:, 0]), np.zeros(count)]  # on a vertical side
+        side_y = np.c_[np.zeros(count), np.sign(direction[:, 1])]  # on a horizontal side
+        normal = np.where(flat[:, [1]] & ~flat[:, [0]], side_x,
+                          np.where(flat[:, [0]] & ~flat[:, [1]], side_y, direction))
+        local, local_normal = inner + r * normal, normal
+        curvature = np.where(flat.any(axis=1), 0.0, 1 / max(r, 1e-6))
+    else:
+        a, b = shape.rx, shape.ry
+        local = np.c_[a * np.cos(t), b * np.sin(t)]
+        local_normal = np.c_[b * np.cos(t), a * np.sin(t)]
+        local_normal /= np.hypot(*local_normal.T)[:, None]
+        curvature = a * b / ((a * np.sin(t)) ** 2 + (b * np.cos(t)) ** 2) ** 1.5
+    points = _from_frame(local, shape.cx, shape.cy, theta)
+    normals = _from_frame(local_normal, 0.0, 0.0, theta)
+    return points, normals, curvature
+
+
+def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray) -> Primitive | None:
+    """The primitive fitted again to its boundary points moved onto the input's edge (see the module
+    docstring); None where the input's edge does not follow it. Where too few points find the edge
+    (the shape hidden under others), the primitive stands if it fits the ring within TOLERANCE_PX."""
+    fit = {"circle": fit_circle, "ellipse": fit_ellipse, "rect": fit_rounded_rect}[shape.kind]
+    moved = np.zeros((0, 2))
+    for _ in range(SNAP_ROUNDS):
+        perimeter = 2 * np.pi * max(shape.rx, shape.ry)
+        points, normals, curvature = boundary(shape, max(32, int(perimeter / SNAP_SPACING_PX)))
+        fills = np.repeat(fill[None], len(points), axis=0)
+        offsets = profile_offsets(image, points[:, None, :], normals, fills) + CURVATURE_BIAS_PX2 * curvature
+        known = np.isfinite(offsets)
+        if known.mean() < MIN_SNAPPED_SHARE:
+            return None
+        moved = points[known] + offsets[known, None] * normals[known]
+        again = fit(moved, np.ones(len(moved)))
+        if again is None:
+            return None
+        shape = again
+    accepted = _acceptable(shape, moved, np.ones(len(moved)), TOLERANCE_PX, MAX_ERROR_PX)
+    return shape if accepted else None

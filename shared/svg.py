@@ -21,7 +21,7 @@ _XML_DECL = re.compile(r"<\?xml[^>]*\?>\s*")
 _COMMENT = re.compile(r"<!--.*?-->\s*", re.DOTALL)
 _BETWEEN_TAGS = re.compile(r">\s+<")
 SVG_NS = "http://www.w3.org/2000/svg"
-MIN_ROTATION_DEG = 0.01  # smaller rotations are not written (0.02 px at 100 px from the centre)
+MIN_ROTATION_SHIFT_PX = 0.01  # a rotation moving no point of a primitive farther is not written
 
 
 def root_element(width: int, height: int, view_width: float, view_height: float) -> str:
@@ -129,7 +129,7 @@ def _outline_text(outline: Outline, scale: np.ndarray, grid: bool) -> str:
 def _primitive_element(shape: Primitive, scale: float, fill: str) -> str:
     cx, cy, rx, ry, corner = (number(v * scale)
                               for v in (shape.cx, shape.cy, shape.rx, shape.ry, shape.corner))
-    turned = abs(shape.angle) >= MIN_ROTATION_DEG
+    turned = np.radians(abs(shape.angle)) * max(shape.rx, shape.ry) >= MIN_ROTATION_SHIFT_PX
     turn = f' transform="rotate({number(shape.angle)} {cx} {cy})"' if turned else ""
     if shape.kind == "circle":
         return f'<circle cx="{cx}" cy="{cy}" r="{rx}" fill="{fill}"/>'
