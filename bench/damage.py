@@ -91,11 +91,12 @@ def damage(kind: str, rgba: np.ndarray, rng: np.random.Generator) -> Damaged:
     if kind == "jpeg":
         quality = int(rng.integers(35, 86))
         return Damaged(jpeg_bytes(on_white(rgba), quality), "jpg", side, True, {"quality": quality})
+    smaller = [s for s in SMALL_SIDES if s < side] or [side]  # downscaling never enlarges
     if kind == "favicon":
-        small = int(rng.choice(SMALL_SIDES))
+        small = int(rng.choice(smaller))
         return Damaged(_png(downscale(rgba, small), "RGBA"), "png", small, False, {"side": small})
     if kind == "small_jpeg":
-        small, quality = int(rng.choice(SMALL_SIDES)), int(rng.integers(50, 86))
+        small, quality = int(rng.choice(smaller)), int(rng.integers(50, 86))
         data = jpeg_bytes(on_white(downscale(rgba, small)), quality)
         return Damaged(data, "jpg", small, True, {"side": small, "quality": quality})
     if kind == "scan":
