@@ -7,9 +7,14 @@ Models (trained by `make train`, files in shared/models/, described in MODEL_CAR
 Each is loaded once per process (lazily on first use; `load_models()` loads eagerly, e.g. in a
 worker's warm-up) and warmed with one call. A missing or unreadable file leaves that model out: callers
 fall back to the rules/formula/portfolio path, a warning is logged, and `model_status()` reports it.
-The CUDA provider is used when ONNX Runtime has it, else the CPU.
+ONNX Runtime's CUDA provider is requested when the installed build has it (onnxruntime-gpu, the
+`worker-gpu` image), after preloading the pip-installed CUDA/cuDNN libraries, which carry no RPATH
+(`onnxruntime.preload_dlls()`); the provider each session got is logged and reported by `model_status()`
+(so /readyz), and a session that fell back to the CPU is a warning with the reason.
 """
 
+import contextlib
+import io
 import json
 import logging
 import resource
@@ -70,11 +75,56 @@ _lock = threading.Lock()
 _loaded: dict[Path, LoadedModels] = {}
 
 
-def _providers() -> list[str]:
+CUDA = "CUDAExecutionProvider"
+CPU = "CPUExecutionProvider"
+# onnxruntime-gpu 1.31 links CUDA 13: the NVIDIA driver must support it (Linux driver >= 580)
+CUDA_DRIVER_NOTE = "the CUDA provider needs an NVIDIA GPU and driver >= 580 (CUDA 13)"
+_cuda_preload: dict[str, str] = {}  # the outcome of preloading the CUDA libraries, once per process
+
+
+def _preload_cuda(ort: Any) -> str:
+    """Load the CUDA and cuDNN libraries of the nvidia-* wheels (no RPATH in onnxruntime-gpu's provider
+    library) before the first session; '' on success, else what went wrong (ONNX Runtime prints it)."""
+    if "outcome" not in _cuda_preload:
+        preload = getattr(ort, "preload_dlls", None)
+        printed = io.StringIO()
+        try:
+            if preload is None:
+                printed.write("no onnxruntime.preload_dlls (before 1.21): the library path must hold CUDA")
+            else:
+                with contextlib.redirect_stdout(printed):
+                    preload()
+        except Exception as exc:  # a missing library directory raises: report it, use the CPU
+            printed.write(f"preload_dlls failed: {exc}")
+        failures = [line.strip() for line in printed.getvalue().splitlines()
+                    if "fail" in line.lower() or "preload_dlls" in line]
+        _cuda_preload["outcome"] = " ".join(failures)
+    return _cuda_preload["outcome"]
+
+
+def _providers() -> tuple[list[str], list[str], str]:
+    """(providers to request, best first; what the build offers; the CUDA preload outcome, '' if fine or
+    not attempted)."""
     import onnxruntime as ort
 
     available = ort.get_available_providers()
-    return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
+    if CUDA not in available:
+        return [CPU], available, ""
+    return [CUDA, CPU], available, _preload_cuda(ort)
+
+
+def _session_provider(name: str, session: Any, requested: list[str], preload: str) -> dict[str, Any]:
+    """The provider the session got (logged; a CPU fallback where CUDA was asked for is a warning with
+    the reason) as status fields."""
+    got = session.get_providers()[0]
+    status: dict[str, Any] = {"provider": got, "requested": requested[0]}
+    if requested[0] == CUDA and got != CUDA:
+        reason = preload or f"no CUDA provider created (ONNX Runtime's log says why); {CUDA_DRIVER_NOTE}"
+        log.warning("model %s runs on %s instead of %s: %s", name, got, CUDA, reason)
+        status["fallback_reason"] = reason
+    else:
+        log.info("model %s runs on %s", name, got)
+    return status
 
 
 def _load(model_dir: Path) -> LoadedModels:
@@ -89,14 +139,16 @@ def _load(model_dir: Path) -> LoadedModels:
     warm = {"classifier": np.zeros((1, len(FEATURE_NAMES)), np.float32),
             "predictor": np.zeros((1, len(FEATURE_NAMES) + ENCODED_WIDTH), np.float32),
             "router": np.zeros((1, len(FEATURE_NAMES) + len(LOGO_TYPES) + 1), np.float32)}
+    requested, available, preload = _providers()
+    models.status["onnxruntime"] = {"version": ort.__version__, "available_providers": available}
     for name, filename in MODEL_FILES.items():
         t = time.perf_counter()
         try:
-            session = ort.InferenceSession(str(model_dir / filename), options, providers=_providers())
+            session = ort.InferenceSession(str(model_dir / filename), options, providers=requested)
             session.run(None, {session.get_inputs()[0].name: warm[name]})
             models.sessions[name] = session
             models.status[name] = {"loaded": True, "load_s": round(time.perf_counter() - t, 4),
-                                   "provider": session.get_providers()[0]}
+                                   **_session_provider(name, session, requested, preload)}
         except Exception as exc:  # missing, corrupt or incompatible: fall back, never crash
             log.warning("model %s not loaded, using the non-learned path: %s", name, exc)
             models.status[name] = {"loaded": False, "error": str(exc)[:200]}
@@ -134,7 +186,9 @@ def load_models(model_dir: Path | None = None) -> dict[str, Any]:
 
 
 def model_status(model_dir: Path | None = None) -> dict[str, Any]:
-    """Per model: loaded or the error; load seconds; provider. Empty until the models are loaded."""
+    """Per model: loaded or the error; load seconds; the ONNX Runtime provider it got, the one
+    requested, and why it fell back to the CPU if it did; the ONNX Runtime version and its providers.
+    Empty until the models are loaded."""
     directory = Path(model_dir or get_settings().model_dir)
     models = _loaded.get(directory)
     return dict(models.status) if models else {}
