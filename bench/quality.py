@@ -114,7 +114,8 @@ def summarize_scale(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"n_4x": len(scaled), "median_ssim_1x": round(float(np.median(one)), 4),
             "median_ssim_4x": round(float(np.median(four)), 4),
             "median_4x_minus_1x": round(float(np.median(four - one)), 4),
-            "share_losing_scaled": round(float(np.mean(four < one - SCALE_LOSS)), 3)}
+            "share_losing_scaled": round(float(np.mean(four < one - SCALE_LOSS)), 3),
+            "median_bytes_4x": int(np.median([r["bytes"] for r in scaled]))}
 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -214,6 +215,8 @@ def main() -> None:
         if method != "defaults":
             entry["vs_defaults"] = compare_to_defaults(rows, method)
         report["methods"][method] = entry
+    report["rows"] = {m: [{"path": p, **r} for p, r in sorted(by_path.items())]
+                      for m, by_path in rows.items()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     print_report(report)
@@ -260,7 +263,7 @@ def print_scale(report: dict[str, Any]) -> None:
             if "n_4x" in s:
                 table.add_row(method, size, str(s["n_4x"]), f"{s['median_ssim_1x']:.4f}",
                               f"{s['median_ssim_4x']:.4f}", f"{s['median_4x_minus_1x']:+.4f}",
-                              f"{100 * s['share_losing_scaled']:.0f} %", str(s["median_bytes"]))
+                              f"{100 * s['share_losing_scaled']:.0f} %", str(s["median_bytes_4x"]))
     Console(width=170).print(table)
 
 
