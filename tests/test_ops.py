@@ -455,6 +455,26 @@ def test_terraform_parses_pins_versions_and_uses_every_variable() -> None:
     assert all((ROOT / "k8s" / "overlays" / env).is_dir() for env in ("dev", "prod"))
 
 
+def test_terraform_keys_resources_by_ids_known_at_plan() -> None:
+    """for_each keys must be known at plan: the patched overlay reads the ElastiCache endpoint, unknown
+    before the first apply, so the resources are keyed by an unpatched rendering of the same overlay."""
+    parsed, _ = _terraform(ROOT / "terraform" / "modules" / "svgai")
+    overlays = {name: body for doc in parsed for block in doc.get("data", [])
+                for name, body in block.get("kustomization_overlay", {}).items()}
+    resources = {name: body for doc in parsed for block in doc.get("resource", [])
+                 for name, body in block.get("kustomization_resource", {}).items()}
+    assert len(resources) == 3
+    for name, body in resources.items():
+        keyed_by = re.fullmatch(r"\$\{data\.kustomization_overlay\.(\w+)\.ids_prio\[\d\]\}", body["for_each"])
+        assert keyed_by, f"{name} iterates an overlay's ids_prio"
+        static = overlays[keyed_by[1]]
+        assert set(static) == {"resources"}, f"{name}: keyed by an overlay with patches: {set(static)}"
+        source = re.fullmatch(r"\$\{data\.kustomization_overlay\.(\w+)\.manifests\[each\.value\]\}",
+                              body["manifest"])
+        assert source and source[1] != keyed_by[1] and {"patches", "dynamic"} & set(overlays[source[1]])
+        assert overlays[source[1]]["resources"] == static["resources"], "the same overlay, patched"
+
+
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="no terraform binary")
 def test_terraform_is_formatted() -> None:
     out = subprocess.run(["terraform", "fmt", "-check", "-recursive", "-diff", str(ROOT / "terraform")],

@@ -2,6 +2,12 @@
 # kustomization provider. The Secret templates of the overlay are filled from this module's sensitive
 # variables, and with `managed_redis` an ElastiCache replication group (TLS, AUTH, Multi-AZ) is created
 # and wired in: SVGAI_REDIS_URL of the app and the address/password of KEDA's queue-length triggers.
+#
+# Two renderings of the overlay: `ids` without any patch, and `svgai` with them. The patches read values
+# known only after apply on a first prod run (the ElastiCache endpoint), which defers `svgai` to apply
+# time; a for_each over its ids_prio would fail at plan ("Invalid for_each argument"). The patches change
+# values only, never which objects exist, so the resources are keyed by `ids` (known at plan) and take
+# their manifests from `svgai`.
 
 locals {
   redis_host = var.managed_redis ? aws_elasticache_replication_group.redis[0].primary_endpoint_address : ""
@@ -18,6 +24,10 @@ locals {
   # KEDA's Redis list triggers: (ScaledObject, number of triggers) of the overlays (dev has no GPU one;
   # a patch whose target is absent changes nothing)
   scaled_objects = { "worker-cpu" = 2, "worker-gpu" = 1 }
+}
+
+data "kustomization_overlay" "ids" {
+  resources = [var.overlay_path]
 }
 
 data "kustomization_overlay" "svgai" {
@@ -58,18 +68,18 @@ data "kustomization_overlay" "svgai" {
 }
 
 resource "kustomization_resource" "namespaces" {
-  for_each = data.kustomization_overlay.svgai.ids_prio[0]
+  for_each = data.kustomization_overlay.ids.ids_prio[0]
   manifest = data.kustomization_overlay.svgai.manifests[each.value]
 }
 
 resource "kustomization_resource" "resources" {
-  for_each   = data.kustomization_overlay.svgai.ids_prio[1]
+  for_each   = data.kustomization_overlay.ids.ids_prio[1]
   manifest   = data.kustomization_overlay.svgai.manifests[each.value]
   depends_on = [kustomization_resource.namespaces]
 }
 
 resource "kustomization_resource" "webhooks" {
-  for_each   = data.kustomization_overlay.svgai.ids_prio[2]
+  for_each   = data.kustomization_overlay.ids.ids_prio[2]
   manifest   = data.kustomization_overlay.svgai.manifests[each.value]
   depends_on = [kustomization_resource.resources]
 }
