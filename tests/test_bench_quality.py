@@ -54,12 +54,13 @@ def test_ssim_4x_ranks_facets_below_a_smooth_outline(tmp_path: Path) -> None:
 
 
 def test_summarize_scale_counts_images_losing_when_scaled() -> None:
-    rows = [{"ssim": 0.99, "ssim_4x": 0.995}, {"ssim": 0.99, "ssim_4x": 0.97},
-            {"ssim": 0.98, "ssim_4x": 0.975}, {"ssim": 0.90, "ssim_4x": None}]
+    rows = [{"ssim": 0.99, "ssim_4x": 0.995, "bytes": 900}, {"ssim": 0.99, "ssim_4x": 0.97, "bytes": 1000},
+            {"ssim": 0.98, "ssim_4x": 0.975, "bytes": 1100}, {"ssim": 0.90, "ssim_4x": None, "bytes": 50_000}]
     s = summarize_scale(rows)
     assert s["n_4x"] == 3 and s["share_losing_scaled"] == round(1 / 3, 3)
+    assert s["median_bytes_4x"] == 1000, "bytes of the images measured at 4x only"
     assert s["median_4x_minus_1x"] == -0.005 and s["median_ssim_1x"] == 0.99
-    assert summarize_scale([{"ssim": 0.9, "ssim_4x": None}]) == {}
+    assert summarize_scale([{"ssim": 0.9, "ssim_4x": None, "bytes": 1}]) == {}
 
 
 def damaged_of(tmp_path: Path, kind: str, clean_svg: str = CIRCLE) -> DamagedImage:
