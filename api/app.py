@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from api import batches, errors, jobs, metrics, web
-from api.deps import RedisDep
+from api.deps import PoolDep, RedisDep
 from api.tier1_pool import Tier1Pool
 from shared.config import get_settings
 from shared.learned import MODEL_FILES, load_models, model_status
@@ -25,9 +25,10 @@ from workers.sweeper import sweep_forever
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     configure_json_logging()
-    load_models()  # the gateway reports their status; its pool processes load them on first use
+    load_models()  # the gateway reports their status; its pool processes load them as they start
     app.state.redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
-    app.state.pool = Tier1Pool(settings.tier1_workers, settings.tier1_queue_limit)
+    app.state.pool = Tier1Pool(settings.tier1_workers, settings.tier1_queue_limit, settings.tier1_timeout_s,
+                               settings.tier1_memory_mb, settings.tier1_max_pixels)
     sweeper = asyncio.create_task(sweep_forever())  # re-queues lost jobs (workers/sweeper.py)
     try:
         yield
@@ -51,17 +52,23 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@app.get("/readyz", tags=["health"], summary="Readiness: Redis reachable; the models' status (a missing "
-         "model degrades to the non-learned path, it does not make the gateway unready)")
-async def readyz(redis: RedisDep) -> JSONResponse:
+@app.get("/readyz", tags=["health"], summary="Readiness: Redis reachable and the Tier 1 pool's processes "
+         "alive (dead ones are replaced here too); the models' status (a missing model degrades to the "
+         "non-learned path, it does not make the gateway unready)")
+async def readyz(redis: RedisDep, pool: PoolDep) -> JSONResponse:
     models = model_status()
     degraded = [name for name in MODEL_FILES if not models.get(name, {}).get("loaded")]
+    tier1 = pool.state()
     try:
         await redis.ping()
     except (OSError, aioredis.ConnectionError, aioredis.TimeoutError):
-        return JSONResponse({"status": "unavailable", "detail": "Redis is unreachable", "models": models},
-                            status_code=503)
-    body: dict[str, object] = {"status": "degraded" if degraded else "ready", "models": models}
+        return JSONResponse({"status": "unavailable", "detail": "Redis is unreachable", "models": models,
+                             "tier1_pool": tier1}, status_code=503)
+    if not tier1["alive"]:
+        return JSONResponse({"status": "unavailable", "detail": "no Tier 1 pool process is alive",
+                             "models": models, "tier1_pool": tier1}, status_code=503)
+    body: dict[str, object] = {"status": "degraded" if degraded else "ready", "models": models,
+                               "tier1_pool": tier1}
     if degraded:
         body["detail"] = f"models not loaded (fallback in use): {degraded}"
     return JSONResponse(body)

@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     queue_tier3: str = "tier3"
     tier1_workers: int = Field(2, ge=1, le=64, description="processes of the gateway's Tier 1 pool")
     tier1_queue_limit: int = Field(32, ge=1, description="Tier 1 conversions waiting before a 503")
+    tier1_timeout_s: float = Field(
+        20.0, gt=0, description="wall-clock limit of one Tier 1 run in the gateway's pool, seconds"
+    )
+    tier1_memory_mb: int = Field(
+        2048, ge=0, description="address-space limit of each Tier 1 pool process, MiB (0 = none)"
+    )
+    tier1_max_pixels: int = Field(
+        2048 * 2048, ge=1, description="largest width*height the gateway converts synchronously"
+    )
     visibility_timeout_s: int = Field(
         3600, ge=60, description="seconds before an unacknowledged job (its worker died) is delivered again"
     )
