@@ -39,14 +39,14 @@ def raster_ssim_clean(image: DamagedImage) -> float:
     return alpha_aware_ssim(reference, upscaled)[0]
 
 
+def scored(traced: Traced, image: DamagedImage) -> dict[str, Any]:
+    """A result's row: figures against the damaged input, seconds, and ssim_clean."""
+    return {**row_of(traced), "ssim_clean": ssim_clean(traced.svg, image)}
+
+
 def run_method(method: str, image: DamagedImage, target: float) -> dict[str, Any]:
-    """One damaged image, one method: figures against the damaged input, seconds, and ssim_clean."""
-    traced = trace_with(method, load_image(str(image.path)).rgba, target)
-    return {**row_of(traced), "ssim_clean": ssim_clean(traced.svg, image)}
-
-
-def score_imagetracer(traced: Traced, image: DamagedImage) -> dict[str, Any]:
-    return {**row_of(traced), "ssim_clean": ssim_clean(traced.svg, image)}
+    """One damaged image, one method (not ImageTracer, which runs all images in one Node process)."""
+    return scored(trace_with(method, load_image(str(image.path)).rgba, target), image)
 
 
 def pick_damaged(images: list[DamagedImage], kinds: list[str], per_kind: int, split: str,
@@ -107,7 +107,7 @@ def main() -> None:
     with ProcessPoolExecutor(max_workers=args.workers) as ex:
         futures = {ex.submit(run_method, m, im, args.target): (m, str(im.path))
                    for m in args.methods if m != "imagetracer" for im in images}
-        futures |= {ex.submit(score_imagetracer, tr, meta[p]): ("imagetracer", p) for p, tr in traced.items()}
+        futures |= {ex.submit(scored, tr, meta[p]): ("imagetracer", p) for p, tr in traced.items()}
         futures |= {ex.submit(raster_ssim_clean, im): ("raster", str(im.path)) for im in images}
         for fut in as_completed(futures):
             method, path = futures[fut]

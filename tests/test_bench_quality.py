@@ -1,13 +1,17 @@
 """The benchmark's own figures: ssim_4x against the vector source, ssim_clean against the clean logo."""
 
+import json
+import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
-from bench.damage import DamagedImage, damage
+from bench.damage import DAMAGE_KINDS, MANIFEST, DamagedImage, damage, damaged_copies
 from bench.dataset import DevImage, hash_seed, reference_at
 from bench.quality import ssim_clean, ssim_scaled, summarize_scale
+from bench.quality_damaged import main as damaged_main
 from bench.quality_damaged import pick_damaged
 from bench.synthetic import GENERATORS, render
 
@@ -104,3 +108,28 @@ def test_pick_damaged_spreads_each_kind_over_categories(tmp_path: Path) -> None:
     assert sorted(im.category for im in chosen[:5]) == ["emoji", "emoji", "logo", "logo", "text"]
     assert chosen == pick_damaged(images, ["jpeg", "scan"], 5, "holdout", None)
     assert {im.category for im in pick_damaged(images, ["jpeg"], 0, "holdout", ["logo"])} == {"logo"}
+
+
+def test_damaged_bench_scores_every_kind_against_the_raster(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+
+    clean = render(CIRCLE.replace('width="64" height="64" ', ""), 96)
+    Image.fromarray(clean, "RGBA").save(tmp_path / "clean.png")
+    row = {"path": "clean.png", "category": "logo", "source": "test:circle", "size": 96, "split": "holdout"}
+    copies = damaged_copies([row], {"test:circle": clean})
+    for rel, data, _ in copies:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(data)
+    (tmp_path / MANIFEST).write_text("".join(json.dumps(r) + "\n" for _, _, r in copies))
+    out = tmp_path / "damaged.json"
+    argv = ["bench.quality_damaged", "--root", str(tmp_path), "--methods", "defaults", "tier1",
+            "--workers", "1", "--out", str(out)]
+    monkeypatch.setattr(sys, "argv", argv)
+    damaged_main()
+    report = json.loads(out.read_text())
+    assert set(report["raster"]) == {"all", *DAMAGE_KINDS} and report["raster"]["all"]["n"] == 4
+    for method in ("defaults", "tier1"):
+        entry = report["methods"][method]
+        assert entry["all"]["n"] == 4 and 0 <= entry["all"]["share_better_than_raster"] <= 1
+        assert entry["jpeg"]["median_ssim_clean"] > 0.9, "a plain circle survives JPEG"
+    assert len(report["rows"]["tier1"]) == 4
