@@ -1,7 +1,228 @@
-"""Curve fitting (placeholder)."""
+"""Curve fitting: the refined polygon rings of a `Drawing` become runs of cubic Béziers between corners.
 
-from shared.geometry import Drawing
+A vertex is a corner where the outline turns by more than `corner_angle` degrees there; a short edge
+(under CHAMFER_PX) between two long ones that together turn by more is a corner the trace cut off,
+and becomes the corner where the long edges' lines meet. Each run from corner to corner (a ring
+without corners is one closed run) is fitted to points along its edges (every ~SAMPLE_SPACING_PX,
+not the vertices, which sit off a curve the polygon approximates): endpoints fixed, one cubic by least
+squares with chord-length parameters improved by Newton steps; where a point is farther than the
+tolerance (input px), the run is split at the farthest point with one tangent for both sides (so the
+join is smooth) and each side fitted again (after Schneider, "An algorithm for automatically fitting
+digitized curves", Graphics Gems 1990). Runs whose points lie within the tolerance of the chord stay
+one line. A ring keeps its polygon where the curve would take more coordinate pairs than the polygon
+times MAX_PAIRS_RATIO.
+"""
+
+import numpy as np
+
+from shared.geometry import Curve, Drawing
+
+CHAMFER_PX = 1.5  # an edge shorter than this between two corners' long edges is a cut-off corner
+SAMPLE_SPACING_PX = 2.0  # fitting points along each edge, at least 2 per edge
+NEWTON_STEPS = 2
+MAX_SPLITS = 64  # per run, a bound on the work for a run that does not fit
+MAX_PAIRS_RATIO = 1.5  # a ring whose curve takes more coordinate pairs than this times its polygon's stays
 
 
 def fit_drawing(drawing: Drawing, tolerance: float, corner_angle: float) -> Drawing:
-    return drawing
+    """`drawing` with every polygon ring of 3+ vertices (not already a primitive) fitted with curves."""
+    if not drawing.is_polygonal:
+        return drawing
+    fitted = dict(drawing.fitted)
+    for index, ring in enumerate(drawing.rings):
+        if index in fitted or len(ring) < 3:
+            continue
+        curve = fit_ring(ring, tolerance, corner_angle)
+        if curve is not None and _pairs(curve) <= MAX_PAIRS_RATIO * len(ring):
+            fitted[index] = curve
+    return Drawing(**{**drawing.__dict__, "fitted": fitted})
+
+
+def _pairs(curve: Curve) -> int:
+    return int(np.sum(np.where(curve.straight, 1, 3)))
+
+
+def turning_angles(ring: np.ndarray) -> np.ndarray:
+    """The angle (degrees, 0-180) the outline turns by at each vertex of a closed ring."""
+    incoming = ring - np.roll(ring, 1, axis=0)
+    outgoing = np.roll(ring, -1, axis=0) - ring
+    cross = incoming[:, 0] * outgoing[:, 1] - incoming[:, 1] * outgoing[:, 0]
+    dot = np.sum(incoming * outgoing, axis=1)
+    return np.degrees(np.abs(np.arctan2(cross, dot)))
+
+
+def restore_corners(ring: np.ndarray, corner_angle: float) -> np.ndarray:
+    """A ring with each cut-off corner (see the module docstring) replaced by the meeting point of the
+    two long edges beside it, where that point lies within 2 CHAMFER_PX of the short edge."""
+    ring = ring.copy()
+    keep = np.ones(len(ring), bool)
+    n = len(ring)
+    if n < 5:
+        return ring
+    length = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)
+    turns = turning_angles(ring)
+    for i in np.flatnonzero((length < CHAMFER_PX) & (turns + np.roll(turns, -1) > corner_angle)).tolist():
+        a, b, c, d = (i - 1) % n, i, (i + 1) % n, (i + 2) % n
+        if not (keep[a] and keep[b] and keep[c] and keep[d]) or length[a] < 2 * CHAMFER_PX or \
+                length[c] < 2 * CHAMFER_PX:
+            continue
+        u, v = ring[b] - ring[a], ring[d] - ring[c]
+        det = u[0] * v[1] - u[1] * v[0]
+        if abs(det) < 1e-9 * np.hypot(*u) * np.hypot(*v):
+            continue
+        s = ((ring[c] - ring[a])[0] * v[1] - (ring[c] - ring[a])[1] * v[0]) / det
+        meet = ring[a] + s * u
+        if np.hypot(*(meet - (ring[b] + ring[c]) / 2)) <= 2 * CHAMFER_PX:
+            ring[b] = meet
+            keep[c] = False
+    return ring[keep]
+
+
+def _samples(ring: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Points along the edges from vertex `start` to vertex `stop` (indices modulo the ring, stop
+    after start; stop == start + len(ring) for a whole ring), not the vertices themselves."""
+    n = len(ring)
+    index = np.arange(start, stop) % n
+    a, b = ring[index], ring[(index + 1) % n]
+    length = np.hypot(*(b - a).T)
+    counts = np.maximum(2, np.ceil(length / SAMPLE_SPACING_PX).astype(int))
+    edge = np.repeat(np.arange(len(index)), counts)
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    fraction = (within + 0.5) / counts[edge]
+    return a[edge] + fraction[:, None] * (b - a)[edge]
+
+
+def fit_ring(ring: np.ndarray, tolerance: float, corner_angle: float) -> Curve | None:
+    """A closed ring as lines and cubics (see the module docstring); None if it has no runs to fit."""
+    ring = restore_corners(ring, corner_angle)
+    n = len(ring)
+    corners = np.flatnonzero(turning_angles(ring) > corner_angle)
+    pieces: list[tuple[np.ndarray, bool]] = []  # (3, 2) controls, straight
+    if len(corners) == 0:  # one closed run, from the middle of its shortest edge (nearest the curve)
+        shortest = int(np.argmin(np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)))
+        middle = (ring[shortest] + ring[(shortest + 1) % n]) / 2
+        first, last = ring[shortest], ring[(shortest + 1) % n]
+        around = np.vstack([_samples(ring, shortest + n // 2, shortest + n), middle,
+                            _samples(ring, shortest + 1, shortest + 1 + n // 2)])
+        middle, tangent = smooth_point(around, len(around) - 1 - len(_samples(ring, shortest + 1,
+                                                                               shortest + 1 + n // 2)))
+        data = np.vstack([middle, first + 0.75 * (last - first), _samples(ring, shortest + 1, shortest + n),
+                          first + 0.25 * (last - first), middle])
+        start = middle
+        pieces = _fit_run(data, tangent, -tangent, tolerance)
+    else:
+        start = ring[corners[0]]
+        ends = [*corners[1:].tolist(), int(corners[0]) + n]
+        begin = int(corners[0])
+        for end in ends:
+            data = np.vstack([ring[begin % n], _samples(ring, begin, end), ring[end % n]])
+            pieces += _fit_run(data, None, None, tolerance)
+            begin = end
+    controls = np.array([p for p, _ in pieces])
+    straight = np.array([s for _, s in pieces])
+    return Curve(np.asarray(start, float), controls, straight) if len(pieces) else None
+
+
+def _fit_run(data: np.ndarray, t0: np.ndarray | None, t3: np.ndarray | None,
+             tolerance: float) -> list[tuple[np.ndarray, bool]]:
+    """Lines and cubics through `data` (first and last points fixed); t0/t3 unit tangents at the ends
+    (t3 pointing back into the run) or None where the end is a corner."""
+    p0, p3 = data[0], data[-1]
+    chord = p3 - p0
+    length = np.hypot(*chord)
+    if length > 1e-9:
+        off = np.abs(chord[0] * (data[:, 1] - p0[1]) - chord[1] * (data[:, 0] - p0[0])) / length
+        if off.max() <= tolerance and t0 is None and t3 is None:
+            return [(np.array([p0, p3, p3]), True)]
+    stack = [(data, t0, t3)]
+    out: list[tuple[np.ndarray, bool]] = []
+    splits = 0
+    while stack:
+        part, a, b = stack.pop()
+        controls, error, worst = _fit_cubic(part, a, b)
+        if error <= tolerance or len(part) < 6 or splits >= MAX_SPLITS:
+            out.append((controls, False))
+            continue
+        splits += 1
+        k = int(np.clip(worst, 2, len(part) - 3))
+        part = part.copy()
+        part[k], tangent = smooth_point(part, k)
+        stack.append((part[k:], tangent, b))  # popped after the left side: pieces stay in order
+        stack.append((part[: k + 1], a, -tangent))
+    return out
+
+
+def smooth_point(points: np.ndarray, k: int, reach: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Where the curve through the samples around `points[k]` (`reach` either side) passes it, and its
+    unit tangent there: a parabola fitted in the frame of the chord of the neighbours, so the join of
+    two fitted pieces is not pinned to one sample's facet error (a quarter of a sagitta either way)."""
+    window = points[max(0, k - reach) : k + reach + 1]
+    across = points[min(k + 1, len(points) - 1)] - points[max(k - 1, 0)]
+    tangent = across / max(np.hypot(*across), 1e-12)
+    normal = np.array([-tangent[1], tangent[0]])
+    x, y = (window - points[k]) @ tangent, (window - points[k]) @ normal
+    if len(window) < 4:
+        return points[k], tangent
+    (a, b, _), *_ = np.linalg.lstsq(np.c_[np.ones_like(x), x, x * x], y, rcond=None)
+    turned = tangent + b * normal
+    return points[k] + a * normal, turned / np.hypot(*turned)
+
+
+def _bernstein(u: np.ndarray) -> np.ndarray:
+    v = 1 - u
+    return np.stack([v**3, 3 * u * v * v, 3 * u * u * v, u**3], axis=1)
+
+
+def _fit_cubic(data: np.ndarray, t0: np.ndarray | None, t3: np.ndarray | None
+               ) -> tuple[np.ndarray, float, int]:
+    """One cubic through the ends of `data` by least squares: its (3, 2) controls after the start,
+    the largest distance of a point from it, and that point's index."""
+    p0, p3 = data[0], data[-1]
+    steps = np.hypot(*np.diff(data, axis=0).T)
+    u = np.append(0, np.cumsum(steps)) / max(steps.sum(), 1e-12)
+    chord = max(np.hypot(*(p3 - p0)), 1e-9)
+    controls = np.array([p0 + (p3 - p0) / 3, p3 - (p3 - p0) / 3, p3])
+    for step in range(NEWTON_STEPS + 1):
+        basis = _bernstein(u)
+        columns, fixed = [], np.outer(basis[:, 0], p0) + np.outer(basis[:, 3], p3)
+        for weight, tangent, anchor in ((basis[:, 1], t0, p0), (basis[:, 2], t3, p3)):
+            if tangent is None:
+                columns += [np.c_[weight, np.zeros_like(weight)], np.c_[np.zeros_like(weight), weight]]
+            else:
+                columns.append(weight[:, None] * tangent[None])
+                fixed = fixed + np.outer(weight, anchor)
+        design = np.stack([c.ravel() for c in columns], axis=1)
+        solution, *_ = np.linalg.lstsq(design, (data - fixed).ravel(), rcond=None)
+        at = 0
+        handles = []
+        for tangent, anchor in ((t0, p0), (t3, p3)):
+            if tangent is None:
+                handles.append(solution[at : at + 2])
+                at += 2
+            else:
+                alpha = solution[at] if solution[at] > 1e-3 * chord else chord / 3
+                handles.append(anchor + alpha * tangent)
+                at += 1
+        controls = np.array([handles[0], handles[1], p3])
+        if step == NEWTON_STEPS:
+            break
+        u = _newton(controls, p0, data, u)
+    points = _bernstein(u) @ np.vstack([p0, controls])
+    distance = np.hypot(*(points - data).T)
+    worst = int(np.argmax(distance))
+    return controls, float(distance[worst]), worst
+
+
+def _newton(controls: np.ndarray, p0: np.ndarray, data: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """One Newton step of each parameter towards the curve point nearest its data point."""
+    q = np.vstack([p0, controls])
+    d1, d2 = 3 * np.diff(q, axis=0), 6 * np.diff(q, n=2, axis=0)
+    v = 1 - u
+    point = _bernstein(u) @ q
+    first = np.stack([v * v, 2 * u * v, u * u], axis=1) @ d1
+    second = np.stack([v, u], axis=1) @ d2
+    diff = point - data
+    numerator = np.sum(diff * first, axis=1)
+    denominator = np.sum(first * first, axis=1) + np.sum(diff * second, axis=1)
+    step = np.where(np.abs(denominator) > 1e-12, numerator / np.where(denominator == 0, 1, denominator), 0)
+    return np.clip(u - step, 0, 1)

@@ -40,7 +40,8 @@ CANDIDATES_FILE = "candidates.json"
 # space would let it rank refined configurations).
 PREDICTOR_SPACE = tuple(
     replace(d, high=0.5) if d.name == "simplify_px" else d
-    for d in SEARCH_SPACE if d.name not in ("refine", "refine_grid")
+    for d in SEARCH_SPACE
+    if d.name not in ("refine", "refine_grid", "fit_curves", "fit_tolerance_px", "corner_angle", "primitives")
 )
 
 

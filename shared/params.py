@@ -5,14 +5,17 @@ models. Out-of-range values raise `ParameterError` naming the field and its allo
 clamped silently.
 """
 
+import json
 import re
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shared.errors import ParameterError
 
 HEX_COLOR = r"^#[0-9A-Fa-f]{6}$"
+MAX_JSON_DEPTH = 8  # overrides nest 2 levels (an object holding a palette list); deeper is refused unread
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 class EngineParams(BaseModel):
@@ -79,7 +82,7 @@ class StepParams(BaseModel):
         False, description="after refinement, fit cubic Beziers to the runs between corners (polygon traces)"
     )
     fit_tolerance_px: float = Field(
-        0.25, ge=0.02, le=2.0, description="largest distance, input px, of a fitted curve from the polygon"
+        0.5, ge=0.02, le=2.0, description="largest distance, input px, of a fitted curve from the polygon"
     )
     corner_angle: int = Field(
         40, ge=5, le=175, description="turning angle (degrees) above which a polygon vertex is a corner"
@@ -129,10 +132,24 @@ def _describe_error(err: dict[str, Any], group: type[BaseModel]) -> str:
     return f"{name}: {err['msg']}{allowed}"
 
 
+def _type_problem(name: str, value: Any, group: type[BaseModel]) -> str | None:
+    """Strict types for numbers: a boolean or a string is not a number (pydantic's lax mode would read
+    `true` as 1 and "2" as 2)."""
+    annotation = group.model_fields[name].annotation
+    if not {int, float} & set(get_args(annotation) or (annotation,)):
+        return None
+    if isinstance(value, bool):
+        return f"{name}: expected a number, got {json.dumps(value)} (booleans are not numbers)"
+    if isinstance(value, str):
+        return f"{name}: expected a number, got a string"
+    return None
+
+
 def parse_params(values: dict[str, Any], base: ConversionParams | None = None) -> ConversionParams:
     """Build parameters from a flat dict of overrides on top of `base` (default: engine defaults).
 
-    Unknown names and out-of-range values raise `ParameterError` naming each bad field and its range.
+    Unknown names, values of the wrong type (a boolean or string for a number) and out-of-range values
+    raise `ParameterError` naming each bad field and its range.
     """
     base = base or ConversionParams()
     unknown = sorted(k for k in values if not any(k in g.model_fields for g in _GROUPS.values()))
@@ -143,6 +160,10 @@ def parse_params(values: dict[str, Any], base: ConversionParams | None = None) -
     for attr, group in _GROUPS.items():
         current = getattr(base, attr)
         mine = {k: v for k, v in values.items() if k in group.model_fields}
+        wrong = [p for p in (_type_problem(k, v, group) for k, v in mine.items()) if p]
+        if wrong:
+            problems.extend(wrong)
+            continue
         try:
             parts[attr] = group.model_validate({**current.model_dump(), **mine})
         except ValidationError as exc:
@@ -150,3 +171,34 @@ def parse_params(values: dict[str, Any], base: ConversionParams | None = None) -
     if problems:
         raise ParameterError("invalid parameter(s): " + "; ".join(problems))
     return ConversionParams(**parts)  # type: ignore[arg-type]
+
+
+def json_depth(text: str) -> int:
+    """How deeply `text`'s arrays and objects nest (brackets inside strings do not count); no decoding."""
+    depth = deepest = 0
+    for bracket in re.findall(r"[\[\]{}]", _JSON_STRING.sub('""', text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def loads_bounded(text: str, what: str) -> Any:
+    """`json.loads(text)` for text from a user: nesting deeper than MAX_JSON_DEPTH is a
+    `ParameterError` naming `what` (never a RecursionError); invalid JSON raises `json.JSONDecodeError`."""
+    depth = json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise ParameterError(f"{what} nests {depth} levels deep; at most {MAX_JSON_DEPTH} are accepted")
+    return json.loads(text)
+
+
+def overrides_from_json(raw: str | None) -> dict[str, Any]:
+    """The API's `overrides` field: a JSON object of parameter names to values ({} when empty)."""
+    if not raw:
+        return {}
+    try:
+        value = loads_bounded(raw, "overrides")
+    except json.JSONDecodeError as exc:
+        raise ParameterError(f"overrides must be a JSON object: {exc.msg}") from exc
+    if not isinstance(value, dict):
+        raise ParameterError("overrides must be a JSON object of parameter names to values")
+    return value

@@ -29,9 +29,10 @@ CURVATURE_BIAS_PX2 = 0.125  # a profile across a curved edge reads it this much 
 # inside: bilinear sampling of box-filtered pixels averages over a tangential variance of 1/6 + 1/12 px²,
 # and a curve falls away from its tangent by t²/2r (measured 0.13/r on exactly covered discs, r 4-60 px)
 MIN_VERTICES = 6  # fewer: a polygon (a rectangle without rounding, a triangle) stays as it is
-MIN_CORNER_PX = 0.5  # a rectangle's corner radius below this is not written as a rounded rectangle
+MIN_CORNER_PX = 1.5  # a smaller corner radius is a sharp corner the profiles blur (a 17-degree square
+# measured 0.63 px): such a rectangle stays a polygon
 SNAP_ROUNDS = 2
-SNAP_SPACING_PX = 1.0  # boundary points every this many px along the primitive (at least 32)
+SNAP_SPACING_PX = 2.0  # boundary points every this many px along the primitive (32 to 256)
 MIN_SNAPPED_SHARE = 0.5  # fewer measured boundary points than this share: the polygon fit is kept
 
 
@@ -157,7 +158,10 @@ def fit_rounded_rect(points: np.ndarray, weights: np.ndarray) -> Primitive | Non
     middle = _from_frame((low + high)[None] / 2, 0.0, 0.0, theta)[0]
     x, y = local.T
     area = 0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
-    corner = np.sqrt(max(0.0, 4 * half[0] * half[1] - area) / (4 - np.pi))
+    box = 4 * half[0] * half[1]
+    if not (1 - (4 - np.pi) / 4) * 0.97 <= area / max(box, 1e-9) <= 1.0:  # no rounded rectangle fills
+        return None  # less than its box with quarter circles cut off (or more than the box)
+    corner = np.sqrt(max(0.0, box - area) / (4 - np.pi))
     start = np.array([middle[0], middle[1], half[0], half[1], min(corner, half.min()), theta])
     w = np.sqrt(weights)
 
@@ -165,7 +169,7 @@ def fit_rounded_rect(points: np.ndarray, weights: np.ndarray) -> Primitive | Non
         return w * _rect_distance(points, *v)
 
     try:
-        found = least_squares(residual, start, method="lm", max_nfev=200).x
+        found = least_squares(residual, start, method="lm", max_nfev=60).x
     except ValueError:
         return None
     cx, cy, hx, hy, r, theta = found
@@ -255,7 +259,7 @@ def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray) -> Primitive | N
     moved = np.zeros((0, 2))
     for _ in range(SNAP_ROUNDS):
         perimeter = 2 * np.pi * max(shape.rx, shape.ry)
-        points, normals, curvature = boundary(shape, max(32, int(perimeter / SNAP_SPACING_PX)))
+        points, normals, curvature = boundary(shape, int(np.clip(perimeter / SNAP_SPACING_PX, 32, 256)))
         fills = np.repeat(fill[None], len(points), axis=0)
         offsets = profile_offsets(image, points[:, None, :], normals, fills) + CURVATURE_BIAS_PX2 * curvature
         known = np.isfinite(offsets)

@@ -11,7 +11,11 @@ The formula encodes measured findings (README, "Measured findings"):
 - sub-pixel refinement (shared/refine.py) moves the traced edges onto the input's anti-aliased
   boundaries, so a coarser trace with coarser simplification ends truer and smaller than a finer one;
 - with refinement, `stacked` layering beats `cutout` on few-colour images too (132 training images:
-  median 0.9960 / 682 B against 0.9954 / 833 B), so every image is traced stacked.
+  median 0.9960 / 682 B against 0.9954 / 833 B), so every image is traced stacked;
+- primitives (shared/primitives.py: circles, ellipses, rounded rectangles written as such) cost
+  nothing in SSIM and save bytes (40 training images: median 0.9835 / 690 B -> 0.9836 / 663 B, 4x
+  SSIM 0.9824 -> 0.9822, `python -m bench.scale_check --images 40`), so they are on; Bezier fitting
+  (shared/curves.py) measured no 4x gain there for 3 % more bytes, so it is off.
 Measured on the dev set's training split (240 images at 256 px, `refine` vertices on a 1/4 px grid,
 few colours still cutout): median SSIM 0.988, p10 0.929, median 1.04 KB, against 0.983 / 0.930 /
 1.46 KB for the rules before refinement (1.5x cutout, 0.25 px simplification for few colours; 2x /
@@ -49,7 +53,7 @@ def formula_params(features: ImageFeatures) -> ConversionParams:
     return ConversionParams(
         engine=EngineParams(mode="polygon", hierarchical="stacked"),
         steps=StepParams(scale=scale, alpha="threshold", alpha_threshold=128, simplify_px=simplify,
-                         refine=True, refine_grid=REFINE_GRID),
+                         refine=True, refine_grid=REFINE_GRID, primitives=True),
     )
 
 

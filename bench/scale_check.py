@@ -1,0 +1,73 @@
+"""Scale fidelity of Tier 1's formula with the geometry steps on or off, on the dev set's training split:
+
+    python -m bench.scale_check --images 48 --size 256
+    python -m bench.scale_check --images 48 --set fit_curves=true --set primitives=true
+
+Per variant: median SSIM at 1x, median `ssim_4x` (bench.quality.ssim_scaled: the SVG at 4x against the
+vector source at 4x), the share of images losing more than 0.01 when scaled, median bytes and the p95
+seconds of `evaluate` (trace, steps and measurement). JPEG copies are left out (no clean source).
+"""
+
+import argparse
+import json
+import time
+from typing import Any
+
+import numpy as np
+
+from bench.dataset import DEFAULT_ROOT, load_manifest
+from bench.quality import SCALE_LOSS, ssim_scaled
+from shared.candidate import evaluate
+from shared.features import compute_features
+from shared.images import load_image
+from shared.tiers import tier1
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "formula": {},
+    "no geometry steps": {"primitives": False, "fit_curves": False},
+    "primitives": {"primitives": True},
+    "curves": {"fit_curves": True},
+    "curves+primitives": {"fit_curves": True, "primitives": True},
+}
+
+
+def _value(text: str) -> Any:
+    return json.loads(text) if text not in ("",) else text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--images", type=int, default=48)
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--split", default="train")
+    parser.add_argument("--set", action="append", default=[], help="name=json value, on every variant")
+    parser.add_argument("--variants", nargs="*", default=list(VARIANTS))
+    args = parser.parse_args()
+    extra = {k: _value(v) for k, v in (s.split("=", 1) for s in args.set)}
+    images = [i for i in load_manifest(DEFAULT_ROOT)
+              if i.size == args.size and i.split == args.split and i.category != "jpeg"]
+    images = images[:: max(1, len(images) // args.images)][: args.images]
+    rows: dict[str, list[tuple[float, float, int, float]]] = {v: [] for v in args.variants}
+    for image in images:
+        rgba = load_image(str(image.path)).rgba
+        base = tier1.formula_params(compute_features(rgba))
+        for name in args.variants:
+            polygon = base.engine.mode == "polygon"
+            params = base.with_overrides({**VARIANTS[name], **extra}) if polygon else base
+            t0 = time.perf_counter()
+            cand = evaluate(rgba, params)
+            seconds = time.perf_counter() - t0
+            four = ssim_scaled(cand.svg, image, 4)
+            rows[name].append((cand.figures.ssim, four, cand.figures.bytes, seconds))
+    print(f"{len(images)} {args.split} images at {args.size} px, extra {extra}")
+    for name, found in rows.items():
+        one, four, size, seconds = (np.array(c) for c in zip(*found, strict=True))
+        print(f"{name:18s} 1x {np.median(one):.4f}  4x {np.median(four):.4f}"
+              f"  4x-1x {np.median(four - one):+.4f}"
+              f"  losing {np.mean(one - four > SCALE_LOSS):.0%}  bytes {np.median(size):.0f}"
+              f"  mean 1x {one.mean():.4f} 4x {four.mean():.4f}  p95 {np.percentile(seconds, 95):.3f} s")
+
+
+if __name__ == "__main__":
+    main()

