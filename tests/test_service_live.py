@@ -20,7 +20,8 @@ from shared.quality import measure
 from tests.image_files import png_bytes
 from tests.service_fixtures import child_pids, start_gateway, start_redis, start_worker, stop, wait_until
 
-ENV = {"SVGAI_KEY_PREFIX": "svgai-live", "SVGAI_TIER1_WORKERS": "1", "SVGAI_MAX_WAIT_S": "2"}
+ENV = {"SVGAI_KEY_PREFIX": "svgai-live", "SVGAI_TIER1_WORKERS": "1", "SVGAI_MAX_WAIT_S": "2",
+       "SVGAI_WEBHOOK_ALLOW": '["127.0.0.1/32"]'}
 
 
 @dataclass
@@ -72,6 +73,23 @@ def test_a_worker_process_killed_mid_job_loses_no_job(stack: Stack) -> None:
     assert not set(child_pids(stack.worker.pid)) & set(victims), "a new pool process took over"
     svg = httpx.get(f"{stack.base}/v1/jobs/{job_id}/svg", timeout=5).text
     assert job["result"]["ssim"] == pytest.approx(measure(svg, decode_image(image).rgba).ssim, abs=1e-9)
+
+
+def test_a_worker_started_for_tier2_and_tier3_delivers_webhooks(stack: Stack) -> None:
+    """The README's `svgai worker --queues tier2,tier3` (this stack's worker): webhooks are delivered
+    all the same (a worker always consumes the webhooks queue)."""
+    from tests.test_service import Receiver
+
+    receiver = Receiver(failures=0)
+    try:
+        image = png_bytes(np.full((24, 24, 4), (10, 200, 10, 255), np.uint8))
+        res = httpx.post(f"{stack.base}/v1/jobs", files={"file": ("g.png", image, "image/png")},
+                         data={"tier": "1", "webhook_url": receiver.url}, timeout=30)
+        assert res.status_code == 200, res.text
+        wait_until(lambda: len(receiver.requests) >= 1, 30, "webhook delivered")
+        assert receiver.requests[0][0]["webhook-id"] == f"{res.json()['id']}.succeeded"
+    finally:
+        receiver.close()
 
 
 def test_redis_outage_gives_503_and_recovers_by_itself(tmp_path: Path) -> None:
