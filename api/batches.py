@@ -4,6 +4,7 @@ bad file rejects the whole batch and leaves nothing behind."""
 
 import asyncio
 import io
+import re
 import time
 import uuid
 import zipfile
@@ -18,13 +19,44 @@ from api import idempotency
 from api.deps import Owner, PoolDep, RedisDep
 from api.jobs import BudgetField, OverridesField, TargetField, TierField, WebhookField, job_svg
 from api.submission import check_budget, new_job, parse_overrides, read_upload, submit_image
+from api.tier1_process import Tier1LimitError, synchronous_pixels_exceeded
 from api.webhook_urls import check_webhook_url_async
 from shared.config import get_settings
 from shared.errors import InputImageError
+from shared.images import decode_image
 from shared.pipeline import validate_options
 from workers.jobstore import FINAL_STATES, Job, batch_key, job_key
 
 router = APIRouter()
+MAX_STEM_CHARS = 100  # of a file name in a batch's zip (a name of 255 bytes or more cannot be created)
+_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f:*?\"<>|]")
+
+
+def safe_basename(filename: str) -> str:
+    """The last component of an uploaded file name, whichever slash separated it, without control
+    characters or characters Windows refuses, never '.'/'..'; '' when nothing is left."""
+    base = _UNSAFE_CHARS.sub("_", re.split(r"[/\\]", filename)[-1]).strip(" .")
+    return "" if base in ("", ".", "..") else base
+
+
+def zip_entry_name(filename: str | None, job_id: str, used: set[str]) -> str:
+    """`<stem>.svg` for a job's upload name: a safe basename, its stem capped at MAX_STEM_CHARS
+    characters, made unique among `used` with the job id (then a counter)."""
+    stem = PurePath(safe_basename(filename or "")).stem.strip(" .")[:MAX_STEM_CHARS] or job_id
+    name, n = f"{stem}.svg", 1
+    while name in used:
+        name = f"{stem}-{job_id[:8]}.svg" if n == 1 else f"{stem}-{job_id[:8]}-{n}.svg"
+        n += 1
+    return name
+
+
+def check_batch_image(data: bytes, tier: str, tier1_max_pixels: int) -> None:
+    """What every tier will need of a batch file, checked before any job exists: the whole image
+    decodes (not only its header), and a tier 1 image is within the synchronous pixel limit."""
+    image = decode_image(data)
+    if tier == "1" and image.width * image.height > tier1_max_pixels:
+        raise Tier1LimitError(synchronous_pixels_exceeded(image.width, image.height, tier1_max_pixels)
+                              + "; submit it with tier 2 or 3")
 
 
 class Batch(BaseModel):
@@ -75,11 +107,15 @@ async def submit_batch(
     webhook_url = await check_webhook_url_async(webhook_url)
     uploads: list[tuple[str, bytes]] = []
     for index, file in enumerate(files):
-        name = file.filename or f"image-{index + 1}"
+        name = safe_basename(file.filename or "") or f"image-{index + 1}"
         try:
-            uploads.append((name, await read_upload(file)))
+            data = await read_upload(file)
+            await asyncio.to_thread(check_batch_image, data, tier, s.tier1_max_pixels)
         except InputImageError as exc:
             raise type(exc)(f"{name}: {exc}", too_large=exc.too_large, unsupported=exc.unsupported) from exc
+        except Tier1LimitError as exc:
+            raise Tier1LimitError(f"{name}: {exc}") from exc
+        uploads.append((name, data))
     fields = {"tier": tier, "target": target, "overrides": fixed, "webhook_url": webhook_url,
               "budget_s": budget_s}
     async with idempotency.claim(redis, owner, "batches", idempotency_key,
@@ -118,8 +154,7 @@ async def get_batch_zip(batch_id: str, owner: Owner, redis: RedisDep) -> Respons
         for job in jobs:
             if job.status != "succeeded":
                 continue
-            stem = PurePath(job.filename or job.id).stem or job.id
-            name = f"{stem}.svg" if f"{stem}.svg" not in used else f"{stem}-{job.id[:8]}.svg"
+            name = zip_entry_name(job.filename, job.id, used)
             used.add(name)
             try:
                 archive.writestr(name, await job_svg(redis, job))

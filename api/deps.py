@@ -15,17 +15,17 @@ from api.tier1_pool import Tier1Pool
 from shared.config import Settings, get_settings
 
 
-def settings_dependency() -> Settings:
+async def settings_dependency() -> Settings:
     """The process-wide settings (re-read after `get_settings.cache_clear()`, as tests do)."""
     return get_settings()
 
 
-def redis_dependency(request: Request) -> aioredis.Redis:
+async def redis_dependency(request: Request) -> aioredis.Redis:
     """The gateway's one asyncio Redis client (a connection pool)."""
     return request.app.state.redis  # type: ignore[no-any-return]
 
 
-def pool_dependency(request: Request) -> Tier1Pool:
+async def pool_dependency(request: Request) -> Tier1Pool:
     """The gateway's Tier 1 process pool."""
     return request.app.state.pool  # type: ignore[no-any-return]
 

@@ -17,6 +17,7 @@ from api.tier1_pool import Tier1Pool
 from shared.config import get_settings
 from shared.errors import ParameterError
 from shared.images import read_image_header
+from shared.params import overrides_from_json as parse_overrides  # noqa: F401 - the API's overrides field
 from workers import broker, lifecycle
 from workers.jobstore import (
     FINAL_STATES,
@@ -30,18 +31,6 @@ from workers.jobstore import (
 )
 
 log = logging.getLogger("svgai.gateway")
-
-
-def parse_overrides(raw: str | None) -> dict[str, Any]:
-    if not raw:
-        return {}
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ParameterError(f"overrides must be a JSON object: {exc.msg}") from exc
-    if not isinstance(value, dict):
-        raise ParameterError("overrides must be a JSON object of parameter names to values")
-    return value
 
 
 def check_budget(budget_s: float | None) -> None:

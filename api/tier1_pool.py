@@ -31,6 +31,11 @@ STOP_WAIT_S = 2.0  # how long `close` waits for processes to end after SIGTERM b
 RETRY_AFTER_S = 2  # the Retry-After of a 503 (busy, or the process died and is being replaced)
 
 
+def _retrieved(future: "asyncio.Future[Any]") -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 class _Slot:
     """One pool process and the gateway's end of its pipe."""
 
@@ -132,6 +137,7 @@ class Tier1Pool:
     async def _exchange(self, slot: _Slot, request: tuple[Any, ...]) -> tuple[str, Any]:
         loop = asyncio.get_running_loop()
         waiting = loop.run_in_executor(self._threads, slot.exchange, request)
+        waiting.add_done_callback(_retrieved)  # after a kill, its EOFError is expected: not "never retrieved"
         try:
             return await asyncio.wait_for(asyncio.shield(waiting), self.timeout_s + HARD_LIMIT_GRACE_S)
         except TimeoutError:

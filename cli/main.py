@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from shared.errors import SvgaiError
+from shared.params import loads_bounded
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Raster logos and icons to clean SVG.")
 out = Console(soft_wrap=True)
@@ -47,7 +48,7 @@ def parse_overrides(items: list[str] | None) -> dict[str, Any]:
             overrides[name] = [c.strip() for c in raw.split(",") if c.strip()]
             continue
         try:
-            overrides[name] = json.loads(raw)
+            overrides[name] = loads_bounded(raw, f"--param {name}")
         except json.JSONDecodeError:
             overrides[name] = raw
     return overrides

@@ -16,7 +16,7 @@ from shared.errors import ParameterError
 from shared.features import compute_features
 from shared.images import DecodedImage, decode_image, load_image
 from shared.params import ConversionParams, parse_params
-from shared.quality import QualityFigures
+from shared.quality import QualityFigures, measure
 from shared.router import RouteDecision, route
 from shared.tiers import ProgressCallback, TierOutcome, TierRequest, tier1, tier2, tier3
 
@@ -132,16 +132,23 @@ def convert(
     chosen, reason = decision.tier, decision.reason
     timings["route"] = time.perf_counter() - t
 
-    request = TierRequest(rgba, features, target, overrides, budget_s, progress, is_cancelled)
+    traced, opacity = lift_opacity(rgba)
+    request = TierRequest(traced, features, target, overrides, budget_s, progress, is_cancelled)
     t = time.perf_counter()
     outcome = TIER_RUNNERS[chosen](request, executor)
+    svg, figures = outcome.best.svg, outcome.best.figures
     timings["tier"] = time.perf_counter() - t
     timings["trace"] = outcome.best.trace_seconds
     timings["measure"] = outcome.best.measure_seconds
+    if opacity < 1.0:  # the tier measured the opaque version; the figures are of the input as it is
+        t = time.perf_counter()
+        svg = with_opacity(svg, opacity)
+        figures = measure(svg, rgba)
+        timings["measure"] += time.perf_counter() - t
     timings["total"] = time.perf_counter() - t_start
     return ConversionResult(
-        svg=outcome.best.svg,
-        figures=outcome.best.figures,
+        svg=svg,
+        figures=figures,
         params=outcome.best.params,
         tier=chosen,
         requested_tier=tier_name,
@@ -154,6 +161,31 @@ def convert(
         evaluated=outcome.evaluated,
         timings=timings,
     )
+
+
+def lift_opacity(rgba: np.ndarray) -> tuple[np.ndarray, float]:
+    """An image whose most opaque pixel is translucent (peak alpha p < 255: a half-transparent logo or
+    watermark) is traced as the opaque image it is a faded copy of (alpha scaled by 255/p) and drawn at
+    opacity p/255: traced as it is, the engine would see shapes below the alpha threshold as background
+    (an empty SVG) or draw them opaque. Returns (image to trace, opacity); (rgba, 1.0) otherwise."""
+    peak = int(rgba[..., 3].max()) if rgba.size else 0
+    if peak in (0, 255):
+        return rgba, 1.0
+    lifted = rgba.copy()
+    lifted[..., 3] = np.minimum(255.0, np.round(rgba[..., 3] * (255.0 / peak))).astype(np.uint8)
+    return lifted, peak / 255.0
+
+
+def with_opacity(svg: str, opacity: float) -> str:
+    """`svg` with everything inside its root element in one group drawn at `opacity` (0-1)."""
+    close = svg.rfind("</svg>")
+    start = svg.find("<svg")
+    if close < 0 or start < 0:
+        return svg
+    body_start = svg.index(">", start) + 1
+    if not svg[body_start:close].strip():
+        return svg
+    return f'{svg[:body_start]}<g opacity="{opacity:.4g}">{svg[body_start:close]}</g>{svg[close:]}'
 
 
 def route_image(rgba: np.ndarray, target_ssim: float, budget_s: float | None = None) -> RouteDecision:

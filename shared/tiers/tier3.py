@@ -33,6 +33,13 @@ def _suggest(trial: optuna.Trial, dim: Dimension) -> Any:
     return trial.suggest_float(dim.name, dim.low, dim.high, step=dim.step)
 
 
+def _within(dim: Dimension, value: Any) -> bool:
+    """Whether `value` is a point of `dim` (optuna refuses an enqueued trial outside the space)."""
+    if dim.kind == "categorical":
+        return value in dim.choices
+    return isinstance(value, int | float) and dim.low <= value <= dim.high
+
+
 def _seed(request: TierRequest) -> int:
     return int.from_bytes(hashlib.sha256(request.rgba.tobytes()).digest()[:4], "little")
 
@@ -54,7 +61,8 @@ def run(request: TierRequest, executor: Executor | None = None, batch: int = 2) 
     study = optuna.create_study(direction="maximize", sampler=sampler)
     for params in seed_configs(request):
         flat = params.flat()
-        study.enqueue_trial({d.name: flat[d.name] for d in dims}, skip_if_exists=True)
+        if all(_within(d, flat[d.name]) for d in dims):  # a tiny image's Tier 1 guess (mode pixel) is not
+            study.enqueue_trial({d.name: flat[d.name] for d in dims}, skip_if_exists=True)
 
     since_improvement, trials = 0, 0
     best_value = -math.inf
