@@ -45,6 +45,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "refinement on (1/16 px grid)": {"refine": True, "refine_grid": 16},
     "refinement on (1/4 px grid)": {"refine": True, "refine_grid": 4},
     "refinement off": {"refine": False},
+    "primitives off": {"primitives": False},
+    "curve fitting on": {"fit_curves": True},
+    "curve fitting + primitives off": {"fit_curves": True, "primitives": False},
 }
 
 

@@ -61,7 +61,7 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) 
     if steps.primitives:
         drawing = find_primitives(drawing, rgba)
     if steps.fit_curves:
-        drawing = fit_drawing(drawing, steps.fit_tolerance_px, steps.corner_angle)
+        drawing = fit_drawing(drawing, steps.fit_tolerance_px, steps.corner_angle, rgba)
     return drawing
 
 
@@ -81,9 +81,10 @@ def evaluate(rgba: np.ndarray, params: ConversionParams, compare_unrefined: bool
     """Trace `rgba` with `params` and measure the result with the one alpha-aware metric.
 
     With steps after tracing (`refines`), their drawing is kept only if it measures higher than the
-    plain trace (`compare_unrefined`, for a one-pass result). The searching tiers pass False: for them
-    each step on or off is a point of the space, so the shaped drawing is measured alone, which halves
-    the cost of a candidate. The steps count as tracing time."""
+    plain trace (`compare_unrefined`). The tiers pass False (the searching tiers: each step on or off
+    is a point of their space; Tier 1: the plain trace rarely wins, see shared/tiers/tier1.py), so the
+    shaped drawing is measured alone, which halves the cost of a candidate. The steps count as
+    tracing time."""
     t0 = time.perf_counter()
     traced = trace_drawing(rgba, params)
     svgs = [write(traced, params)]

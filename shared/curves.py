@@ -16,26 +16,58 @@ times MAX_PAIRS_RATIO.
 import numpy as np
 
 from shared.geometry import Curve, Drawing
+from shared.refine import premultiplied, profile_offsets
 
 CHAMFER_PX = 1.5  # an edge shorter than this between two corners' long edges is a cut-off corner
+CORNER_GUARD_PX = 1.5  # samples this close to a corner are not moved onto the input's edge
 SAMPLE_SPACING_PX = 2.0  # fitting points along each edge, at least 2 per edge
 NEWTON_STEPS = 2
 MAX_SPLITS = 64  # per run, a bound on the work for a run that does not fit
 MAX_PAIRS_RATIO = 1.5  # a ring whose curve takes more coordinate pairs than this times its polygon's stays
 
 
-def fit_drawing(drawing: Drawing, tolerance: float, corner_angle: float) -> Drawing:
-    """`drawing` with every polygon ring of 3+ vertices (not already a primitive) fitted with curves."""
+def fit_drawing(drawing: Drawing, tolerance: float, corner_angle: float,
+                rgba: np.ndarray | None = None) -> Drawing:
+    """`drawing` with every polygon ring of 3+ vertices (not already a primitive) fitted with curves;
+    with `rgba`, the points fitted to are first moved onto the input's edge along their edge's normal
+    (the profile measurement of shared/refine.py; points that find no edge stay)."""
     if not drawing.is_polygonal:
         return drawing
+    todo = [(i, restore_corners(r, corner_angle)) for i, r in enumerate(drawing.rings)
+            if i not in drawing.fitted and len(r) >= 3]
+    if not todo:
+        return drawing
+    sampled = [ring_samples(ring) for _, ring in todo]
+    points = [p for p, _, _ in sampled]
+    if rgba is not None:
+        fills = np.array([[int(f[i : i + 2], 16) / 255.0 for i in (1, 3, 5)] + [1.0] for f in drawing.fills])
+        colours = np.repeat(fills[drawing.ring_shape[[i for i, _ in todo]]], [len(p) for p in points], axis=0)
+        flat, normals = np.vstack(points), np.vstack([n for _, n, _ in sampled])
+        offsets = profile_offsets(premultiplied(rgba), flat[:, None, :], normals, colours)
+        offsets[np.concatenate([_near_corners(ring, first, corner_angle)
+                                for (_, ring), (_, _, first) in zip(todo, sampled, strict=True)])] = np.nan
+        moved = flat + np.nan_to_num(offsets)[:, None] * normals
+        points = np.split(moved, np.cumsum([len(p) for p in points])[:-1])
     fitted = dict(drawing.fitted)
-    for index, ring in enumerate(drawing.rings):
-        if index in fitted or len(ring) < 3:
-            continue
-        curve = fit_ring(ring, tolerance, corner_angle)
-        if curve is not None and _pairs(curve) <= MAX_PAIRS_RATIO * len(ring):
+    for (index, ring), mine in zip(todo, points, strict=True):
+        curve = fit_ring(ring, tolerance, corner_angle, mine)
+        if curve is not None and _pairs(curve) <= MAX_PAIRS_RATIO * len(drawing.rings[index]):
             fitted[index] = curve
     return Drawing(**{**drawing.__dict__, "fitted": fitted})
+
+
+def _near_corners(ring: np.ndarray, first: np.ndarray, corner_angle: float) -> np.ndarray:
+    """Which of a ring's samples lie within CORNER_GUARD_PX of a corner (their profiles cross the
+    other edge of the corner too, so they are not moved)."""
+    counts = np.diff(first)
+    edge = np.repeat(np.arange(len(ring)), counts)
+    within = np.arange(first[-1]) - first[edge]
+    length = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)[edge]
+    along = (within + 0.5) / counts[edge] * length
+    corner = np.zeros(len(ring), bool)
+    corner[corner_vertices(ring, corner_angle)] = True
+    ends_at_corner = np.roll(corner, -1)[edge]
+    return (corner[edge] & (along < CORNER_GUARD_PX)) | (ends_at_corner & (length - along < CORNER_GUARD_PX))
 
 
 def _pairs(curve: Curve) -> int:
@@ -44,11 +76,25 @@ def _pairs(curve: Curve) -> int:
 
 def turning_angles(ring: np.ndarray) -> np.ndarray:
     """The angle (degrees, 0-180) the outline turns by at each vertex of a closed ring."""
+    return np.abs(signed_turns(ring))
+
+
+def signed_turns(ring: np.ndarray) -> np.ndarray:
+    """The signed angle (degrees, -180 to 180) the outline turns by at each vertex."""
     incoming = ring - np.roll(ring, 1, axis=0)
     outgoing = np.roll(ring, -1, axis=0) - ring
     cross = incoming[:, 0] * outgoing[:, 1] - incoming[:, 1] * outgoing[:, 0]
     dot = np.sum(incoming * outgoing, axis=1)
-    return np.degrees(np.abs(np.arctan2(cross, dot)))
+    return np.degrees(np.arctan2(cross, dot))
+
+
+def corner_vertices(ring: np.ndarray, corner_angle: float) -> np.ndarray:
+    """Indices of the corners: vertices turning by more than `corner_angle`, unless the turns of the
+    vertex and its two neighbours add up to less than half of it (a notch the trace left in a smooth
+    outline, which the fitted points smooth over, not a corner)."""
+    turns = signed_turns(ring)
+    around = np.roll(turns, 1) + turns + np.roll(turns, -1)
+    return np.flatnonzero((np.abs(turns) > corner_angle) & (np.abs(around) > corner_angle / 2))
 
 
 def restore_corners(ring: np.ndarray, corner_angle: float) -> np.ndarray:
@@ -78,44 +124,48 @@ def restore_corners(ring: np.ndarray, corner_angle: float) -> np.ndarray:
     return ring[keep]
 
 
-def _samples(ring: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """Points along the edges from vertex `start` to vertex `stop` (indices modulo the ring, stop
-    after start; stop == start + len(ring) for a whole ring), not the vertices themselves."""
-    n = len(ring)
-    index = np.arange(start, stop) % n
-    a, b = ring[index], ring[(index + 1) % n]
-    length = np.hypot(*(b - a).T)
+def ring_samples(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points along every edge of a closed ring (every ~SAMPLE_SPACING_PX, at least 2 per edge, not
+    at the vertices), the unit left-hand normal of the edge each lies on, and the index of each edge's
+    first point (with the total at the end)."""
+    following = np.roll(ring, -1, axis=0)
+    length = np.hypot(*(following - ring).T)
     counts = np.maximum(2, np.ceil(length / SAMPLE_SPACING_PX).astype(int))
-    edge = np.repeat(np.arange(len(index)), counts)
+    edge = np.repeat(np.arange(len(ring)), counts)
     within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     fraction = (within + 0.5) / counts[edge]
-    return a[edge] + fraction[:, None] * (b - a)[edge]
+    points = ring[edge] + fraction[:, None] * (following - ring)[edge]
+    unit = (following - ring) / np.maximum(length, 1e-12)[:, None]
+    return points, np.c_[-unit[:, 1], unit[:, 0]][edge], np.append(0, np.cumsum(counts))
 
 
-def fit_ring(ring: np.ndarray, tolerance: float, corner_angle: float) -> Curve | None:
-    """A closed ring as lines and cubics (see the module docstring); None if it has no runs to fit."""
-    ring = restore_corners(ring, corner_angle)
+def fit_ring(ring: np.ndarray, tolerance: float, corner_angle: float,
+             points: np.ndarray | None = None) -> Curve | None:
+    """A closed ring (corners already restored) as lines and cubics (see the module docstring), fitted
+    to `points` (its `ring_samples`, perhaps moved onto the input's edge); None if nothing to fit."""
     n = len(ring)
-    corners = np.flatnonzero(turning_angles(ring) > corner_angle)
+    samples, _, first = ring_samples(ring)
+    points = samples if points is None else points
+    corners = corner_vertices(ring, corner_angle)
     pieces: list[tuple[np.ndarray, bool]] = []  # (3, 2) controls, straight
     if len(corners) == 0:  # one closed run, from the middle of its shortest edge (nearest the curve)
         shortest = int(np.argmin(np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)))
-        middle = (ring[shortest] + ring[(shortest + 1) % n]) / 2
-        first, last = ring[shortest], ring[(shortest + 1) % n]
-        around = np.vstack([_samples(ring, shortest + n // 2, shortest + n), middle,
-                            _samples(ring, shortest + 1, shortest + 1 + n // 2)])
-        middle, tangent = smooth_point(around, len(around) - 1 - len(_samples(ring, shortest + 1,
-                                                                               shortest + 1 + n // 2)))
-        data = np.vstack([middle, first + 0.75 * (last - first), _samples(ring, shortest + 1, shortest + n),
-                          first + 0.25 * (last - first), middle])
-        start = middle
+        centre = (first[shortest] + first[shortest + 1]) // 2
+        rolled = np.roll(points, -centre, axis=0)
+        window = np.take(points, np.arange(centre - 3, centre + 4), axis=0, mode="wrap")
+        start, tangent = smooth_point(window, 3)
+        data = np.vstack([start, rolled[1:], start])
         pieces = _fit_run(data, tangent, -tangent, tolerance)
     else:
         start = ring[corners[0]]
         ends = [*corners[1:].tolist(), int(corners[0]) + n]
         begin = int(corners[0])
         for end in ends:
-            data = np.vstack([ring[begin % n], _samples(ring, begin, end), ring[end % n]])
+            if end <= n:
+                inner = points[first[begin] : first[end]]
+            else:
+                inner = np.vstack([points[first[begin] :], points[: first[end - n]]])
+            data = np.vstack([ring[begin % n], inner, ring[end % n]])
             pieces += _fit_run(data, None, None, tolerance)
             begin = end
     controls = np.array([p for p, _ in pieces])
@@ -132,8 +182,12 @@ def _fit_run(data: np.ndarray, t0: np.ndarray | None, t3: np.ndarray | None,
     length = np.hypot(*chord)
     if length > 1e-9:
         off = np.abs(chord[0] * (data[:, 1] - p0[1]) - chord[1] * (data[:, 0] - p0[0])) / length
-        if off.max() <= tolerance and t0 is None and t3 is None:
+        if (off.max() <= tolerance or len(data) < 5) and t0 is None and t3 is None:
             return [(np.array([p0, p3, p3]), True)]
+    if t0 is None:  # a corner: the direction to the points just after it
+        t0 = _unit(data[min(2, len(data) - 1)] - p0)
+    if t3 is None:
+        t3 = _unit(data[max(len(data) - 3, 0)] - p3)
     stack = [(data, t0, t3)]
     out: list[tuple[np.ndarray, bool]] = []
     splits = 0
@@ -150,6 +204,10 @@ def _fit_run(data: np.ndarray, t0: np.ndarray | None, t3: np.ndarray | None,
         stack.append((part[k:], tangent, b))  # popped after the left side: pieces stay in order
         stack.append((part[: k + 1], a, -tangent))
     return out
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.hypot(*vector)), 1e-12)
 
 
 def smooth_point(points: np.ndarray, k: int, reach: int = 3) -> tuple[np.ndarray, np.ndarray]:

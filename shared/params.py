@@ -82,7 +82,7 @@ class StepParams(BaseModel):
         False, description="after refinement, fit cubic Beziers to the runs between corners (polygon traces)"
     )
     fit_tolerance_px: float = Field(
-        0.5, ge=0.02, le=2.0, description="largest distance, input px, of a fitted curve from the polygon"
+        0.1, ge=0.02, le=2.0, description="largest distance, input px, of a fitted curve from the edge points"
     )
     corner_angle: int = Field(
         40, ge=5, le=175, description="turning angle (degrees) above which a polygon vertex is a corner"

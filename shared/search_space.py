@@ -47,7 +47,7 @@ SEARCH_SPACE: tuple[Dimension, ...] = (
     Dimension("refine", "categorical", choices=(False, True)),
     Dimension("refine_grid", "categorical", choices=(4, 8, 16)),
     Dimension("fit_curves", "categorical", choices=(False, True)),
-    Dimension("fit_tolerance_px", "float", low=0.1, high=0.75, step=0.05),
+    Dimension("fit_tolerance_px", "float", low=0.05, high=0.5, step=0.05),
     Dimension("corner_angle", "int", low=20, high=90),
     Dimension("primitives", "categorical", choices=(False, True)),
     # the engine
