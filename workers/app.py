@@ -13,7 +13,13 @@ from typing import Any
 
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import celeryd_after_setup, setup_logging, worker_init, worker_process_init
+from celery.signals import (
+    celeryd_after_setup,
+    setup_logging,
+    worker_init,
+    worker_process_init,
+    worker_shutdown,
+)
 from celery.utils.time import get_exponential_backoff_interval
 
 from shared.config import get_settings
@@ -48,6 +54,11 @@ def _metrics_endpoint(**_: object) -> None:
     """In the main process, before the pool forks: multiprocess metrics and their HTTP port."""
     metrics.enable_multiprocess()
     metrics.serve_worker_metrics(get_settings().worker_metrics_port)
+
+
+@worker_shutdown.connect
+def _metrics_files(**_: object) -> None:
+    metrics.remove_samples()
 
 
 @worker_process_init.connect

@@ -63,6 +63,9 @@ def record_recovery(action: str) -> None:
     _metrics()["recovered"].labels(action).inc()
 
 
+_made_here: list[Path] = []  # the temporary sample directory this worker made (removed at shutdown)
+
+
 def enable_multiprocess() -> Path:
     """In a worker's main process, before its pool starts: a fresh sample directory (the operator's
     PROMETHEUS_MULTIPROC_DIR emptied, or a new temporary one) and multiprocess mode on."""
@@ -74,6 +77,7 @@ def enable_multiprocess() -> Path:
     else:
         path = Path(tempfile.mkdtemp(prefix="svgai-metrics-"))
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+        _made_here.append(path)
     from prometheus_client import values
 
     values.ValueClass = values.get_value_class()  # in case prometheus_client was imported before
@@ -96,3 +100,9 @@ def serve_worker_metrics(port: int) -> None:
         log.error("worker metrics port unavailable", extra={"port": port, "error": str(exc)})
         return
     log.info("worker metrics served", extra={"port": port})
+
+
+def remove_samples() -> None:
+    """At worker shutdown: remove the temporary sample directory this worker made, if any."""
+    while _made_here:
+        shutil.rmtree(_made_here.pop(), ignore_errors=True)
