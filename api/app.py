@@ -12,7 +12,7 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from api import batches, errors, jobs, metrics, web
+from api import batches, docs, errors, jobs, metrics, web
 from api.deps import PoolDep, RedisDep
 from api.tier1_pool import Tier1Pool
 from shared.config import get_settings
@@ -38,8 +38,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.redis.aclose()
 
 
-app = FastAPI(title="svgai", version="1", lifespan=lifespan,
+app = FastAPI(title="svgai", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
               description="Raster logos to clean SVG with a measured quality figure on every result.")
+docs.install(app)  # /docs and /redoc with their assets served here, no CDN
 errors.install(app)
 metrics.install(app)
 app.include_router(jobs.router, tags=["jobs"])

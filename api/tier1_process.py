@@ -86,6 +86,9 @@ def serve(conn: Connection, memory_mb: int, timeout_s: float) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group: the gateway ends us
     signal.signal(signal.SIGALRM, _on_alarm)
     from shared.learned import load_models
+    from shared.logs import configure_json_logging
+
+    configure_json_logging()
 
     load_models()  # imports and models now, not on the first request
     while True:

@@ -210,10 +210,18 @@ def serve(
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
 ) -> None:
-    """Start the HTTP gateway (needs Redis at SVGAI_REDIS_URL and a worker for Tiers 2/3)."""
+    """Start the HTTP gateway (needs Redis at SVGAI_REDIS_URL and a worker for Tiers 2/3). Logs are JSON
+    lines on stderr, uvicorn's access lines included. On SIGTERM, requests in flight get up to a Tier 1
+    run's hard limit to finish; then the pool's processes are ended."""
     import uvicorn
 
-    uvicorn.run("api.app:app", host=host, port=port)
+    from api.tier1_pool import HARD_LIMIT_GRACE_S
+    from shared.config import get_settings
+    from shared.logs import configure_json_logging
+
+    configure_json_logging()
+    uvicorn.run("api.app:app", host=host, port=port, log_config=None, log_level="info",
+                timeout_graceful_shutdown=round(get_settings().tier1_timeout_s + HARD_LIMIT_GRACE_S))
 
 
 @app.command()
@@ -221,10 +229,14 @@ def worker(
     queues: Annotated[str, typer.Option(help="comma-separated queues")] = "tier2,tier3,webhooks",
     concurrency: Annotated[int, typer.Option(min=1, help="worker processes")] = os.cpu_count() or 1,
 ) -> None:
-    """Start a Celery worker for the Tier 2/3 queues."""
+    """Start a Celery worker for the Tier 2/3 queues. Logs are JSON lines on stderr (Celery's banner is
+    left out: --quiet)."""
+    from shared.logs import configure_json_logging
     from workers.app import celery_app
 
-    celery_app.worker_main(["worker", "-Q", queues, "--concurrency", str(concurrency), "--loglevel", "INFO"])
+    configure_json_logging()  # before Celery starts: its own warnings (e.g. running as root) too
+    celery_app.start(["--quiet", "worker", "-Q", queues, "--concurrency", str(concurrency),
+                      "--loglevel", "INFO"])
 
 
 def main() -> None:  # pragma: no cover - console entry

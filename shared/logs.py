@@ -1,5 +1,8 @@
 """Structured logs: one JSON object per line (time, level, logger, message, and any `extra` fields such
-as `job_id`), so that a log pipeline can filter by job without parsing prose."""
+as `job_id`), so that a log pipeline can filter by job without parsing prose. Every line of a process is
+JSON once an entry point has called `configure_json_logging`: the project's loggers, the libraries'
+warnings, uvicorn's server and access lines, Celery's lines, and tracebacks (one line, `exception`).
+Nothing is configured on import."""
 
 import json
 import logging
@@ -7,6 +10,10 @@ import sys
 from typing import Any
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+_DROPPED = {"color_message"}  # uvicorn's copy of the message with terminal colour codes
+_ACCESS_FIELDS = ("client", "method", "path", "http_version", "status")  # uvicorn.access's args, in order
+OWN_LOGGERS = ("svgai", "celery")  # at the level asked for; other libraries' loggers at WARNING
+HANDED_OVER = ("uvicorn", "uvicorn.error", "uvicorn.access", "celery", "celery.task", "celery.redirected")
 
 
 class JsonFormatter(logging.Formatter):
@@ -17,19 +24,35 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")})
+        if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) == 5:
+            entry.update(zip(_ACCESS_FIELDS, record.args, strict=True))
+        entry.update({k: v for k, v in vars(record).items()
+                      if k not in _STANDARD and k not in _DROPPED and not k.startswith("_")})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
 
 def configure_json_logging(level: int = logging.INFO) -> None:
-    """Route the `svgai` loggers to stderr as JSON lines (idempotent)."""
-    logger = logging.getLogger("svgai")
-    if any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    logger.addHandler(handler)
-    logger.setLevel(level)
-    logger.propagate = False
+    """Send every log record of this process to stderr as a JSON line (idempotent).
+
+    The root logger gets the one JSON handler (WARNING and up from libraries); the project's and
+    Celery's loggers log at `level`; loggers that came with handlers of their own (uvicorn's, set up by
+    its default config) lose them and pass their records up to the root instead. Called by the entry
+    points: `svgai serve` and the gateway's startup, the Celery worker's `setup_logging` signal
+    (workers/app.py), the gateway's Tier 1 pool processes."""
+    logging.captureWarnings(True)  # warnings (Celery's SecurityWarning as root, ...) as records too
+    root = logging.getLogger()
+    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        root.addHandler(handler)
+    if root.level == logging.NOTSET or root.level > logging.WARNING:
+        root.setLevel(logging.WARNING)
+    for name in HANDED_OVER:
+        logger = logging.getLogger(name)
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+        logger.propagate = True
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(level)

@@ -156,3 +156,17 @@ def test_a_bad_file_in_a_tier1_batch_leaves_no_job_and_is_named(client: TestClie
     assert res.status_code == 422, res.text[:300]
     assert "logo-1.png" in res.json()["detail"] and "corrupt" in res.json()["detail"]
     assert job_keys(store) == before
+
+
+def test_api_docs_load_nothing_from_outside(client: TestClient) -> None:
+    import re
+
+    for page in ("/docs", "/redoc"):
+        html = client.get(page)
+        assert html.status_code == 200 and "openapi.json" in html.text
+        links = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html.text)
+        assert links and all(link.startswith("/") for link in links), links
+        for link in links:
+            asset = client.get(link)
+            assert asset.status_code == 200 and len(asset.content) > 1000, link
+    assert client.get("/docs-assets/../app.py").status_code == 404
