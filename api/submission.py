@@ -56,9 +56,9 @@ async def load_job(redis: aioredis.Redis, job_id: str, owner: str) -> Job:
     return job
 
 
-async def finish_now(job: Job, outcome: lifecycle.Outcome) -> Job:
+async def finish_now(redis: aioredis.Redis, job: Job, outcome: lifecycle.Outcome) -> Job:
     """End a job the gateway answered itself (cache hit, Tier 1) through the one finish path."""
-    done = await asyncio.to_thread(lifecycle.finish, broker.redis_client(), job, outcome, True)
+    done = await lifecycle.finish_new_async(redis, job, outcome)
     if done is None:  # cannot happen for a fresh id; kept explicit rather than assumed
         raise HTTPException(409, f"job {job.id} already exists")
     return done
@@ -83,14 +83,16 @@ async def submit_image(redis: aioredis.Redis, pool: Tier1Pool, job: Job, data: b
         await redis.set(image_key(s.key_prefix, digest), data, ex=s.result_ttl_s)
     metrics.CACHE.labels("hit" if cached else "miss").inc()
     if cached:  # no conversion, nothing queued
-        job = await finish_now(job, lifecycle.Outcome(summary=json.loads(cached), cache_hit=bool(seen)))
+        outcome = lifecycle.Outcome(summary=json.loads(cached), cache_hit=bool(seen))
+        job = await finish_now(redis, job, outcome)
         metrics.JOBS.labels(str(job.tier), "cache_hit").inc()
         return job
     tier = job.requested_tier
     if tier in ("auto", "1"):
         planned = await pool.run(data, tier, job.target_ssim, job.overrides, job.budget_s)
         if planned["tier"] == 1:
-            job = await finish_now(job, lifecycle.Outcome(summary=planned["summary"], svg=planned["svg"]))
+            outcome = lifecycle.Outcome(summary=planned["summary"], svg=planned["svg"])
+            job = await finish_now(redis, job, outcome)
             metrics.JOBS.labels("1", "sync").inc()
             return job
         job = job.model_copy(update={"tier": planned["tier"], "reason": planned["reason"]})

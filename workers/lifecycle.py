@@ -12,6 +12,7 @@ it saves the record and the cached result, records the metrics and queues the we
 Blocking Redis (the workers' side); the gateway calls these functions with `asyncio.to_thread`.
 """
 
+import asyncio
 import json
 import logging
 import os
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+import redis.asyncio as aioredis
 
 from shared.config import get_settings
 from workers import broker, metrics
@@ -69,8 +71,8 @@ class Write:
     extra: tuple[tuple[str, bytes, int], ...] = ()  # (key, value, TTL s)
 
 
-def _cas(client: redis.Redis, expected: bytes, new: Job, write: Write) -> bytes | None:
-    """Write `new` if the stored record is `expected`; None on success, else the stored record."""
+def _cas_call(expected: bytes, new: Job, write: Write) -> dict[str, list[Any]]:
+    """The CAS script's keys and arguments for writing `new` over `expected`."""
     s = get_settings()
     keys = [job_key(s.key_prefix, new.id), active_key(s.key_prefix), webhooks_key(s.key_prefix)]
     args: list[Any] = [expected, new.model_dump_json(), s.job_ttl_s, write.active, write.score or time.time(),
@@ -78,16 +80,34 @@ def _cas(client: redis.Redis, expected: bytes, new: Job, write: Write) -> bytes 
     for key, value, ttl in write.extra:
         keys.append(key)
         args += [value, ttl]
-    answer = client.register_script(_CAS)(keys=keys, args=args)
+    return {"keys": keys, "args": args}
+
+
+def _cas(client: redis.Redis, expected: bytes, new: Job, write: Write) -> bytes | None:
+    """Write `new` if the stored record is `expected`; None on success, else the stored record."""
+    answer = _script(client)(**_cas_call(expected, new, write))
     return None if answer == 1 else answer
 
 
+_scripts: dict[int, Any] = {}
+
+
+def _script(client: redis.Redis | aioredis.Redis) -> Any:
+    """The CAS script bound to `client`, made once per client (its SHA1 computed once)."""
+    script = _scripts.get(id(client))
+    if script is None or script.registered_client is not client:
+        script = _scripts[id(client)] = client.register_script(_CAS)
+    return script
+
+
 def transition(client: redis.Redis, job_id: str, change: Change,
-               write: Callable[[Job], Write] = lambda _: Write()) -> tuple[Job | None, bool]:
+               write: Callable[[Job], Write] = lambda _: Write(),
+               new: bool = False) -> tuple[Job | None, bool]:
     """Apply `change` to the stored job atomically (retried on a concurrent change). Returns the record
-    as stored afterwards and whether this call changed it."""
+    as stored afterwards and whether this call changed it. `new`: the job is expected not to exist yet
+    (its first write skips the read; the compare-and-set still checks)."""
     s = get_settings()
-    raw: bytes | None = client.get(job_key(s.key_prefix, job_id))
+    raw: bytes | None = None if new else client.get(job_key(s.key_prefix, job_id))
     while True:
         current = Job.model_validate_json(raw) if raw else None
         new = change(current)
@@ -112,7 +132,8 @@ def enqueue(client: redis.Redis, job: Job) -> Job:
     now = time.time()
     queued = job.model_copy(update={"status": "queued", "tries": 0})
     stored, created = transition(client, job.id, lambda cur: queued if cur is None else None,
-                                 lambda _: Write(active="add", score=now + get_settings().queued_grace_s))
+                                 lambda _: Write(active="add", score=now + get_settings().queued_grace_s),
+                                 new=True)
     if created:
         broker.send_conversion(job.id, queued.tier or 3, queued.budget_s, 1)
     return stored or queued
@@ -204,53 +225,78 @@ class Outcome:
     cache_hit: bool = False
 
 
+def _final_record(base: Job, outcome: Outcome) -> Job:
+    """The job's final record: failed with the error, or succeeded with the summary (the record's
+    requested tier and, for `auto`, the router's reason kept over the tier's own)."""
+    now = time.time()
+    if outcome.summary is None:
+        return base.model_copy(update={"status": "failed", "error": outcome.error, "finished": now})
+    result = {**outcome.summary, "requested_tier": base.requested_tier,
+              "reason": base.reason or outcome.summary.get("reason")}
+    return base.model_copy(update={"status": "succeeded", "progress": 1.0, "finished": now, "result": result,
+                                   "tier": result["tier"], "reason": result["reason"],
+                                   "cache_hit": outcome.cache_hit, "error": None})
+
+
+def _final_writes(done: Job, outcome: Outcome) -> Write:
+    """Beside the final record: out of the active set, the webhook due, and for a success the cached
+    SVG and summary (a conversion's, not a cache hit's) and the owner's "has had it" mark."""
+    s = get_settings()
+    extra: list[tuple[str, bytes, int]] = []
+    if done.status == "succeeded":
+        extra.append((seen_key(s.key_prefix, done.cache_key, done.owner), b"1", s.result_ttl_s))
+        if outcome.svg is not None:
+            extra += [(svg_key(s.key_prefix, done.cache_key), compress_svg(outcome.svg), s.result_ttl_s),
+                      (result_key(s.key_prefix, done.cache_key), json.dumps(outcome.summary).encode(),
+                       s.result_ttl_s)]
+    return Write(active="rem", webhook=bool(done.webhook_url), extra=tuple(extra))
+
+
+def _record_finish(done: Job, outcome: Outcome) -> None:
+    if outcome.svg is not None or outcome.error is not None:  # a conversion ran (not a cache hit)
+        metrics.record_conversion(done.tier, done.status, done.result)
+    log.info(f"job {done.status}", extra={"job_id": done.id, "tier": done.tier, "error": done.error,
+                                          "cache_hit": done.cache_hit})
+
+
+def _send_webhook(done: Job) -> None:
+    try:
+        broker.send_webhook(done.id)
+    except Exception:  # the sweeper re-sends a due webhook whose message is gone
+        log.exception("could not queue the webhook", extra={"job_id": done.id})
+
+
 def finish(client: redis.Redis, job: Job, outcome: Outcome, new: bool = False) -> Job | None:
     """End a job: the record (only if it is not final already: a cancel stays), the cached result and
     who has seen it, the metrics and the webhook. `new`: the job was never stored (the gateway's Tier 1
-    and cache-hit paths). Returns the final record, or None if the job was already final or is gone."""
-    s = get_settings()
-    now = time.time()
-
+    and cache-hit paths; see also `finish_new_async`). Returns the final record, or None if the job was
+    already final or is gone."""
     def change(cur: Job | None) -> Job | None:
         base = job if new and cur is None else cur
         if base is None or (cur is not None and (new or cur.status in FINAL_STATES)):
             return None
-        if outcome.summary is None:
-            return base.model_copy(update={"status": "failed", "error": outcome.error, "finished": now})
-        result = {**outcome.summary, "requested_tier": base.requested_tier,
-                  "reason": base.reason or outcome.summary.get("reason")}
-        return base.model_copy(update={"status": "succeeded", "progress": 1.0, "finished": now,
-                                       "result": result, "tier": result["tier"], "reason": result["reason"],
-                                       "cache_hit": outcome.cache_hit, "error": None})
+        return _final_record(base, outcome)
 
-    def write(done: Job) -> Write:
-        extra: list[tuple[str, bytes, int]] = []
-        if done.status == "succeeded":
-            extra.append((seen_key(s.key_prefix, done.cache_key, done.owner), b"1", s.result_ttl_s))
-            if outcome.svg is not None:
-                assert done.result is not None
-                extra += [(svg_key(s.key_prefix, done.cache_key), compress_svg(outcome.svg), s.result_ttl_s),
-                          (result_key(s.key_prefix, done.cache_key), _result_json(outcome.summary),
-                           s.result_ttl_s)]
-        return Write(active="rem", webhook=bool(done.webhook_url), extra=tuple(extra))
-
-    done, changed = transition(client, job.id, change, write)
+    done, changed = transition(client, job.id, change, lambda d: _final_writes(d, outcome), new=new)
     if not changed or done is None:
         return None
-    if outcome.svg is not None or outcome.error is not None:  # a conversion ran (not a cache hit)
-        metrics.record_conversion(done.tier, done.status, done.result)
+    _record_finish(done, outcome)
     if done.webhook_url:
-        try:
-            broker.send_webhook(done.id)
-        except Exception:  # the sweeper re-sends a due webhook whose message is gone
-            log.exception("could not queue the webhook", extra={"job_id": done.id})
-    log.info(f"job {done.status}", extra={"job_id": done.id, "tier": done.tier, "error": done.error,
-                                          "cache_hit": done.cache_hit})
+        _send_webhook(done)
     return done
 
 
-def _result_json(summary: dict[str, Any] | None) -> bytes:
-    return json.dumps(summary).encode()
+async def finish_new_async(client: aioredis.Redis, job: Job, outcome: Outcome) -> Job | None:
+    """`finish(..., new=True)` on the gateway's asyncio client: the same record, writes, metrics and
+    webhook, without a thread hop on the hot cache-hit path (the broker call, if any, in a thread)."""
+    done = _final_record(job, outcome)
+    answer = await _script(client)(**_cas_call(b"", done, _final_writes(done, outcome)))
+    if answer != 1:
+        return None
+    _record_finish(done, outcome)
+    if done.webhook_url:
+        await asyncio.to_thread(_send_webhook, done)
+    return done
 
 
 def fail(client: redis.Redis, job_id: str, error: str) -> Job | None:
