@@ -13,12 +13,18 @@ one line. A ring keeps its polygon where the curve would take more coordinate pa
 times MAX_PAIRS_RATIO.
 """
 
+from collections.abc import Callable
+
 import numpy as np
 
 from shared.geometry import Curve, Drawing
-from shared.refine import premultiplied, profile_offsets
+from shared.refine import premultiplied, profile_offsets, sample
 
 CHAMFER_PX = 1.5  # an edge shorter than this between two corners' long edges is a cut-off corner
+LONG_CHAMFER_PX = 6.0  # up to this long where the input is filled just inside the restored corner
+MIN_LINE_PX = 4.0  # a straight run at least this long places the corners at its ends by its line
+MIN_LINE_SHARE = 0.8  # of its measured points within the tolerance of the line
+SHARP_INSET_PX = 0.75  # how far inside a restored corner the input must be mostly the fill
 CORNER_GUARD_PX = 1.5  # samples this close to a corner are not moved onto the input's edge
 SAMPLE_SPACING_PX = 2.0  # fitting points along each edge, at least 2 per edge
 NEWTON_STEPS = 2
@@ -33,20 +39,21 @@ def fit_drawing(drawing: Drawing, tolerance: float, corner_angle: float,
     (the profile measurement of shared/refine.py; points that find no edge stay)."""
     if not drawing.is_polygonal:
         return drawing
-    todo = [(i, restore_corners(r, corner_angle)) for i, r in enumerate(drawing.rings)
-            if i not in drawing.fitted and len(r) >= 3]
+    image = premultiplied(rgba) if rgba is not None else None
+    fills = np.array([[int(f[i : i + 2], 16) / 255.0 for i in (1, 3, 5)] + [1.0] for f in drawing.fills])
+    todo = [(i, restore_corners(r, corner_angle, _sharpness(image, fills[drawing.ring_shape[i]])))
+            for i, r in enumerate(drawing.rings) if i not in drawing.fitted and len(r) >= 3]
     if not todo:
         return drawing
     sampled = [ring_samples(ring) for _, ring in todo]
     points = [p for p, _, _ in sampled]
-    if rgba is not None:
-        fills = np.array([[int(f[i : i + 2], 16) / 255.0 for i in (1, 3, 5)] + [1.0] for f in drawing.fills])
+    if image is not None:
         colours = np.repeat(fills[drawing.ring_shape[[i for i, _ in todo]]], [len(p) for p in points], axis=0)
         flat, normals = np.vstack(points), np.vstack([n for _, n, _ in sampled])
-        offsets = profile_offsets(premultiplied(rgba), flat[:, None, :], normals, colours)
+        offsets = profile_offsets(image, flat[:, None, :], normals, colours)
         offsets[np.concatenate([_near_corners(ring, first, corner_angle)
                                 for (_, ring), (_, _, first) in zip(todo, sampled, strict=True)])] = np.nan
-        moved = flat + np.nan_to_num(offsets)[:, None] * normals
+        moved = flat + offsets[:, None] * normals  # NaN where no edge was found
         points = np.split(moved, np.cumsum([len(p) for p in points])[:-1])
     fitted = dict(drawing.fitted)
     for (index, ring), mine in zip(todo, points, strict=True):
@@ -54,6 +61,21 @@ def fit_drawing(drawing: Drawing, tolerance: float, corner_angle: float,
         if curve is not None and _pairs(curve) <= MAX_PAIRS_RATIO * len(drawing.rings[index]):
             fitted[index] = curve
     return Drawing(**{**drawing.__dict__, "fitted": fitted})
+
+
+def _sharpness(image: np.ndarray | None, fill: np.ndarray) -> Callable[[np.ndarray, np.ndarray], bool] | None:
+    """Whether the input, SHARP_INSET_PX inside a corner point along `inward`, is more like the fill
+    than like the input 1.5 px outside it (a sharp corner; a cut or rounded one is not filled there)."""
+    if image is None:
+        return None
+
+    def sharp(corner: np.ndarray, inward: np.ndarray) -> bool:
+        inside, outside = sample(image, np.array([corner + SHARP_INSET_PX * inward, corner - 1.5 * inward]))
+        span = fill - outside
+        contrast = float(span @ span)
+        return contrast > 0.15**2 and float((inside - outside) @ span) / contrast >= 0.5
+
+    return sharp
 
 
 def _near_corners(ring: np.ndarray, first: np.ndarray, corner_angle: float) -> np.ndarray:
@@ -97,20 +119,26 @@ def corner_vertices(ring: np.ndarray, corner_angle: float) -> np.ndarray:
     return np.flatnonzero((np.abs(turns) > corner_angle) & (np.abs(around) > corner_angle / 2))
 
 
-def restore_corners(ring: np.ndarray, corner_angle: float) -> np.ndarray:
-    """A ring with each cut-off corner (see the module docstring) replaced by the meeting point of the
-    two long edges beside it, where that point lies within 2 CHAMFER_PX of the short edge."""
+def restore_corners(ring: np.ndarray, corner_angle: float,
+                    sharp: Callable[[np.ndarray, np.ndarray], bool] | None = None) -> np.ndarray:
+    """A ring with each cut-off corner replaced by the meeting point of the two long edges beside it:
+    an edge under CHAMFER_PX, or under LONG_CHAMFER_PX where `sharp(corner, inward)` says the input is
+    filled just inside that point (`inward`: unit vector along the corner's bisector), between edges
+    twice as long that together turn (one way) by more than `corner_angle`."""
     ring = ring.copy()
-    keep = np.ones(len(ring), bool)
     n = len(ring)
+    keep = np.ones(n, bool)
     if n < 5:
         return ring
     length = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)
-    turns = turning_angles(ring)
-    for i in np.flatnonzero((length < CHAMFER_PX) & (turns + np.roll(turns, -1) > corner_angle)).tolist():
+    turns = signed_turns(ring)
+    pair = turns + np.roll(turns, -1)
+    limit = LONG_CHAMFER_PX if sharp is not None else CHAMFER_PX
+    candidates = (length < limit) & (np.abs(pair) > corner_angle) & (turns * np.roll(turns, -1) > 0)
+    for i in np.flatnonzero(candidates).tolist():
         a, b, c, d = (i - 1) % n, i, (i + 1) % n, (i + 2) % n
-        if not (keep[a] and keep[b] and keep[c] and keep[d]) or length[a] < 2 * CHAMFER_PX or \
-                length[c] < 2 * CHAMFER_PX:
+        if not (keep[a] and keep[b] and keep[c] and keep[d]) or min(length[a], length[c]) < 2 * max(
+                length[b], CHAMFER_PX):
             continue
         u, v = ring[b] - ring[a], ring[d] - ring[c]
         det = u[0] * v[1] - u[1] * v[0]
@@ -118,7 +146,69 @@ def restore_corners(ring: np.ndarray, corner_angle: float) -> np.ndarray:
             continue
         s = ((ring[c] - ring[a])[0] * v[1] - (ring[c] - ring[a])[1] * v[0]) / det
         meet = ring[a] + s * u
-        if np.hypot(*(meet - (ring[b] + ring[c]) / 2)) <= 2 * CHAMFER_PX:
+        middle = (ring[b] + ring[c]) / 2
+        if np.hypot(*(meet - middle)) > max(2 * CHAMFER_PX, 2 * length[b]):
+            continue
+        if length[b] >= CHAMFER_PX and (sharp is None or not sharp(meet, _unit(middle - meet))):
+            continue
+        ring[b] = meet
+        keep[c] = False
+    ring = ring[keep]
+    return _straighten_corner_edges(ring, corner_angle, sharp)
+
+
+def _straight_line(points: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """The least-squares line (a point, a unit direction) through points spanning MIN_LINE_PX or
+    more, MIN_LINE_SHARE of which lie within `tolerance` of it; None otherwise."""
+    kept = np.ones(len(points), bool)
+    for _ in range(2):  # fit, drop the points off by more than the tolerance (a profile that met
+        if kept.sum() < 3:  # another edge), fit again
+            return None
+        centre = points[kept].mean(axis=0)
+        _, _, axes = np.linalg.svd(points[kept] - centre, full_matrices=False)
+        direction = axes[0]
+        across = np.abs((points - centre) @ np.array([-direction[1], direction[0]]))
+        kept = across <= tolerance
+    along = (points[kept] - centre) @ direction
+    if kept.mean() < MIN_LINE_SHARE or along.max() - along.min() < MIN_LINE_PX:
+        return None
+    return centre, direction
+
+
+def _meet(p: np.ndarray, u: np.ndarray, q: np.ndarray, v: np.ndarray) -> np.ndarray | None:
+    """Where the line through p along u meets the line through q along v (None if parallel)."""
+    det = u[0] * v[1] - u[1] * v[0]
+    if abs(det) < 1e-9 * np.hypot(*u) * np.hypot(*v):
+        return None
+    return p + ((q - p)[0] * v[1] - (q - p)[1] * v[0]) / det * u
+
+
+def _straighten_corner_edges(ring: np.ndarray, corner_angle: float,
+                             sharp: Callable[[np.ndarray, np.ndarray], bool] | None) -> np.ndarray:
+    """A short edge beside a corner that leaves the corner a little off the straight edge it leads
+    into (the trace's last pixel step before the corner) joins that edge: the vertex between them goes
+    and the corner moves to where the straight edge's line meets the corner's other edge."""
+    n = len(ring)
+    if n < 5 or sharp is None:
+        return ring
+    ring = ring.copy()
+    keep = np.ones(n, bool)
+    length = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)
+    turns = np.abs(signed_turns(ring))
+    for b in np.flatnonzero(turns > corner_angle).tolist():
+        for step in (1, -1):  # the short edge after the corner, then the one before it
+            c, d, a = (b + step) % n, (b + 2 * step) % n, (b - step) % n
+            short = length[b if step == 1 else c]
+            beyond = length[c if step == 1 else d]
+            if not (keep[a] and keep[b] and keep[c] and keep[d]) or short >= LONG_CHAMFER_PX or \
+                    turns[c] >= corner_angle / 2 or beyond < 2 * short:
+                continue
+            meet = _meet(ring[b], ring[b] - ring[a], ring[c], ring[d] - ring[c])
+            if meet is None or np.hypot(*(meet - ring[b])) > 2 * short:
+                continue
+            inward = _unit((ring[a] + ring[c]) / 2 - meet)
+            if short >= CHAMFER_PX and not sharp(meet, inward):
+                continue
             ring[b] = meet
             keep[c] = False
     return ring[keep]
@@ -145,7 +235,8 @@ def fit_ring(ring: np.ndarray, tolerance: float, corner_angle: float,
     to `points` (its `ring_samples`, perhaps moved onto the input's edge); None if nothing to fit."""
     n = len(ring)
     samples, _, first = ring_samples(ring)
-    points = samples if points is None else points
+    measured = samples if points is None else points  # NaN rows: no edge found there
+    points = np.where(np.isnan(measured), samples, measured)
     corners = corner_vertices(ring, corner_angle)
     pieces: list[tuple[np.ndarray, bool]] = []  # (3, 2) controls, straight
     if len(corners) == 0:  # one closed run, from the middle of its shortest edge (nearest the curve)
@@ -157,17 +248,29 @@ def fit_ring(ring: np.ndarray, tolerance: float, corner_angle: float,
         data = np.vstack([start, rolled[1:], start])
         pieces = _fit_run(data, tangent, -tangent, tolerance)
     else:
-        start = ring[corners[0]]
         ends = [*corners[1:].tolist(), int(corners[0]) + n]
-        begin = int(corners[0])
-        for end in ends:
-            if end <= n:
-                inner = points[first[begin] : first[end]]
+        inners, found = [], []
+        for begin, end in zip(corners.tolist(), ends, strict=True):
+            for source, out in ((points, inners), (measured, found)):
+                if end <= n:
+                    out.append(source[first[begin] : first[end]])
+                else:
+                    out.append(np.vstack([source[first[begin] :], source[: first[end - n]]]))
+        lines = [_straight_line(f[~np.isnan(f[:, 0])], tolerance) for f in found]
+        at = ring[corners].copy()  # corners between two straight runs: where their lines meet
+        for j in range(len(corners)):
+            before, after = lines[j - 1], lines[j]
+            if before is not None and after is not None and len(corners) > 1:
+                meet = _meet(before[0], before[1], after[0], after[1])
+                if meet is not None and np.hypot(*(meet - at[j])) <= CHAMFER_PX:
+                    at[j] = meet
+        start = at[0]
+        for j, inner in enumerate(inners):
+            head, tail = at[j], at[(j + 1) % len(corners)]
+            if lines[j] is not None:
+                pieces.append((np.array([head, tail, tail]), True))
             else:
-                inner = np.vstack([points[first[begin] :], points[: first[end - n]]])
-            data = np.vstack([ring[begin % n], inner, ring[end % n]])
-            pieces += _fit_run(data, None, None, tolerance)
-            begin = end
+                pieces += _fit_run(np.vstack([head, inner, tail]), None, None, tolerance)
     controls = np.array([p for p, _ in pieces])
     straight = np.array([s for _, s in pieces])
     return Curve(np.asarray(start, float), controls, straight) if len(pieces) else None

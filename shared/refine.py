@@ -39,7 +39,7 @@ def premultiplied(rgba: np.ndarray) -> np.ndarray:
     return out
 
 
-def _sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+def sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Bilinear samples of `image` (HxWxC) at SVG coordinates `points` (..., 2 as x, y); pixel centres
     sit at half-integers."""
     flat = points.reshape(-1, 2)
@@ -76,7 +76,7 @@ def profile_offsets(
     no boundary is found (see `edge_offsets`)."""
     steps = np.linspace(-REACH_PX, REACH_PX, PROFILE_STEPS)
     points = anchors[:, :, None, :] + steps[None, None, :, None] * normal[:, None, None, :]
-    values = _sample(image, points)  # (n, A, S, 4)
+    values = sample(image, points)  # (n, A, S, 4)
     gap = np.linalg.norm(values - fills[:, None, None, :], axis=-1)  # (n, A, S) distance to the fill
     inside_high = steps[np.argmin(gap.mean(axis=1), axis=1)] > 0  # fill nearest on the +normal side
     flip = inside_high[:, None, None]

@@ -84,7 +84,7 @@ def test_a_rounded_rectangle_comes_out_as_one_rect_with_rx() -> None:
         assert rect[name] == pytest.approx(value, abs=0.1), (name, rect)
 
 
-@pytest.mark.parametrize("angle", [0.0])  # rotated squares keep cut corners 1-5 px long: not met yet
+@pytest.mark.parametrize("angle", [0.0, 17.0, 40.0])
 def test_a_squares_corners_stay_within_a_tenth_of_a_pixel(angle: float) -> None:
     centre, half, theta = np.array([115.3, 121.2]), 75.0, np.radians(angle)
     rotation = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
@@ -95,9 +95,10 @@ def test_a_squares_corners_stay_within_a_tenth_of_a_pixel(angle: float) -> None:
         v = -(x - centre[0]) * np.sin(theta) + (y - centre[1]) * np.cos(theta)
         return (np.abs(u) < half) & (np.abs(v) < half)
 
-    svg = evaluate(covered(inside), parse_params(STEPS), compare_unrefined=False).svg
+    # on a 1/16 px grid: Tier 1's 1/4 px grid alone can move a corner by 0.18 px
+    svg = evaluate(covered(inside), parse_params({**STEPS, "refine_grid": 16}), compare_unrefined=False).svg
     vertices, _, _ = parse_paths([re.search(r' d="([^"]*)"', svg).group(1)])
-    vertices = vertices / 4
+    vertices = vertices / 16
     assert len(vertices) == 4, svg
     nearest = np.min(np.hypot(*(vertices[:, None, :] - corners[None]).transpose(2, 0, 1)), axis=0)
     assert nearest.max() <= 0.1, nearest
