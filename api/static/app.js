@@ -1,368 +1,255 @@
-// svgai web page: plain JavaScript on the public HTTP API (no framework, no build step, no CDN).
-"use strict";
+// svgai web page: plain JavaScript modules on the public HTTP API (no framework, no build step, no CDN).
+// This file: choosing files, submitting, the list of conversions (polled, cancellable, kept over a reload)
+// and the link to a job (#job=ID). selection.js: the chosen files; groups.js: the list; result.js: one result.
+import { api, apiKey, hooks, poll, setApiKey, sleep } from "./api.js";
+import { actions, isLive, jobs, originals, renderGroups, updateCard, updateGroupHead } from "./groups.js";
+import { objectUrl, setupResult, showResult } from "./result.js";
+import { chooseFiles, markBad, selection, setupSelection, validEntries } from "./selection.js";
+import { forgetOriginals, keepOriginal, loadHistory, original, saveHistory } from "./store.js";
 
 const $ = (id) => document.getElementById(id);
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 const POLL_MS = 400;
-const RETRIES = 5; // polls that meet 429/503/no connection wait and try again this many times
-const KEY = "svgai-key";
-const state = { files: [], originals: new Map(), urls: [], batchId: null, svgText: "" };
-
-class ApiError extends Error {
-  constructor(message, status, retryAfter) {
-    super(message);
-    this.status = status;
-    this.retryAfter = retryAfter;
-  }
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function authHeaders() {
-  const key = sessionStorage.getItem(KEY);
-  return key ? { Authorization: `Bearer ${key}` } : {};
-}
+const state = { groups: [], polling: new Set(), busy: false };
 
 function showError(message) {
-  const box = $("error");
-  box.textContent = message;
-  box.hidden = !message;
+  $("error").textContent = message;
+  $("error").hidden = !message;
 }
 
-// The API's `detail` (a string, or FastAPI's list of field errors) in plain words.
-function plainWords(status, detail, retryAfter) {
-  switch (status) {
-    case 401: return `An API key is needed: enter it below and convert again (${detail}).`;
-    case 404: return `Not found: ${detail}.`;
-    case 409: return `Not ready: ${detail}.`;
-    case 413: return `Too large: ${detail}.`;
-    case 415: return `Not an image svgai accepts: ${detail}.`;
-    case 422: return `svgai cannot use this: ${detail}.`;
-    case 429: return `Rate limited: too many requests with this key; try again in ${retryAfter || "a few"} s.`;
-    case 503: return `The service is unavailable right now: ${detail}. Try again shortly.`;
-    default: return `The service answered ${status}: ${detail}.`;
-  }
+const announce = (text) => { $("announce").textContent = text; };
+const findGroup = (jobId) => state.groups.find((g) => g.jobs.some((j) => j.id === jobId));
+
+function addGroup(group) {
+  state.groups = saveHistory([group, ...state.groups.filter((g) => g.id !== group.id)]);
+  renderGroups(state.groups);
 }
 
-async function api(path, options = {}) {
-  let response;
+async function pollGroup(group, onFinished) {
+  if (state.polling.has(group.id)) return;
+  state.polling.add(group.id);
   try {
-    response = await fetch(path, { ...options, headers: { ...authHeaders(), ...(options.headers || {}) } });
-  } catch (_) {
-    throw new ApiError("The svgai service cannot be reached; check that it is running, then try again.", 0);
-  }
-  if (response.ok) return response;
-  let detail = response.statusText || "no details";
-  try {
-    const body = await response.json();
-    if (typeof body.detail === "string") detail = body.detail;
-    else if (Array.isArray(body.detail)) {
-      detail = body.detail.map((d) => `${(d.loc || []).slice(-1)[0]}: ${d.msg}`).join("; ");
+    for (;;) {
+      if (group.batchId) {
+        const batch = await poll(`/v1/batches/${group.batchId}`);
+        const seen = new Set((batch.jobs || []).map((j) => j.id));
+        for (const job of batch.jobs || []) updateCard(job);
+        for (const entry of group.jobs) if (!seen.has(entry.id)) updateCard({ id: entry.id, status: "expired" });
+      } else {
+        for (const entry of group.jobs.filter((j) => isLive(j.id))) updateCard(await poll(`/v1/jobs/${entry.id}`));
+      }
+      updateGroupHead(group);
+      if (!group.jobs.some((j) => isLive(j.id))) break;
+      await sleep(POLL_MS);
     }
-  } catch (_) { /* not JSON: keep the status text */ }
-  const retryAfter = response.headers.get("Retry-After");
-  if (response.status === 401) {
-    $("key-box").hidden = false;
-    $("api-key").focus();
-  }
-  throw new ApiError(plainWords(response.status, detail, retryAfter), response.status, retryAfter);
-}
-
-// GET that rides out short outages while polling: rate limits, a busy or restarting service.
-async function poll(path) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await (await api(path)).json();
-    } catch (error) {
-      if (![0, 429, 503].includes(error.status) || attempt > RETRIES) throw error;
-      await sleep(1000 * (Number(error.retryAfter) || attempt));
-    }
-  }
-}
-
-function chooseFiles(files) {
-  state.files = Array.from(files);
-  $("chosen").textContent = state.files.length
-    ? `${state.files.length === 1 ? "Chosen" : `${state.files.length} files, a batch`}: `
-      + state.files.map((f) => f.name).join(", ")
-    : "No file chosen.";
-}
-
-function formData(multi) {
-  const form = new FormData();
-  for (const file of state.files) form.append(multi ? "files" : "file", file, file.name);
-  form.append("tier", $("tier").value);
-  if ($("target").value) form.append("target_ssim", $("target").value);
-  const overrides = $("overrides").value.trim();
-  if (overrides) form.append("overrides", overrides);
-  if ($("budget").value) form.append("budget_s", $("budget").value);
-  return form;
-}
-
-function checkOverrides() {
-  const text = $("overrides").value.trim();
-  if (!text) return "";
-  try {
-    const value = JSON.parse(text);
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      return "Parameter overrides must be a JSON object, like {\"mode\": \"spline\"}.";
-    }
+    if (onFinished) await onFinished();
   } catch (error) {
-    return `Parameter overrides are not valid JSON: ${error.message}.`;
-  }
-  return "";
-}
-
-function jobItem(job, index) {
-  const li = document.createElement("li");
-  li.dataset.jobId = job.id;
-  const name = document.createElement("span");
-  name.className = "name";
-  name.textContent = job.filename || `image ${index + 1}`;
-  const status = document.createElement("span");
-  status.className = "status";
-  const bar = document.createElement("progress");
-  bar.max = 1;
-  bar.value = 0;
-  bar.setAttribute("aria-label", `progress of ${name.textContent}`);
-  const view = document.createElement("button");
-  view.type = "button";
-  view.textContent = "Show result";
-  view.setAttribute("aria-label", `Show the result of ${name.textContent}`);
-  view.hidden = true;
-  view.addEventListener("click", () => showResult(li.dataset.jobId).catch((e) => showError(e.message)));
-  li.append(name, status, bar, view);
-  return li;
-}
-
-function updateItem(li, job) {
-  const tier = job.tier ? ` (Tier ${job.tier})` : "";
-  let text = `${job.status}${tier}`;
-  if (job.status === "running") text = `running ${Math.round((job.progress || 0) * 100)} %${tier}`;
-  if (job.status === "failed") text = `failed: ${job.error || "no reason given"}`;
-  li.querySelector(".status").textContent = text;
-  li.querySelector("progress").value = job.status === "succeeded" ? 1 : job.progress || 0;
-  li.querySelector("button").hidden = job.status !== "succeeded";
-  if (FINAL.has(job.status) && li.dataset.status !== job.status) {  // screen readers hear each file finish
-    $("announce").textContent = `${li.querySelector(".name").textContent}: ${text}`;
-  }
-  li.dataset.status = job.status;
-}
-
-async function pollJob(li, job) {
-  while (!FINAL.has(job.status)) {
-    await sleep(POLL_MS);
-    job = await poll(`/v1/jobs/${job.id}`);
-    updateItem(li, job);
-  }
-  return job;
-}
-
-async function pollBatch(items, batch) {
-  while (batch.status !== "finished") {
-    await sleep(POLL_MS);
-    batch = await poll(`/v1/batches/${batch.id}`);
-    batch.jobs.forEach((job, i) => updateItem(items[i], job));
-  }
-  return batch;
-}
-
-function objectUrl(blob) {
-  const url = URL.createObjectURL(blob);
-  state.urls.push(url);
-  return url;
-}
-
-function figureRow(label, text, raw, field) {
-  const tr = document.createElement("tr");
-  const th = document.createElement("th");
-  th.scope = "row";
-  th.textContent = label;
-  const td = document.createElement("td");
-  td.dataset.field = field;
-  td.dataset.value = JSON.stringify(raw);
-  if (field === "params") {
-    const code = document.createElement("code");
-    code.textContent = text;
-    td.append(code);
-  } else td.textContent = text;
-  tr.append(th, td);
-  return tr;
-}
-
-const kb = (n) => (n >= 1024 ? ` (${(n / 1024).toFixed(1)} KiB)` : "");
-
-function showFigures(job) {
-  const r = job.result;
-  const params = Object.entries(r.params || {}).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join("\n");
-  const rows = [
-    ["SSIM", r.ssim.toFixed(4), r.ssim, "ssim"],
-    ["PSNR", `${r.psnr.toFixed(1)} dB`, r.psnr, "psnr"],
-    ["Bytes", `${r.bytes.toLocaleString("en")}${kb(r.bytes)}`, r.bytes, "bytes"],
-    ["Bytes, gzip", `${r.gzip_bytes.toLocaleString("en")}${kb(r.gzip_bytes)}`, r.gzip_bytes, "gzip_bytes"],
-    ["Paths", String(r.paths), r.paths, "paths"],
-    ["Tier", String(job.tier), job.tier, "tier"],
-    ["Why this tier", job.reason || "—", job.reason, "reason"],
-    ["Logo type", r.logo_type || "—", r.logo_type, "logo_type"],
-    ["Seconds", r.seconds.toFixed(2), r.seconds, "seconds"],
-    ["Configuration", params, r.params, "params"],
-  ];
-  $("figures").tBodies[0].replaceChildren(...rows.map((row) => figureRow(...row)));
-}
-
-async function showDiff(jobId) {
-  const img = $("diff");
-  const note = $("diff-note");
-  note.hidden = true;
-  img.hidden = false;
-  img.removeAttribute("src");
-  try {
-    img.src = objectUrl(await (await api(`/v1/jobs/${jobId}/diff.png`)).blob());
-  } catch (error) {
-    img.hidden = true;
-    note.textContent = `No heat map: ${error.message}`;
-    note.hidden = false;
-  }
-}
-
-async function showResult(jobId) {
-  const job = await poll(`/v1/jobs/${jobId}`);
-  state.svgText = await (await api(`/v1/jobs/${job.id}/svg`)).text();
-  const svgUrl = objectUrl(new Blob([state.svgText], { type: "image/svg+xml" }));
-  const original = state.originals.get(job.id) || "";
-  for (const id of ["original", "overlay-original"]) $(id).src = original;
-  for (const id of ["svg-view", "overlay-svg"]) $(id).src = svgUrl;
-  const download = $("download");
-  download.href = svgUrl;
-  download.download = `${(job.filename || job.id).replace(/\.[^.]+$/, "")}.svg`;
-  $("result-name").textContent = job.filename || job.id;
-  $("copied").textContent = "";
-  $("result").dataset.jobId = job.id;
-  $("result").hidden = false;
-  showFigures(job);
-  await showDiff(job.id);
-  $("result").scrollIntoView({ block: "start" });
-}
-
-function resetObjectUrls() {
-  for (const url of state.urls) URL.revokeObjectURL(url);
-  state.urls = [];
-  state.originals.clear();
-}
-
-async function convert(event) {
-  event.preventDefault();
-  showError("");
-  if (!state.files.length) { showError("Choose at least one image first."); return; }
-  const invalid = checkOverrides();
-  if (invalid) { showError(invalid); $("advanced").open = true; $("overrides").focus(); return; }
-  const key = $("api-key").value.trim();
-  if (key) sessionStorage.setItem(KEY, key); else sessionStorage.removeItem(KEY);
-  $("convert").disabled = true;
-  try {
-    resetObjectUrls();
-    const list = $("jobs");
-    list.replaceChildren();
-    $("download-all").hidden = true;
-    $("result").hidden = true;
-    const files = state.files;
-    if (files.length === 1) {
-      const job = await (await api("/v1/jobs", { method: "POST", body: formData(false) })).json();
-      state.originals.set(job.id, objectUrl(files[0]));
-      const li = jobItem(job, 0);
-      list.append(li);
-      $("jobs-section").hidden = false;
-      updateItem(li, job);
-      const done = await pollJob(li, job);
-      if (done.status === "succeeded") await showResult(done.id);
-    } else {
-      const batch = await (await api("/v1/batches", { method: "POST", body: formData(true) })).json();
-      state.batchId = batch.id;
-      batch.jobs.forEach((job, i) => state.originals.set(job.id, objectUrl(files[i])));
-      const items = batch.jobs.map(jobItem);
-      list.append(...items);
-      $("jobs-section").hidden = false;
-      batch.jobs.forEach((job, i) => updateItem(items[i], job));
-      const done = await pollBatch(items, batch);
-      $("download-all").hidden = !done.counts.succeeded;
-      const first = done.jobs.find((j) => j.status === "succeeded");
-      if (first) await showResult(first.id);
-    }
-  } catch (error) {
-    showError(error.message);
+    if (error.status === 404) {
+      for (const entry of group.jobs) if (isLive(entry.id)) updateCard({ id: entry.id, status: "expired" });
+      updateGroupHead(group);
+    } else showError(error.message);
   } finally {
-    $("convert").disabled = false;
+    state.polling.delete(group.id);
   }
 }
 
-async function downloadAll() {
+async function cancelJobs(ids) {
+  await Promise.all(ids.map(async (id) => {
+    try {
+      updateCard(await (await api(`/v1/jobs/${id}`, { method: "DELETE" })).json());
+    } catch (error) { showError(error.message); }
+  }));
+  for (const group of state.groups) if (group.jobs.some((j) => ids.includes(j.id))) updateGroupHead(group);
+}
+
+async function downloadZip(batchId) {
   try {
-    const blob = await (await api(`/v1/batches/${state.batchId}/svgs.zip`)).blob();
+    const blob = await (await api(`/v1/batches/${batchId}/svgs.zip`)).blob();
     const a = document.createElement("a");
     a.href = objectUrl(blob);
-    a.download = `svgai-${state.batchId.slice(0, 8)}.zip`;
+    a.download = `svgai-${batchId.slice(0, 8)}.zip`;
     document.body.append(a);
     a.click();
     a.remove();
   } catch (error) { showError(error.message); }
 }
 
-async function copySvg() {
+async function openResult(jobId, focus) {
   try {
-    await navigator.clipboard.writeText(state.svgText);
-    $("copied").textContent = "Copied.";
-  } catch (_) {
-    $("copied").textContent = "This browser does not allow copying here; use Download SVG.";
+    const job = await poll(`/v1/jobs/${jobId}`);
+    if (job.status !== "succeeded") {
+      showError(`This conversion has not succeeded (it is ${job.status}); there is no SVG to show.`);
+      return;
+    }
+    const group = findGroup(jobId);
+    const entry = group && group.jobs.find((j) => j.id === jobId);
+    const blob = originals.get(jobId) || await original(jobId);
+    const article = group && document.querySelector(`.group[data-group-id="${group.id}"]`);
+    if (article) article.after($("result")); else $("history").after($("result"));
+    await showResult(job, blob, entry && entry.bytes);
+    history.replaceState(null, "", `#job=${jobId}`);
+    if (focus) $("result-title").focus();
+  } catch (error) { showError(error.message); }
+}
+
+// A missed target, converted again with the longest search.
+async function retryBest() {
+  const job = jobs.get($("result").dataset.jobId);
+  const blob = job && (originals.get(job.id) || await original(job.id));
+  if (!blob) return;
+  $("tier").value = "3";
+  await chooseFiles([new File([blob], job.filename || "image", { type: blob.type })]);
+}
+
+function closeResult() {
+  const jobId = $("result").dataset.jobId;
+  $("result").hidden = true;
+  history.replaceState(null, "", location.pathname + location.search);
+  const opener = document.querySelector(`.job[data-job-id="${jobId}"] .open`);
+  if (opener && !opener.hidden) opener.focus();
+}
+
+function settings() {
+  const target = Number($("target").value);
+  if (!$("target").value || !(target >= 50 && target <= 100)) {
+    return { error: "The quality target is a percentage from 50 to 100 (98 is a good default).", field: "target" };
+  }
+  const overrides = $("overrides").value.trim();
+  if (overrides) {
+    let value;
+    try { value = JSON.parse(overrides); } catch (error) {
+      return { error: `Tracing parameters are not valid JSON: ${error.message}.`, field: "overrides" };
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      return { error: "Tracing parameters must be a JSON object, like {\"mode\": \"spline\"}.", field: "overrides" };
+    }
+  }
+  return { tier: $("tier").value, target: Number((target / 100).toFixed(5)), overrides, budget: $("budget").value };
+}
+
+function formData(entries, chosen) {
+  const form = new FormData();
+  for (const entry of entries) form.append(entries.length > 1 || chosen.batch ? "files" : "file", entry.file, entry.name);
+  form.append("tier", chosen.tier);
+  form.append("target_ssim", String(chosen.target));
+  if (chosen.overrides) form.append("overrides", chosen.overrides);
+  if (chosen.budget) form.append("budget_s", chosen.budget);
+  return form;
+}
+
+// A batch the service refuses because of one file (it names it): that file is marked and skipped, and
+// the rest are submitted again.
+async function submitBatch(entries, chosen) {
+  let rest = entries;
+  for (;;) {
+    try {
+      return { rest, batch: await (await api("/v1/batches", { method: "POST", body: formData(rest, chosen) })).json() };
+    } catch (error) {
+      const named = [400, 413, 415, 422].includes(error.status) && rest
+        .filter((e) => String(error.detail || "").includes(e.name)).sort((a, b) => b.name.length - a.name.length)[0];
+      if (!named) throw error;
+      markBad(named, String(error.detail).replace(`${named.name}: `, "") || error.message);
+      rest = rest.filter((e) => e !== named);
+      if (!rest.length) return { rest, batch: null };
+    }
   }
 }
 
-function setOverlay() {
-  const value = $("overlay-slider").value;
-  $("overlay-svg").style.clipPath = `inset(0 0 0 ${value}%)`;
-  document.querySelector(".overlay .split").style.left = `${value}%`;
-  $("overlay-slider").setAttribute("aria-valuetext", `${value} % original`);
-}
-
-// Both panes show their image at the same zoom: the original's pixel size times the factor.
-function applyZoom() {
-  const zoom = $("zoom").value;
-  const width = $("original").naturalWidth;
-  for (const pane of document.querySelectorAll(".pane")) pane.classList.toggle("zoomed", zoom !== "fit");
-  for (const id of ["original", "svg-view"]) {
-    $(id).style.width = zoom === "fit" || !width ? "" : `${width * Number(zoom)}px`;
+async function convert(event) {
+  if (event) event.preventDefault();
+  if (state.busy) return;
+  showError("");
+  const entries = validEntries();
+  if (!entries.length) { showError("Choose at least one image first."); return; }
+  const chosen = settings();
+  if (chosen.error) {
+    showError(chosen.error);
+    if (chosen.field === "overrides") $("advanced").open = true;
+    $(chosen.field).focus();
+    return;
+  }
+  setApiKey($("api-key").value.trim());
+  state.busy = true;
+  announce(`Converting ${entries.length === 1 ? entries[0].name : `${entries.length} images`}…`);
+  try {
+    const base = { created: Date.now(), tier: chosen.tier, target: chosen.target };
+    if (entries.length === 1) {
+      const job = await (await api("/v1/jobs", { method: "POST", body: formData(entries, chosen) })).json();
+      jobs.set(job.id, job);
+      remember(job.id, entries[0]);
+      const group = { ...base, id: job.id, batchId: null, jobs: [{ id: job.id, filename: entries[0].name,
+        bytes: entries[0].file.size }] };
+      addGroup(group);
+      await pollGroup(group, async () => {
+        if (jobs.get(job.id).status === "succeeded") await openResult(job.id, true);
+      });
+    } else {
+      const { rest, batch } = await submitBatch(entries, { ...chosen, batch: true });
+      const skipped = selection.filter((e) => e.bad).map((e) => ({ filename: e.name, skipped: e.bad }));
+      if (!batch) { showError("None of the chosen files can be converted; see the marks beside them."); return; }
+      batch.jobs.forEach((job, i) => { jobs.set(job.id, job); remember(job.id, rest[i]); });
+      const group = { ...base, id: batch.id, batchId: batch.id, skipped,
+        jobs: batch.jobs.map((job, i) => ({ id: job.id, filename: rest[i].name, bytes: rest[i].file.size })) };
+      addGroup(group);
+      await pollGroup(group, async () => {
+        const counts = batch.jobs.map((j) => jobs.get(j.id).status);
+        announce(`Batch finished: ${counts.filter((s) => s === "succeeded").length} of ${counts.length} converted.`);
+      });
+    }
+  } catch (error) {
+    showError(error.message);
+  } finally {
+    state.busy = false;
   }
 }
 
-function syncScroll(panes) {
-  for (const pane of panes) {
-    pane.addEventListener("scroll", () => {
-      for (const other of panes) {
-        if (other === pane) continue;
-        if (other.scrollLeft !== pane.scrollLeft) other.scrollLeft = pane.scrollLeft;
-        if (other.scrollTop !== pane.scrollTop) other.scrollTop = pane.scrollTop;
-      }
-    });
+function remember(jobId, entry) {
+  originals.set(jobId, entry.file);
+  keepOriginal(jobId, entry.file);
+}
+
+function forgetAll() {
+  forgetOriginals(state.groups.flatMap((g) => g.jobs.map((j) => j.id)));
+  state.groups = saveHistory([]);
+  $("result").hidden = true;
+  history.replaceState(null, "", location.pathname + location.search);
+  renderGroups(state.groups);
+  $("files").focus();
+}
+
+// #job=ID opens that job's result (a link to it, or after a reload).
+async function followLink() {
+  const jobId = (location.hash.match(/^#job=([\w-]+)$/) || [])[1];
+  if (!jobId) return;
+  if (!findGroup(jobId)) {
+    try {
+      const job = await poll(`/v1/jobs/${jobId}`);
+      jobs.set(job.id, job);
+      addGroup({ id: job.id, batchId: null, created: Date.now(), tier: job.requested_tier ?? "auto",
+        target: job.target_ssim, jobs: [{ id: job.id, filename: job.filename }] });
+    } catch (error) { showError(error.message); return; }
   }
+  const group = findGroup(jobId);
+  await pollGroup(group);
+  if (jobs.get(jobId)?.status === "succeeded") await openResult(jobId, true);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  const drop = $("drop");
-  $("files").addEventListener("change", (e) => chooseFiles(e.target.files));
-  drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
-  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-  drop.addEventListener("drop", (e) => {
-    e.preventDefault();
-    drop.classList.remove("over");
-    chooseFiles(e.dataTransfer.files);
-  });
+  Object.assign(actions, { open: openResult, cancel: cancelJobs, zip: downloadZip, announce });
+  hooks.unauthorised = () => { $("key-box").hidden = false; $("api-key").focus(); };
+  setupResult();
+  setupSelection({ onReady: (valid, total) => {  // one readable image converts straight away
+    if (total === 1 && valid === 1) convert();
+    else if (total === 1) showError(`${selection[0].name}: ${selection[0].bad}. Choose another file.`);
+  } });
   $("upload").addEventListener("submit", convert);
-  $("download-all").addEventListener("click", downloadAll);
-  $("copy").addEventListener("click", copySvg);
-  $("overlay-slider").addEventListener("input", setOverlay);
-  $("zoom").addEventListener("change", applyZoom);
-  $("original").addEventListener("load", applyZoom);
-  syncScroll(Array.from(document.querySelectorAll(".pane")));
-  const key = sessionStorage.getItem(KEY);
-  if (key) { $("api-key").value = key; $("key-box").hidden = false; }
-  setOverlay();
+  $("result-close").addEventListener("click", closeResult);
+  $("retry-best").addEventListener("click", retryBest);
+  $("forget").addEventListener("click", forgetAll);
+  if (apiKey()) { $("api-key").value = apiKey(); $("key-box").hidden = false; }
+  state.groups = loadHistory();
+  renderGroups(state.groups);
+  const linked = (location.hash.match(/^#job=([\w-]+)$/) || [])[1];
+  for (const group of state.groups) if (!group.jobs.some((j) => j.id === linked)) pollGroup(group);
+  followLink();
+  window.addEventListener("hashchange", followLink);
 });
