@@ -2,6 +2,7 @@
 real gateway (uvicorn), Celery worker and Redis on loopback, plus the diff.png endpoint it uses.
 Screenshots land in tests/artifacts/web-*.png (the ones in docs/ are copies of these)."""
 
+import base64
 import io
 import json
 import shutil
@@ -224,6 +225,20 @@ def test_keyboard_only_conversion_puts_focus_on_the_result(page: Any) -> None:
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     assert active_id(page) == "download"  # past Close: the primary action comes next
+
+
+def test_a_dropped_image_converts_without_another_click(page: Any) -> None:
+    settings(page, "1", "97")
+    data = base64.b64encode(EMOJI.read_bytes()).decode()
+    page.evaluate("""(data) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], 'dropped.png', {type: 'image/png'}));
+      const drop = new DragEvent('drop', {dataTransfer: transfer, bubbles: true});
+      document.getElementById('drop').dispatchEvent(drop);
+    }""", data)
+    wait_for_result(page)
+    assert page.inner_text("#result-name") == "dropped.png"
 
 
 def test_dragging_on_the_overlay_moves_the_split_and_zoom_reaches_800(page: Any) -> None:
