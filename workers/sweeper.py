@@ -2,8 +2,8 @@
 lost, and send them again (or fail the job after max_job_tries runs).
 
 - running, and no live heartbeat (its worker was killed, or Redis lost the run): queued again;
-- queued past queued_grace_s, and its message is neither in a queue nor freshly taken by a worker
-  (lost in a Redis restart, or taken by a worker that died): queued again;
+- queued past queued_grace_s, its queue empty, and its message not freshly taken by a worker (lost in
+  a Redis restart, or taken by a worker that died): queued again;
 - a due webhook past queued_grace_s (its message lost): sent again, with the same webhook-id.
 
 Re-sending is safe: a run starts only by a compare-and-set from queued (workers/lifecycle.py's `start`),
@@ -22,7 +22,7 @@ import redis
 
 from shared.config import get_settings
 from workers import broker, lifecycle, metrics
-from workers.jobstore import FINAL_STATES, Job, active_key, heartbeat_key, webhooks_key
+from workers.jobstore import FINAL_STATES, Job, active_key, heartbeat_key, job_key, webhooks_key
 
 log = logging.getLogger("svgai.sweeper")
 BATCH = 500  # jobs looked at per sweep
@@ -38,14 +38,11 @@ class SweepReport:
     checked: int = 0
 
 
-def queued_messages(client: redis.Redis, fresh_after: float) -> set[str]:
-    """Job ids with a conversion message waiting in a queue, or taken by a worker after `fresh_after`
-    (Unix s; an older unacknowledged message of a still-queued job belongs to a worker that is gone)."""
-    s = get_settings()
+def taken_messages(client: redis.Redis, fresh_after: float) -> set[str]:
+    """Job ids whose conversion message a worker took after `fresh_after` (Unix s) and has not
+    acknowledged (kombu's unacked hash; an older entry of a still-queued job belongs to a worker that
+    is gone)."""
     ids: set[str] = set()
-    for queue in (s.queue_tier2, s.queue_tier3):
-        for raw in client.lrange(queue, 0, -1):
-            ids.update(m.decode() for m in _TASK_ID.findall(raw))
     fresh = client.zrangebyscore(UNACKED_INDEX, fresh_after, "+inf")
     if fresh:
         for raw in client.hmget(UNACKED, fresh):
@@ -80,29 +77,47 @@ def _requeue(client: redis.Redis, job: Job, why: str, report: SweepReport) -> No
 
 
 def sweep_once(client: redis.Redis) -> SweepReport | None:
-    """One sweep, if this process gets the lock (None otherwise)."""
+    """One sweep, if this process gets the lock (None otherwise). Cost: a few round trips plus one per
+    job acted on; a queued job waits without a look while its queue still holds messages (a message
+    lost behind a backlog is re-sent once the backlog has drained)."""
     s = get_settings()
-    token = uuid.uuid4().hex
-    if not client.set(f"{s.key_prefix}:sweeper-lock", token, nx=True, px=int(s.sweep_interval_s * 900)):
+    if not client.set(f"{s.key_prefix}:sweeper-lock", uuid.uuid4().hex, nx=True,
+                      px=int(s.sweep_interval_s * 900)):
         return None
-    report, now = SweepReport(), time.time()
-    due = [i.decode() for i in client.zrangebyscore(active_key(s.key_prefix), "-inf", now, 0, BATCH)]
-    present = queued_messages(client, now - s.queued_grace_s) if due else set()
-    for job_id in due:
-        report.checked += 1
-        job = lifecycle.load(client, job_id)
-        if job is None or job.status in FINAL_STATES:
-            client.zrem(active_key(s.key_prefix), job_id)
-        elif job.status == "running":
-            holder = client.get(heartbeat_key(s.key_prefix, job_id))
-            if lifecycle.holder_is_dead(holder):
-                _requeue(client, job, "its worker stopped (no heartbeat)", report)
+    report, now, active = SweepReport(), time.time(), active_key(s.key_prefix)
+    due = [i.decode() for i in client.zrangebyscore(active, "-inf", now, 0, BATCH)]
+    if due:
+        pipe = client.pipeline(transaction=False)
+        pipe.mget([job_key(s.key_prefix, i) for i in due])
+        pipe.mget([heartbeat_key(s.key_prefix, i) for i in due])
+        pipe.llen(s.queue_tier2)
+        pipe.llen(s.queue_tier3)
+        records, holders, waiting2, waiting3 = pipe.execute()
+        taken: set[str] | None = None
+        later: dict[str, float] = {}
+        gone: list[str] = []
+        for job_id, raw, holder in zip(due, records, holders, strict=True):
+            report.checked += 1
+            job = Job.model_validate_json(raw) if raw else None
+            if job is None or job.status in FINAL_STATES:
+                gone.append(job_id)
+            elif job.status == "running":
+                if lifecycle.holder_is_dead(holder):
+                    _requeue(client, job, "its worker stopped (no heartbeat)", report)
+                else:
+                    later[job_id] = now + s.heartbeat_ttl_s
+            elif (waiting2 if job.tier == 2 else waiting3) > 0:
+                later[job_id] = now + s.queued_grace_s  # its message may still be in that queue
             else:
-                client.zadd(active_key(s.key_prefix), {job_id: now + s.heartbeat_ttl_s})
-        elif job_id in present:
-            client.zadd(active_key(s.key_prefix), {job_id: now + s.queued_grace_s})
-        else:
-            _requeue(client, job, "its message is in no queue", report)
+                taken = taken_messages(client, now - s.queued_grace_s) if taken is None else taken
+                if job_id in taken:
+                    later[job_id] = now + s.queued_grace_s
+                else:
+                    _requeue(client, job, "its message is in no queue", report)
+        if later:
+            client.zadd(active, later, xx=True)
+        if gone:
+            client.zrem(active, *gone)
     for raw in client.zrangebyscore(webhooks_key(s.key_prefix), "-inf", now - s.queued_grace_s, 0, BATCH):
         job_id = raw.decode()
         job = lifecycle.load(client, job_id)
