@@ -180,7 +180,7 @@ def test_a_chosen_image_converts_at_once_and_the_result_tells_the_truth(page: An
 
     page.click("label[for=view-diff-radio]")
     assert page.evaluate("document.getElementById('diff').naturalWidth") == Image.open(LOGO).width
-    assert "faint grey shape is your image" in page.inner_text("#diff-caption")
+    assert "dim grey picture underneath is your image" in page.inner_text("#diff-caption")
     for image in ("original", "overlay-original", "diff"):  # pixels shown as they are, at every zoom
         style = f"getComputedStyle(document.getElementById('{image}')).imageRendering"
         assert page.evaluate(style) == "pixelated", image
