@@ -27,6 +27,7 @@ from api.tier1_process import Tier1LimitError, serve
 
 log = logging.getLogger("svgai.gateway.pool")
 HARD_LIMIT_GRACE_S = 5.0  # after the time limit, how long a run may take to stop itself before a kill
+STARTUP_LIMIT_S = 120.0  # how long a new process may take to import and load the models
 STOP_WAIT_S = 2.0  # how long `close` waits for processes to end after SIGTERM before SIGKILL
 RETRY_AFTER_S = 2  # the Retry-After of a 503 (busy, or the process died and is being replaced)
 
@@ -46,6 +47,20 @@ class _Slot:
                                                     name="svgai-tier1", daemon=True)
         self.process.start()
         child_end.close()  # only the child holds it now: its death is EOF on self.conn
+
+    ready = False  # the process has sent ("ready", None): imports and models loaded
+
+    def wait_ready(self) -> None:
+        """Block until the process has warmed up (in a thread)."""
+        if not self.ready:
+            self.conn.recv()
+            self.ready = True
+
+    def poll_ready(self) -> bool:
+        """Whether the process has warmed up, without blocking (only for a slot no request holds)."""
+        if not self.ready and self.alive and self.conn.poll():
+            self.wait_ready()
+        return self.ready
 
     def exchange(self, request: tuple[Any, ...]) -> tuple[str, Any]:
         """Send one request and wait for its reply (in a thread: both block)."""
@@ -101,12 +116,15 @@ class Tier1Pool:
         return self.in_flight / self.limit
 
     def state(self) -> dict[str, Any]:
-        """For /readyz: replaces idle processes found dead, then reports the pool."""
+        """For /readyz: replaces idle processes found dead, then reports the pool (`warm`: processes
+        that have finished starting)."""
         idle = [self._idle.get_nowait() for _ in range(self._idle.qsize())]
+        idle = [slot if slot.alive else self._replace(slot, "found dead while idle") for slot in idle]
         for slot in idle:
-            self._idle.put_nowait(slot if slot.alive else self._replace(slot, "found dead while idle"))
-        alive = sum(slot.alive for slot in self._slots)
-        return {"processes": self.workers, "alive": alive, "busy": self.workers - self._idle.qsize(),
+            slot.poll_ready()
+            self._idle.put_nowait(slot)
+        return {"processes": self.workers, "alive": sum(slot.alive for slot in self._slots),
+                "warm": sum(slot.ready for slot in self._slots), "busy": self.workers - len(idle),
                 "in_flight": self.in_flight, "capacity": self.limit, "restarts": self.restarts,
                 "timeout_s": self.timeout_s, "memory_mb": self.memory_mb, "max_pixels": self.max_pixels}
 
@@ -136,12 +154,19 @@ class Tier1Pool:
 
     async def _exchange(self, slot: _Slot, request: tuple[Any, ...]) -> tuple[str, Any]:
         loop = asyncio.get_running_loop()
-        waiting = loop.run_in_executor(self._threads, slot.exchange, request)
-        waiting.add_done_callback(_retrieved)  # after a kill, its EOFError is expected: not "never retrieved"
         try:
+            if not slot.ready:  # a new process' warm-up does not count against the run's time limit
+                starting = loop.run_in_executor(self._threads, slot.wait_ready)
+                starting.add_done_callback(_retrieved)
+                await asyncio.wait_for(asyncio.shield(starting), STARTUP_LIMIT_S)
+            waiting = loop.run_in_executor(self._threads, slot.exchange, request)
+            waiting.add_done_callback(_retrieved)  # after a kill, its EOFError is expected
             return await asyncio.wait_for(asyncio.shield(waiting), self.timeout_s + HARD_LIMIT_GRACE_S)
         except TimeoutError:
-            slot.kill()  # stuck in native code past the limit; its thread ends with EOF
+            slot.kill()  # stuck in native code past the limit (or never started); its thread ends with EOF
+            if not slot.ready:
+                raise HTTPException(503, "the Tier 1 converter process did not start; try again shortly",
+                                    headers={"Retry-After": str(RETRY_AFTER_S)}) from None
             return "time", None
         except (EOFError, OSError) as exc:
             log.warning("Tier 1 pool process died during a run", extra={

@@ -6,7 +6,8 @@ address-space limit (`RLIMIT_AS`, `tier1_memory_mb`), so that an image that need
 with `MemoryError` in this process instead of growing without bound, and a wall-clock alarm per run
 (`tier1_timeout_s`). Then it answers requests on its pipe, one at a time, until the pipe closes.
 
-Each request is the arguments of `plan_or_convert`; each reply is one tuple:
+Once warm it sends ("ready", None). Each request is the arguments of `plan_or_convert`; each reply is
+one tuple:
 ("ok", plan) | ("time", None) | ("memory", None) | ("raise", SvgaiError) | ("bug", traceback text).
 """
 
@@ -91,6 +92,10 @@ def serve(conn: Connection, memory_mb: int, timeout_s: float) -> None:
     configure_json_logging()
 
     load_models()  # imports and models now, not on the first request
+    try:
+        conn.send(("ready", None))  # the gateway starts a run's clock only after this
+    except (OSError, ValueError):
+        return
     while True:
         try:
             request = conn.recv()
