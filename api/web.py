@@ -5,7 +5,7 @@ The page itself only calls the public HTTP API."""
 import asyncio
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, Response
 
 from api.deps import Owner, RedisDep, SettingsDep
@@ -58,8 +58,7 @@ def upload_heat_map(data: bytes, svg: str) -> bytes:
                404: {"description": "no such job, or its SVG or original upload has expired"},
                409: {"description": "the job has not succeeded (yet)"},
                503: {"description": "busy computing other heat maps, or Redis is unavailable"}})
-async def get_job_difference(request: Request, job_id: str, owner: Owner, redis: RedisDep,
-                             settings: SettingsDep) -> Response:
+async def get_job_difference(job_id: str, owner: Owner, redis: RedisDep, settings: SettingsDep) -> Response:
     global _diff_in_flight
     job = await load_job(redis, job_id, owner)
     svg = await job_svg(redis, job)  # 409 unless succeeded, 404 once the SVG expired
