@@ -91,7 +91,9 @@ def main() -> None:
             row = {"image": image.source, "side": side, **run_child(image, side, args.tier, args.timeout)}
             rows.append(row)
             print(json.dumps(row), flush=True)
-    report = {"command": "python -m bench.sizes " + " ".join(sys.argv[1:]), "tier": args.tier,
+    command = ["python -m bench.sizes", f"--sides {' '.join(map(str, args.sides))}",
+               *(["--with-4096"] if args.with_4096 else []), f"--images {args.images} --tier {args.tier}"]
+    report = {"command": " ".join(command), "tier": args.tier,
               "machine": f"{platform.machine()}, {os.cpu_count()} cores", "rows": rows,
               "skipped_sides": [] if args.with_4096 or SKIPPED_SIDE in sides else [SKIPPED_SIDE]}
     args.out.parent.mkdir(parents=True, exist_ok=True)
