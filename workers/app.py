@@ -11,7 +11,6 @@ import threading
 import time
 from typing import Any
 
-from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import (
     celeryd_after_setup,
@@ -129,8 +128,8 @@ def failure_message(exc: BaseException) -> str:
     return "internal error while converting; the failure was logged"
 
 
-@celery_app.task(name=broker.CONVERT_TASK, bind=True, acks_late=True)
-def convert_job(self: Task, job_id: str) -> str:
+@celery_app.task(name=broker.CONVERT_TASK, acks_late=True)
+def convert_job(job_id: str) -> str:
     """Convert the job's stored image with its settings. Idempotent: a job that is final, or running in
     a live process, is left alone; the result is cached under the job's cache key."""
     from shared.pipeline import convert_bytes
@@ -174,8 +173,8 @@ def retry_delay_s(attempts: int) -> float:
     return max(ms / 1000, s.webhook_backoff_s / 2)
 
 
-@celery_app.task(name=broker.WEBHOOK_TASK, bind=True, acks_late=True)
-def deliver_webhook(self: Task, job_id: str) -> str:
+@celery_app.task(name=broker.WEBHOOK_TASK, acks_late=True)
+def deliver_webhook(job_id: str) -> str:
     """One delivery attempt of a finished job's event; the next one is queued with backoff, up to
     webhook_max_attempts. A duplicate message after a successful delivery sends nothing."""
     from workers.webhooks import post_once, webhook_id

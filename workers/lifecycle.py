@@ -9,7 +9,9 @@ sweeper, unsettled webhooks) change in the same atomic step as the record.
 `finish` is the one way a job ends (the gateway's Tier 1 and cache-hit paths, the worker, the sweeper):
 it saves the record and the cached result, records the metrics and queues the webhook.
 
-Blocking Redis (the workers' side); the gateway calls these functions with `asyncio.to_thread`.
+Blocking Redis (the workers' side; the gateway calls `enqueue` and `cancel` in a thread), except
+`finish_new_async`: the gateway's cache-hit and Tier 1 answers, on its asyncio client, with the same
+record, writes, metrics and webhook as `finish`.
 """
 
 import asyncio
@@ -297,12 +299,6 @@ async def finish_new_async(client: aioredis.Redis, job: Job, outcome: Outcome) -
     if done.webhook_url:
         await asyncio.to_thread(_send_webhook, done)
     return done
-
-
-def fail(client: redis.Redis, job_id: str, error: str) -> Job | None:
-    """Fail a job that is not final yet (worker errors, the sweeper giving up)."""
-    job = load(client, job_id)
-    return None if job is None else finish(client, job, Outcome(error=error))
 
 
 # --- webhooks -------------------------------------------------------------------------------------
