@@ -369,6 +369,32 @@ def test_a_file_that_is_not_an_image_is_refused_in_plain_words(page: Any, tmp_pa
     assert page.is_hidden("#result") and page.is_hidden("#history")  # nothing was sent
 
 
+def test_failures_and_refusals_read_in_plain_words(page: Any) -> None:
+    words = page.evaluate("""async () => {
+      const api = await import('/static/api.js');
+      return {
+        timeout: api.failureText({error: 'the conversion exceeded its time limit'}),
+        crash: api.failureText({error: 'internal error while converting; the failure was logged'}),
+        pixels: api.friendlyDetail('the image is 5000x5000 pixels; the limit is 16,777,216 pixels'),
+        reason: api.plainReason('simple image, target 0.98: the router model expects a few measured '
+                                + 'candidates to be the cheapest way there (p = 0.87)'),
+      };
+    }""")
+    assert words["timeout"] == ("This image took longer than the time allowed. Try a smaller image, "
+                                "Speed: fast, or a lower quality target.")
+    assert "SoftTimeLimit" not in words["crash"] and "Try again" in words["crash"]
+    assert words["pixels"] == "the image is 5000 \u00d7 5000 pixels; the limit is 4096 \u00d7 4096 pixels"
+    assert words["reason"] == ("Simple image, target 98 %: the model expects a few measured tries (balanced) "
+                               "to be the cheapest way there (87 % sure)")
+    refusal = {"detail": [{"loc": ["body", "target_ssim"], "msg": "Input should be less than or equal to 1"}]}
+    page.route("**/v1/jobs", lambda route: route.fulfill(status=422, content_type="application/json",
+                                                         body=json.dumps(refusal)))  # the API's own wording
+    page.set_input_files("#files", str(ICON))
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.inner_text("#error") == "svgai cannot use this: Quality target should be at most 100 %."
+    expect_console_error(page, 422)
+
+
 def test_the_page_asks_for_an_api_key_when_one_is_required(keyed_page: Any) -> None:
     page = keyed_page
     assert page.is_hidden("#key-box")

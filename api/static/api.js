@@ -45,7 +45,8 @@ export function friendlyDetail(detail) {
 
 function fieldError(error) {
   const field = (error.loc || []).slice(-1)[0];
-  let message = String(error.msg || "is not valid").replace(/^Input should be /, "should be ");
+  let message = String(error.msg || "is not valid").replace(/^Input should be /, "should be ")
+    .replace("less than or equal to", "at most").replace("greater than or equal to", "at least");
   if (field === "target_ssim") {  // the page asks in percent; the API counts 0-1
     message = message.replace(/\d*\.?\d+/g, (n) => `${Number((Number(n) * 100).toFixed(2))} %`);
   }

@@ -10,12 +10,19 @@ export const jobs = new Map(); // the latest record of each job, by id
 export const originals = new Map(); // the uploaded files of this visit, by job id
 /** What the cards' buttons do (set by app.js). */
 export const actions = { open: () => {}, cancel: () => {}, zip: () => {}, announce: () => {} };
+const SLOW_S = 20; // seconds running after which a card suggests what to try instead
 export const isLive = (jobId) => !FINAL.has((jobs.get(jobId) || {}).status);
 
 function statusText(job) {
   switch (job.status) {
     case "queued": return "Waiting for a worker…";
-    case "running": return `Converting… ${Math.round((job.progress || 0) * 100)} %`;
+    case "running": {
+      const text = `Converting… ${Math.round((job.progress || 0) * 100)} %`;
+      const seconds = job.started ? Date.now() / 1000 - job.started : 0; // the service's clock: local use
+      if (!(seconds >= 0 && seconds < 86400)) return text;
+      const slow = seconds > SLOW_S ? ". Taking long? Cancel, then try Speed: fast or a smaller image" : "";
+      return `${text} · ${Math.round(seconds)} s${slow}`;
+    }
     case "succeeded": {
       const r = job.result || {};
       return `${percent(r.ssim ?? 0)} similar · ${bytesText(r.bytes)}`;
