@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api import batches, docs, errors, jobs, metrics, web
 from api.deps import PoolDep, RedisDep
+from api.limits import BodyLimitMiddleware
 from api.tier1_pool import Tier1Pool
 from shared.config import get_settings
 from shared.learned import MODEL_FILES, load_models, model_status
@@ -42,6 +43,7 @@ app = FastAPI(title="svgai", version="1", lifespan=lifespan, docs_url=None, redo
               description="Raster logos to clean SVG with a measured quality figure on every result.")
 docs.install(app)  # /docs and /redoc with their assets served here, no CDN
 errors.install(app)
+app.add_middleware(BodyLimitMiddleware)  # inside the HTTP metrics, so they count its 413s
 metrics.install(app)
 app.include_router(jobs.router, tags=["jobs"])
 app.include_router(batches.router, tags=["batches"])

@@ -9,6 +9,7 @@ import os
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 import pytest
@@ -170,3 +171,36 @@ def test_api_docs_load_nothing_from_outside(client: TestClient) -> None:
             asset = client.get(link)
             assert asset.status_code == 200 and len(asset.content) > 1000, link
     assert client.get("/docs-assets/../app.py").status_code == 404
+
+
+def test_a_body_over_the_upload_limit_is_refused_before_it_is_read(client: TestClient) -> None:
+    import asyncio
+
+    from api.limits import BodyLimitMiddleware
+    from shared.config import get_settings
+
+    limit = get_settings().max_upload_bytes
+    declared = client.post("/v1/jobs", files={"file": ("a.png", bytes(limit + 2 * 1024 * 1024), "image/png")})
+    assert declared.status_code == 413 and "request body is larger" in declared.json()["detail"]
+
+    chunk, sent, seen_by_app, answer = bytes(1024 * 1024), [0], [0], []
+
+    async def endless_upload() -> dict:  # no Content-Length: counted as it streams
+        sent[0] += 1
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def reads_everything(scope: dict, receive: Any, send: Any) -> None:
+        while (message := await receive())["type"] == "http.request" and message.get("more_body"):
+            seen_by_app[0] += len(message["body"])
+        await send({"type": "http.response.start", "status": 400, "headers": []})
+        await send({"type": "http.response.body", "body": b"truncated"})
+
+    async def record(message: dict) -> None:
+        answer.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/v1/convert", "headers": []}
+    asyncio.run(BodyLimitMiddleware(reads_everything)(scope, endless_upload, record))
+    assert answer[0]["status"] == 413 and b"larger than" in answer[1]["body"]
+    assert seen_by_app[0] <= limit + 2 * len(chunk) and sent[0] <= limit // len(chunk) + 3
+    batch = client.post("/v1/batches", files=[("files", ("a.png", LOGO, "image/png"))], data={"tier": "1"})
+    assert batch.status_code == 200, "a batch may carry more than one upload's worth"
