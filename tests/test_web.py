@@ -121,6 +121,30 @@ def screenshot(page: Any, name: str, selector: str | None = None) -> None:
         page.screenshot(path=path, full_page=True)
 
 
+# Visible text whose colour against the first opaque background behind it is below 4.5:1 (WCAG AA).
+LOW_CONTRAST = """() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92
+    : ((v + 0.055) / 1.055) ** 2.4; }).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.checkVisibility() || el.closest('[hidden], .visually-hidden')) continue;
+    const [a, b] = [lum(rgb(getComputedStyle(el).color).slice(0, 3)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (!(ratio >= 4.5)) low.push(`${el.className} ${el.textContent.trim().slice(0, 30)}: ${ratio}`);
+  }
+  return low;
+}"""
+
+
 def at_375(page: Any) -> None:
     """Phone width: nothing scrolls sideways."""
     page.set_viewport_size({"width": 375, "height": 812})
@@ -135,6 +159,7 @@ def test_first_screen_explains_itself(page: Any) -> None:
     assert [o.strip().split(":")[0] for o in page.locator("#tier option").all_inner_texts()] == [
         "Auto", "Fast", "Balanced", "Best"]
     assert page.is_hidden("#overrides")  # the technical fields are folded
+    assert page.evaluate(LOW_CONTRAST) == []
     screenshot(page, "first-screen")
     at_375(page)
     screenshot(page, "first-screen")
@@ -185,6 +210,9 @@ def test_a_chosen_image_converts_at_once_and_the_result_tells_the_truth(page: An
         style = f"getComputedStyle(document.getElementById('{image}')).imageRendering"
         assert page.evaluate(style) == "pixelated", image
     page.click("label[for=view-side-radio]")
+    page.click("#technical summary")
+    assert page.evaluate(LOW_CONTRAST) == []
+    page.click("#technical summary")
     screenshot(page, "result", "#result")
     at_375(page)
     screenshot(page, "result", "#result")
@@ -201,6 +229,7 @@ def test_a_missed_target_is_flagged(page: Any, gateway: str) -> None:
     assert page.inner_text("#target-advice").startswith("Try Speed: best")
     assert page.is_visible(f"{card(job_id)} .badge.miss")
     assert page.is_visible("#retry-best")  # one click converts it again with the longest search
+    assert page.evaluate(LOW_CONTRAST) == []
     screenshot(page, "missed-target", "#result")
     at_375(page)
     screenshot(page, "missed-target", "#result")
@@ -336,6 +365,7 @@ def test_a_batch_skips_bad_files_and_converts_the_rest(page: Any, gateway: str, 
         page.click(".group .zip")
     names = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes())).namelist()
     assert sorted(names) == sorted([f"{LOGO.stem}.svg", f"{EMOJI.stem}.svg"])
+    assert page.evaluate(LOW_CONTRAST) == []
     screenshot(page, "batch", ".group")
     at_375(page)
     assert page.evaluate("[...document.querySelectorAll('.job-name')].every(n => n.scrollHeight < 40)")
