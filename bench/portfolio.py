@@ -42,8 +42,12 @@ def candidate_pool(rng: np.random.Generator, n_random: int) -> list[ConversionPa
     grid += [parse_params({"scale": s, "mode": "polygon", "hierarchical": "cutout", "alpha": "threshold",
                            "filter_speckle": f, "color_precision": 8}) for s in (1.0, 2.0) for f in (0, 2)]
     grid += [parse_params({"scale": s, "mode": "polygon", "hierarchical": h, "alpha": "threshold",
-                           "simplify_px": t, "refine": True, "refine_grid": g})
+                           "simplify_px": t, "refine": True, "refine_grid": g, "primitives": True})
              for s in (1.0, 1.5, 2.0) for h in ("cutout", "stacked") for t in (0.5, 0.75) for g in (4, 16)]
+    grid += [parse_params({"scale": s, "mode": "polygon", "hierarchical": h, "alpha": "threshold",
+                           "simplify_px": t, "refine": True, "refine_grid": 16, "primitives": True,
+                           "fit_curves": True})
+             for s in (1.0, 1.5, 2.0) for h in ("cutout", "stacked") for t in (0.5, 0.75)]
     return grid + [random_params(rng) for _ in range(n_random)]
 
 
@@ -64,7 +68,7 @@ def _measure_image(path: str, configs: list[dict[str, Any]]) -> list[tuple[float
     rgba = load_image(path).rgba
     rows = []
     for flat in configs:
-        c = evaluate(rgba, parse_params(flat))
+        c = evaluate(rgba, parse_params(flat), compare_unrefined=False)  # as Tier 2 measures it
         rows.append((c.figures.ssim, c.figures.bytes, c.trace_seconds))
     return rows
 

@@ -49,6 +49,7 @@ def main() -> None:
               if i.size == args.size and i.split == args.split and i.category != "jpeg"]
     images = images[:: max(1, len(images) // args.images)][: args.images]
     rows: dict[str, list[tuple[float, float, int, float]]] = {v: [] for v in args.variants}
+    categories = [image.category for image in images]
     for image in images:
         rgba = load_image(str(image.path)).rgba
         base = tier1.formula_params(compute_features(rgba))
@@ -67,6 +68,10 @@ def main() -> None:
               f"  4x-1x {np.median(four - one):+.4f}"
               f"  losing {np.mean(one - four > SCALE_LOSS):.0%}  bytes {np.median(size):.0f}"
               f"  mean 1x {one.mean():.4f} 4x {four.mean():.4f}  p95 {np.percentile(seconds, 95):.3f} s")
+        by_category = {c: np.median([f - o for f, o, k in zip(four, one, categories, strict=True) if k == c])
+                       for c in sorted(set(categories))}
+        print(" " * 19 + "median 4x-1x by category: "
+              + "  ".join(f"{c} {v:+.4f}" for c, v in by_category.items()))
 
 
 if __name__ == "__main__":
