@@ -20,8 +20,11 @@ from shared.quality import measure
 from tests.image_files import png_bytes
 from tests.service_fixtures import child_pids, start_gateway, start_redis, start_worker, stop, wait_until
 
+# Tier 2's soft time limit is tiny here (Tier 3's follows its budget): a Tier 2 job of a large noisy
+# image runs into it, inside the tracer or between steps, with a hard kill 1 s later.
 ENV = {"SVGAI_KEY_PREFIX": "svgai-live", "SVGAI_TIER1_WORKERS": "1", "SVGAI_MAX_WAIT_S": "2",
-       "SVGAI_WEBHOOK_ALLOW": '["127.0.0.1/32"]'}
+       "SVGAI_WEBHOOK_ALLOW": '["127.0.0.1/32"]', "SVGAI_TIER2_SOFT_LIMIT_S": "1.5",
+       "SVGAI_TIME_LIMIT_GRACE_S": "1"}
 
 
 @dataclass
@@ -73,6 +76,19 @@ def test_a_worker_process_killed_mid_job_loses_no_job(stack: Stack) -> None:
     assert not set(child_pids(stack.worker.pid)) & set(victims), "a new pool process took over"
     svg = httpx.get(f"{stack.base}/v1/jobs/{job_id}/svg", timeout=5).text
     assert job["result"]["ssim"] == pytest.approx(measure(svg, decode_image(image).rgba).ssim, abs=1e-9)
+
+
+def test_a_time_limit_fails_the_job_with_one_clear_message(stack: Stack) -> None:
+    """Defect 13: the same limit read "the tracing engine failed on this image: SoftTimeLimitExceeded()"
+    when it struck inside the tracer, and "the conversion exceeded its time limit" elsewhere."""
+    noise = np.random.default_rng(13).integers(0, 255, (500, 500, 4), dtype=np.uint8)
+    noise[..., 3] = 255
+    res = httpx.post(f"{stack.base}/v1/jobs", files={"file": ("n.png", png_bytes(noise), "image/png")},
+                     data={"tier": "2"}, timeout=30)
+    assert res.status_code == 202, res.text
+    job_id = res.json()["id"]
+    wait_until(lambda: job_status(stack.base, job_id)["status"] == "failed", 60, "job failed")
+    assert job_status(stack.base, job_id)["error"] == "the conversion exceeded its time limit"
 
 
 def test_a_worker_started_for_tier2_and_tier3_delivers_webhooks(stack: Stack) -> None:

@@ -11,7 +11,8 @@ import threading
 import time
 from typing import Any
 
-from celery.exceptions import SoftTimeLimitExceeded
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import (
     celeryd_after_setup,
     setup_logging,
@@ -128,7 +129,20 @@ def failure_message(exc: BaseException) -> str:
     return "internal error while converting; the failure was logged"
 
 
-@celery_app.task(name=broker.CONVERT_TASK, acks_late=True)
+class ConvertTask(Task):
+    """On a hard time limit (the pool process killed, e.g. inside C code that never let the soft limit
+    through), the worker's main process fails the job with the same message as the soft limit, instead
+    of leaving it "running" for the sweeper to re-run."""
+
+    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        if isinstance(exc, TimeLimitExceeded) and args:
+            client = broker.redis_client()
+            job = lifecycle.load(client, str(args[0]))
+            if job is not None:
+                lifecycle.finish(client, job, lifecycle.Outcome(error=TIME_LIMIT_ERROR))
+
+
+@celery_app.task(name=broker.CONVERT_TASK, base=ConvertTask, acks_late=True)
 def convert_job(job_id: str) -> str:
     """Convert the job's stored image with its settings. Idempotent: a job that is final, or running in
     a live process, is left alone; the result is cached under the job's cache key."""
