@@ -241,6 +241,11 @@ def test_the_sample_button_converts(page: Any) -> None:
     assert page.inner_text("#result-name") == "sample-commodore.png"
     assert page.inner_text("#speed").endswith("chosen automatically")
     assert page.inner_text("#why")  # the router's reason, in words
+    page.click("button[data-sample='sample-bank-transfer.png']")  # a second conversion on the same page
+    shown = "document.getElementById('result-name').textContent === 'sample-bank-transfer.png'"
+    page.wait_for_function(shown, timeout=LONG_WAIT)
+    page.wait_for_function("document.activeElement.id === 'result-title'")  # focus moves to it again
+    assert page.locator(".group").count() == 2
 
 
 def test_keyboard_only_conversion_puts_focus_on_the_result(page: Any) -> None:

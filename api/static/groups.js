@@ -198,6 +198,8 @@ function groupArticle(group) {
 }
 
 export function renderGroups(groups) {
+  const result = $("result"); // it may sit under a group (app.js openResult): keep it out of the rebuild
+  if ($("groups").contains(result)) $("history").after(result);
   $("history").hidden = !groups.length;
   $("groups").replaceChildren(...groups.map(groupArticle));
   for (const group of groups) {
