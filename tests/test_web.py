@@ -310,6 +310,11 @@ def test_a_running_job_survives_a_reload_and_can_be_cancelled(page: Any, gateway
     page.set_input_files("#files", str(GRADIENT))
     page.wait_for_selector(".job .cancel:visible")
     job_id = page.get_attribute(".job", "data-job-id")
+    page.select_option("#tier", "1")  # another image converts while the first one runs
+    page.set_input_files("#files", str(ICON))
+    page.wait_for_function("document.getElementById('result-name').textContent === 'icon_bank-transfer.png'",
+                           timeout=LONG_WAIT)
+    assert page.get_attribute(card(job_id), "data-status") in ("queued", "running")
     page.reload()
     page.wait_for_selector(f"{card(job_id)} .cancel:visible")  # the list came back and is polled again
     assert page.inner_text(f"{card(job_id)} .job-name") == GRADIENT.name

@@ -168,7 +168,7 @@ async function convert(event) {
     return;
   }
   setApiKey($("api-key").value.trim());
-  state.busy = true;
+  state.busy = true; // while submitting; the conversions are then polled in the background
   announce(`Converting ${entries.length === 1 ? entries[0].name : `${entries.length} images`}…`);
   try {
     const base = { created: Date.now(), tier: chosen.tier, target: chosen.target };
@@ -179,7 +179,7 @@ async function convert(event) {
       const group = { ...base, id: job.id, batchId: null, jobs: [{ id: job.id, filename: entries[0].name,
         bytes: entries[0].file.size }] };
       addGroup(group);
-      await pollGroup(group, async () => {
+      pollGroup(group, async () => {
         if (jobs.get(job.id).status === "succeeded") await openResult(job.id, true);
       });
     } else {
@@ -190,7 +190,7 @@ async function convert(event) {
       const group = { ...base, id: batch.id, batchId: batch.id, skipped,
         jobs: batch.jobs.map((job, i) => ({ id: job.id, filename: rest[i].name, bytes: rest[i].file.size })) };
       addGroup(group);
-      await pollGroup(group, async () => {
+      pollGroup(group, async () => {
         const counts = batch.jobs.map((j) => jobs.get(j.id).status);
         announce(`Batch finished: ${counts.filter((s) => s === "succeeded").length} of ${counts.length} converted.`);
       });
