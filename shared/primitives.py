@@ -29,6 +29,7 @@ CURVATURE_BIAS_PX2 = 0.125  # a profile across a curved edge reads it this much 
 # inside: bilinear sampling of box-filtered pixels averages over a tangential variance of 1/6 + 1/12 px²,
 # and a curve falls away from its tangent by t²/2r (measured 0.13/r on exactly covered discs, r 4-60 px)
 MIN_VERTICES = 6  # fewer: a polygon (a rectangle without rounding, a triangle) stays as it is
+START_ERROR_PX = 1.0  # a rounded rectangle's first estimate farther than this (RMS) is not refined
 MIN_CORNER_PX = 1.5  # a smaller corner radius is a sharp corner the profiles blur (a 17-degree square
 # measured 0.63 px): such a rectangle stays a polygon
 SNAP_ROUNDS = 2
@@ -164,6 +165,9 @@ def fit_rounded_rect(points: np.ndarray, weights: np.ndarray) -> Primitive | Non
     corner = np.sqrt(max(0.0, box - area) / (4 - np.pi))
     start = np.array([middle[0], middle[1], half[0], half[1], min(corner, half.min()), theta])
     w = np.sqrt(weights)
+    first_error = _rect_distance(points, *start)
+    if np.sqrt(np.average(first_error**2, weights=weights)) > START_ERROR_PX:
+        return None  # far from a rounded rectangle: no least squares
 
     def residual(v: np.ndarray) -> np.ndarray:
         return w * _rect_distance(points, *v)
