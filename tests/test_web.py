@@ -355,6 +355,8 @@ def test_a_batch_skips_bad_files_and_converts_the_rest(page: Any, gateway: str, 
     assert page.inner_text(".chosen[data-bad] .chosen-name") == "notes.png"
     page.click("button[aria-label='Remove flag_1f1fb-1f1e6.png']")  # the selection can be edited
     assert page.inner_text("#convert") == "Convert 3 images"
+    page.wait_for_function("[...document.querySelectorAll('.chosen img')].every(i => i.naturalWidth > 0)")
+    screenshot(page, "batch-selection", "#upload")
     page.click("#convert")
     page.wait_for_function("document.querySelectorAll('.group .job[data-status=succeeded]').length === 2",
                            timeout=LONG_WAIT)
