@@ -26,6 +26,7 @@ EXAMPLES = {p.stem: p for p in (ROOT / "examples").glob("*.png")}
 LOGO, ICON, EMOJI = EXAMPLES["logo_paytm"], EXAMPLES["icon_bank-transfer"], EXAMPLES["emoji_1f433"]
 GRADIENT = EXAMPLES["gradient_000"]  # soft shading: one pass cannot reach 99.9 %, a search takes long
 API_KEY = "web-test-key"
+LONG_NAME = "brand_mark-horizontal-colour_final-export.v2.png"
 LONG_WAIT = 90_000  # ms: a conversion on a 2-core machine shared with other work
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="make test installs chromium with apt-get")
 
@@ -267,12 +268,22 @@ def test_a_dropped_image_converts_without_another_click(page: Any) -> None:
     page.evaluate("""(data) => {
       const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
       const transfer = new DataTransfer();
-      transfer.items.add(new File([bytes], 'dropped.png', {type: 'image/png'}));
+      transfer.items.add(new File([bytes], LONG_NAME, {type: 'image/png'}));
       const drop = new DragEvent('drop', {dataTransfer: transfer, bubbles: true});
       document.getElementById('drop').dispatchEvent(drop);
-    }""", data)
+    }""".replace("LONG_NAME", json.dumps(LONG_NAME)), data)
     wait_for_result(page)
-    assert page.inner_text("#result-name") == "dropped.png"
+    assert page.inner_text("#result-name") == LONG_NAME
+    at_375(page)  # the long name wraps only after _ - . : no piece of it is split across lines
+    pieces = page.evaluate("""[...document.getElementById('result-name').childNodes]
+      .filter((n) => n.nodeType === 3).map((n) => {
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        return range.getClientRects().length;
+      })""")
+    assert len(pieces) > 5 and set(pieces) == {1}, pieces
+    lines = page.evaluate("document.getElementById('result-name').getClientRects().length")
+    assert lines > 1  # it did need to wrap at 375 px
 
 
 def test_dragging_on_the_overlay_moves_the_split_and_zoom_reaches_800(page: Any) -> None:

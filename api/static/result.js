@@ -36,6 +36,12 @@ function missedAdvice(job) {
     + `${lower}. Photos and soft gradients rarely trace into a small, exact SVG.`;
 }
 
+/** A file name that may wrap only after _ - . (a narrow screen never splits it inside a word). */
+function breakable(element, text) {
+  element.replaceChildren();
+  for (const part of text.split(/(?<=[_.-])/)) element.append(part, document.createElement("wbr"));
+}
+
 function figureRow(label, text, raw, field) {
   const tr = document.createElement("tr");
   const th = document.createElement("th");
@@ -132,7 +138,7 @@ export async function showResult(job, original, originalBytes) {
   const download = $("download");
   download.href = svgUrl;
   download.download = `${(job.filename || job.id).replace(/\.[^.]+$/, "")}.svg`;
-  $("result-name").textContent = job.filename || `Job ${job.id.slice(0, 8)}`;
+  breakable($("result-name"), job.filename || `Job ${job.id.slice(0, 8)}`);
   $("copied").textContent = "";
   $("result").dataset.jobId = job.id;
   showVerdict(job, originalBytes || (original && original.size), Boolean(original));
