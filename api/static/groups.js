@@ -161,6 +161,7 @@ function groupArticle(group) {
   const title = document.createElement("h3");
   title.textContent = group.batchId ? `Batch of ${group.jobs.length + (group.skipped?.length || 0)} images`
     : group.jobs[0].filename || "Image";
+  title.title = title.textContent;
   const meta = document.createElement("p");
   meta.className = "group-meta";
   const tools = document.createElement("div");
