@@ -12,6 +12,7 @@ import numpy as np
 
 from shared.classifier import LogoType, classify
 from shared.config import get_settings
+from shared.damage import clean_up, estimate
 from shared.errors import ParameterError
 from shared.features import compute_features
 from shared.images import DecodedImage, decode_image, load_image
@@ -19,6 +20,7 @@ from shared.params import ConversionParams, parse_params
 from shared.quality import QualityFigures, measure
 from shared.router import RouteDecision, route
 from shared.tiers import ProgressCallback, TierOutcome, TierRequest, tier1, tier2, tier3
+from shared.working_size import bounded, svg_size, with_output_size
 
 TIER_RUNNERS: dict[int, Callable[[TierRequest, Executor | None], TierOutcome]] = {
     1: tier1.run, 2: tier2.run, 3: tier3.run,
@@ -43,6 +45,8 @@ class ConversionResult:
     features: dict[str, float]
     evaluated: int
     timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    damage: dict[str, Any] = field(default_factory=dict)
 
     @property
     def seconds(self) -> float:
@@ -63,6 +67,8 @@ class ConversionResult:
             "evaluated": self.evaluated,
             "seconds": round(self.seconds, 4),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "notes": list(self.notes),
+            "damage": dict(self.damage),
         }
 
 
@@ -116,11 +122,26 @@ def convert(
     """
     t_start = time.perf_counter()
     tier_name, target, overrides = validate_options(tier, target_ssim, overrides, budget_s)
-    rgba = image.rgba if isinstance(image, DecodedImage) else image
+    full = image.rgba if isinstance(image, DecodedImage) else image
+    height, width = full.shape[:2]
     timings: dict[str, float] = {}
+    notes: list[str] = []
 
     t = time.perf_counter()
-    features = compute_features(rgba)
+    rgba = bounded(full)
+    if rgba is not full:
+        notes.append(f"traced and measured at {rgba.shape[1]}x{rgba.shape[0]} px (input {width}x{height}); "
+                     "the SVG keeps the input's size")
+    timings["resize"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    found = estimate(rgba, image.format if isinstance(image, DecodedImage) else None)
+    cleaned, cleanup_notes = clean_up(rgba, found)
+    notes += cleanup_notes
+    timings["clean_up"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    features = compute_features(cleaned)
     logo_type = classify(features)
     timings["features"] = time.perf_counter() - t
 
@@ -132,7 +153,7 @@ def convert(
     chosen, reason = decision.tier, decision.reason
     timings["route"] = time.perf_counter() - t
 
-    traced, opacity = lift_opacity(rgba)
+    traced, opacity = lift_opacity(cleaned)
     request = TierRequest(traced, features, target, overrides, budget_s, progress, is_cancelled)
     t = time.perf_counter()
     outcome = TIER_RUNNERS[chosen](request, executor)
@@ -140,11 +161,18 @@ def convert(
     timings["tier"] = time.perf_counter() - t
     timings["trace"] = outcome.best.trace_seconds
     timings["measure"] = outcome.best.measure_seconds
-    if opacity < 1.0:  # the tier measured the opaque version; the figures are of the input as it is
-        t = time.perf_counter()
+    if opacity < 1.0:
         svg = with_opacity(svg, opacity)
+    if opacity < 1.0 or cleaned is not rgba:
+        # the tier measured the opaque or cleaned version; the figures are of the (working) input as it is
+        t = time.perf_counter()
+        if cleaned is not rgba:
+            notes.append(f"SSIM {figures.ssim:.3f} against the cleaned image")
+        svg = with_output_size(svg, rgba.shape[1], rgba.shape[0])
         figures = measure(svg, rgba)
         timings["measure"] += time.perf_counter() - t
+    if svg_size(svg) != (width, height):
+        svg = with_output_size(svg, width, height)
     timings["total"] = time.perf_counter() - t_start
     return ConversionResult(
         svg=svg,
@@ -155,11 +183,13 @@ def convert(
         reason=reason,
         logo_type=logo_type,
         target_ssim=target,
-        width=rgba.shape[1],
-        height=rgba.shape[0],
+        width=width,
+        height=height,
         features=features.to_dict(),
         evaluated=outcome.evaluated,
         timings=timings,
+        notes=notes,
+        damage=found.to_dict(),
     )
 
 
@@ -190,7 +220,8 @@ def with_opacity(svg: str, opacity: float) -> str:
 
 def route_image(rgba: np.ndarray, target_ssim: float, budget_s: float | None = None) -> RouteDecision:
     """The router's decision for an image (what `convert(..., tier="auto")` would run)."""
-    features = compute_features(rgba)
+    working = bounded(rgba)
+    features = compute_features(clean_up(working, estimate(working))[0])
     return route(features, classify(features), target_ssim, budget_s, AVAILABLE_TIERS)
 
 

@@ -1,0 +1,197 @@
+"""Damage estimate and clean-up: aim the trace at the logo, not at JPEG ringing, noise or blur.
+
+A clean logo raster is mostly exactly flat colour (the inside of its shapes) plus anti-aliased edges.
+A JPEG, a noisy scan or a photograph is not: its flat areas vary by a few grey levels, and its colours
+spread into hundreds of near-duplicates. `estimate` measures that per image (noise sigma away from
+edges, 8 px blockiness, the share of exactly flat pixels, a palette of robust colour clusters in Lab);
+`clean_up` replaces a damaged image by a cleaned estimate of the logo (each pixel snapped to its
+palette colour, specks below a noise-scaled area removed by a majority filter, edges re-softened so
+sub-pixel refinement still finds them), upscaling small inputs first. Tiers then trace and measure
+against the cleaned estimate, so no tier adds shapes to reproduce noise. A clean image is never touched.
+Images with no small palette (photographs, noise) are posterised to `PHOTO_COLORS` colours at
+`PHOTO_SIDE` px, which bounds the cost of tracing them (README, "Real-world inputs").
+"""
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+from scipy.cluster.vq import kmeans2
+from skimage.color import lab2rgb, rgb2lab
+
+from shared.features import blockiness, noise_sigma
+
+VISIBLE_ALPHA = 128
+NOISE_DAMAGED = 1.0  # grey levels: noise sigma away from edges from this on is damage (clean dev logos
+# <= 0.41, blurred + noisy scans >= 1.5 at their 5th percentile)
+TEXTURE_EDGE_SHARE = 0.6  # strong edges on more of the image than this: noise or texture, not a logo
+MERGE_DELTA_E = 12.0  # Lab distance under which two colour clusters are one logo colour
+MIN_COLOR_SHARE = 0.01  # a palette colour holds at least this share of the calm visible pixels
+MAX_LOGO_COLORS = 12  # more robust colours than this: not a flat-colour logo (photograph, noise)
+PHOTO_COLORS = 8
+PHOTO_SIDE = 160
+PHOTO_WINDOW = 5  # majority window of posterised photographs (px)
+UPSCALE_BELOW = 160  # damaged inputs with a longer side under this are upscaled before the clean-up
+UPSCALE_TO = 256
+SAMPLE_PIXELS = 20_000
+SOFTEN_SIGMA_PX = 0.6  # Gaussian re-softening of the snapped edges (an anti-aliased edge's width)
+
+
+@dataclass(frozen=True)
+class DamageEstimate:
+    """What an image looks like, measured on its working copy."""
+
+    noise: float  # grey levels, robust sigma away from edges
+    blockiness: float  # >= 0, JPEG 8 px grid
+    flat_share: float  # [0, 1] visible pixels equal to their 4 neighbours
+    palette: np.ndarray  # k x 3 uint8 RGB, the robust colours, most common first
+    kind: str  # "clean", "damaged" or "photo"
+
+    @property
+    def damaged(self) -> bool:
+        return self.kind != "clean"
+
+    def to_dict(self) -> dict[str, float | int | str]:
+        return {"kind": self.kind, "noise": round(self.noise, 3), "blockiness": round(self.blockiness, 3),
+                "flat_share": round(self.flat_share, 3), "colors": len(self.palette)}
+
+
+def _grey_over_white(rgba: np.ndarray) -> np.ndarray:
+    alpha = rgba[..., 3:4].astype(np.float32) / 255.0
+    rgb = rgba[..., :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
+    return rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def flat_share(rgba: np.ndarray) -> float:
+    """Share of visible pixels whose RGBA equals that of all four neighbours (0 for tiny images)."""
+    if min(rgba.shape[:2]) < 3:
+        return 0.0
+    core = rgba[1:-1, 1:-1].astype(np.int16)
+    same = np.ones(core.shape[:2], bool)
+    for neighbour in (rgba[:-2, 1:-1], rgba[2:, 1:-1], rgba[1:-1, :-2], rgba[1:-1, 2:]):
+        same &= (core == neighbour).all(axis=-1)
+    visible = core[..., 3] >= VISIBLE_ALPHA
+    return float(same[visible].mean()) if visible.any() else 1.0
+
+
+def _calm_pixels(rgba: np.ndarray, grey: np.ndarray) -> np.ndarray:
+    """RGB of visible pixels away from strong edges (anti-aliasing and ringing are not colours)."""
+    gradient = np.hypot(ndimage.sobel(grey, 0), ndimage.sobel(grey, 1)) / 4.0
+    calm = (gradient < 12.0) & (rgba[..., 3] >= VISIBLE_ALPHA)
+    pixels = rgba[calm][:, :3] if calm.sum() >= 64 else rgba[rgba[..., 3] >= VISIBLE_ALPHA][:, :3]
+    return pixels
+
+
+def robust_palette(pixels: np.ndarray, max_colors: int = 24, seed: int = 0) -> np.ndarray:
+    """Robust colours of RGB pixels (N x 3 uint8): k-means in Lab from a median-cut start, clusters closer
+    than MERGE_DELTA_E merged, clusters under MIN_COLOR_SHARE dropped. Most common first."""
+    if len(pixels) == 0:
+        return np.zeros((0, 3), np.uint8)
+    rng = np.random.default_rng(seed)
+    if len(pixels) > SAMPLE_PIXELS:
+        pixels = pixels[rng.choice(len(pixels), SAMPLE_PIXELS, replace=False)]
+    strip = Image.fromarray(np.ascontiguousarray(pixels.reshape(1, -1, 3)), "RGB")
+    quantized = strip.quantize(max_colors, method=Image.Quantize.MEDIANCUT)
+    start = np.asarray(quantized.getpalette()[: 3 * max_colors], np.uint8).reshape(-1, 3)
+    lab = rgb2lab(pixels.reshape(1, -1, 3) / 255.0).reshape(-1, 3)
+    start_lab = rgb2lab(start.reshape(1, -1, 3) / 255.0).reshape(-1, 3)
+    with warnings.catch_warnings():  # an emptied start cluster is expected (median-cut gives duplicates)
+        warnings.simplefilter("ignore", UserWarning)
+        centres, labels = kmeans2(lab, start_lab, iter=8, minit="matrix", seed=seed)
+    counts = np.bincount(labels, minlength=len(centres)).astype(float)
+    order = np.argsort(-counts)
+    kept: list[np.ndarray] = []
+    weights: list[float] = []
+    for index in order:  # greedy merge: a cluster near a bigger kept one joins it
+        if counts[index] == 0:
+            continue
+        near = [j for j, c in enumerate(kept) if np.linalg.norm(c - centres[index]) < MERGE_DELTA_E]
+        if near:
+            weights[near[0]] += counts[index]
+        else:
+            kept.append(centres[index])
+            weights.append(counts[index])
+    share = np.array(weights) / counts.sum()
+    chosen = np.array(kept)[share >= MIN_COLOR_SHARE]
+    rgb = np.clip(np.round(lab2rgb(chosen.reshape(1, -1, 3)).reshape(-1, 3) * 255.0), 0, 255)
+    return rgb.astype(np.uint8)
+
+
+def estimate(rgba: np.ndarray, source_format: str | None = None) -> DamageEstimate:
+    """Noise, blockiness, flat share and palette of an HxWx4 uint8 image, and its kind. A JPEG source
+    (`source_format`, as sniffed from the bytes) carries its artefacts whatever the pixels say."""
+    grey = _grey_over_white(rgba)
+    edges = np.hypot(ndimage.sobel(grey, 0), ndimage.sobel(grey, 1)) / 4.0 > 48.0 if min(grey.shape) >= 3 \
+        else np.zeros(grey.shape, bool)
+    edge_share = float(edges.mean()) if edges.size else 0.0
+    noise = noise_sigma(grey, edges)
+    block = blockiness(grey)
+    flat = flat_share(rgba)
+    palette = robust_palette(_calm_pixels(rgba, grey))
+    if len(palette) > MAX_LOGO_COLORS or edge_share > TEXTURE_EDGE_SHARE:
+        kind = "photo"  # no small palette, or edges nearly everywhere (noise, texture)
+    elif noise >= NOISE_DAMAGED or source_format == "JPEG":
+        kind = "damaged"
+    else:
+        kind = "clean"
+    return DamageEstimate(noise, block, flat, palette, kind)
+
+
+def _snap_labels(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """Index of the nearest palette colour (Lab distance) for every pixel."""
+    lab = rgb2lab(rgba[..., :3] / 255.0).astype(np.float32)
+    centres = rgb2lab(palette.reshape(1, -1, 3) / 255.0).reshape(-1, 3).astype(np.float32)
+    distances = ((lab[..., None, :] - centres) ** 2).sum(axis=-1)
+    return np.argmin(distances, axis=-1)
+
+
+def majority(labels: np.ndarray, n_labels: int, window: int) -> np.ndarray:
+    """Each pixel takes the most common label in its `window` x `window` neighbourhood (removes specks
+    smaller than about half the window's area and smooths ragged edges)."""
+    if window <= 1:
+        return labels
+    votes = np.stack([ndimage.uniform_filter((labels == k).astype(np.float32), window, mode="nearest")
+                      for k in range(n_labels)])
+    return np.argmax(votes, axis=0)
+
+
+def _upscale(rgba: np.ndarray, factor: float) -> np.ndarray:
+    h, w = rgba.shape[:2]
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
+    image = Image.fromarray(np.ascontiguousarray(rgba), "RGBA")
+    return np.asarray(image.resize(size, Image.Resampling.BICUBIC))
+
+
+def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[str]]:
+    """The cleaned estimate of a damaged image (the image itself when clean) and what was done, in words.
+    The result may be larger (small inputs are upscaled) or smaller (photographs are downscaled)."""
+    if not found.damaged:
+        return rgba, []
+    notes: list[str] = []
+    palette = found.palette
+    if found.kind == "photo":
+        side = max(rgba.shape[:2])
+        if side > PHOTO_SIDE:
+            rgba = _upscale(rgba, PHOTO_SIDE / side)
+        grey = _grey_over_white(rgba)
+        palette = robust_palette(_calm_pixels(rgba, grey), max_colors=PHOTO_COLORS)[:PHOTO_COLORS]
+        notes.append(f"looks like a photograph or noise, not a logo: posterised to {len(palette)} colours "
+                     f"at {rgba.shape[1]}x{rgba.shape[0]} px")
+    elif max(rgba.shape[:2]) < UPSCALE_BELOW:
+        factor = UPSCALE_TO / max(rgba.shape[:2])
+        notes.append(f"small input upscaled {factor:.1f}x before tracing")
+        rgba = _upscale(rgba, factor)
+    if len(palette) == 0:
+        return rgba, notes
+    labels = _snap_labels(ndimage.median_filter(rgba, size=(3, 3, 1)), palette)
+    window = PHOTO_WINDOW if found.kind == "photo" else 3 if found.noise < 3.0 else 5  # specks go
+    labels = majority(labels, len(palette), window)
+    snapped = palette[labels].astype(np.float32)
+    soft = np.stack([ndimage.gaussian_filter(snapped[..., c], SOFTEN_SIGMA_PX) for c in range(3)], axis=-1)
+    out = np.dstack([np.clip(np.round(soft), 0, 255).astype(np.uint8), rgba[..., 3]])
+    what = "noise" if found.noise >= NOISE_DAMAGED else "JPEG artefacts"
+    if found.kind != "photo":
+        notes.append(f"{what} removed: {len(palette)} colours")
+    return np.ascontiguousarray(out), notes

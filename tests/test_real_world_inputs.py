@@ -1,0 +1,122 @@
+"""Real-world inputs (issue 16): bounded working size, damage estimate, clean-up only where damaged."""
+
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from shared import pipeline
+from shared.damage import clean_up, estimate
+from shared.images import decode_image
+from shared.pipeline import convert
+from shared.render import render_svg
+from shared.tiers import TierOutcome, TierRequest
+from shared.working_size import WORKING_SIDE, bounded, svg_size, with_output_size
+
+
+def logo(width: int, height: int) -> np.ndarray:
+    """A two-colour anti-aliased logo on white: a red disc and a blue bar, 4x4 supersampled."""
+    ys, xs = np.mgrid[0 : height * 4, 0 : width * 4] / 4.0
+    disc = (xs - width * 0.4) ** 2 + (ys - height * 0.5) ** 2 < (min(width, height) * 0.3) ** 2
+    bar = (xs > width * 0.7) & (xs < width * 0.85) & (ys > height * 0.2) & (ys < height * 0.8)
+    rgb = np.full((height * 4, width * 4, 3), 255.0)
+    rgb[disc] = (220, 30, 40)
+    rgb[bar] = (20, 60, 200)
+    rgb = rgb.reshape(height, 4, width, 4, 3).mean(axis=(1, 3))
+    return np.dstack([np.round(rgb).astype(np.uint8), np.full((height, width), 255, np.uint8)])
+
+
+def jpeg_of(rgba: np.ndarray, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(rgba[..., :3]).save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def noisy(rgba: np.ndarray, sigma: float) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    rgb = rgba[..., :3] + rng.normal(0.0, sigma, rgba[..., :3].shape)
+    return np.dstack([np.clip(np.round(rgb), 0, 255).astype(np.uint8), rgba[..., 3]])
+
+
+def static_noise(side: int, seed: int) -> np.ndarray:
+    rgb = np.random.default_rng(seed).integers(0, 256, (side, side, 3), dtype=np.uint8)
+    return np.dstack([rgb, np.full((side, side), 255, np.uint8)])
+
+
+def test_large_input_is_traced_at_the_working_size_and_keeps_its_dimensions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    traced_shapes: list[tuple[int, ...]] = []
+    real_tier1 = pipeline.TIER_RUNNERS[1]
+
+    def recording_tier1(request: TierRequest, executor: object = None) -> TierOutcome:
+        traced_shapes.append(request.rgba.shape)
+        return real_tier1(request, None)
+
+    monkeypatch.setitem(pipeline.TIER_RUNNERS, 1, recording_tier1)
+    image = logo(1500, 900)
+    result = convert(image, tier=1)
+    assert traced_shapes and max(traced_shapes[0][:2]) <= WORKING_SIDE
+    assert (result.width, result.height) == (1500, 900)
+    assert svg_size(result.svg) == (1500, 900)
+    assert any("traced and measured at 512x307" in note for note in result.summary()["notes"])
+    rendered = render_svg(result.svg, 1500, 900).astype(int)
+    assert tuple(rendered[450, 600, :3]) == pytest.approx((220, 30, 40), abs=6)  # the disc, scaled up
+    assert tuple(rendered[450, 1160, :3]) == pytest.approx((20, 60, 200), abs=6)  # the bar
+
+
+def test_small_input_is_not_resized() -> None:
+    image = logo(200, 120)
+    assert bounded(image) is image
+    result = convert(image, tier=1)
+    assert svg_size(result.svg) == (200, 120) and result.notes == []
+
+
+def test_with_output_size_keeps_the_view_box() -> None:
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="5" viewBox="0 0 40 20">'
+           '<path d="M0,0"/></svg>')
+    scaled = with_output_size(svg, 1000, 500)
+    assert 'width="1000" height="500" viewBox="0 0 40 20"' in scaled
+    assert scaled.endswith('<path d="M0,0"/></svg>')
+
+
+def test_damage_estimate_separates_a_clean_png_from_its_jpeg_and_noisy_copies() -> None:
+    clean = logo(160, 120)
+    assert estimate(clean).kind == "clean"
+    assert estimate(clean).noise < 0.5 and len(estimate(clean).palette) <= 4
+    as_jpeg = decode_image(jpeg_of(clean, 40))
+    assert estimate(as_jpeg.rgba, as_jpeg.format).kind == "damaged"
+    scanned = estimate(noisy(clean, 8.0))
+    assert scanned.kind == "damaged" and scanned.noise > 3.0
+    assert estimate(static_noise(128, seed=2)).kind == "photo"
+
+
+def test_clean_up_never_applies_to_a_clean_image() -> None:
+    for image in (logo(160, 120), logo(48, 48), logo(700, 300)):
+        found = estimate(image)
+        cleaned, notes = clean_up(image, found)
+        assert found.kind == "clean" and cleaned is image and notes == []
+    result = convert(logo(160, 120), tier=1)
+    assert result.damage["kind"] == "clean" and result.notes == []
+
+
+def test_a_jpeg_is_traced_from_its_cleaned_estimate_and_says_so() -> None:
+    clean = logo(160, 120)
+    damaged = decode_image(jpeg_of(clean, 35))
+    result = convert(damaged, tier=1)
+    summary = result.summary()
+    assert summary["damage"]["kind"] == "damaged"
+    assert any(note.startswith("JPEG artefacts removed: 3 colours") for note in summary["notes"])
+    assert svg_size(result.svg) == (160, 120)
+    fills = set(re.findall(r'fill="(#[0-9a-f]{6})"', result.svg))
+    assert len(fills) <= 3  # the logo's colours, no ringing traced as shapes
+    plain = convert(damaged.rgba, tier=1)  # the same pixels without the format: JPEG unknown
+    assert plain.damage["kind"] == "clean"
+
+
+def test_noise_gets_a_bounded_posterised_result_with_a_note() -> None:
+    result = convert(static_noise(600, seed=3), tier=1)
+    assert any("looks like a photograph or noise" in note for note in result.notes)
+    assert svg_size(result.svg) == (600, 600) and result.figures.bytes < 50_000
