@@ -12,6 +12,7 @@ import numpy as np
 from shared.curves import fit_drawing
 from shared.engine import trace
 from shared.geometry import Drawing, merge_consecutive_fills, read_trace
+from shared.gradients import fit_gradients
 from shared.params import ConversionParams
 from shared.preprocess import prepare
 from shared.primitives import find_primitives
@@ -44,9 +45,10 @@ def trace_drawing(rgba: np.ndarray, params: ConversionParams) -> Drawing:
 
 def refines(params: ConversionParams) -> bool:
     """Whether `params` ask for a step after tracing that applies (polygon traces): sub-pixel
-    refinement, curve fitting or primitives."""
+    refinement, curve fitting, primitives or gradients."""
     steps = params.steps
-    return (steps.refine or steps.fit_curves or steps.primitives) and params.engine.mode == "polygon"
+    shaping = steps.refine or steps.fit_curves or steps.primitives or steps.gradients
+    return shaping and params.engine.mode == "polygon"
 
 
 def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) -> Drawing:
@@ -62,6 +64,8 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) 
         drawing = find_primitives(drawing, rgba)
     if steps.fit_curves:
         drawing = fit_drawing(drawing, steps.fit_tolerance_px, steps.corner_angle, rgba)
+    if steps.gradients:
+        drawing = fit_gradients(drawing, rgba, steps.gradient_stops, steps.gradient_merge)
     return drawing
 
 

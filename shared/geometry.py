@@ -19,6 +19,8 @@ from typing import Literal
 
 import numpy as np
 
+from shared.paint import Gradient
+
 _ENGINE_PATH = re.compile(r'<path d="([MmLlZz0-9.,eE\s-]*)" fill="(#[0-9A-Fa-f]{6})"/>')
 _TOKEN = re.compile(r"[MmLlZz]|-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _INTEGERS, _COMMAND, _RELATIVE, _MOVETO, _CLOSES = (  # character classes; '#' opens a path
@@ -65,6 +67,7 @@ class Drawing:
     offsets: np.ndarray = field(default_factory=lambda: np.zeros(1, int))
     ring_shape: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     fitted: dict[int, Outline] = field(default_factory=dict)
+    paints: dict[int, Gradient] = field(default_factory=dict)  # shape -> gradient replacing its fill
     view: tuple[float, float] = (0.0, 0.0)
     grid: bool = False
     markup: str | None = None
@@ -114,7 +117,7 @@ def merge_consecutive_fills(drawing: Drawing) -> Drawing:
     if not drawing.is_polygonal or not drawing.fills:
         return drawing
     primitive_shapes = {int(drawing.ring_shape[r]) for r, outline in drawing.fitted.items()
-                        if isinstance(outline, Primitive)}
+                        if isinstance(outline, Primitive)} | set(drawing.paints)  # painted: apart too
     new_index, fills = [], []
     for shape, fill in enumerate(drawing.fills):
         joins = (fills and fills[-1].upper() == fill.upper() and shape not in primitive_shapes
@@ -122,7 +125,8 @@ def merge_consecutive_fills(drawing: Drawing) -> Drawing:
         if not joins:
             fills.append(fill)
         new_index.append(len(fills) - 1)
-    return replace(drawing, fills=tuple(fills), ring_shape=np.array(new_index, int)[drawing.ring_shape])
+    return replace(drawing, fills=tuple(fills), ring_shape=np.array(new_index, int)[drawing.ring_shape],
+                   paints={new_index[s]: p for s, p in drawing.paints.items()})
 
 
 def parse_paths(ds: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -41,7 +41,8 @@ CANDIDATES_FILE = "candidates.json"
 PREDICTOR_SPACE = tuple(
     replace(d, high=0.5) if d.name == "simplify_px" else d
     for d in SEARCH_SPACE
-    if d.name not in ("refine", "refine_grid", "fit_curves", "fit_tolerance_px", "corner_angle", "primitives")
+    if d.name not in ("refine", "refine_grid", "fit_curves", "fit_tolerance_px", "corner_angle", "primitives",
+                      "gradients", "gradient_stops", "gradient_merge")
 )
 
 

@@ -90,6 +90,13 @@ class StepParams(BaseModel):
     primitives: bool = Field(
         False, description="write rings that fit circles, ellipses, rounded rectangles as such"
     )
+    gradients: bool = Field(
+        False, description="fill regions with linear/radial gradients where they fit (shared/gradients.py)"
+    )
+    gradient_stops: int = Field(3, ge=2, le=4, description="most colour stops of a fitted gradient")
+    gradient_merge: float = Field(
+        0.02, ge=0.0, le=0.2, description="RMS (premultiplied RGBA, 0-1) within which bands merge into one"
+    )
 
     @field_validator("snap_colors")
     @classmethod

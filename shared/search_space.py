@@ -50,6 +50,9 @@ SEARCH_SPACE: tuple[Dimension, ...] = (
     Dimension("fit_tolerance_px", "float", low=0.05, high=0.5, step=0.05),
     Dimension("corner_angle", "int", low=20, high=90),
     Dimension("primitives", "categorical", choices=(False, True)),
+    Dimension("gradients", "categorical", choices=(False, True)),
+    Dimension("gradient_stops", "int", low=2, high=4),
+    Dimension("gradient_merge", "float", low=0.01, high=0.05, step=0.01),
     # the engine
     Dimension("mode", "categorical", choices=("polygon", "spline")),
     Dimension("hierarchical", "categorical", choices=("cutout", "stacked")),

@@ -15,6 +15,7 @@ from itertools import pairwise
 import numpy as np
 
 from shared.geometry import Curve, Drawing, Outline, Primitive
+from shared.paint import Gradient
 
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
 _XML_DECL = re.compile(r"<\?xml[^>]*\?>\s*")
@@ -67,14 +68,46 @@ def write_svg(drawing: Drawing) -> str:
     points = np.round(points) if drawing.grid else points
     polygon_text = iter(_ring_texts(points, np.append(0, np.cumsum(sizes[plain]))))
     body = []
-    for fill, rings in zip(drawing.fills, drawing.shape_rings(), strict=True):
+    defs: dict[str, str] = {}  # a gradient's markup without its id -> its id (identical ones shared)
+    for shape, (fill, rings) in enumerate(zip(drawing.fills, drawing.shape_rings(), strict=True)):
+        if shape in drawing.paints:
+            fill = f"url(#{_gradient_id(drawing.paints[shape], scale, defs)})"
         if len(rings) == 1 and isinstance(outline := drawing.fitted.get(rings[0]), Primitive):
             body.append(_primitive_element(outline, scale[0], fill))
             continue
         d = "".join(next(polygon_text) if plain[r] else _outline_text(drawing.fitted[r], scale, drawing.grid)
                     for r in rings)
         body.append(f'<path d="{d}" fill="{fill}"/>')
-    return root_element(drawing.width, drawing.height, view_w, view_h) + "".join(body) + "</svg>\n"
+    gradients = "".join(text.replace(" ", f' id="{gid}" ', 1) for text, gid in defs.items())
+    head = f"<defs>{gradients}</defs>" if defs else ""
+    return root_element(drawing.width, drawing.height, view_w, view_h) + head + "".join(body) + "</svg>\n"
+
+
+def _gradient_id(paint: Gradient, scale: np.ndarray, defs: dict[str, str]) -> str:
+    """The id of `paint`'s `<linearGradient>`/`<radialGradient>` in `defs` (added if new): short
+    letters in order of first use, coordinates in view units (userSpaceOnUse)."""
+    if paint.kind == "linear":
+        x1, y1, x2, y2 = (number(v * scale[k % 2]) for k, v in enumerate(paint.points))
+        head = f'<linearGradient gradientUnits="userSpaceOnUse" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}">'
+        tail = "</linearGradient>"
+    else:
+        cx, cy, r = (number(v * scale[min(k, 1)]) for k, v in enumerate(paint.points))
+        head = f'<radialGradient gradientUnits="userSpaceOnUse" cx="{cx}" cy="{cy}" r="{r}">'
+        tail = "</radialGradient>"
+    stops = "".join(
+        f'<stop offset="{number(stop.offset)}" stop-color="{stop.color}"'
+        + (f' stop-opacity="{number(stop.opacity)}"' if stop.opacity < 0.995 else "") + "/>"
+        for stop in paint.stops)
+    text = head + stops + tail
+    if text not in defs:
+        k, gid = len(defs), ""
+        while True:
+            gid = chr(ord("a") + k % 26) + gid
+            k = k // 26 - 1
+            if k < 0:
+                break
+        defs[text] = gid
+    return defs[text]
 
 
 def _ring_texts(vertices: np.ndarray, offsets: np.ndarray) -> list[str]:

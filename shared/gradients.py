@@ -1,0 +1,397 @@
+"""The fill model: per traced region, a flat fill, a linear or a radial gradient, chosen by description
+length, and neighbouring bands of one gradient merged into one region (the tracer posterises a
+gradient into bands of flat colour).
+
+Regions are the pixels each shape shows (the drawing rasterised by pixel centres, nonzero winding,
+painting order kept), less a 1 px border, so anti-aliased edges never count. Colours are the input's
+premultiplied RGBA in [0, 1] (sRGB, the space SVG interpolates gradient stops in). A model's cost is
+`n·c/2·log2(mse + floor)` bits for its fit plus `log2(n)` bits per parameter (twice the BIC charge), and a
+gradient replaces the flat fill only where it costs `MARGIN_BITS` less: on noise and on flat regions
+with anti-aliased fringes the parameters cost more than they explain.
+
+Linear: the axis is the leading singular vector of the least-squares colour gradient (colour against
+x, y). Radial: the centre is the stationary point of an isotropic quadratic fitted to the region's
+main colour component, refined by a short pattern search. Along the axis (or radius) colour is
+piecewise linear with 2 to `max_stops` evenly spaced stops, fitted by least squares.
+
+Merging (in painting order): a shape joins the region of an earlier one it touches when one gradient
+fits both within `merge_tolerance` (RMS, premultiplied [0, 1]). In a stacked trace a band that the
+earlier shape already covers is dropped; otherwise its rings join the earlier shape's compound path
+(kept only where that path covers exactly the union). Both only where no shape painted in between
+shows under the band.
+"""
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from shared.geometry import Drawing, Primitive
+from shared.paint import Gradient, Stop
+
+MIN_PIXELS = 48  # regions with fewer interior pixels keep their flat fill
+FLOOR = (0.5 / 255) ** 2  # quantisation noise: a fit is never credited below it
+MARGIN_BITS = 64.0  # a gradient must save this much over the flat fill
+FLAT_PARAMS = 4
+SAMPLE = 3000  # most interior pixels a region is fitted on
+MAX_RMS = 0.04  # a gradient leaving more error than this is not the region's model (mixed flat parts)
+EDGE_STEP, EDGE_SHARE = 0.08, 0.002  # more than this share of pixels stepping by more: not smooth
+OUTSIDE_TOLERANCE = 0.01  # share of a dropped band's pixels that may lie outside the region it joins
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A fitted model of a region: `paint` None for flat; `bits` its description length, `rms` its
+    error (premultiplied RGBA, [0, 1])."""
+
+    paint: Gradient | None
+    bits: float
+    rms: float
+
+
+def rasterise(drawing: Drawing) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Per pixel the topmost shape (-1: none) and the shape under it there, and each shape's coverage
+    (boolean, by pixel centres, nonzero winding)."""
+    height, width = drawing.height, drawing.width
+    top = np.full((height, width), -1, np.int32)
+    under = np.full((height, width), -1, np.int32)
+    rings = drawing.rings
+    coverage = []
+    for shape, ring_ids in enumerate(drawing.shape_rings()):
+        mask = winding([rings[r] for r in ring_ids], height, width) != 0
+        under[mask] = top[mask]
+        top[mask] = shape
+        coverage.append(mask)
+    return top, under, coverage
+
+
+def winding(rings: list[np.ndarray], height: int, width: int) -> np.ndarray:
+    """The winding number of every pixel centre for closed rings (vertices in px)."""
+    out = np.zeros((height, width + 1), np.int32)
+    starts = [r for r in rings if len(r) >= 3]
+    if not starts:
+        return out[:, :width]
+    p0 = np.vstack(starts)
+    p1 = np.vstack([np.roll(r, -1, axis=0) for r in starts])
+    y0, y1 = p0[:, 1], p1[:, 1]
+    first = np.clip(np.ceil(np.minimum(y0, y1) - 0.5), 0, height).astype(int)  # first row centre >= ymin
+    last = np.clip(np.ceil(np.maximum(y0, y1) - 0.5), 0, height).astype(int)  # rows < this
+    count = last - first
+    keep = count > 0
+    edge = np.repeat(np.flatnonzero(keep), count[keep])
+    row = (np.arange(len(edge)) - np.repeat(np.cumsum(count[keep]) - count[keep], count[keep])
+           + first[edge])
+    yc = row + 0.5
+    t = (yc - y0[edge]) / (y1[edge] - y0[edge])
+    xc = p0[edge, 0] + t * (p1[edge, 0] - p0[edge, 0])
+    column = np.clip(np.floor(xc - 0.5).astype(int) + 1, 0, width)
+    np.add.at(out, (row, column), np.where(y1[edge] > y0[edge], 1, -1))
+    return np.cumsum(out, axis=1)[:, :width]
+
+
+def premultiplied(rgba: np.ndarray) -> np.ndarray:
+    """(h, w, 4) float premultiplied RGBA in [0, 1]."""
+    values = rgba.astype(float) / 255.0
+    values[..., :3] *= values[..., 3:]
+    return values
+
+
+def interior(mask: np.ndarray) -> np.ndarray:
+    """The pixels of `mask` whose four neighbours are in it too."""
+    inner = mask.copy()
+    inner[1:] &= mask[:-1]
+    inner[:-1] &= mask[1:]
+    inner[:, 1:] &= mask[:, :-1]
+    inner[:, :-1] &= mask[:, 1:]
+    return inner
+
+
+def _bits(sse: float, n: int, params: int) -> float:
+    channels = 4
+    return 0.5 * n * channels * np.log2(sse / (n * channels) + FLOOR) + params * np.log2(max(n, 2))
+
+
+def _hat_basis(t: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    """(n, k) piecewise-linear interpolation weights of positions `t` on `knots` (padded outside)."""
+    t = np.clip(t, knots[0], knots[-1])
+    k = np.clip(np.searchsorted(knots, t, side="right") - 1, 0, len(knots) - 2)
+    frac = (t - knots[k]) / (knots[k + 1] - knots[k])
+    basis = np.zeros((len(t), len(knots)))
+    rows = np.arange(len(t))
+    basis[rows, k] = 1 - frac
+    basis[rows, k + 1] = frac
+    return basis
+
+
+def _profile(t: np.ndarray, colours: np.ndarray, stops: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Knots, knot colours (k, 4) and SSE of the best piecewise-linear colour profile along `t`."""
+    lo, hi = float(t.min()), float(t.max())
+    knots = np.linspace(lo, hi, stops) if hi - lo > 1e-6 else np.array([lo, lo + 1.0])
+    basis = _hat_basis(t, knots)
+    values, *_ = np.linalg.lstsq(basis, colours, rcond=None)
+    values = np.clip(values, 0.0, 1.0)
+    sse = float(((basis @ values - colours) ** 2).sum())
+    return knots, values, sse
+
+
+def _stops(offsets: np.ndarray, values: np.ndarray) -> tuple[Stop, ...]:
+    out = []
+    for offset, (r, g, b, a) in zip(offsets.tolist(), values.tolist(), strict=True):
+        rgb = np.array([r, g, b]) / a if a > 1e-3 else np.zeros(3)
+        hexa = "#" + "".join(f"{round(float(v) * 255):02x}" for v in np.clip(rgb, 0, 1))
+        out.append(Stop(round(float(np.clip(offset, 0, 1)), 4), hexa, round(min(a, 1.0), 3)))
+    return tuple(out)
+
+
+def _linear(xy: np.ndarray, colours: np.ndarray, max_stops: int) -> Fit | None:
+    design = np.column_stack([np.ones(len(xy)), xy - xy.mean(axis=0)])
+    coef, *_ = np.linalg.lstsq(design, colours, rcond=None)
+    slopes = coef[1:]  # (2, 4): colour per px along x and y
+    u, s, _ = np.linalg.svd(slopes)
+    if s[0] < 1e-6:
+        return None
+    axis = u[:, 0]
+    t = xy @ axis
+    best: Fit | None = None
+    for stops in range(2, max_stops + 1):
+        knots, values, sse = _profile(t, colours, stops)
+        bits = _bits(sse, len(xy), 4 + 4 * stops)
+        if best is None or bits < best.bits:
+            x1, y1 = axis * knots[0]
+            x2, y2 = axis * knots[-1]
+            offsets = (knots - knots[0]) / (knots[-1] - knots[0])
+            paint = Gradient("linear", (x1, y1, x2, y2), _stops(offsets, values))
+            best = Fit(paint, bits, float(np.sqrt(sse / (4 * len(xy)))))
+    return best
+
+
+def _radial_sse(xy: np.ndarray, colours: np.ndarray, centre: np.ndarray, stops: int) -> float:
+    r = np.hypot(*(xy - centre).T)
+    return _profile(r, colours, stops)[2]
+
+
+def _radial(xy: np.ndarray, colours: np.ndarray, max_stops: int) -> Fit | None:
+    mean = xy.mean(axis=0)
+    centred = colours - colours.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    main = centred @ vt[0]  # the main colour component
+    p = xy - mean
+    design = np.column_stack([np.ones(len(p)), p, (p**2).sum(axis=1)])
+    (_, bx, by, curvature), *_ = np.linalg.lstsq(design, main, rcond=None)
+    extent = float(np.ptp(xy, axis=0).max()) + 1.0
+    if abs(curvature) < 1e-12:
+        return None
+    centre = mean - np.array([bx, by]) / (2 * curvature)
+    if np.hypot(*(centre - mean)) > 2 * extent:
+        return None
+    step, sse = extent / 8, _radial_sse(xy, colours, centre, 3)
+    for _ in range(12):  # pattern search on the centre
+        moved = False
+        for d in ((step, 0), (-step, 0), (0, step), (0, -step)):
+            trial = centre + np.array(d)
+            trial_sse = _radial_sse(xy, colours, trial, 3)
+            if trial_sse < sse:
+                centre, sse, moved = trial, trial_sse, True
+        if not moved:
+            step /= 2
+            if step < 0.25:
+                break
+    r = np.hypot(*(xy - centre).T)
+    best: Fit | None = None
+    for stops in range(2, max_stops + 1):
+        knots, values, sse = _profile(r, colours, stops)
+        bits = _bits(sse, len(xy), 3 + 4 * stops)
+        if best is None or bits < best.bits:
+            radius = max(float(knots[-1]), 1e-3)
+            paint = Gradient("radial", (float(centre[0]), float(centre[1]), radius),
+                             _stops(knots / radius, values))
+            best = Fit(paint, bits, float(np.sqrt(sse / (4 * len(xy)))))
+    return best
+
+
+def fit_region(xy: np.ndarray, colours: np.ndarray, max_stops: int, force: bool = False) -> Fit:
+    """The cheapest model of a region's pixels (`xy` pixel centres, `colours` (n, 4) premultiplied):
+    flat unless a gradient saves `MARGIN_BITS` and at least halves the RMS error to within `MAX_RMS`
+    (`force`: the best gradient whatever it saves, for bands whose merged region is tested by its error)."""
+    n = len(xy)
+    if n == 0:
+        return Fit(None, 0.0, 0.0)
+    flat_sse = float(((colours - colours.mean(axis=0)) ** 2).sum())
+    flat = Fit(None, _bits(flat_sse, n, FLAT_PARAMS), float(np.sqrt(flat_sse / (4 * max(n, 1)))))
+    if not force and (n < MIN_PIXELS or flat.rms < 1.0 / 255):
+        return flat
+    fits = [f for f in (_linear(xy, colours, max_stops), _radial(xy, colours, max_stops)) if f is not None]
+    best = min(fits, key=lambda f: f.bits, default=flat)
+    if force:
+        return best
+    clear = best.bits + MARGIN_BITS < flat.bits and best.rms <= min(MAX_RMS, flat.rms / 2)
+    return best if clear else flat
+
+
+def paint_colours(paint: Gradient, xy: np.ndarray) -> np.ndarray:
+    """(n, 4) premultiplied RGBA in [0, 1] that `paint` gives at points `xy` (input px), as SVG pads."""
+    if paint.kind == "linear":
+        x1, y1, x2, y2 = paint.points
+        axis = np.array([x2 - x1, y2 - y1])
+        t = (xy - [x1, y1]) @ axis / max(float(axis @ axis), 1e-12)
+    else:
+        cx, cy, r = paint.points
+        t = np.hypot(xy[:, 0] - cx, xy[:, 1] - cy) / r
+    offsets = np.array([s.offset for s in paint.stops])
+    values = np.array([[int(s.color[k:k + 2], 16) / 255 for k in (1, 3, 5)] + [s.opacity]
+                       for s in paint.stops])
+    values[:, :3] *= values[:, 3:]
+    return np.column_stack([np.interp(t, offsets, values[:, k]) for k in range(4)])
+
+
+def _rms_on(paint: Gradient, mask: np.ndarray, colours: np.ndarray) -> float:
+    ys, xs = np.nonzero(mask)
+    if not len(ys):
+        return 0.0
+    diff = paint_colours(paint, np.column_stack([xs + 0.5, ys + 0.5])) - colours[ys, xs]
+    return float(np.sqrt((diff**2).mean()))
+
+
+def jumps(colours: np.ndarray) -> np.ndarray:
+    """(h, w) largest channel difference of each pixel to its right and lower neighbours."""
+    out = np.zeros(colours.shape[:2])
+    out[:, :-1] = np.abs(np.diff(colours, axis=1)).max(axis=2)
+    out[:-1] = np.maximum(out[:-1], np.abs(np.diff(colours, axis=0)).max(axis=2))
+    return out
+
+
+def _near_steps(jump: np.ndarray) -> np.ndarray:
+    """Pixels on either side of a colour step over `EDGE_STEP` (anti-aliased edges, outlines)."""
+    step = jump > EDGE_STEP
+    near = step.copy()
+    near[:, 1:] |= step[:, :-1]
+    near[1:] |= step[:-1]
+    return near
+
+
+def _region_fit(mask: np.ndarray, colours: np.ndarray, max_stops: int, jump: np.ndarray,
+                force: bool = False) -> Fit:
+    inner = interior(mask)
+    core = jump[interior(inner)]  # 2 px in: anti-aliased borders can be 2 px wide
+    if len(core) and (core > EDGE_STEP).mean() > EDGE_SHARE:  # an edge the trace left inside
+        return Fit(None, 0.0, 0.0)
+    # merged bands may be too thin to have an interior: their pixels off steps in the input instead
+    ys, xs = np.nonzero(mask & ~_near_steps(jump) if force else inner)
+    if len(ys) > SAMPLE:  # a fixed subset: fits cost O(pixels) per centre tried
+        pick = np.random.default_rng(0).choice(len(ys), SAMPLE, replace=False)
+        ys, xs = ys[pick], xs[pick]
+    return fit_region(np.column_stack([xs + 0.5, ys + 0.5]), colours[ys, xs], max_stops, force)
+
+
+def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int = 3,
+                  merge_tolerance: float = 0.02) -> Drawing:
+    """`drawing` with gradient paints where they beat flat fills and bands of one gradient merged (see
+    the module docstring). Traces kept as markup pass unchanged."""
+    if not drawing.is_polygonal or not drawing.fills:
+        return drawing
+    colours = premultiplied(rgba)
+    jump = jumps(colours)
+    top, under, coverage = rasterise(drawing)
+    primitive = {int(drawing.ring_shape[r]) for r, o in drawing.fitted.items() if isinstance(o, Primitive)}
+    group = np.arange(len(drawing.fills))  # shape -> the shape whose region it joined
+    region: dict[int, np.ndarray] = {}  # root shape -> the pixels its group shows
+    fits: dict[int, Fit] = {}
+    dropped: set[int] = set()
+    joined: dict[int, int] = {}  # shape -> root whose compound path takes its rings
+    for shape in range(len(drawing.fills)):
+        shows = top == shape
+        region[shape] = shows
+        if not shows.any():
+            continue
+        merged = _try_merge(shape, shows, top, under, coverage, group, region, colours, jump, max_stops,
+                            merge_tolerance, primitive | dropped, drawing)
+        if merged is None:
+            continue
+        root, fit, drop = merged
+        group[group == shape] = root
+        region[root] = region[root] | shows
+        del region[shape]
+        fits[root] = fit
+        if drop:
+            dropped.add(shape)
+        else:
+            joined[shape] = root
+            coverage[root] = coverage[root] | coverage[shape]
+    paints: dict[int, Gradient] = {}
+    for root, mask in region.items():
+        fit = fits.get(root) or _region_fit(mask, colours, max_stops, jump)
+        if fit.paint is not None:
+            paints[root] = fit.paint
+    return _regroup(drawing, paints, dropped, joined)
+
+
+def _try_merge(shape: int, shows: np.ndarray, top: np.ndarray, under: np.ndarray,
+               coverage: list[np.ndarray], group: np.ndarray, region: dict[int, np.ndarray],
+               colours: np.ndarray, jump: np.ndarray, max_stops: int, tolerance: float, no_join: set[int],
+               drawing: Drawing) -> tuple[int, Fit, bool] | None:
+    """(root, fit of the union, drop?) for the earlier group `shape` merges into, or None. Shapes in
+    `no_join` (primitives, dropped bands) take no rings into a compound path."""
+    ring = np.zeros_like(shows)  # the pixels just outside the shape's region
+    ring[1:] |= shows[:-1]
+    ring[:-1] |= shows[1:]
+    ring[:, 1:] |= shows[:, :-1]
+    ring[:, :-1] |= shows[:, 1:]
+    ring &= ~shows
+    below = under[shows]
+    neighbours = np.concatenate([top[ring], below])  # beside it, or under it (a band stacked on one)
+    neighbours = neighbours[(neighbours >= 0) & (neighbours < shape)]
+    if not len(neighbours):
+        return None
+    roots, counts = np.unique(group[neighbours], return_counts=True)
+    for root in roots[np.argsort(-counts)][:2].tolist():
+        if root not in region:
+            continue
+        members = np.flatnonzero(group == root)
+        between = (below > root) & ~np.isin(below, members)  # a shape painted in between shows under it
+        if between.sum() > OUTSIDE_TOLERANCE * len(below):
+            continue
+        union = region[root] | shows
+        fit = _region_fit(union, colours, max_stops, jump, force=True)
+        if fit.paint is None or fit.rms > tolerance:
+            continue
+        inner = interior(union) & shows  # the band's own pixels must fit too (a small one is diluted)
+        if _rms_on(fit.paint, inner if inner.sum() >= MIN_PIXELS else shows, colours) > tolerance:
+            continue
+        outside = coverage[shape] & ~coverage[root]
+        if outside.sum() <= OUTSIDE_TOLERANCE * coverage[shape].sum():
+            return root, fit, True
+        if shape in no_join or root in no_join:
+            continue
+        rings = drawing.shape_rings()
+        compound = winding([drawing.rings[r] for m in [*members, shape] for r in rings[m]
+                            if m not in no_join], drawing.height, drawing.width) != 0
+        if (compound != (coverage[root] | coverage[shape])).sum() <= OUTSIDE_TOLERANCE * union.sum():
+            return root, fit, False
+    return None
+
+
+def _regroup(drawing: Drawing, paints: dict[int, Gradient], dropped: set[int],
+             joined: dict[int, int]) -> Drawing:
+    """The drawing without dropped shapes, joined shapes' rings moved into their root's path (rings
+    keep their order within a shape), paints re-indexed."""
+    if not dropped and not joined and not paints:
+        return drawing
+    kept = [s for s in range(len(drawing.fills)) if s not in dropped and s not in joined]
+    new_index = {s: k for k, s in enumerate(kept)}
+    rings = drawing.rings
+    order: list[int] = []
+    shape_of: list[int] = []
+    members: dict[int, list[int]] = {s: [s] for s in kept}
+    for shape, root in joined.items():
+        members[root].append(shape)
+    shape_rings = drawing.shape_rings()
+    for s in kept:
+        for m in members[s]:
+            order.extend(shape_rings[m])
+            shape_of.extend([new_index[s]] * len(shape_rings[m]))
+    sizes = [len(rings[r]) for r in order]
+    vertices = np.vstack([rings[r] for r in order]) if order else np.zeros((0, 2))
+    offsets = np.append(0, np.cumsum(sizes)).astype(int)
+    fitted = {k: drawing.fitted[r] for k, r in enumerate(order) if r in drawing.fitted}
+    return replace(drawing, fills=tuple(drawing.fills[s] for s in kept), vertices=vertices, offsets=offsets,
+                   ring_shape=np.array(shape_of, int), fitted=fitted,
+                   paints={new_index[s]: p for s, p in paints.items() if s in new_index})

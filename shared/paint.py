@@ -1,0 +1,24 @@
+"""Gradient paints a shape can carry instead of its flat fill (fitted by shared/gradients.py, written as
+`<defs>` by shared/svg.py). Coordinates are input px, like the drawing's vertices."""
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One colour stop: `offset` in [0, 1] along the gradient, `color` '#rrggbb', `opacity` in [0, 1]."""
+
+    offset: float
+    color: str
+    opacity: float = 1.0
+
+
+@dataclass(frozen=True)
+class Gradient:
+    """A linear gradient from (x1, y1) to (x2, y2) (`points` = x1, y1, x2, y2) or a radial one about
+    (cx, cy) with radius r (`points` = cx, cy, r); colours pad beyond the first and last stop."""
+
+    kind: Literal["linear", "radial"]
+    points: tuple[float, ...]
+    stops: tuple[Stop, ...]

@@ -1,0 +1,107 @@
+"""Gradient fills (shared/gradients.py): synthetic gradients come out as one shape with one gradient,
+flat images and noise never get one, identical gradients are written once."""
+
+import re
+
+import numpy as np
+import pytest
+
+from shared.candidate import evaluate
+from shared.features import compute_features
+from shared.geometry import Drawing
+from shared.gradients import fit_region, paint_colours
+from shared.paint import Gradient, Stop
+from shared.params import ConversionParams
+from shared.render import render_svg
+from shared.svg import write_svg
+from shared.tiers.tier1 import formula_params
+
+SIDE = 128
+RED, BLUE = np.array([230.0, 40, 40]), np.array([40.0, 60, 220])
+
+
+def _square(kind: str) -> np.ndarray:
+    y, x = np.mgrid[0:SIDE, 0:SIDE] + 0.5
+    t = x / SIDE if kind == "linear" else np.hypot(x - SIDE / 2, y - SIDE / 2) / (SIDE / np.sqrt(2))
+    rgb = RED + (BLUE - RED) * t[..., None]
+    return np.dstack([np.round(rgb), np.full((SIDE, SIDE), 255)]).astype(np.uint8)
+
+
+def _params(rgba: np.ndarray, **steps: object) -> ConversionParams:
+    return formula_params(compute_features(rgba)).with_overrides({"gradients": True, **steps})
+
+
+def _elements(svg: str) -> int:
+    return len(re.findall(r"<(?:path|circle|ellipse|rect)\b", svg))
+
+
+def _colour_error(svg: str, rgba: np.ndarray) -> float:
+    """Mean absolute RGB difference of the rendering, as a share of full scale."""
+    drawn = render_svg(svg, rgba.shape[1], rgba.shape[0]).astype(float)
+    return float(np.abs(drawn[..., :3] - rgba[..., :3].astype(float)).mean() / 255)
+
+
+@pytest.mark.parametrize("kind", ["linear", "radial"])
+def test_gradient_square_is_one_shape_with_one_gradient(kind: str) -> None:
+    rgba = _square(kind)
+    svg = evaluate(rgba, _params(rgba), compare_unrefined=False).svg
+    assert _elements(svg) == 1
+    assert svg.count(f"<{kind}Gradient ") == 1 and svg.count("Gradient ") == 1
+    assert _colour_error(svg, rgba) < 0.02
+    without = evaluate(rgba, _params(rgba, gradients=False), compare_unrefined=False).svg
+    assert _colour_error(without, rgba) > 0.05  # the flat trace is far off: the test can fail
+
+
+def test_bands_of_a_fine_trace_merge_into_one_gradient() -> None:
+    rgba = _square("linear")
+    params = _params(rgba, color_precision=8, layer_difference=4, filter_speckle=0)
+    banded = evaluate(rgba, params.with_overrides({"gradients": False}), compare_unrefined=False).svg
+    assert _elements(banded) >= 4  # the tracer posterises the gradient into bands
+    svg = evaluate(rgba, params, compare_unrefined=False).svg
+    assert _elements(svg) == 1 and svg.count("<linearGradient ") == 1
+    assert _colour_error(svg, rgba) < 0.02
+
+
+def test_flat_image_never_gets_a_gradient() -> None:
+    y, x = np.mgrid[0:SIDE, 0:SIDE] + 0.5
+    disc = np.clip(40 - np.hypot(x - 64, y - 64) + 0.5, 0, 1)[..., None]  # anti-aliased edge
+    rgb = disc * np.array([20.0, 120, 200]) + (1 - disc) * 255
+    rgba = np.dstack([np.round(rgb), np.full((SIDE, SIDE), 255)]).astype(np.uint8)
+    svg = evaluate(rgba, _params(rgba), compare_unrefined=False).svg
+    assert "Gradient" not in svg
+
+
+def test_noise_never_gets_a_gradient() -> None:
+    rng = np.random.default_rng(7)
+    rgba = np.dstack([rng.integers(0, 256, (SIDE, SIDE, 3)), np.full((SIDE, SIDE), 255)]).astype(np.uint8)
+    svg = evaluate(rgba, _params(rgba), compare_unrefined=False).svg
+    assert "Gradient" not in svg
+    # a region of mild noise about one colour: the parameters cost more than they explain
+    xy = rng.uniform(0, 64, (4000, 2))
+    colours = np.clip(0.5 + rng.normal(0, 0.02, (4000, 4)), 0, 1)
+    assert fit_region(xy, colours, 4).paint is None
+
+
+def test_fit_region_recovers_a_linear_ramp() -> None:
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0, 100, (3000, 2))
+    t = (xy @ np.array([0.6, 0.8]) / 140)[:, None]  # stops are evenly spaced: a ramp end to end
+    colours = np.column_stack([(1 - t) * [0.9, 0.1, 0.2] + t * [0.1, 0.3, 0.9], np.ones(len(t))])
+    fit = fit_region(xy, colours, 3)
+    assert fit.paint is not None and fit.paint.kind == "linear"
+    assert np.abs(paint_colours(fit.paint, xy) - colours).max() < 0.01
+
+
+def test_identical_gradients_are_written_once_with_short_ids() -> None:
+    paint = Gradient("linear", (0.0, 0.0, 10.0, 0.0), (Stop(0.0, "#ff0000"), Stop(1.0, "#0000ff", 0.5)))
+    other = Gradient("radial", (5.0, 5.0, 4.0), (Stop(0.0, "#ffffff"), Stop(1.0, "#000000")))
+    square = np.array([[0, 0], [10, 0], [10, 10], [0, 10]], float)
+    drawing = Drawing(10, 10, ("#000000",) * 3, np.vstack([square] * 3), np.array([0, 4, 8, 12]),
+                      np.array([0, 1, 2]), paints={0: paint, 1: other, 2: paint}, view=(10.0, 10.0))
+    svg = write_svg(drawing)
+    assert svg.count("<linearGradient ") == 1 and svg.count("<radialGradient ") == 1
+    assert 'id="a" gradientUnits="userSpaceOnUse"' in svg and 'id="b"' in svg
+    assert svg.count('fill="url(#a)"') == 2 and svg.count('fill="url(#b)"') == 1
+    assert 'stop-opacity=".5"' in svg
+    drawn = render_svg(svg, 10, 10)
+    assert drawn[5, 0, 0] > 200 and drawn[5, 9, 2] > 100  # red at the start, blue at the end
