@@ -48,6 +48,19 @@ class DevImage:
     size: int
     split: str
     vector: Path | None = None  # the SVG it was rendered from (npm sources); generated ones: their seed
+    gradient: bool = False  # its source paints with a linear or radial gradient
+
+
+GRADIENT_ELEMENT = re.compile(r"<(?:linearGradient|radialGradient)\b")
+GRADIENT_CATEGORIES = ("gradient",)  # generated categories whose images are all shaded
+
+
+def has_gradient(source: str, svg: str | None) -> bool:
+    """Whether an image's source paints with a gradient: its SVG has a gradient element, or it is a
+    generated gradient logo (source 'generated:<category>:<k>')."""
+    if svg is not None:
+        return GRADIENT_ELEMENT.search(svg) is not None
+    return source.split(":")[1] in GRADIENT_CATEGORIES
 
 
 def split_of(source: str) -> str:
@@ -58,6 +71,10 @@ def split_of(source: str) -> str:
 
 def load_manifest(root: Path = DEFAULT_ROOT) -> list[DevImage]:
     rows = [json.loads(line) for line in (root / "manifest.jsonl").read_text().splitlines() if line]
+    for r in rows:  # manifests written before the flag: read it from the source
+        if "gradient" not in r:
+            vector = (root / r["vector"]).read_text() if r.get("vector") else None
+            r["gradient"] = has_gradient(r["source"], vector)
     return [DevImage(**{**r, "path": (root / r["path"]).resolve(),
                         "vector": (root / r["vector"]).resolve() if r.get("vector") else None}) for r in rows]
 
@@ -134,8 +151,10 @@ def build(root: Path, cache: Path) -> list[dict]:
     rows: list[dict] = []
 
     def add(rel: str, category: str, source: str, licence: str, size: int, vector: str | None = None) -> None:
+        shaded = has_gradient(source, (root / vector).read_text() if vector else None)
         rows.append({"path": rel, "category": category, "source": source, "licence": licence,
-                     "size": size, "split": split_of(source), **({"vector": vector} if vector else {})})
+                     "size": size, "split": split_of(source), **({"vector": vector} if vector else {}),
+                     "gradient": shaded})
 
     made: dict[tuple[str, int], np.ndarray] = {}
     vectors: dict[str, str] = {}

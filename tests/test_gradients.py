@@ -6,6 +6,7 @@ import re
 import numpy as np
 import pytest
 
+from bench.dataset import has_gradient
 from shared.candidate import evaluate
 from shared.features import compute_features
 from shared.geometry import Drawing
@@ -105,3 +106,10 @@ def test_identical_gradients_are_written_once_with_short_ids() -> None:
     assert 'stop-opacity=".5"' in svg
     drawn = render_svg(svg, 10, 10)
     assert drawn[5, 0, 0] > 200 and drawn[5, 9, 2] > 100  # red at the start, blue at the end
+
+
+def test_dev_set_gradient_flag_comes_from_the_source() -> None:
+    shaded = '<svg><defs><radialGradient id="a"/></defs><path fill="url(#a)" d="M0 0h1v1z"/></svg>'
+    assert has_gradient("twemoji:1f600", shaded)
+    assert not has_gradient("twemoji:1f600", '<svg><path fill="#fff" d="M0 0h1v1z"/></svg>')
+    assert has_gradient("generated:gradient:3", None) and not has_gradient("generated:shapes:3", None)
