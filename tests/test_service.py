@@ -337,6 +337,7 @@ def test_metrics_count_conversions_queues_and_webhooks(
     counts (nothing drained); Tier 1 by the gateway."""
     image = png_bytes(disc(56, 17.0, (250, 120, 0)))
     assert submit(client, image, tier=2, wait=60)["status"] == "succeeded"
+    assert not submit(client, png_bytes(disc(57, 17.0, (250, 120, 0))), tier=1)["cache_hit"]
     worker = worker_samples(service_env)
     assert worker['svgai_conversion_seconds_count{tier="2"}'] >= 1
     assert worker['svgai_conversion_ssim_count{tier="2"}'] >= 1

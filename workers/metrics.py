@@ -11,10 +11,12 @@ The metrics are made on first use (not at import), so that a worker can switch m
 before any exists.
 """
 
+import functools
 import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,20 @@ def ensure_registered() -> None:
     _metrics()
 
 
+def _never_raises(record: Callable[..., None]) -> Callable[..., None]:
+    """A metric that cannot be written (e.g. its sample directory was removed) is logged; it never
+    stops a job from finishing."""
+    @functools.wraps(record)
+    def guarded(*args: Any) -> None:
+        try:
+            record(*args)
+        except Exception as exc:
+            log.warning("metric not recorded", extra={"metric": record.__name__, "error": str(exc)})
+
+    return guarded
+
+
+@_never_raises
 def record_conversion(tier: int | None, status: str, result: dict[str, Any] | None) -> None:
     m, label, result = _metrics(), str(tier), result or {}
     m["finished"].labels(label, status).inc()
@@ -55,10 +71,12 @@ def record_conversion(tier: int | None, status: str, result: dict[str, Any] | No
             m["ssim"].labels(label).observe(float(result["ssim"]))
 
 
+@_never_raises
 def record_webhook(outcome: str) -> None:
     _metrics()["webhooks"].labels(outcome).inc()
 
 
+@_never_raises
 def record_recovery(action: str) -> None:
     _metrics()["recovered"].labels(action).inc()
 
