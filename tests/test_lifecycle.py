@@ -239,6 +239,20 @@ def test_a_slow_drip_receiver_is_cut_at_the_total_deadline(env_override: dict[st
     assert elapsed < 3.0, f"the attempt took {elapsed:.1f} s with a 1 s total deadline"
 
 
+def test_webhook_retry_delays_are_jittered_and_capped_under_the_visibility_timeout(
+    env_override: dict[str, str]
+) -> None:
+    """An ETA message must not outlive the visibility timeout (it would be delivered twice)."""
+    from workers.app import retry_delay_s
+
+    apply(env_override, SVGAI_WEBHOOK_BACKOFF_S="2", SVGAI_WEBHOOK_BACKOFF_MAX_S="100000",
+          SVGAI_VISIBILITY_TIMEOUT_S="600")
+    delays = [retry_delay_s(attempt) for attempt in range(1, 16) for _ in range(10)]
+    assert all(1.0 <= delay <= 300.0 for delay in delays), (min(delays), max(delays))
+    assert max(delays) > 100, "backoff grows up to the cap"
+    assert len({round(retry_delay_s(4), 3) for _ in range(20)}) > 5, "full jitter: retries spread out"
+
+
 class HoldingReceiver:
     """Holds each POST until `release` is set, then answers 200; records every request."""
 
