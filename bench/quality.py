@@ -30,7 +30,7 @@ from bench.damage import DamagedImage, clean_reference
 from bench.dataset import DevImage, load_manifest, reference_at
 from shared.candidate import evaluate
 from shared.engine import ENGINE_VERSION
-from shared.images import load_image
+from shared.images import DecodedImage, load_image
 from shared.params import ConversionParams
 from shared.pipeline import convert
 from shared.quality import QualityFigures, alpha_aware_ssim, measure
@@ -52,14 +52,15 @@ class Traced:
     tier: int | None
 
 
-def trace_with(method: str, rgba: np.ndarray, target: float) -> Traced:
-    """VTracer's defaults ("defaults") or svgai ("tier1".."tier3", "auto") on one RGBA image; seconds
-    cover tracing and the method's own measuring."""
+def trace_with(method: str, image: np.ndarray | DecodedImage, target: float) -> Traced:
+    """VTracer's defaults ("defaults") or svgai ("tier1".."tier3", "auto") on one RGBA image (a decoded
+    image tells svgai its format, as the CLI and the API do: a JPEG is cleaned up); seconds cover tracing
+    and the method's own measuring."""
     t0 = time.perf_counter()
     if method == "defaults":
-        cand = evaluate(rgba, ConversionParams())
+        cand = evaluate(image.rgba if isinstance(image, DecodedImage) else image, ConversionParams())
         return Traced(cand.svg, cand.figures, time.perf_counter() - t0, None)
-    result = convert(rgba, tier=method.removeprefix("tier"), target_ssim=target)
+    result = convert(image, tier=method.removeprefix("tier"), target_ssim=target)
     return Traced(result.svg, result.figures, time.perf_counter() - t0, result.tier)
 
 

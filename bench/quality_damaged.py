@@ -46,7 +46,7 @@ def scored(traced: Traced, image: DamagedImage) -> dict[str, Any]:
 
 def run_method(method: str, image: DamagedImage, target: float) -> dict[str, Any]:
     """One damaged image, one method (not ImageTracer, which runs all images in one Node process)."""
-    return scored(trace_with(method, load_image(str(image.path)).rgba, target), image)
+    return scored(trace_with(method, load_image(str(image.path)), target), image)
 
 
 def pick_damaged(images: list[DamagedImage], kinds: list[str], per_kind: int, split: str,
