@@ -11,6 +11,7 @@ import threading
 import time
 from typing import Any
 
+import redis
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import (
@@ -171,8 +172,23 @@ def convert_job(job_id: str) -> str:
             if not isinstance(exc, SvgaiError | SoftTimeLimitExceeded):
                 log.exception("conversion crashed", extra={"job_id": job_id})
             outcome = lifecycle.Outcome(error=message)
-    done = lifecycle.finish(client, job, outcome)
+        done = finish_despite_outage(client, job, outcome)  # heartbeat still on: no re-run meanwhile
     return done.status if done else "already final"
+
+
+def finish_despite_outage(client: redis.Redis, job: Job, outcome: lifecycle.Outcome) -> Job | None:
+    """`lifecycle.finish`, retried once a second while Redis is unreachable (a restart), for up to
+    heartbeat_ttl_s: a finished conversion is not thrown away for a short outage."""
+    deadline = time.monotonic() + get_settings().heartbeat_ttl_s
+    while True:
+        try:
+            return lifecycle.finish(client, job, outcome)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("Redis unreachable; finishing again in 1 s",
+                        extra={"job_id": job.id, "error": str(exc)})
+            time.sleep(1.0)
 
 
 def retry_delay_s(attempts: int) -> float:
