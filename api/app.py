@@ -27,7 +27,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     configure_json_logging()
     load_models()  # the gateway reports their status; its pool processes load them as they start
-    app.state.redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
+    # rediss://: the same certificate checks as the workers' client (workers/broker.py)
+    use_ca = settings.redis_ca_file and settings.redis_url.startswith("rediss://")
+    tls = {"ssl_ca_certs": settings.redis_ca_file} if use_ca else {}
+    app.state.redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2,
+                                              **tls)
     app.state.pool = Tier1Pool(settings.tier1_workers, settings.tier1_queue_limit, settings.tier1_timeout_s,
                                settings.tier1_memory_mb, settings.tier1_max_pixels)
     sweeper = asyncio.create_task(sweep_forever())  # re-queues lost jobs (workers/sweeper.py)

@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -117,7 +118,8 @@ def model_load() -> dict[str, Any]:
             "print(json.dumps({'load_s':round(time.perf_counter()-t,3),"
             "'rss_mb':round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,1),'status':s}))")
     try:
-        out = subprocess.run(["python", "-c", code], capture_output=True, text=True, timeout=120, check=True)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                             check=True)
         return json.loads(out.stdout.strip().splitlines()[-1])
     except (subprocess.CalledProcessError, json.JSONDecodeError, IndexError) as exc:
         return {"error": str(exc)[:300]}
