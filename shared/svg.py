@@ -71,7 +71,7 @@ def write_svg(drawing: Drawing) -> str:
     defs: dict[str, str] = {}  # a gradient's markup without its id -> its id (identical ones shared)
     for shape, (fill, rings) in enumerate(zip(drawing.fills, drawing.shape_rings(), strict=True)):
         if shape in drawing.paints:
-            fill = f"url(#{_gradient_id(drawing.paints[shape], scale, defs)})"
+            fill = f"url(#{_gradient_id(drawing.paints[shape], scale, drawing.grid, defs)})"
         if len(rings) == 1 and isinstance(outline := drawing.fitted.get(rings[0]), Primitive):
             body.append(_primitive_element(outline, scale[0], fill))
             continue
@@ -83,19 +83,25 @@ def write_svg(drawing: Drawing) -> str:
     return root_element(drawing.width, drawing.height, view_w, view_h) + head + "".join(body) + "</svg>\n"
 
 
-def _gradient_id(paint: Gradient, scale: np.ndarray, defs: dict[str, str]) -> str:
+def _gradient_id(paint: Gradient, scale: np.ndarray, grid: bool, defs: dict[str, str]) -> str:
     """The id of `paint`'s `<linearGradient>`/`<radialGradient>` in `defs` (added if new): short
-    letters in order of first use, coordinates in view units (userSpaceOnUse)."""
+    letters in order of first use, coordinates in view units (userSpaceOnUse; whole units on a grid),
+    a first stop at offset 0 without its offset (the default)."""
+    def coordinate(value: float, k: int) -> str:
+        value *= scale[min(k, 1)]
+        return number(round(value) if grid else value)
+
     if paint.kind == "linear":
-        x1, y1, x2, y2 = (number(v * scale[k % 2]) for k, v in enumerate(paint.points))
+        x1, y1, x2, y2 = (coordinate(v, k % 2) for k, v in enumerate(paint.points))
         head = f'<linearGradient gradientUnits="userSpaceOnUse" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}">'
         tail = "</linearGradient>"
     else:
-        cx, cy, r = (number(v * scale[min(k, 1)]) for k, v in enumerate(paint.points))
+        cx, cy, r = (coordinate(v, k) for k, v in enumerate(paint.points))
         head = f'<radialGradient gradientUnits="userSpaceOnUse" cx="{cx}" cy="{cy}" r="{r}">'
         tail = "</radialGradient>"
     stops = "".join(
-        f'<stop offset="{number(stop.offset)}" stop-color="{stop.color}"'
+        "<stop" + (f' offset="{number(stop.offset)}"' if number(stop.offset) != "0" else "")
+        + f' stop-color="{stop.color}"'
         + (f' stop-opacity="{number(stop.opacity)}"' if stop.opacity < 0.995 else "") + "/>"
         for stop in paint.stops)
     text = head + stops + tail
