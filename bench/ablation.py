@@ -5,7 +5,8 @@
 For every image the Tier 1 configuration is traced as it is ("formula") and with one step changed
 (supersampling off, alpha kept, the other layering mode, colour snapping on, denoise on, polygon
 simplification at several tolerances, higher supersampling with simplification, sub-pixel
-refinement on and off). Writes
+refinement on and off, primitives, curves, gradient fills off and their stop count and merge tolerance).
+`--variants` runs only some of them, `--out` writes elsewhere. Writes
 bench/results/ablation.json and prints median SSIM and median bytes per category and variant.
 """
 
@@ -48,14 +49,18 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "primitives off": {"primitives": False},
     "curve fitting on": {"fit_curves": True},
     "curve fitting + primitives off": {"fit_curves": True, "primitives": False},
+    "gradients off": {"gradients": False},
+    "gradients: up to 4 stops": {"gradient_stops": 4},
+    "gradients: merge within 0.04": {"gradient_merge": 0.04},
 }
 
 
-def run_image(path: str) -> dict[str, tuple[float, int]]:
+def run_image(path: str, variants: tuple[str, ...] = tuple(VARIANTS)) -> dict[str, tuple[float, int]]:
     rgba = load_image(path).rgba
     base = formula_params(compute_features(rgba))
     out = {}
-    for name, change in VARIANTS.items():
+    for name in variants:
+        change = VARIANTS[name]
         cand = evaluate(rgba, base.with_overrides(change))
         out[name] = (cand.figures.ssim, cand.figures.bytes)
     return out
@@ -66,23 +71,28 @@ def main() -> None:
     ap.add_argument("--split", default="train")
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--per-category", type=int, default=8)
+    ap.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS),
+                    help="only these variants (default: all)")
+    ap.add_argument("--out", type=Path, default=Path("bench/results/ablation.json"))
     args = ap.parse_args()
+    variants = tuple(args.variants)
     images = pick_images(argparse.Namespace(sizes=[args.size], split=args.split,
                                             per_category=args.per_category, categories=None))
     with ProcessPoolExecutor(max_workers=os.cpu_count()) as ex:
-        results = list(ex.map(run_image, [str(im.path) for im in images]))
+        results = list(ex.map(run_image, [str(im.path) for im in images], [variants] * len(images)))
     table: dict[str, dict[str, dict[str, float]]] = {}
     for cat in [*sorted({im.category for im in images}), "all"]:
         rows = [r for im, r in zip(images, results, strict=True) if cat in ("all", im.category)]
         table[cat] = {v: {"median_ssim": round(float(np.median([r[v][0] for r in rows])), 4),
-                          "median_bytes": int(np.median([r[v][1] for r in rows]))} for v in VARIANTS}
-    out = Path("bench/results/ablation.json")
-    out.write_text(json.dumps({"command": f"python -m bench.ablation --split {args.split} --size {args.size} "
-                                          f"--per-category {args.per_category}",
+                          "median_bytes": int(np.median([r[v][1] for r in rows]))} for v in variants}
+    chosen = "" if variants == tuple(VARIANTS) else " --variants " + " ".join(f"'{v}'" for v in variants)
+    command = (f"python -m bench.ablation --split {args.split} --size {args.size} "
+               f"--per-category {args.per_category}{chosen} --out {args.out}")
+    args.out.write_text(json.dumps({"command": command,
                                "images": len(images), "table": table}, indent=1) + "\n")
     cats = list(table)
     print(f"{'variant':28}" + "".join(f"{c[:9]:>18}" for c in cats))
-    for v in VARIANTS:
+    for v in variants:
         print(f"{v:28}" + "".join(f"{table[c][v]['median_ssim']:>10.4f}/{table[c][v]['median_bytes']:>6}"
                                   for c in cats))
 
