@@ -71,9 +71,14 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) 
 
 def write(drawing: Drawing, params: ConversionParams) -> str:
     """The SVG of a drawing; stacked traces get consecutive shapes of one fill merged."""
+    return _written(drawing, params)[0]
+
+
+def _written(drawing: Drawing, params: ConversionParams) -> tuple[str, int | None]:
+    """The SVG and its number of shape elements (None for markup the model keeps as text)."""
     if params.engine.hierarchical == "stacked":
         drawing = merge_consecutive_fills(drawing)
-    return write_svg(drawing)
+    return write_svg(drawing), (len(drawing.fills) if drawing.is_polygonal else None)
 
 
 def trace_svg(rgba: np.ndarray, params: ConversionParams) -> str:
@@ -91,17 +96,15 @@ def evaluate(rgba: np.ndarray, params: ConversionParams, compare_unrefined: bool
     tracing time."""
     t0 = time.perf_counter()
     traced = trace_drawing(rgba, params)
-    svgs = [write(traced, params)]
+    svgs = [_written(traced, params)] if compare_unrefined or not refines(params) else []
     if refines(params):
-        shaped = write(shape_drawing(traced, rgba, params), params)
-        if not compare_unrefined:
-            svgs = [shaped]
-        elif shaped != svgs[0]:
+        shaped = _written(shape_drawing(traced, rgba, params), params)
+        if not svgs or shaped[0] != svgs[0][0]:
             svgs.append(shaped)
     t1 = time.perf_counter()
-    svg, figures = svgs[0], measure(svgs[0], rgba)
-    for other in svgs[1:]:  # the shaped trace, kept only where its SSIM is higher
-        other_figures = measure(other, rgba)
+    svg, figures = svgs[0][0], measure(svgs[0][0], rgba, svgs[0][1])
+    for other, shapes in svgs[1:]:  # the shaped trace, kept only where its SSIM is higher
+        other_figures = measure(other, rgba, shapes)
         if other_figures.ssim > figures.ssim:
             svg, figures = other, other_figures
     return Candidate(params, svg, figures, t1 - t0, time.perf_counter() - t1)

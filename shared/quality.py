@@ -90,12 +90,15 @@ def alpha_aware_psnr(reference: np.ndarray, candidate: np.ndarray) -> float:
 
 
 def count_shapes(svg: str) -> int:
-    """Number of path/shape elements (path, rect, circle, ellipse, polygon, polyline, line)."""
+    """Number of path/shape elements (path, rect, circle, ellipse, polygon, polyline, line) of markup
+    svgai did not write itself (its own SVGs come with the count: `measure(..., shapes=)`)."""
     return len(_SHAPE_TAG.findall(svg.encode()))
 
 
-def measure_rendered(svg: str, reference: np.ndarray, rendered: np.ndarray) -> QualityFigures:
-    """Figures for an SVG whose rendering at the reference's size is already at hand."""
+def measure_rendered(svg: str, reference: np.ndarray, rendered: np.ndarray,
+                     shapes: int | None = None) -> QualityFigures:
+    """Figures for an SVG whose rendering at the reference's size is already at hand; `shapes` its
+    number of shape elements where the writer knows it (else they are counted in the markup)."""
     pairs = _composite_pairs(reference, rendered)
     ssim, ssim_white, ssim_black = _ssim_of_pairs(pairs)
     raw = svg.encode()
@@ -106,11 +109,11 @@ def measure_rendered(svg: str, reference: np.ndarray, rendered: np.ndarray) -> Q
         ssim_black=ssim_black,
         bytes=len(raw),
         gzip_bytes=len(gzip.compress(raw, compresslevel=9, mtime=0)),
-        paths=count_shapes(svg),
+        paths=count_shapes(svg) if shapes is None else shapes,
     )
 
 
-def measure(svg: str, reference: np.ndarray) -> QualityFigures:
+def measure(svg: str, reference: np.ndarray, shapes: int | None = None) -> QualityFigures:
     """Render `svg` at the reference's pixel size and return all figures against `reference` (RGBA)."""
     height, width = reference.shape[:2]
-    return measure_rendered(svg, reference, render_svg(svg, width, height))
+    return measure_rendered(svg, reference, render_svg(svg, width, height), shapes)
