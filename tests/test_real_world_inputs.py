@@ -94,12 +94,25 @@ def test_damage_estimate_separates_a_clean_png_from_its_jpeg_and_noisy_copies() 
 
 
 def test_clean_up_never_applies_to_a_clean_image() -> None:
-    for image in (logo(160, 120), logo(48, 48), logo(700, 300)):
+    for image in (logo(160, 120), logo(300, 300), logo(700, 300)):
         found = estimate(image)
         cleaned, notes = clean_up(image, found)
         assert found.kind == "clean" and cleaned is image and notes == []
     result = convert(logo(160, 120), tier=1)
     assert result.damage["kind"] == "clean" and result.notes == []
+
+
+def test_a_small_clean_logo_is_only_upscaled_and_pixel_art_not_at_all() -> None:
+    favicon = logo(48, 48)
+    cleaned, notes = clean_up(favicon, estimate(favicon))
+    assert cleaned.shape == (256, 256, 4) and notes == ["small input upscaled 5.3x before tracing"]
+    assert len(np.unique(cleaned[..., :3].reshape(-1, 3), axis=0)) > 3  # resampled, not snapped
+    result = convert(favicon, tier=1)
+    assert svg_size(result.svg) == (48, 48) and result.damage["kind"] == "clean"
+    pixel_art = np.repeat(np.repeat(np.where(logo(12, 12)[..., :1] > 128, 255, 0), 4, 0), 4, 1)
+    pixel_art = np.dstack([pixel_art.repeat(3, axis=2), np.full((48, 48), 255)]).astype(np.uint8)
+    cleaned, notes = clean_up(pixel_art, estimate(pixel_art))
+    assert cleaned is pixel_art and notes == []
 
 
 def test_a_jpeg_is_traced_from_its_cleaned_estimate_and_says_so() -> None:
