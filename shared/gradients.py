@@ -349,12 +349,19 @@ def _try_merge(shape: int, shows: np.ndarray, top: np.ndarray, under: np.ndarray
         between = (below > root) & ~np.isin(below, members)  # a shape painted in between shows under it
         if between.sum() > OUTSIDE_TOLERANCE * len(below):
             continue
+        if _step_across(shows, region[root], colours) > EDGE_STEP:  # an edge between them, not a band
+            continue
         union = region[root] | shows
         fit = _region_fit(union, colours, max_stops, jump, force=True)
         if fit.paint is None or fit.rms > tolerance:
             continue
-        inner = interior(union) & shows  # the band's own pixels must fit too (a small one is diluted)
-        if _rms_on(fit.paint, inner if inner.sum() >= MIN_PIXELS else shows, colours) > tolerance:
+        # the band's own pixels must fit within the tolerance too (a small band is diluted in the
+        # union's RMS) and no worse than by the band's own flat colour: a flat region beside a gradient
+        # keeps its edge
+        core = interior(interior(shows))
+        own = core if core.sum() >= MIN_PIXELS else shows
+        flat_rms = float(np.sqrt(((colours[own] - colours[own].mean(axis=0)) ** 2).mean()))
+        if _rms_on(fit.paint, own, colours) > min(tolerance, max(flat_rms, 1.0 / 255)):
             continue
         outside = coverage[shape] & ~coverage[root]
         if outside.sum() <= OUTSIDE_TOLERANCE * coverage[shape].sum():
@@ -367,6 +374,19 @@ def _try_merge(shape: int, shows: np.ndarray, top: np.ndarray, under: np.ndarray
         if (compound != (coverage[root] | coverage[shape])).sum() <= OUTSIDE_TOLERANCE * union.sum():
             return root, fit, False
     return None
+
+
+def _step_across(first: np.ndarray, second: np.ndarray, colours: np.ndarray) -> float:
+    """The 90th percentile of the largest channel difference between 4-neighbour pixels, one in each
+    mask (0 where they do not touch)."""
+    steps = []
+    for axis in (0, 1):
+        a, b = np.moveaxis(first, axis, 0), np.moveaxis(second, axis, 0)
+        c = np.moveaxis(colours, axis, 0)
+        diff = np.abs(c[1:] - c[:-1]).max(axis=-1)
+        steps.append(diff[(a[1:] & b[:-1]) | (a[:-1] & b[1:])])
+    found = np.concatenate(steps)
+    return float(np.percentile(found, 90)) if len(found) else 0.0
 
 
 def _regroup(drawing: Drawing, paints: dict[int, Gradient], dropped: set[int],
