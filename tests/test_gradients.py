@@ -1,5 +1,5 @@
-"""Gradient fills (shared/gradients.py): synthetic gradients come out as one shape with one gradient,
-flat images and noise never get one, identical gradients are written once."""
+"""Gradient fills (shared/gradients.py, shared/gradient_fit.py): synthetic gradients come out as one
+shape with one gradient, flat images and noise never get one, identical gradients are written once."""
 
 import re
 
@@ -10,7 +10,7 @@ from bench.dataset import has_gradient
 from shared.candidate import evaluate
 from shared.features import compute_features
 from shared.geometry import Drawing
-from shared.gradients import fit_region, paint_colours
+from shared.gradient_fit import fit_region, paint_colours
 from shared.paint import Gradient, Stop
 from shared.params import ConversionParams
 from shared.render import render_svg

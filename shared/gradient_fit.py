@@ -1,0 +1,173 @@
+"""One region's fill model: flat, linear or radial gradient, chosen by description length.
+
+Pixels are given as centres (input px) with premultiplied RGBA in [0, 1] (sRGB, the space SVG
+interpolates gradient stops in). A model's cost is `n·c/2·log2(mse + floor)` bits for its fit plus
+`log2(n)` bits per parameter (twice the BIC charge); a gradient replaces the flat fill only where it
+costs `MARGIN_BITS` less and at least halves the RMS error to within `MAX_RMS`: on noise and on flat
+regions the parameters cost more than they explain.
+
+Linear: the axis is the leading singular vector of the least-squares colour gradient (colour against
+x, y). Radial: the centre is the stationary point of an isotropic quadratic fitted to the region's
+main colour component, refined by a short pattern search. Along the axis (or radius) colour is
+piecewise linear with 2 to `max_stops` evenly spaced stops, fitted by least squares.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from shared.paint import Gradient, Stop
+
+MIN_PIXELS = 48  # regions with fewer interior pixels keep their flat fill
+FLOOR = (0.5 / 255) ** 2  # quantisation noise: a fit is never credited below it
+MARGIN_BITS = 64.0  # a gradient must save this much over the flat fill
+FLAT_PARAMS = 4
+MAX_RMS = 0.04  # a gradient leaving more error than this is not the region's model (mixed flat parts)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A fitted model of a region: `paint` None for flat; `bits` its description length, `rms` its
+    error (premultiplied RGBA, [0, 1])."""
+
+    paint: Gradient | None
+    bits: float
+    rms: float
+
+
+def _bits(sse: float, n: int, params: int) -> float:
+    channels = 4
+    return 0.5 * n * channels * np.log2(sse / (n * channels) + FLOOR) + params * np.log2(max(n, 2))
+
+
+def _hat_basis(t: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    """(n, k) piecewise-linear interpolation weights of positions `t` on `knots` (padded outside)."""
+    t = np.clip(t, knots[0], knots[-1])
+    k = np.clip(np.searchsorted(knots, t, side="right") - 1, 0, len(knots) - 2)
+    frac = (t - knots[k]) / (knots[k + 1] - knots[k])
+    basis = np.zeros((len(t), len(knots)))
+    rows = np.arange(len(t))
+    basis[rows, k] = 1 - frac
+    basis[rows, k + 1] = frac
+    return basis
+
+
+def _profile(t: np.ndarray, colours: np.ndarray, stops: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Knots, knot colours (k, 4) and SSE of the best piecewise-linear colour profile along `t`."""
+    lo, hi = float(t.min()), float(t.max())
+    knots = np.linspace(lo, hi, stops) if hi - lo > 1e-6 else np.array([lo, lo + 1.0])
+    basis = _hat_basis(t, knots)
+    values, *_ = np.linalg.lstsq(basis, colours, rcond=None)
+    values = np.clip(values, 0.0, 1.0)
+    sse = float(((basis @ values - colours) ** 2).sum())
+    return knots, values, sse
+
+
+def _stops(offsets: np.ndarray, values: np.ndarray) -> tuple[Stop, ...]:
+    out = []
+    for offset, (r, g, b, a) in zip(offsets.tolist(), values.tolist(), strict=True):
+        rgb = np.array([r, g, b]) / a if a > 1e-3 else np.zeros(3)
+        hexa = "#" + "".join(f"{round(float(v) * 255):02x}" for v in np.clip(rgb, 0, 1))
+        out.append(Stop(round(float(np.clip(offset, 0, 1)), 4), hexa, round(min(a, 1.0), 3)))
+    return tuple(out)
+
+
+def _linear(xy: np.ndarray, colours: np.ndarray, max_stops: int) -> Fit | None:
+    design = np.column_stack([np.ones(len(xy)), xy - xy.mean(axis=0)])
+    coef, *_ = np.linalg.lstsq(design, colours, rcond=None)
+    slopes = coef[1:]  # (2, 4): colour per px along x and y
+    u, s, _ = np.linalg.svd(slopes)
+    if s[0] < 1e-6:
+        return None
+    axis = u[:, 0]
+    t = xy @ axis
+    best: Fit | None = None
+    for stops in range(2, max_stops + 1):
+        knots, values, sse = _profile(t, colours, stops)
+        bits = _bits(sse, len(xy), 4 + 4 * stops)
+        if best is None or bits < best.bits:
+            x1, y1 = axis * knots[0]
+            x2, y2 = axis * knots[-1]
+            offsets = (knots - knots[0]) / (knots[-1] - knots[0])
+            paint = Gradient("linear", (x1, y1, x2, y2), _stops(offsets, values))
+            best = Fit(paint, bits, float(np.sqrt(sse / (4 * len(xy)))))
+    return best
+
+
+def _radial_sse(xy: np.ndarray, colours: np.ndarray, centre: np.ndarray, stops: int) -> float:
+    r = np.hypot(*(xy - centre).T)
+    return _profile(r, colours, stops)[2]
+
+
+def _radial(xy: np.ndarray, colours: np.ndarray, max_stops: int) -> Fit | None:
+    mean = xy.mean(axis=0)
+    centred = colours - colours.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    main = centred @ vt[0]  # the main colour component
+    p = xy - mean
+    design = np.column_stack([np.ones(len(p)), p, (p**2).sum(axis=1)])
+    (_, bx, by, curvature), *_ = np.linalg.lstsq(design, main, rcond=None)
+    extent = float(np.ptp(xy, axis=0).max()) + 1.0
+    if abs(curvature) < 1e-12:
+        return None
+    centre = mean - np.array([bx, by]) / (2 * curvature)
+    if np.hypot(*(centre - mean)) > 2 * extent:
+        return None
+    step, sse = extent / 8, _radial_sse(xy, colours, centre, 3)
+    for _ in range(12):  # pattern search on the centre
+        moved = False
+        for d in ((step, 0), (-step, 0), (0, step), (0, -step)):
+            trial = centre + np.array(d)
+            trial_sse = _radial_sse(xy, colours, trial, 3)
+            if trial_sse < sse:
+                centre, sse, moved = trial, trial_sse, True
+        if not moved:
+            step /= 2
+            if step < 0.25:
+                break
+    r = np.hypot(*(xy - centre).T)
+    best: Fit | None = None
+    for stops in range(2, max_stops + 1):
+        knots, values, sse = _profile(r, colours, stops)
+        bits = _bits(sse, len(xy), 3 + 4 * stops)
+        if best is None or bits < best.bits:
+            radius = max(float(knots[-1]), 1e-3)
+            paint = Gradient("radial", (float(centre[0]), float(centre[1]), radius),
+                             _stops(knots / radius, values))
+            best = Fit(paint, bits, float(np.sqrt(sse / (4 * len(xy)))))
+    return best
+
+
+def fit_region(xy: np.ndarray, colours: np.ndarray, max_stops: int, force: bool = False) -> Fit:
+    """The cheapest model of a region's pixels (`xy` pixel centres, `colours` (n, 4) premultiplied):
+    flat unless a gradient saves `MARGIN_BITS` and at least halves the RMS error to within `MAX_RMS`
+    (`force`: the best gradient whatever it saves, for bands whose merged region is tested by its error)."""
+    n = len(xy)
+    if n == 0:
+        return Fit(None, 0.0, 0.0)
+    flat_sse = float(((colours - colours.mean(axis=0)) ** 2).sum())
+    flat = Fit(None, _bits(flat_sse, n, FLAT_PARAMS), float(np.sqrt(flat_sse / (4 * max(n, 1)))))
+    if not force and (n < MIN_PIXELS or flat.rms < 1.0 / 255):
+        return flat
+    fits = [f for f in (_linear(xy, colours, max_stops), _radial(xy, colours, max_stops)) if f is not None]
+    best = min(fits, key=lambda f: f.bits, default=flat)
+    if force:
+        return best
+    clear = best.bits + MARGIN_BITS < flat.bits and best.rms <= min(MAX_RMS, flat.rms / 2)
+    return best if clear else flat
+
+
+def paint_colours(paint: Gradient, xy: np.ndarray) -> np.ndarray:
+    """(n, 4) premultiplied RGBA in [0, 1] that `paint` gives at points `xy` (input px), as SVG pads."""
+    if paint.kind == "linear":
+        x1, y1, x2, y2 = paint.points
+        axis = np.array([x2 - x1, y2 - y1])
+        t = (xy - [x1, y1]) @ axis / max(float(axis @ axis), 1e-12)
+    else:
+        cx, cy, r = paint.points
+        t = np.hypot(xy[:, 0] - cx, xy[:, 1] - cy) / r
+    offsets = np.array([s.offset for s in paint.stops])
+    values = np.array([[int(s.color[k:k + 2], 16) / 255 for k in (1, 3, 5)] + [s.opacity]
+                       for s in paint.stops])
+    values[:, :3] *= values[:, 3:]
+    return np.column_stack([np.interp(t, offsets, values[:, k]) for k in range(4)])
