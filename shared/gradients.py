@@ -14,7 +14,7 @@ shape's compound path (kept only where that path covers exactly the union). Both
 painted in between shows under the band.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -92,11 +92,18 @@ def _rms_on(paint: Gradient, mask: np.ndarray, colours: np.ndarray) -> float:
     return float(np.sqrt((diff**2).mean()))
 
 
-def jumps(colours: np.ndarray) -> np.ndarray:
-    """(h, w) largest channel difference of each pixel to its right and lower neighbours."""
-    out = np.zeros(colours.shape[:2])
-    out[:, :-1] = np.abs(np.diff(colours, axis=1)).max(axis=2)
-    out[:-1] = np.maximum(out[:-1], np.abs(np.diff(colours, axis=0)).max(axis=2))
+def neighbour_steps(colours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The largest channel difference between each pixel and the one below it (h - 1, w) and the one
+    right of it (h, w - 1)."""
+    return np.abs(np.diff(colours, axis=0)).max(axis=2), np.abs(np.diff(colours, axis=1)).max(axis=2)
+
+
+def jumps(steps: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """(h, w) largest step of each pixel to its right and lower neighbours."""
+    down, right = steps
+    out = np.zeros(right.shape[:1] + down.shape[1:])
+    out[:, :-1] = right
+    out[:-1] = np.maximum(out[:-1], down)
     return out
 
 
@@ -130,7 +137,9 @@ def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int = 3,
     if not drawing.is_polygonal or not drawing.fills:
         return drawing
     colours = premultiplied(rgba)
-    jump = jumps(colours)
+    steps = neighbour_steps(colours)
+    jump = jumps(steps)
+    pixels = _Pixels(colours, jump, steps)
     top, under, coverage = rasterise(drawing)
     primitive = {int(drawing.ring_shape[r]) for r, o in drawing.fitted.items() if isinstance(o, Primitive)}
     group = np.arange(len(drawing.fills))  # shape -> the shape whose region it joined
@@ -143,7 +152,7 @@ def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int = 3,
         region[shape] = shows
         if not shows.any():
             continue
-        merged = _try_merge(shape, shows, top, under, coverage, group, region, colours, jump, max_stops,
+        merged = _try_merge(shape, shows, top, under, coverage, group, region, pixels, max_stops,
                             merge_tolerance, primitive | dropped, drawing)
         if merged is None:
             continue
@@ -165,9 +174,18 @@ def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int = 3,
     return _regroup(drawing, paints, dropped, joined)
 
 
+@dataclass(frozen=True)
+class _Pixels:
+    """The input as the merge tests read it: premultiplied colours, `jumps` and `neighbour_steps`."""
+
+    colours: np.ndarray
+    jump: np.ndarray
+    steps: tuple[np.ndarray, np.ndarray]
+
+
 def _try_merge(shape: int, shows: np.ndarray, top: np.ndarray, under: np.ndarray,
                coverage: list[np.ndarray], group: np.ndarray, region: dict[int, np.ndarray],
-               colours: np.ndarray, jump: np.ndarray, max_stops: int, tolerance: float, no_join: set[int],
+               pixels: _Pixels, max_stops: int, tolerance: float, no_join: set[int],
                drawing: Drawing) -> tuple[int, Fit, bool] | None:
     """(root, fit of the union, drop?) for the earlier group `shape` merges into, or None. Shapes in
     `no_join` (primitives, dropped bands) take no rings into a compound path."""
@@ -190,10 +208,10 @@ def _try_merge(shape: int, shows: np.ndarray, top: np.ndarray, under: np.ndarray
         between = (below > root) & ~np.isin(below, members)  # a shape painted in between shows under it
         if between.sum() > OUTSIDE_TOLERANCE * len(below):
             continue
-        if _step_across(shows, region[root], colours) > EDGE_STEP:  # an edge between them, not a band
+        if _step_across(shows, region[root], pixels.steps) > EDGE_STEP:  # an edge between them, not a band
             continue
         union = region[root] | shows
-        fit = _region_fit(union, colours, max_stops, jump, force=True)
+        fit = _region_fit(union, pixels.colours, max_stops, pixels.jump, force=True)
         if fit.paint is None or fit.rms > tolerance:
             continue
         # the band's own pixels must fit within the tolerance too (a small band is diluted in the
@@ -201,6 +219,7 @@ def _try_merge(shape: int, shows: np.ndarray, top: np.ndarray, under: np.ndarray
         # keeps its edge
         core = interior(interior(shows))
         own = core if core.sum() >= MIN_PIXELS else shows
+        colours = pixels.colours
         flat_rms = float(np.sqrt(((colours[own] - colours[own].mean(axis=0)) ** 2).mean()))
         if _rms_on(fit.paint, own, colours) > min(tolerance, max(flat_rms, 1.0 / 255)):
             continue
@@ -217,16 +236,16 @@ def _try_merge(shape: int, shows: np.ndarray, top: np.ndarray, under: np.ndarray
     return None
 
 
-def _step_across(first: np.ndarray, second: np.ndarray, colours: np.ndarray) -> float:
-    """The 90th percentile of the largest channel difference between 4-neighbour pixels, one in each
-    mask (0 where they do not touch)."""
-    steps = []
-    for axis in (0, 1):
-        a, b = np.moveaxis(first, axis, 0), np.moveaxis(second, axis, 0)
-        c = np.moveaxis(colours, axis, 0)
-        diff = np.abs(c[1:] - c[:-1]).max(axis=-1)
-        steps.append(diff[(a[1:] & b[:-1]) | (a[:-1] & b[1:])])
-    found = np.concatenate(steps)
+def _step_across(first: np.ndarray, second: np.ndarray, steps: tuple[np.ndarray, np.ndarray]) -> float:
+    """The 90th percentile of the steps (`neighbour_steps`) between 4-neighbour pixels, one in each
+    mask (0 where they do not touch); looked at within `first`'s bounding box grown by 1 px."""
+    ys, xs = np.nonzero(first)
+    y0, y1 = max(int(ys.min()) - 1, 0), int(ys.max()) + 2
+    x0, x1 = max(int(xs.min()) - 1, 0), int(xs.max()) + 2
+    a, b = first[y0:y1, x0:x1], second[y0:y1, x0:x1]
+    down, right = steps[0][y0:y1 - 1, x0:x1], steps[1][y0:y1, x0:x1 - 1]
+    found = np.concatenate([down[(a[1:] & b[:-1]) | (a[:-1] & b[1:])],
+                            right[(a[:, 1:] & b[:, :-1]) | (a[:, :-1] & b[:, 1:])]])
     return float(np.percentile(found, 90)) if len(found) else 0.0
 
 
