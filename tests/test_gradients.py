@@ -113,3 +113,14 @@ def test_dev_set_gradient_flag_comes_from_the_source() -> None:
     assert has_gradient("twemoji:1f600", shaded)
     assert not has_gradient("twemoji:1f600", '<svg><path fill="#fff" d="M0 0h1v1z"/></svg>')
     assert has_gradient("generated:gradient:3", None) and not has_gradient("generated:shapes:3", None)
+
+
+def test_a_fading_square_gets_stop_opacity() -> None:
+    y, x = np.mgrid[0:SIDE, 0:SIDE] + 0.5
+    alpha = np.round(np.clip(1.2 - x / SIDE, 0, 1) * 255)
+    rgba = np.dstack([np.full((SIDE, SIDE), 30), np.full((SIDE, SIDE), 120), np.full((SIDE, SIDE), 220),
+                      alpha]).astype(np.uint8)
+    faded = evaluate(rgba, _params(rgba), compare_unrefined=False)
+    flat = evaluate(rgba, _params(rgba, gradients=False), compare_unrefined=False)
+    assert "stop-opacity" in faded.svg and _elements(faded.svg) == 1
+    assert faded.figures.ssim > flat.figures.ssim + 0.02
