@@ -116,7 +116,7 @@ def test_dev_set_gradient_flag_comes_from_the_source() -> None:
 
 
 def test_a_fading_square_gets_stop_opacity() -> None:
-    y, x = np.mgrid[0:SIDE, 0:SIDE] + 0.5
+    x = np.mgrid[0:SIDE, 0:SIDE][1] + 0.5
     alpha = np.round(np.clip(1.2 - x / SIDE, 0, 1) * 255)
     rgba = np.dstack([np.full((SIDE, SIDE), 30), np.full((SIDE, SIDE), 120), np.full((SIDE, SIDE), 220),
                       alpha]).astype(np.uint8)
