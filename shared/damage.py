@@ -15,7 +15,7 @@ Images with no small palette (photographs, noise) are posterised to `PHOTO_COLOR
 """
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
@@ -28,10 +28,15 @@ from shared.features import blockiness, noise_sigma
 VISIBLE_ALPHA = 128
 NOISE_DAMAGED = 1.0  # grey levels: noise sigma away from edges from this on is damage (clean dev logos
 # <= 0.41, blurred + noisy scans >= 1.5 at their 5th percentile)
-TEXTURE_EDGE_SHARE = 0.6  # strong edges on more of the image than this: noise or texture, not a logo
+TEXTURE_LAPLACIAN = 25.0  # grey levels: median |Laplacian| above this is noise or texture (random noise
+# 159-258 at its own resolution, 30-90 downscaled 2-4x; clean dev logos <= 1.5, photographs of scenes
+# 2-7; a 48 px favicon of fine lines 200, hence MIN_TEXTURE_SIDE)
+DETAIL_SIDE = 512  # pixel statistics are measured on a central crop this large, at the input's resolution
+MAX_REGIONS = 3000  # a cleaned image with more colour regions than this is posterised like noise
+SMALL_TEXTURE_LAPLACIAN = 120.0  # the same for images under UPSCALE_BELOW px (random noise >= 159)
+MIN_TEXTURE_SIDE = 64  # smaller images are cheap to trace whatever they hold (and are never upscaled)
 MERGE_DELTA_E = 12.0  # Lab distance under which two colour clusters are one logo colour
 MIN_COLOR_SHARE = 0.01  # a palette colour holds at least this share of the calm visible pixels
-MAX_LOGO_COLORS = 12  # more robust colours than this: not a flat-colour logo (photograph, noise)
 PHOTO_COLORS = 8
 PHOTO_SIDE = 160
 PHOTO_WINDOW = 5  # majority window of posterised photographs (px)
@@ -50,6 +55,7 @@ class DamageEstimate:
     noise: float  # grey levels, robust sigma away from edges
     blockiness: float  # >= 0, JPEG 8 px grid
     flat_share: float  # [0, 1] visible pixels equal to their 4 neighbours
+    texture: float  # grey levels, median |Laplacian| (noise and texture are high)
     palette: np.ndarray  # k x 3 uint8 RGB, the robust colours, most common first
     kind: str  # "clean", "damaged" or "photo"
 
@@ -59,7 +65,8 @@ class DamageEstimate:
 
     def to_dict(self) -> dict[str, float | int | str]:
         return {"kind": self.kind, "noise": round(self.noise, 3), "blockiness": round(self.blockiness, 3),
-                "flat_share": round(self.flat_share, 3), "colors": len(self.palette)}
+                "flat_share": round(self.flat_share, 3),
+                "texture": round(self.texture, 1), "colors": len(self.palette)}
 
 
 def _grey_over_white(rgba: np.ndarray) -> np.ndarray:
@@ -123,24 +130,44 @@ def robust_palette(pixels: np.ndarray, max_colors: int = 24, seed: int = 0) -> n
     return rgb.astype(np.uint8)
 
 
-def estimate(rgba: np.ndarray, source_format: str | None = None) -> DamageEstimate:
-    """Noise, blockiness, flat share and palette of an HxWx4 uint8 image, and its kind. A JPEG source
-    (`source_format`, as sniffed from the bytes) carries its artefacts whatever the pixels say."""
-    grey = _grey_over_white(rgba)
+def texture_limit(side: int) -> float:
+    """Median |Laplacian| above which an image whose longer side is `side` px is noise or texture: small
+    images hold fine detail in few pixels (a 64-128 px JPEG of a detailed icon reaches 26-40)."""
+    if side < MIN_TEXTURE_SIDE:
+        return float("inf")
+    return TEXTURE_LAPLACIAN if side >= UPSCALE_BELOW else SMALL_TEXTURE_LAPLACIAN
+
+
+def detail_crop(rgba: np.ndarray, side: int = DETAIL_SIDE) -> np.ndarray:
+    """The central `side` x `side` crop of an image (all of it when smaller), its corner on the 8 px grid
+    so JPEG blocks stay aligned: pixel statistics at the input's own resolution for a bounded cost."""
+    height, width = rgba.shape[:2]
+    top, left = max(0, (height - side) // 2) // 8 * 8, max(0, (width - side) // 2) // 8 * 8
+    return rgba[top : top + side, left : left + side]
+
+
+def estimate(rgba: np.ndarray, source_format: str | None = None, original: np.ndarray | None = None
+             ) -> DamageEstimate:
+    """Noise, blockiness, flat share, texture and palette of an HxWx4 uint8 image, and its kind. The pixel
+    statistics come from a crop of `original` (the full-size input, when `rgba` is its downscaled working
+    copy: downscaling hides noise), the palette from `rgba`. A JPEG source (`source_format`, as sniffed
+    from the bytes) carries its artefacts whatever the pixels say."""
+    detail = detail_crop(rgba if original is None else original)
+    grey = _grey_over_white(detail)
     edges = np.hypot(ndimage.sobel(grey, 0), ndimage.sobel(grey, 1)) / 4.0 > 48.0 if min(grey.shape) >= 3 \
         else np.zeros(grey.shape, bool)
-    edge_share = float(edges.mean()) if edges.size else 0.0
+    texture = float(np.median(np.abs(ndimage.laplace(grey)))) if min(grey.shape) >= 3 else 0.0
     noise = noise_sigma(grey, edges)
     block = blockiness(grey)
-    flat = flat_share(rgba)
-    palette = robust_palette(_calm_pixels(rgba, grey))
-    if len(palette) > MAX_LOGO_COLORS or edge_share > TEXTURE_EDGE_SHARE:
-        kind = "photo"  # no small palette, or edges nearly everywhere (noise, texture)
+    flat = flat_share(detail)
+    palette = robust_palette(_calm_pixels(rgba, _grey_over_white(rgba)))
+    if texture > texture_limit(max(rgba.shape[:2])):
+        kind = "photo"  # the typical pixel differs from its neighbours by an edge's step: noise, texture
     elif noise >= NOISE_DAMAGED or source_format == "JPEG":
         kind = "damaged"
     else:
         kind = "clean"
-    return DamageEstimate(noise, block, flat, palette, kind)
+    return DamageEstimate(noise, block, flat, texture, palette, kind)
 
 
 def smooth_edges(rgba: np.ndarray, palette: np.ndarray) -> bool:
@@ -181,6 +208,11 @@ def majority(labels: np.ndarray, n_labels: int, window: int) -> np.ndarray:
     return np.argmax(votes, axis=0)
 
 
+def count_regions(labels: np.ndarray, n_labels: int) -> int:
+    """Number of 4-connected regions of one label in a label image."""
+    return sum(int(ndimage.label(labels == k)[1]) for k in range(n_labels))
+
+
 def _upscale(rgba: np.ndarray, factor: float) -> np.ndarray:
     h, w = rgba.shape[:2]
     size = (max(1, round(w * factor)), max(1, round(h * factor)))
@@ -193,7 +225,8 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
     The result may be larger (small inputs are upscaled) or smaller (photographs are downscaled)."""
     if not found.damaged:
         side = max(rgba.shape[:2])
-        if MIN_UPSCALED_SIDE <= side < UPSCALE_BELOW and smooth_edges(rgba, found.palette):
+        if MIN_UPSCALED_SIDE <= side < UPSCALE_BELOW and found.texture <= SMALL_TEXTURE_LAPLACIAN \
+                and smooth_edges(rgba, found.palette):  # noise is not upscaled
             factor = UPSCALE_TO / side
             return _upscale(rgba, factor), [f"small input upscaled {factor:.1f}x before tracing"]
         return rgba, []
@@ -207,7 +240,7 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
         palette = robust_palette(_calm_pixels(rgba, grey), max_colors=PHOTO_COLORS)[:PHOTO_COLORS]
         notes.append(f"looks like a photograph or noise, not a logo: posterised to {len(palette)} colours "
                      f"at {rgba.shape[1]}x{rgba.shape[0]} px")
-    elif max(rgba.shape[:2]) < UPSCALE_BELOW:
+    elif max(rgba.shape[:2]) < UPSCALE_BELOW and found.texture <= SMALL_TEXTURE_LAPLACIAN:
         factor = UPSCALE_TO / max(rgba.shape[:2])
         notes.append(f"small input upscaled {factor:.1f}x before tracing")
         rgba = _upscale(rgba, factor)
@@ -216,6 +249,8 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
     labels = _snap_labels(ndimage.median_filter(rgba, size=(3, 3, 1)), palette)
     window = PHOTO_WINDOW if found.kind == "photo" else 3 if found.noise < 3.0 else 5  # specks go
     labels = majority(labels, len(palette), window)
+    if found.kind != "photo" and count_regions(labels, len(palette)) > MAX_REGIONS:
+        return clean_up(rgba, replace(found, kind="photo"))  # too many regions to trace within a budget
     snapped = palette[labels].astype(np.float32)
     soft = np.stack([ndimage.gaussian_filter(snapped[..., c], SOFTEN_SIGMA_PX) for c in range(3)], axis=-1)
     out = np.dstack([np.clip(np.round(soft), 0, 255).astype(np.uint8), rgba[..., 3]])

@@ -135,7 +135,7 @@ def convert(
     timings["resize"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    found = estimate(rgba, image.format if isinstance(image, DecodedImage) else None)
+    found = estimate(rgba, image.format if isinstance(image, DecodedImage) else None, original=full)
     cleaned, cleanup_notes = clean_up(rgba, found)
     notes += cleanup_notes
     timings["clean_up"] = time.perf_counter() - t
@@ -221,7 +221,7 @@ def with_opacity(svg: str, opacity: float) -> str:
 def route_image(rgba: np.ndarray, target_ssim: float, budget_s: float | None = None) -> RouteDecision:
     """The router's decision for an image (what `convert(..., tier="auto")` would run)."""
     working = bounded(rgba)
-    features = compute_features(clean_up(working, estimate(working))[0])
+    features = compute_features(clean_up(working, estimate(working, original=rgba))[0])
     return route(features, classify(features), target_ssim, budget_s, AVAILABLE_TIERS)
 
 

@@ -133,3 +133,9 @@ def test_noise_gets_a_bounded_posterised_result_with_a_note() -> None:
     result = convert(static_noise(600, seed=3), tier=1)
     assert any("looks like a photograph or noise" in note for note in result.notes)
     assert svg_size(result.svg) == (600, 600) and result.figures.bytes < 50_000
+
+
+def test_noise_downscaled_before_it_reaches_us_is_still_posterised() -> None:
+    smoothed = bounded(static_noise(1400, seed=4), 512)  # Lanczos hides most of the noise's texture
+    result = convert(smoothed, tier=1)
+    assert result.damage["kind"] == "photo" and result.figures.bytes < 50_000
