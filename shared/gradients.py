@@ -14,6 +14,7 @@ shape's compound path (kept only where that path covers exactly the union). Both
 painted in between shows under the band.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -24,22 +25,80 @@ from shared.paint import Gradient
 
 SAMPLE = 3000  # most interior pixels a region is fitted on
 EDGE_STEP, EDGE_SHARE = 0.08, 0.002  # more than this share of pixels stepping by more: not smooth
+MIN_MERGE_PIXELS = 16  # slivers smaller than this keep their flat fill and stay apart
 OUTSIDE_TOLERANCE = 0.01  # share of a dropped band's pixels that may lie outside the region it joins
 
 
-def rasterise(drawing: Drawing) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+class Masks:
+    """Boolean masks of one image size by key, stored as their bounding-box crops (memory in
+    proportion to what they cover, not the image size times the number of shapes)."""
+
+    def __init__(self, height: int, width: int) -> None:
+        self.size = (height, width)
+        self._crops: dict[int, tuple[int, int, np.ndarray] | None] = {}
+
+    def __setitem__(self, key: int, mask: np.ndarray) -> None:
+        self.put(key, mask, 0, 0)
+
+    def put(self, key: int, mask: np.ndarray, y_offset: int, x_offset: int) -> None:
+        """Store `mask`, whose first pixel is at (`y_offset`, `x_offset`) of the image."""
+        ys, xs = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+        if not len(ys):
+            self._crops[key] = None
+            return
+        y0, y1, x0, x1 = int(ys[0]), int(ys[-1]) + 1, int(xs[0]), int(xs[-1]) + 1
+        self._crops[key] = (y0 + y_offset, x0 + x_offset, mask[y0:y1, x0:x1].copy())
+
+    def count(self, key: int) -> int:
+        crop = self._crops[key]
+        return 0 if crop is None else int(crop[2].sum())
+
+    def box(self, key: int) -> tuple[slice, slice] | None:
+        """The bounding box of a stored mask (None: empty)."""
+        crop = self._crops[key]
+        if crop is None:
+            return None
+        y0, x0, part = crop
+        return slice(y0, y0 + part.shape[0]), slice(x0, x0 + part.shape[1])
+
+    def __getitem__(self, key: int) -> np.ndarray:
+        full = np.zeros(self.size, bool)
+        crop = self._crops[key]
+        if crop is not None:
+            y0, x0, part = crop
+            full[y0:y0 + part.shape[0], x0:x0 + part.shape[1]] = part
+        return full
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._crops
+
+    def __delitem__(self, key: int) -> None:
+        del self._crops[key]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(list(self._crops))
+
+
+def rasterise(drawing: Drawing) -> tuple[np.ndarray, np.ndarray, Masks]:
     """Per pixel the topmost shape (-1: none) and the shape under it there, and each shape's coverage
     (boolean, by pixel centres, nonzero winding)."""
     height, width = drawing.height, drawing.width
     top = np.full((height, width), -1, np.int32)
     under = np.full((height, width), -1, np.int32)
     rings = drawing.rings
-    coverage = []
+    coverage = Masks(height, width)
     for shape, ring_ids in enumerate(drawing.shape_rings()):
-        mask = winding([rings[r] for r in ring_ids], height, width) != 0
-        under[mask] = top[mask]
-        top[mask] = shape
-        coverage.append(mask)
+        points = np.vstack([rings[r] for r in ring_ids])  # winding within the shape's bounding box
+        y0, x0 = (max(int(v) - 1, 0) for v in points.min(axis=0)[::-1])
+        y1, x1 = min(int(points[:, 1].max()) + 2, height), min(int(points[:, 0].max()) + 2, width)
+        if y1 <= y0 or x1 <= x0:
+            coverage[shape] = np.zeros((0, 0), bool)
+            continue
+        mask = winding([rings[r] - [x0, y0] for r in ring_ids], y1 - y0, x1 - x0) != 0
+        box_top, box_under = top[y0:y1, x0:x1], under[y0:y1, x0:x1]
+        box_under[mask] = box_top[mask]
+        box_top[mask] = shape
+        coverage.put(shape, mask, y0, x0)
     return top, under, coverage
 
 
@@ -118,6 +177,12 @@ def _near_steps(jump: np.ndarray) -> np.ndarray:
 
 def _region_fit(mask: np.ndarray, colours: np.ndarray, max_stops: int, jump: np.ndarray,
                 force: bool = False) -> Fit:
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not len(rows):
+        return Fit(None, 0.0, 0.0)
+    y0, x0 = max(int(rows[0]) - 2, 0), max(int(cols[0]) - 2, 0)  # the mask's box and 2 px around it
+    box = slice(y0, int(rows[-1]) + 3), slice(x0, int(cols[-1]) + 3)
+    mask, colours, jump = mask[box], colours[box], jump[box]
     inner = interior(mask)
     core = jump[interior(inner)]  # 2 px in: anti-aliased borders can be 2 px wide
     if len(core) and (core > EDGE_STEP).mean() > EDGE_SHARE:  # an edge the trace left inside
@@ -127,7 +192,7 @@ def _region_fit(mask: np.ndarray, colours: np.ndarray, max_stops: int, jump: np.
     if len(ys) > SAMPLE:  # a fixed subset: fits cost O(pixels) per centre tried
         pick = np.random.default_rng(0).choice(len(ys), SAMPLE, replace=False)
         ys, xs = ys[pick], xs[pick]
-    return fit_region(np.column_stack([xs + 0.5, ys + 0.5]), colours[ys, xs], max_stops, force)
+    return fit_region(np.column_stack([xs + x0 + 0.5, ys + y0 + 0.5]), colours[ys, xs], max_stops, force)
 
 
 def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int = 3,
@@ -143,14 +208,17 @@ def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int = 3,
     top, under, coverage = rasterise(drawing)
     primitive = {int(drawing.ring_shape[r]) for r, o in drawing.fitted.items() if isinstance(o, Primitive)}
     group = np.arange(len(drawing.fills))  # shape -> the shape whose region it joined
-    region: dict[int, np.ndarray] = {}  # root shape -> the pixels its group shows
+    region = Masks(drawing.height, drawing.width)  # root shape -> the pixels its group shows
     fits: dict[int, Fit] = {}
     dropped: set[int] = set()
     joined: dict[int, int] = {}  # shape -> root whose compound path takes its rings
     for shape in range(len(drawing.fills)):
-        shows = top == shape
+        box = coverage.box(shape)
+        shows = np.zeros(top.shape, bool)
+        if box is not None:
+            shows[box] = top[box] == shape
         region[shape] = shows
-        if not shows.any():
+        if shows.sum() < MIN_MERGE_PIXELS:
             continue
         merged = _try_merge(shape, shows, top, under, coverage, group, region, pixels, max_stops,
                             merge_tolerance, primitive | dropped, drawing)
@@ -167,8 +235,10 @@ def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int = 3,
             joined[shape] = root
             coverage[root] = coverage[root] | coverage[shape]
     paints: dict[int, Gradient] = {}
-    for root, mask in region.items():
-        fit = fits.get(root) or _region_fit(mask, colours, max_stops, jump)
+    for root in region:
+        if root not in fits and region.count(root) < MIN_PIXELS:
+            continue
+        fit = fits.get(root) or _region_fit(region[root], colours, max_stops, jump)
         if fit.paint is not None:
             paints[root] = fit.paint
     return _regroup(drawing, paints, dropped, joined)
@@ -184,7 +254,7 @@ class _Pixels:
 
 
 def _try_merge(shape: int, shows: np.ndarray, top: np.ndarray, under: np.ndarray,
-               coverage: list[np.ndarray], group: np.ndarray, region: dict[int, np.ndarray],
+               coverage: Masks, group: np.ndarray, region: Masks,
                pixels: _Pixels, max_stops: int, tolerance: float, no_join: set[int],
                drawing: Drawing) -> tuple[int, Fit, bool] | None:
     """(root, fit of the union, drop?) for the earlier group `shape` merges into, or None. Shapes in
@@ -208,9 +278,10 @@ def _try_merge(shape: int, shows: np.ndarray, top: np.ndarray, under: np.ndarray
         between = (below > root) & ~np.isin(below, members)  # a shape painted in between shows under it
         if between.sum() > OUTSIDE_TOLERANCE * len(below):
             continue
-        if _step_across(shows, region[root], pixels.steps) > EDGE_STEP:  # an edge between them, not a band
+        root_region = region[root]
+        if _step_across(shows, root_region, pixels.steps) > EDGE_STEP:  # an edge between them, not a band
             continue
-        union = region[root] | shows
+        union = root_region | shows
         fit = _region_fit(union, pixels.colours, max_stops, pixels.jump, force=True)
         if fit.paint is None or fit.rms > tolerance:
             continue
@@ -223,15 +294,15 @@ def _try_merge(shape: int, shows: np.ndarray, top: np.ndarray, under: np.ndarray
         flat_rms = float(np.sqrt(((colours[own] - colours[own].mean(axis=0)) ** 2).mean()))
         if _rms_on(fit.paint, own, colours) > min(tolerance, max(flat_rms, 1.0 / 255)):
             continue
-        outside = coverage[shape] & ~coverage[root]
-        if outside.sum() <= OUTSIDE_TOLERANCE * coverage[shape].sum():
+        shape_cover, root_cover = coverage[shape], coverage[root]
+        if (shape_cover & ~root_cover).sum() <= OUTSIDE_TOLERANCE * shape_cover.sum():
             return root, fit, True
         if shape in no_join or root in no_join:
             continue
         rings = drawing.shape_rings()
         compound = winding([drawing.rings[r] for m in [*members, shape] for r in rings[m]
                             if m not in no_join], drawing.height, drawing.width) != 0
-        if (compound != (coverage[root] | coverage[shape])).sum() <= OUTSIDE_TOLERANCE * union.sum():
+        if (compound != (root_cover | shape_cover)).sum() <= OUTSIDE_TOLERANCE * union.sum():
             return root, fit, False
     return None
 
