@@ -32,7 +32,10 @@ TEXTURE_LAPLACIAN = 25.0  # grey levels: median |Laplacian| above this is noise 
 # 159-258 at its own resolution, 30-90 downscaled 2-4x; clean dev logos <= 1.5, photographs of scenes
 # 2-7; a 48 px favicon of fine lines 200, hence MIN_TEXTURE_SIDE)
 DETAIL_SIDE = 512  # pixel statistics are measured on a central crop this large, at the input's resolution
-MAX_REGIONS = 3000  # a cleaned image with more colour regions than this is posterised like noise
+MAX_REGIONS = 1500  # more colour regions than this is posterised like noise (damaged training logos
+# after the clean-up: at most 185)
+MOSAIC_COLORS = 16  # clean images with this many robust colours (dev logos: at most 10) get their regions
+# counted: a mosaic of random flat squares is neither noisy nor textured, yet takes 25 s to trace at 512 px
 SMALL_TEXTURE_LAPLACIAN = 120.0  # the same for images under UPSCALE_BELOW px (random noise >= 159)
 MIN_TEXTURE_SIDE = 64  # smaller images are cheap to trace whatever they hold (and are never upscaled)
 MERGE_DELTA_E = 12.0  # Lab distance under which two colour clusters are one logo colour
@@ -165,6 +168,9 @@ def estimate(rgba: np.ndarray, source_format: str | None = None, original: np.nd
         kind = "photo"  # the typical pixel differs from its neighbours by an edge's step: noise, texture
     elif noise >= NOISE_DAMAGED or source_format == "JPEG":
         kind = "damaged"
+    elif len(palette) >= MOSAIC_COLORS and count_regions(_snap_labels(rgba, palette), len(palette)) \
+            > MAX_REGIONS:
+        kind = "photo"  # a mosaic of thousands of flat patches: bounded like noise (no logo has this many)
     else:
         kind = "clean"
     return DamageEstimate(noise, block, flat, texture, palette, kind)

@@ -26,6 +26,11 @@ TIER_RUNNERS: dict[int, Callable[[TierRequest, Executor | None], TierOutcome]] =
     1: tier1.run, 2: tier2.run, 3: tier3.run,
 }
 AVAILABLE_TIERS: tuple[int, ...] = tuple(sorted(TIER_RUNNERS))
+DAMAGED_ROUTE_REASON = (
+    "the input was cleaned up or upscaled first (see notes): its cleaned estimate is traced once, since the "
+    "searching tiers gained nothing on damaged copies (training split, 32 copies: median SSIM against the "
+    "clean logo 0.9655 for Tier 1 and for the router's choice, 0.6 s against 4.7 s)"
+)
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,9 @@ def convert(
     timings["features"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    if tier_name == "auto":
+    if tier_name == "auto" and cleaned is not rgba:
+        decision = RouteDecision(1, DAMAGED_ROUTE_REASON)
+    elif tier_name == "auto":
         decision = route(features, logo_type, target, budget_s, AVAILABLE_TIERS)
     else:
         decision = RouteDecision(int(tier_name), f"Tier {tier_name} was requested")
@@ -218,10 +225,17 @@ def with_opacity(svg: str, opacity: float) -> str:
     return f'{svg[:body_start]}<g opacity="{opacity:.4g}">{svg[body_start:close]}</g>{svg[close:]}'
 
 
-def route_image(rgba: np.ndarray, target_ssim: float, budget_s: float | None = None) -> RouteDecision:
-    """The router's decision for an image (what `convert(..., tier="auto")` would run)."""
-    working = bounded(rgba)
-    features = compute_features(clean_up(working, estimate(working, original=rgba))[0])
+def route_image(image: DecodedImage | np.ndarray, target_ssim: float, budget_s: float | None = None
+                ) -> RouteDecision:
+    """The router's decision for an image (what `convert(..., tier="auto")` would run; an array's format
+    is unknown, so a JPEG passed as pixels is only seen as damaged where its pixels say so)."""
+    full = image.rgba if isinstance(image, DecodedImage) else image
+    working = bounded(full)
+    found = estimate(working, image.format if isinstance(image, DecodedImage) else None, original=full)
+    cleaned, _ = clean_up(working, found)
+    if cleaned is not working:
+        return RouteDecision(1, DAMAGED_ROUTE_REASON)
+    features = compute_features(cleaned)
     return route(features, classify(features), target_ssim, budget_s, AVAILABLE_TIERS)
 
 

@@ -14,7 +14,8 @@ from shared.classifier import classify, classify_by_rules
 from shared.config import get_settings
 from shared.features import compute_features
 from shared.params import parse_params
-from shared.pipeline import convert, route_image
+from shared.pipeline import AVAILABLE_TIERS, convert, route_image
+from shared.router import route
 from tests.conftest import disc
 
 MODELS = Path(learned.__file__).with_name("models")
@@ -75,7 +76,9 @@ def test_tiers_meet_an_easy_target_and_respect_a_short_budget() -> None:
 
 def test_router_sends_easy_images_to_tier1_and_hard_ones_further() -> None:
     assert route_image(disc(96, 35.0), 0.95).tier == 1
-    assert route_image(noisy_many_colours(), 0.995, budget_s=30).tier >= 2
+    noisy = compute_features(noisy_many_colours())  # the router itself (route_image posterises noise first)
+    assert route(noisy, classify(noisy), 0.995, 30, AVAILABLE_TIERS).tier >= 2
+    assert route_image(noisy_many_colours(), 0.995, budget_s=30).tier == 1
 
 
 def test_missing_models_fall_back_to_rules_and_formula(model_dir: Path) -> None:
