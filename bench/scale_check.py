@@ -2,10 +2,16 @@
 
     python -m bench.scale_check --images 48 --size 256
     python -m bench.scale_check --images 48 --set fit_curves=true --set primitives=true
+    python -m bench.scale_check --images 32 --split holdout --tier2-oracle
 
 Per variant: median SSIM at 1x, median `ssim_4x` (bench.quality.ssim_scaled: the SVG at 4x against the
 vector source at 4x), the share of images losing more than 0.01 when scaled, median bytes and the p95
 seconds of `evaluate` (trace, steps and measurement). JPEG copies are left out (no clean source).
+
+`--tier2-oracle` asks whether a 4x check on Tier 2's final candidates could pay: each image's Tier 2
+candidates are measured at 1x and 4x, and Tier 2's choice (the objective on 1x SSIM) is compared with
+the choice of the same objective on min(1x, 4x) SSIM. The 4x reference is the vector source, which a
+conversion does not have, so this is an upper bound on what any runtime 4x check could buy.
 """
 
 import argparse
@@ -20,7 +26,7 @@ from bench.quality import SCALE_LOSS, ssim_scaled
 from shared.candidate import evaluate
 from shared.features import compute_features
 from shared.images import load_image
-from shared.tiers import tier1
+from shared.tiers import TierRequest, objective_value, tier1, tier2
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "formula": {},
@@ -43,11 +49,22 @@ def main() -> None:
     parser.add_argument("--split", default="train")
     parser.add_argument("--set", action="append", default=[], help="name=json value, on every variant")
     parser.add_argument("--variants", nargs="*", default=list(VARIANTS))
+    parser.add_argument("--tier2-oracle", action="store_true")
+    parser.add_argument("--categories", nargs="+", default=None, help="only these categories")
+    parser.add_argument("--few-colours", action="store_true", help="only images Tier 1 counts as few-colour")
+    parser.add_argument("--target", type=float, default=0.98)
     args = parser.parse_args()
     extra = {k: _value(v) for k, v in (s.split("=", 1) for s in args.set)}
     images = [i for i in load_manifest(DEFAULT_ROOT)
-              if i.size == args.size and i.split == args.split and i.category != "jpeg"]
+              if i.size == args.size and i.split == args.split and i.category != "jpeg"
+              and (args.categories is None or i.category in args.categories)]
+    if args.few_colours:
+        images = [i for i in images
+                  if compute_features(load_image(str(i.path)).rgba).n_colors <= tier1.FEW_COLORS]
     images = images[:: max(1, len(images) // args.images)][: args.images]
+    if args.tier2_oracle:
+        tier2_oracle(images, args.target)
+        return
     rows: dict[str, list[tuple[float, float, int, float]]] = {v: [] for v in args.variants}
     categories = [image.category for image in images]
     for image in images:
@@ -72,6 +89,28 @@ def main() -> None:
                        for c in sorted(set(categories))}
         print(" " * 19 + "median 4x-1x by category: "
               + "  ".join(f"{c} {v:+.4f}" for c, v in by_category.items()))
+
+
+def tier2_oracle(images: list[Any], target: float) -> None:
+    picked: dict[str, list[tuple[float, float, int]]] = {"tier 2 (1x objective)": [], "4x-checked": []}
+    for image in images:
+        rgba = load_image(str(image.path)).rgba
+        request = TierRequest(rgba, compute_features(rgba), target)
+        found = []
+        for params in tier2.candidates(request):
+            cand = evaluate(rgba, params, compare_unrefined=False)
+            found.append((cand.figures.ssim, ssim_scaled(cand.svg, image, 4), cand.figures.bytes))
+        one, four, size = (np.array(c) for c in zip(*found, strict=True))
+        plain = int(np.argmax(objective_value(one, size, target)))  # first best, as Tier 2 keeps it
+        checked = int(np.argmax(objective_value(np.minimum(one, four), size, target)))
+        picked["tier 2 (1x objective)"].append(found[plain])
+        picked["4x-checked"].append(found[checked])
+    print(f"{len(images)} images, target {target}")
+    for name, rows in picked.items():
+        one, four, size = (np.array(c) for c in zip(*rows, strict=True))
+        print(f"{name:22s} 1x {np.median(one):.4f}  4x {np.median(four):.4f}"
+              f"  4x-1x {np.median(four - one):+.4f}"
+              f"  losing {np.mean(one - four > SCALE_LOSS):.0%}  bytes {np.median(size):.0f}")
 
 
 if __name__ == "__main__":

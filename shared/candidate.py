@@ -63,7 +63,8 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) 
     if steps.primitives:
         drawing = find_primitives(drawing, rgba)
     if steps.fit_curves:
-        drawing = fit_drawing(drawing, steps.fit_tolerance_px, steps.corner_angle, rgba)
+        drawing = fit_drawing(drawing, steps.fit_tolerance_px, steps.corner_angle, rgba,
+                              steps.curve_pairs_ratio)
     if steps.gradients:
         drawing = fit_gradients(drawing, rgba, steps.gradient_stops, steps.gradient_merge)
     return drawing

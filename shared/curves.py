@@ -10,7 +10,7 @@ tolerance (input px), the run is split at the farthest point with one tangent fo
 join is smooth) and each side fitted again (after Schneider, "An algorithm for automatically fitting
 digitized curves", Graphics Gems 1990). Runs whose points lie within the tolerance of the chord stay
 one line. A ring keeps its polygon where the curve would take more coordinate pairs than the polygon
-times MAX_PAIRS_RATIO.
+times `pairs_ratio` (the `curve_pairs_ratio` parameter: a cubic takes 3 pairs, a line 1).
 """
 
 from collections.abc import Callable
@@ -29,11 +29,10 @@ CORNER_GUARD_PX = 1.5  # samples this close to a corner are not moved onto the i
 SAMPLE_SPACING_PX = 2.0  # fitting points along each edge, at least 2 per edge
 NEWTON_STEPS = 2
 MAX_SPLITS = 64  # per run, a bound on the work for a run that does not fit
-MAX_PAIRS_RATIO = 1.5  # a ring whose curve takes more coordinate pairs than this times its polygon's stays
 
 
 def fit_drawing(drawing: Drawing, tolerance: float, corner_angle: float,
-                rgba: np.ndarray | None = None) -> Drawing:
+                rgba: np.ndarray | None = None, pairs_ratio: float = 1.5) -> Drawing:
     """`drawing` with every polygon ring of 3+ vertices (not already a primitive) fitted with curves;
     with `rgba`, the points fitted to are first moved onto the input's edge along their edge's normal
     (the profile measurement of shared/refine.py; points that find no edge stay)."""
@@ -58,7 +57,7 @@ def fit_drawing(drawing: Drawing, tolerance: float, corner_angle: float,
     fitted = dict(drawing.fitted)
     for (index, ring), mine in zip(todo, points, strict=True):
         curve = fit_ring(ring, tolerance, corner_angle, mine)
-        if curve is not None and _pairs(curve) <= MAX_PAIRS_RATIO * len(drawing.rings[index]):
+        if curve is not None and _pairs(curve) <= pairs_ratio * len(drawing.rings[index]):
             fitted[index] = curve
     return Drawing(**{**drawing.__dict__, "fitted": fitted})
 

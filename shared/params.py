@@ -84,6 +84,10 @@ class StepParams(BaseModel):
     fit_tolerance_px: float = Field(
         0.1, ge=0.02, le=2.0, description="largest distance, input px, of a fitted curve from the edge points"
     )
+    curve_pairs_ratio: float = Field(
+        1.5, ge=0.5, le=100.0, description="a ring keeps its polygon where its curve takes more than this "
+        "times the polygon's coordinate pairs (bytes)"
+    )
     corner_angle: int = Field(
         40, ge=5, le=175, description="turning angle (degrees) above which a polygon vertex is a corner"
     )
