@@ -1,12 +1,16 @@
 """Real-world inputs (issue 16): bounded working size, damage estimate, clean-up only where damaged."""
 
 import io
+import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+from typer.testing import CliRunner
 
+from cli.main import app
 from shared import pipeline
 from shared.damage import clean_up, estimate
 from shared.images import decode_image
@@ -149,3 +153,13 @@ def test_a_jpeg_of_a_gradient_is_smoothed_not_snapped_to_bands() -> None:
     cleaned, notes = clean_up(damaged.rgba, estimate(damaged.rgba, damaged.format))
     assert notes == ["JPEG artefacts smoothed (shaded colours kept)"]
     assert len(np.unique(cleaned[60, :, 0])) > 50  # still a ramp, not a few bands
+
+
+def test_the_cli_json_says_what_was_done_to_a_jpeg(tmp_path: Path) -> None:
+    src = tmp_path / "logo.jpg"
+    src.write_bytes(jpeg_of(logo(160, 120), 40))
+    res = CliRunner().invoke(app, ["convert", str(src), "-o", str(tmp_path / "logo.svg"), "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    assert summary["damage"]["kind"] == "damaged" and summary["tier"] == 1
+    assert any(note.startswith("JPEG artefacts removed") for note in summary["notes"])
