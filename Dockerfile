@@ -13,15 +13,18 @@ FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_CONSTRAINT=/src/constraints.txt
 WORKDIR /src
 COPY pyproject.toml README.md constraints.txt ./
+# a virtual environment with svgai's locked dependencies (all have binary wheels), copied whole into the
+# runtime stage; the lock goes with it for the GPU stage's onnxruntime-gpu. First from pyproject.toml and
+# the lock alone (no package directories yet: `pip install .` brings the dependencies and an empty svgai),
+# so this layer survives code changes; then svgai itself over it.
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install . \
+    && cp constraints.txt /opt/venv/constraints.txt
 COPY api ./api
 COPY cli ./cli
 COPY shared ./shared
 COPY workers ./workers
-# a virtual environment with svgai and its locked dependencies (all have binary wheels), copied whole
-# into the runtime stage; the lock goes with it for the GPU stage's onnxruntime-gpu
-RUN python -m venv /opt/venv \
-    && /opt/venv/bin/pip install . \
-    && cp constraints.txt /opt/venv/constraints.txt
+RUN /opt/venv/bin/pip install --no-deps --force-reinstall .
 
 FROM python:3.11-slim-bookworm AS runtime
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \

@@ -50,10 +50,18 @@ if ! "$DOCKER" info >/dev/null 2>&1; then
     echo "dockerd started (pid $started_dockerd, vfs storage, $DATA/docker)"
 fi
 
-standin() {  # standin IMAGE PACKAGES [customize-hook]
-    local image=$1 packages=$2 hook=${3:-true}
-    if "$DOCKER" image inspect "$image" >/dev/null 2>&1 || timeout 60 "$DOCKER" pull -q "$image" >/dev/null 2>&1; then
+standin() {  # standin IMAGE PACKAGES [customize-hook [docker-import-change]]
+    local image=$1 packages=$2 hook=${3:-true} change=${4:-LABEL svgai.standin.entry=none}
+    local recipe
+    recipe=$(printf '%s\n' "$packages" "$hook" "$change" | sha256sum | cut -c1-16)
+    # a registry's image (no svgai.standin label) or a stand-in of this same recipe is kept
+    if label=$("$DOCKER" image inspect -f '{{index .Config.Labels "svgai.standin"}}' "$image" 2>/dev/null) \
+            && [[ -z $label || $label == "<no value>" || $label == "$recipe" ]]; then
         echo "$image: present"
+        return
+    fi
+    if [[ -z ${label:-} ]] && timeout 60 "$DOCKER" pull -q "$image" >/dev/null 2>&1; then
+        echo "$image: pulled"
         return
     fi
     echo "$image: no registry answers; stand-in from Debian bookworm ($packages)"
@@ -64,13 +72,17 @@ standin() {  # standin IMAGE PACKAGES [customize-hook]
         --customize-hook='chroot "$1" sh -c "command -v update-ca-certificates >/dev/null && update-ca-certificates || true"' \
         --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*' bookworm - \
         | "$DOCKER" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-            --change 'ENV LANG=C.UTF-8' - "$image"
+            --change 'ENV LANG=C.UTF-8' --change "LABEL svgai.standin=$recipe" --change "$change" - "$image"
 }
 
 step "base images"
 standin python:3.11-slim-bookworm python3,python3-venv,tzdata,ca-certificates,passwd \
     'ln -s /usr/bin/python3 "$1"/usr/local/bin/python'
-standin redis:7.4.1-alpine redis-server,redis-tools
+# like the official image: data in /data, and no protected mode (it would refuse the other containers,
+# which connect without a password from outside the loopback)
+standin redis:7.4.1-alpine redis-server,redis-tools \
+    'mkdir -p "$1"/data && printf "#!/bin/sh\nexec /usr/bin/redis-server \"\$@\" --protected-mode no\n" \
+        >"$1"/usr/local/bin/redis-server && chmod 755 "$1"/usr/local/bin/redis-server' 'WORKDIR /data'
 
 for builder in legacy buildkit; do
     kit=$([[ $builder == buildkit ]] && echo 1 || echo 0)
@@ -89,7 +101,8 @@ for _ in $(seq 90); do
     curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
     sleep 2
 done
-curl -fsS "http://127.0.0.1:$PORT/readyz"; echo
+curl -fsS "http://127.0.0.1:$PORT/readyz" || { "${COMPOSE[@]}" logs --tail=40; exit 1; }
+echo
 "${COMPOSE[@]}" ps
 
 step "a Tier 2 job"
