@@ -255,6 +255,9 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
         return rgba, []
     notes: list[str] = []
     palette = found.palette
+    small = max(rgba.shape[:2]) < UPSCALE_BELOW  # small JPEGs of flat logos sit ΔE 1-4 off their palette
+    keep_shading = found.kind == "damaged" and found.noise < NOISE_DAMAGED and not small \
+        and len(palette) > 0 and shaded(rgba, palette)
     if found.kind == "photo":
         side = max(rgba.shape[:2])
         if side > PHOTO_SIDE:
@@ -263,13 +266,13 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
         palette = robust_palette(_calm_pixels(rgba, grey), max_colors=PHOTO_COLORS)[:PHOTO_COLORS]
         notes.append(f"looks like a photograph or noise, not a logo: posterised to {len(palette)} colours "
                      f"at {rgba.shape[1]}x{rgba.shape[0]} px")
-    elif max(rgba.shape[:2]) < UPSCALE_BELOW and found.texture <= SMALL_TEXTURE_LAPLACIAN:
+    elif small and found.texture <= SMALL_TEXTURE_LAPLACIAN:
         factor = UPSCALE_TO / max(rgba.shape[:2])
         notes.append(f"small input upscaled {factor:.1f}x before tracing")
         rgba = _upscale(rgba, factor)
     if len(palette) == 0:
         return rgba, notes
-    if found.kind == "damaged" and found.noise < NOISE_DAMAGED and shaded(rgba, palette):
+    if keep_shading:
         smoothed = np.dstack([ndimage.median_filter(rgba[..., :3], size=(3, 3, 1)), rgba[..., 3]])
         notes.append("JPEG artefacts smoothed (shaded colours kept)")
         return np.ascontiguousarray(smoothed), notes
