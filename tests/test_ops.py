@@ -317,12 +317,19 @@ def test_only_the_gateway_takes_traffic_from_outside(overlay: str, monkeypatch: 
     assert {redis_port, 53} <= egress_ports
 
 
-def test_webhook_egress_matches_the_apps_url_check() -> None:
+def test_webhook_egress_matches_the_apps_url_check(monkeypatch: pytest.MonkeyPatch,
+                                                   request: pytest.FixtureRequest) -> None:
     """The NetworkPolicy lets workers reach what api/webhook_urls.py accepts (any TCP port, IPv4 and
     IPv6, public addresses) and nothing it refuses: every excepted range is refused by the app, and
-    sample internal and public addresses land on the same side of both."""
+    sample internal and public addresses land on the same side of both. The app's default allow-list
+    (none) is the one compared: the service tests' session fixtures allow loopback in the environment."""
     from api.webhook_urls import check_webhook_url
+    from shared.config import get_settings
     from shared.errors import ParameterError
+
+    monkeypatch.delenv("SVGAI_WEBHOOK_ALLOW", raising=False)
+    get_settings.cache_clear()
+    request.addfinalizer(get_settings.cache_clear)  # later tests read the restored environment
 
     def app_accepts(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         host = f"[{ip}]" if ip.version == 6 else str(ip)
