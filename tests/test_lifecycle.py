@@ -119,7 +119,7 @@ def test_a_worker_finished_job_keeps_started(client: TestClient) -> None:
 
 
 def test_auto_keeps_the_routers_reason_and_requested_tier(client: TestClient) -> None:
-    queued = submit(client, speckled(2), tier="auto", target_ssim=0.9999, budget_s=1.5)
+    queued = submit(client, speckled(2, side=192), tier="auto", target_ssim=0.9999, budget_s=1.5)
     assert queued["status"] == "queued" and queued["tier"] in (2, 3), "the router sends this to a worker"
     reason = queued["reason"]
     assert reason and reason != f"Tier {queued['tier']} was requested"
