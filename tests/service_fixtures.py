@@ -1,12 +1,15 @@
 """A real Redis server and a real Celery worker, started for the service tests on free local ports."""
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -131,3 +134,42 @@ def celery_worker(service_env: dict[str, str]) -> Iterator[subprocess.Popen]:
     wait_until(lambda: bool(celery_app().control.ping(timeout=0.5)), 60, "celery worker")
     yield proc
     stop(proc)
+
+
+class WebhookReceiver:
+    """A webhook receiver on loopback: records every POST as (headers, body), answers 500 to its first
+    `failures` requests and 200 after; with `hold`, each answer waits until `release` is set."""
+
+    def __init__(self, failures: int = 0, hold: bool = False) -> None:
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.arrived, self.release = threading.Event(), threading.Event()
+        if not hold:
+            self.release.set()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.requests.append((dict(self.headers), body))
+                outer.arrived.set()
+                outer.release.wait(30)
+                self.send_response(500 if len(outer.requests) <= failures else 200)
+                self.end_headers()
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def ids_by_job(self) -> dict[str, list[str]]:
+        """Every delivery's webhook-id, by the job id in its payload."""
+        ids: dict[str, list[str]] = {}
+        for headers, body in list(self.requests):
+            ids.setdefault(json.loads(body)["job"]["id"], []).append(headers["webhook-id"])
+        return ids
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()

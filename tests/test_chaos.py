@@ -11,12 +11,9 @@ import json
 import os
 import signal
 import subprocess
-import threading
 import time
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -26,6 +23,7 @@ import pytest
 from tests.conftest import disc
 from tests.image_files import png_bytes
 from tests.service_fixtures import (
+    WebhookReceiver,
     child_pids,
     free_port,
     start_gateway,
@@ -38,31 +36,6 @@ from tests.service_fixtures import (
 JOBS_TIER2, JOBS_TIER3 = 16, 8
 RECOVERY_S = 120.0  # the goal: every job terminal within 2 minutes of the last fault
 FINAL = {"succeeded", "failed", "cancelled"}
-
-
-class Receiver:
-    """Webhook receiver: every POST's webhook-id, by job; answers 200."""
-
-    def __init__(self) -> None:
-        self.ids: dict[str, list[str]] = defaultdict(list)
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.ids[json.loads(body)["job"]["id"]].append(self.headers["webhook-id"])
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *_: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
 
 
 @dataclass
@@ -151,7 +124,7 @@ def restart_redis(stack: Stack, down_s: float = 3.0) -> None:
 
 
 def test_every_job_ends_and_every_webhook_arrives_under_faults(stack: Stack) -> None:
-    receiver = Receiver()
+    receiver = WebhookReceiver()
     try:
         ids = []
         for form, data in job_images():
@@ -176,19 +149,20 @@ def test_every_job_ends_and_every_webhook_arrives_under_faults(stack: Stack) -> 
         recovered_s = time.monotonic() - last_fault
         final = statuses(stack.base, ids)
         succeeded = [i for i, status in final.items() if status == "succeeded"]
-        wait_until(lambda: all(receiver.ids.get(i) for i in succeeded), 60, "every webhook delivered")
+        wait_until(lambda: all(receiver.ids_by_job().get(i) for i in succeeded), 60,
+                   "every webhook delivered")
         figures = {"submitted": len(ids), "succeeded": len(succeeded),
                    "failed": sum(s == "failed" for s in final.values()),
                    "cancelled": sum(s == "cancelled" for s in final.values()),
                    "stuck": sum(s not in FINAL | {"lost"} for s in final.values()),
                    "lost": sum(s == "lost" for s in final.values()),
-                   "webhooks_delivered": sum(bool(receiver.ids.get(i)) for i in succeeded),
-                   "duplicate_deliveries": sum(len(receiver.ids[i]) - 1 for i in succeeded),
+                   "webhooks_delivered": sum(bool(receiver.ids_by_job().get(i)) for i in succeeded),
+                   "duplicate_deliveries": sum(len(receiver.ids_by_job()[i]) - 1 for i in succeeded),
                    "recovered_within_s": round(recovered_s, 1), "faults": stack.faults}
         print("chaos:", json.dumps(figures))
         assert figures["stuck"] == 0 and figures["lost"] == 0
         assert figures["succeeded"] == len(ids), final
         for job_id in succeeded:
-            assert set(receiver.ids[job_id]) == {f"{job_id}.succeeded"}, "one webhook-id per job"
+            assert set(receiver.ids_by_job()[job_id]) == {f"{job_id}.succeeded"}, "one webhook-id per job"
     finally:
         receiver.close()

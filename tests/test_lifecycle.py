@@ -19,7 +19,13 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import disc
 from tests.image_files import png_bytes
-from tests.service_fixtures import celery_worker, redis_url, service_env, wait_until  # noqa: F401 - fixtures
+from tests.service_fixtures import (  # noqa: F401 - fixtures
+    WebhookReceiver,
+    celery_worker,
+    redis_url,
+    service_env,
+    wait_until,
+)
 
 KEYS = ["key-a", "key-b"]
 
@@ -253,50 +259,19 @@ def test_webhook_retry_delays_are_jittered_and_capped_under_the_visibility_timeo
     assert len({round(retry_delay_s(4), 3) for _ in range(20)}) > 5, "full jitter: retries spread out"
 
 
-class HoldingReceiver:
-    """Holds each POST until `release` is set, then answers 200; records every request."""
-
-    def __init__(self) -> None:
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        self.requests: list[dict[str, str]] = []
-        self.arrived, self.release = threading.Event(), threading.Event()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers["Content-Length"]))
-                outer.requests.append(dict(self.headers))
-                outer.arrived.set()
-                outer.release.wait(30)
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *_: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.release.set()
-        self.server.shutdown()
-
-
 def test_attempts_are_on_record_during_delivery_and_a_duplicate_is_not_resent(
     client: TestClient, store: redis.Redis
 ) -> None:
     """Defect 15: a worker killed mid-delivery left no attempt on record, and the payload had no id."""
     from workers import broker
 
-    receiver = HoldingReceiver()
+    receiver = WebhookReceiver(hold=True)
     try:
         sent = submit(client, png_bytes(disc(40, 12.0, (90, 0, 90))), tier=1, webhook_url=receiver.url)
         assert receiver.arrived.wait(30), "the webhook arrives"
         during = job(client, sent["id"])["webhook_deliveries"]
         assert len(during) == 1 and during[0]["error"] == "in progress"
-        assert during[0]["webhook_id"] == receiver.requests[0]["webhook-id"] == f"{sent['id']}.succeeded"
+        assert during[0]["webhook_id"] == receiver.requests[0][0]["webhook-id"] == f"{sent['id']}.succeeded"
         receiver.release.set()
         wait_until(lambda: job(client, sent["id"])["webhook_deliveries"][0]["ok"], 30, "delivery")
         broker.send_webhook(sent["id"], 0.0, 99)  # a duplicate message, as after a lost acknowledgement

@@ -13,7 +13,12 @@ from shared.images import decode_image
 from shared.quality import measure
 from tests.conftest import disc
 from tests.image_files import huge_header_png, png_bytes
-from tests.service_fixtures import celery_worker, redis_url, service_env  # noqa: F401 - fixtures
+from tests.service_fixtures import (  # noqa: F401 - fixtures
+    WebhookReceiver,
+    celery_worker,
+    redis_url,
+    service_env,
+)
 
 LOGO = png_bytes(disc(96, 30.0, (30, 90, 200)))
 KEYS = ["key-a", "key-b", "key-c"]
@@ -187,34 +192,6 @@ def test_rate_limit_is_per_key(client: TestClient) -> None:
     assert client.get("/v1/jobs/none", headers=auth("key-b")).status_code == 404, "other keys unaffected"
 
 
-class Receiver:
-    """A webhook receiver on loopback that answers 500 to its first `failures` requests, then 200."""
-
-    def __init__(self, failures: int) -> None:
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        self.requests: list[tuple[dict[str, str], bytes]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.requests.append((dict(self.headers), body))
-                self.send_response(500 if len(outer.requests) <= failures else 200)
-                self.end_headers()
-
-            def log_message(self, *_: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-
-
 def wait_for_deliveries(client: TestClient, job_id: str, n: int) -> list[dict]:
     from tests.service_fixtures import wait_until
 
@@ -230,7 +207,7 @@ def test_webhook_is_signed_and_retried_until_it_succeeds(client: TestClient) -> 
     """Standard Webhooks headers; every attempt carries the same webhook-id (the receiver's dedup key)."""
     from standardwebhooks import Webhook
 
-    receiver = Receiver(failures=2)
+    receiver = WebhookReceiver(failures=2)
     try:
         image = png_bytes(disc(70, 22.0, (90, 90, 10)))
         job = submit(client, image, tier=1, webhook_url=receiver.url)
@@ -249,7 +226,7 @@ def test_webhook_is_signed_and_retried_until_it_succeeds(client: TestClient) -> 
 
 
 def test_webhook_of_a_queued_job_is_delivered_by_the_worker(client: TestClient) -> None:
-    receiver = Receiver(failures=0)
+    receiver = WebhookReceiver(failures=0)
     try:
         image = png_bytes(disc(60, 18.0, (5, 5, 5)))
         job = submit(client, image, tier=2, webhook_url=receiver.url, wait=60)

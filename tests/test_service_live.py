@@ -95,9 +95,9 @@ def test_a_time_limit_fails_the_job_with_one_clear_message(stack: Stack) -> None
 def test_a_worker_started_for_tier2_and_tier3_delivers_webhooks(stack: Stack) -> None:
     """The README's `svgai worker --queues tier2,tier3` (this stack's worker): webhooks are delivered
     all the same (a worker always consumes the webhooks queue)."""
-    from tests.test_service import Receiver
+    from tests.service_fixtures import WebhookReceiver
 
-    receiver = Receiver(failures=0)
+    receiver = WebhookReceiver(failures=0)
     try:
         image = png_bytes(np.full((24, 24, 4), (10, 200, 10, 255), np.uint8))
         res = httpx.post(f"{stack.base}/v1/jobs", files={"file": ("g.png", image, "image/png")},
