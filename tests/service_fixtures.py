@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -99,6 +100,25 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
+@contextmanager
+def settings_env(env: dict[str, str]) -> Iterator[None]:
+    """These environment variables (and the settings read from them) in this process, then the old ones."""
+    from shared.config import get_settings
+
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc, url = start_redis(tmp_path_factory.mktemp("redis"))
@@ -112,18 +132,8 @@ def service_env(redis_url: str) -> Iterator[dict[str, str]]:
     env = {"SVGAI_REDIS_URL": redis_url, "SVGAI_KEY_PREFIX": "svgai-test", "SVGAI_TIER1_WORKERS": "1",
            "SVGAI_WEBHOOK_ALLOW": '["127.0.0.1/32"]', "SVGAI_WEBHOOK_SECRET": "test-secret",
            "SVGAI_WEBHOOK_BACKOFF_S": "0.05", "SVGAI_WORKER_METRICS_PORT": str(free_port())}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    from shared.config import get_settings
-
-    get_settings.cache_clear()
-    yield env
-    for k, v in old.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-    get_settings.cache_clear()
+    with settings_env(env):
+        yield env
 
 
 @pytest.fixture(scope="session")

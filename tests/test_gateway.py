@@ -5,7 +5,6 @@ its own settings (read from the environment when its lifespan starts the pool)."
 
 import io
 import json
-import os
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import disc
 from tests.image_files import png_bytes
-from tests.service_fixtures import redis_url, service_env  # noqa: F401 - fixtures
+from tests.service_fixtures import redis_url, service_env, settings_env  # noqa: F401 - fixtures
 
 LOGO = png_bytes(disc(64, 20.0, (30, 90, 200)))
 TINY = png_bytes(np.full((3, 3, 4), (200, 30, 30, 255), np.uint8))
@@ -37,24 +36,11 @@ def noise(side: int) -> bytes:
 @contextmanager
 def gateway(**settings: str) -> Iterator[TestClient]:
     """A gateway whose settings are the session's plus `settings` (SVGAI_<NAME> variables)."""
-    from shared.config import get_settings
-
-    env = {f"SVGAI_{name.upper()}": value for name, value in settings.items()}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    get_settings.cache_clear()
-    try:
+    with settings_env({f"SVGAI_{name.upper()}": value for name, value in settings.items()}):
         from api.app import app
 
         with TestClient(app) as client:
             yield client
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        get_settings.cache_clear()
 
 
 @pytest.fixture(scope="module")
