@@ -31,7 +31,8 @@ def trace(rgba: np.ndarray, params: EngineParams) -> str:
     """Trace an HxWx4 uint8 straight-alpha image to SVG markup with the given engine options.
 
     An image with no visible pixel gives an empty SVG of the same size (the engine itself divides by
-    zero on such input). An engine panic becomes `EngineError`.
+    zero on such input). An engine panic becomes `EngineError`; any other BaseException (a caller's time
+    limit raised by a signal handler while the engine runs) passes through.
     """
     if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
         raise ValueError(f"expected HxWx4 uint8, got {rgba.shape} {rgba.dtype}")
@@ -42,6 +43,6 @@ def trace(rgba: np.ndarray, params: EngineParams) -> str:
     try:
         return _config(params).convert_pixels(pixels, width, height)
     except BaseException as exc:  # pyo3's PanicException derives from BaseException
-        if isinstance(exc, KeyboardInterrupt | SystemExit):
-            raise
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise  # KeyboardInterrupt, SystemExit, a caller's time limit raised by its signal handler
         raise EngineError(f"the tracing engine failed on this image: {exc}") from exc

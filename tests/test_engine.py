@@ -37,7 +37,7 @@ def test_wrong_array_is_rejected() -> None:
 def test_engine_panic_becomes_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
     import shared.engine as engine
 
-    class Boom(BaseException):
+    class PanicException(BaseException):  # pyo3's panic class (pyo3_runtime.PanicException) by name
         pass
 
     class FakeConfig:
@@ -45,10 +45,30 @@ def test_engine_panic_becomes_engine_error(monkeypatch: pytest.MonkeyPatch) -> N
             pass
 
         def convert_pixels(self, *_: object) -> str:
-            raise Boom("attempt to divide by zero")
+            raise PanicException("attempt to divide by zero")
 
     monkeypatch.setattr(engine.vtracer, "Config", FakeConfig)
     with pytest.raises(EngineError, match="divide by zero"):
+        trace(np.full((4, 4, 4), 255, np.uint8), EngineParams())
+
+
+def test_a_time_limit_inside_the_engine_is_not_an_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gateway's Tier 1 pool raises its time limit (a BaseException) from a signal handler; when it
+    strikes while VTracer runs it must reach the pool as a time limit, not 'the tracing engine failed'."""
+    import shared.engine as engine
+
+    class TimeLimit(BaseException):
+        pass
+
+    class FakeConfig:
+        def __init__(self, **_: object) -> None:
+            pass
+
+        def convert_pixels(self, *_: object) -> str:
+            raise TimeLimit
+
+    monkeypatch.setattr(engine.vtracer, "Config", FakeConfig)
+    with pytest.raises(TimeLimit):
         trace(np.full((4, 4, 4), 255, np.uint8), EngineParams())
 
 
