@@ -18,6 +18,7 @@ from shared.pipeline import convert
 from shared.render import render_svg
 from shared.tiers import TierOutcome, TierRequest
 from shared.working_size import WORKING_SIDE, bounded, svg_size, with_output_size
+from tests.service_fixtures import redis_url, service_env  # noqa: F401 - fixtures
 
 
 def logo(width: int, height: int) -> np.ndarray:
@@ -163,3 +164,16 @@ def test_the_cli_json_says_what_was_done_to_a_jpeg(tmp_path: Path) -> None:
     summary = json.loads(res.stdout)
     assert summary["damage"]["kind"] == "damaged" and summary["tier"] == 1
     assert any(note.startswith("JPEG artefacts removed") for note in summary["notes"])
+
+
+@pytest.mark.usefixtures("service_env")
+def test_the_api_job_result_says_what_was_done_to_a_jpeg() -> None:
+    from tests.test_gateway import gateway
+
+    data = jpeg_of(logo(150, 110), 45)
+    with gateway() as client:
+        res = client.post("/v1/jobs", files={"file": ("logo.jpg", data, "image/jpeg")}, data={"tier": "auto"})
+    assert res.status_code == 200, res.text
+    job = res.json()
+    assert job["tier"] == 1 and job["result"]["damage"]["kind"] == "damaged"
+    assert any(note.startswith("JPEG artefacts removed") for note in job["result"]["notes"])
