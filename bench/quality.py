@@ -93,7 +93,7 @@ def row_of(traced: Traced) -> dict[str, Any]:
 def run_method(method: str, image: DevImage, target: float, scale: int) -> dict[str, Any]:
     """One image, one svgai method: figures and seconds (decode excluded; tracing and measuring in),
     and the scaled SSIM (not timed) unless `scale` is 0."""
-    traced = trace_with(method, load_image(str(image.path)).rgba, target)
+    traced = trace_with(method, load_image(str(image.path)), target)  # as the CLI and API see it
     return {**row_of(traced), "ssim_4x": ssim_scaled(traced.svg, image, scale) if scale else None}
 
 
