@@ -88,13 +88,13 @@ def reference_at(image: DevImage, side: int) -> np.ndarray:
     return GENERATORS[category](np.random.default_rng([hash_seed(image.source)]), side)
 
 
-def npm_root(cache: Path) -> Path:
-    """Install the pinned icon packages once into `cache` and return its node_modules."""
+def npm_root(cache: Path, packages: tuple[str, ...] = NPM_PACKAGES) -> Path:
+    """Install the pinned npm `packages` ("name@version") once into `cache`; its node_modules."""
     modules = cache / "node_modules"
-    if not all((modules / p.rsplit("@", 1)[0]).exists() for p in NPM_PACKAGES):
+    if not all((modules / p.rsplit("@", 1)[0]).exists() for p in packages):
         cache.mkdir(parents=True, exist_ok=True)
         subprocess.run(["npm", "install", "--prefix", str(cache), "--no-audit", "--no-fund", "--silent",
-                        *NPM_PACKAGES], check=True)
+                        *packages], check=True)
     return modules
 
 

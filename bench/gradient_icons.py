@@ -11,12 +11,11 @@ the paired change, the worst and best change, median bytes and elements.
 
 import argparse
 import json
-import subprocess
 from pathlib import Path
 
 import numpy as np
 
-from bench.dataset import GRADIENT_ELEMENT
+from bench.dataset import GRADIENT_ELEMENT, npm_root
 from bench.synthetic import render
 from shared.candidate import evaluate
 from shared.features import compute_features
@@ -24,15 +23,6 @@ from shared.tiers.tier1 import formula_params
 
 PACKAGES = ("@iconify-json/skill-icons@1.2.4", "@iconify-json/vscode-icons@1.2.97")
 ELEMENT = ("<path", "<circle", "<ellipse", "<rect")
-
-
-def install(cache: Path) -> Path:
-    modules = cache / "node_modules"
-    if not all((modules / p.rsplit("@", 1)[0]).exists() for p in PACKAGES):
-        cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "install", "--prefix", str(cache), "--no-audit", "--no-fund", "--silent",
-                        *PACKAGES], check=True)
-    return modules
 
 
 def gradient_icons(modules: Path, package: str, count: int) -> list[tuple[str, str]]:
@@ -66,7 +56,7 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--cache", type=Path, default=Path("data/.npm-gradients"))
     args = ap.parse_args()
-    modules = install(args.cache)
+    modules = npm_root(args.cache, PACKAGES)
     for package in PACKAGES:
         rows = np.array([measure(svg, args.size) for _, svg in gradient_icons(modules, package,
                                                                                args.per_package)])
