@@ -51,7 +51,7 @@ def plan_or_convert(data: bytes, tier: str, target: float, overrides: dict[str, 
     reason = f"Tier {tier} was requested"
     chosen = int(tier) if tier != "auto" else 0
     if tier == "auto":
-        decision = route_image(image.rgba, target, budget_s)
+        decision = route_image(image, target, budget_s)  # decoded: a JPEG is known as one, as in convert
         chosen, reason = decision.tier, decision.reason
     if chosen != 1:
         return {"tier": chosen, "reason": reason}

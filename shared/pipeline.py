@@ -12,7 +12,7 @@ import numpy as np
 
 from shared.classifier import LogoType, classify
 from shared.config import get_settings
-from shared.damage import clean_up, estimate
+from shared.damage import DamageEstimate, clean_up, estimate
 from shared.errors import ParameterError
 from shared.features import compute_features
 from shared.images import DecodedImage, decode_image, load_image
@@ -130,20 +130,10 @@ def convert(
     full = image.rgba if isinstance(image, DecodedImage) else image
     height, width = full.shape[:2]
     timings: dict[str, float] = {}
-    notes: list[str] = []
 
     t = time.perf_counter()
-    rgba = bounded(full)
-    if rgba is not full:
-        notes.append(f"traced and measured at {rgba.shape[1]}x{rgba.shape[0]} px (input {width}x{height}); "
-                     "the SVG keeps the input's size")
-    timings["resize"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    found = estimate(rgba, image.format if isinstance(image, DecodedImage) else None, original=full)
-    cleaned, cleanup_notes = clean_up(rgba, found)
-    notes += cleanup_notes
-    timings["clean_up"] = time.perf_counter() - t
+    rgba, found, cleaned, notes = prepare_input(image)
+    timings["prepare"] = time.perf_counter() - t  # working size, damage estimate, clean-up
 
     t = time.perf_counter()
     features = compute_features(cleaned)
@@ -225,15 +215,28 @@ def with_opacity(svg: str, opacity: float) -> str:
     return f'{svg[:body_start]}<g opacity="{opacity:.4g}">{svg[body_start:close]}</g>{svg[close:]}'
 
 
+def prepare_input(
+    image: DecodedImage | np.ndarray,
+) -> tuple[np.ndarray, DamageEstimate, np.ndarray, list[str]]:
+    """What every conversion works on: (the working image at a bounded size, its damage estimate, the
+    cleaned image — the working image itself when clean —, notes on what was done)."""
+    full = image.rgba if isinstance(image, DecodedImage) else image
+    rgba = bounded(full)
+    notes: list[str] = []
+    if rgba is not full:
+        notes.append(f"traced and measured at {rgba.shape[1]}x{rgba.shape[0]} px (input {full.shape[1]}x"
+                     f"{full.shape[0]}); the SVG keeps the input's size")
+    found = estimate(rgba, image.format if isinstance(image, DecodedImage) else None, original=full)
+    cleaned, cleanup_notes = clean_up(rgba, found)
+    return rgba, found, cleaned, notes + cleanup_notes
+
+
 def route_image(image: DecodedImage | np.ndarray, target_ssim: float, budget_s: float | None = None
                 ) -> RouteDecision:
     """The router's decision for an image (what `convert(..., tier="auto")` would run; an array's format
     is unknown, so a JPEG passed as pixels is only seen as damaged where its pixels say so)."""
-    full = image.rgba if isinstance(image, DecodedImage) else image
-    working = bounded(full)
-    found = estimate(working, image.format if isinstance(image, DecodedImage) else None, original=full)
-    cleaned, _ = clean_up(working, found)
-    if cleaned is not working:
+    rgba, _, cleaned, _ = prepare_input(image)
+    if cleaned is not rgba:
         return RouteDecision(1, DAMAGED_ROUTE_REASON)
     features = compute_features(cleaned)
     return route(features, classify(features), target_ssim, budget_s, AVAILABLE_TIERS)
