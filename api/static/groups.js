@@ -34,42 +34,41 @@ function statusText(job) {
   }
 }
 
+/** A new `tag` element with the given class names. */
+function element(tag, className) {
+  const node = document.createElement(tag);
+  node.className = className;
+  return node;
+}
+
 function button(text, className, label) {
-  const b = document.createElement("button");
+  const b = element("button", `button ${className}`);
   b.type = "button";
-  b.className = `button ${className}`;
   b.textContent = text;
   if (label) b.setAttribute("aria-label", label);
   return b;
 }
 
 function jobCard(entry) {
-  const li = document.createElement("li");
-  li.className = "job";
+  const li = element("li", "job");
   li.dataset.jobId = entry.id;
-  const thumb = document.createElement("div");
-  thumb.className = "thumb checker";
+  const thumb = element("div", "thumb checker");
   const img = document.createElement("img");
   img.alt = "";
   thumb.append(img);
-  const body = document.createElement("div");
-  body.className = "job-body";
-  const name = document.createElement("p");
-  name.className = "job-name";
+  const body = element("div", "job-body");
+  const name = element("p", "job-name");
   name.textContent = entry.filename || `Job ${entry.id.slice(0, 8)}`;
   name.title = name.textContent;
-  const status = document.createElement("p");
-  status.className = "job-status";
+  const status = element("p", "job-status");
   const bar = document.createElement("progress");
   bar.max = 1;
   bar.value = 0;
   bar.setAttribute("aria-label", `progress of ${name.textContent}`);
-  const badge = document.createElement("p");
-  badge.className = "badge miss small";
+  const badge = element("p", "badge miss small");
   badge.textContent = "⚠ Target missed";
   badge.hidden = true;
-  const tools = document.createElement("div");
-  tools.className = "job-actions";
+  const tools = element("div", "job-actions");
   const open = button("Open result", "secondary open", `Open the result of ${name.textContent}`);
   open.hidden = true;
   open.addEventListener("click", () => actions.open(entry.id, true));
@@ -153,24 +152,19 @@ export function updateGroupHead(group) {
 }
 
 function groupArticle(group) {
-  const article = document.createElement("article");
-  article.className = "group card";
+  const article = element("article", "group card");
   article.dataset.groupId = group.id;
-  const head = document.createElement("div");
-  head.className = "group-head";
+  const head = element("div", "group-head");
   const title = document.createElement("h3");
   title.textContent = group.batchId ? `Batch of ${group.jobs.length + (group.skipped?.length || 0)} images`
     : group.jobs[0].filename || "Image";
   title.title = title.textContent;
-  const meta = document.createElement("p");
-  meta.className = "group-meta";
-  const tools = document.createElement("div");
-  tools.className = "group-actions";
+  const meta = element("p", "group-meta");
+  const tools = element("div", "group-actions");
   if (group.batchId) {
     const label = document.createElement("label");
     label.textContent = "Order ";
-    const order = document.createElement("select");
-    order.className = "order";
+    const order = element("select", "order");
     order.add(new Option("as added", "added"));
     order.add(new Option("lowest similarity first", "similarity"));
     order.addEventListener("change", () => sortGroup(article));
@@ -182,12 +176,10 @@ function groupArticle(group) {
     zip.addEventListener("click", () => actions.zip(group.batchId));
     tools.append(label, cancelAll, zip);
   }
-  const titles = document.createElement("div");
-  titles.className = "group-title";
+  const titles = element("div", "group-title");
   titles.append(title, meta);
   head.append(titles, tools);
-  const grid = document.createElement("ul");
-  grid.className = "grid";
+  const grid = element("ul", "grid");
   const entries = [...group.jobs, ...(group.skipped || []).map((s, i) => ({ ...s, id: `skipped-${i}` }))];
   entries.forEach((entry, index) => {
     const li = jobCard(entry);
