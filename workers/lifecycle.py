@@ -112,12 +112,12 @@ def transition(client: redis.Redis, job_id: str, change: Change,
     raw: bytes | None = None if new else client.get(job_key(s.key_prefix, job_id))
     while True:
         current = Job.model_validate_json(raw) if raw else None
-        new = change(current)
-        if new is None:
+        changed = change(current)
+        if changed is None:
             return current, False
-        conflict = _cas(client, raw or b"", new, write(new))
+        conflict = _cas(client, raw or b"", changed, write(changed))
         if conflict is None:
-            return new, True
+            return changed, True
         raw = conflict or None
 
 
@@ -268,18 +268,16 @@ def _send_webhook(done: Job) -> None:
         log.exception("could not queue the webhook", extra={"job_id": done.id})
 
 
-def finish(client: redis.Redis, job: Job, outcome: Outcome, new: bool = False) -> Job | None:
-    """End a job: the record (only if it is not final already: a cancel stays), the cached result and
-    who has seen it, the metrics and the webhook. `new`: the job was never stored (the gateway's Tier 1
-    and cache-hit paths; see also `finish_new_async`). Returns the final record, or None if the job was
-    already final or is gone."""
+def finish(client: redis.Redis, job: Job, outcome: Outcome) -> Job | None:
+    """End a stored job: the record (only if it is not final already: a cancel stays), the cached result
+    and who has seen it, the metrics and the webhook (a job the gateway answers itself, never stored:
+    `finish_new_async`). Returns the final record, or None if the job was already final or is gone."""
     def change(cur: Job | None) -> Job | None:
-        base = job if new and cur is None else cur
-        if base is None or (cur is not None and (new or cur.status in FINAL_STATES)):
+        if cur is None or cur.status in FINAL_STATES:
             return None
-        return _final_record(base, outcome)
+        return _final_record(cur, outcome)
 
-    done, changed = transition(client, job.id, change, lambda d: _final_writes(d, outcome), new=new)
+    done, changed = transition(client, job.id, change, lambda d: _final_writes(d, outcome))
     if not changed or done is None:
         return None
     _record_finish(done, outcome)
@@ -289,8 +287,9 @@ def finish(client: redis.Redis, job: Job, outcome: Outcome, new: bool = False) -
 
 
 async def finish_new_async(client: aioredis.Redis, job: Job, outcome: Outcome) -> Job | None:
-    """`finish(..., new=True)` on the gateway's asyncio client: the same record, writes, metrics and
-    webhook, without a thread hop on the hot cache-hit path (the broker call, if any, in a thread)."""
+    """`finish` for a job never stored (the gateway's Tier 1 and cache-hit answers), on the gateway's
+    asyncio client: the same record, writes, metrics and webhook, in one compare-and-set against "no
+    record", without a thread hop on the hot path (the broker call, if any, in a thread)."""
     done = _final_record(job, outcome)
     answer = await _script(client)(**_cas_call(b"", done, _final_writes(done, outcome)))
     if answer != 1:
