@@ -19,8 +19,9 @@ from shared.images import DecodedImage, decode_image, load_image
 from shared.params import ConversionParams, parse_params
 from shared.quality import QualityFigures, measure
 from shared.router import RouteDecision, route
+from shared.svg import svg_size, with_opacity, with_output_size
 from shared.tiers import ProgressCallback, TierOutcome, TierRequest, tier1, tier2, tier3
-from shared.working_size import bounded, svg_size, with_output_size
+from shared.working_size import bounded
 
 TIER_RUNNERS: dict[int, Callable[[TierRequest, Executor | None], TierOutcome]] = {
     1: tier1.run, 2: tier2.run, 3: tier3.run,
@@ -201,18 +202,6 @@ def lift_opacity(rgba: np.ndarray) -> tuple[np.ndarray, float]:
     lifted = rgba.copy()
     lifted[..., 3] = np.minimum(255.0, np.round(rgba[..., 3] * (255.0 / peak))).astype(np.uint8)
     return lifted, peak / 255.0
-
-
-def with_opacity(svg: str, opacity: float) -> str:
-    """`svg` with everything inside its root element in one group drawn at `opacity` (0-1)."""
-    close = svg.rfind("</svg>")
-    start = svg.find("<svg")
-    if close < 0 or start < 0:
-        return svg
-    body_start = svg.index(">", start) + 1
-    if not svg[body_start:close].strip():
-        return svg
-    return f'{svg[:body_start]}<g opacity="{opacity:.4g}">{svg[body_start:close]}</g>{svg[close:]}'
 
 
 def prepare_input(

@@ -18,6 +18,8 @@ from shared.geometry import Curve, Drawing, Outline, Primitive
 from shared.paint import Gradient
 
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
+_WIDTH = re.compile(r'\swidth="[^"]*"')
+_HEIGHT = re.compile(r'\sheight="[^"]*"')
 _XML_DECL = re.compile(r"<\?xml[^>]*\?>\s*")
 _COMMENT = re.compile(r"<!--.*?-->\s*", re.DOTALL)
 _BETWEEN_TAGS = re.compile(r">\s+<")
@@ -37,6 +39,43 @@ def set_canvas(svg: str, width: int, height: int, view_width: float, view_height
     if count != 1:
         raise ValueError("markup has no <svg> root element")
     return svg
+
+
+def svg_size(svg: str) -> tuple[int, int] | None:
+    """(width, height) of the root element in pixels, None when either is missing or not an integer."""
+    match = _SVG_OPEN.search(svg)
+    if match is None:
+        return None
+    width, height = _WIDTH.search(match.group(0)), _HEIGHT.search(match.group(0))
+    try:
+        return (int(width.group(0).split('"')[1]), int(height.group(0).split('"')[1])) if width and height \
+            else None
+    except ValueError:
+        return None
+
+
+def with_output_size(svg: str, width: int, height: int) -> str:
+    """`svg` with its root's width and height set to the input's size in pixels (the viewBox, in the
+    working copy's units, is left alone, so the drawing is scaled to fill the new size)."""
+    match = _SVG_OPEN.search(svg)
+    if match is None:
+        return svg
+    root = match.group(0)
+    if 'viewBox="' not in root:
+        raise ValueError("the SVG root has no viewBox to scale")
+    new_root = _HEIGHT.sub(f' height="{height}"', _WIDTH.sub(f' width="{width}"', root, count=1), count=1)
+    return svg[: match.start()] + new_root + svg[match.end():]
+
+
+def with_opacity(svg: str, opacity: float) -> str:
+    """`svg` with everything inside its root element in one group drawn at `opacity` (0-1)."""
+    close, root = svg.rfind("</svg>"), _SVG_OPEN.search(svg)
+    if close < 0 or root is None:
+        return svg
+    body_start = root.end()
+    if not svg[body_start:close].strip():
+        return svg
+    return f'{svg[:body_start]}<g opacity="{opacity:.4g}">{svg[body_start:close]}</g>{svg[close:]}'
 
 
 def minify(svg: str) -> str:

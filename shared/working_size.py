@@ -6,10 +6,9 @@ Tier 1 at 3 s for 1024², 15 s for 2048², 51-151 s and 2 GB at 4096²). So an i
 exceeds `WORKING_SIDE` is downscaled once (Pillow's box-then-Lanczos on premultiplied alpha, linear in
 the input's pixels), converted at that size, and the SVG keeps the input's dimensions: the root's
 width and height attributes become the input's, the viewBox stays in working units, so the drawing
-scales exactly. The quality figures are measured at the working size (stated in the result's notes).
+scales exactly (shared/svg.py, `with_output_size`). The quality figures are measured at the working
+size (stated in the result's notes).
 """
-
-import re
 
 import numpy as np
 from PIL import Image
@@ -18,11 +17,6 @@ WORKING_SIDE = 512
 """Longest side traced, refined and measured (pixels). Chosen by measurement (README, "Real-world
 inputs"): 512 keeps Tier 1 at 2048² under a second on one core; the SVG of a 512 px working copy
 renders at 2048 px within 0.01 SSIM of a full-size trace on the dev logos."""
-
-_ROOT = re.compile(r"<svg\b[^>]*>")
-_WIDTH = re.compile(r'\swidth="[^"]*"')
-_HEIGHT = re.compile(r'\sheight="[^"]*"')
-
 
 def working_shape(width: int, height: int, side: int = WORKING_SIDE) -> tuple[int, int]:
     """(width, height) of the working copy: the input's size if its longer side is at most `side`, else
@@ -45,29 +39,3 @@ def bounded(rgba: np.ndarray, side: int = WORKING_SIDE) -> np.ndarray:
         return rgba
     image = Image.fromarray(np.ascontiguousarray(rgba), "RGBA")
     return np.ascontiguousarray(np.asarray(image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)))
-
-
-def svg_size(svg: str) -> tuple[int, int] | None:
-    """(width, height) of the root element in pixels, None when either is missing or not an integer."""
-    match = _ROOT.search(svg)
-    if match is None:
-        return None
-    width, height = _WIDTH.search(match.group(0)), _HEIGHT.search(match.group(0))
-    try:
-        return (int(width.group(0).split('"')[1]), int(height.group(0).split('"')[1])) if width and height \
-            else None
-    except ValueError:
-        return None
-
-
-def with_output_size(svg: str, width: int, height: int) -> str:
-    """`svg` with its root's width and height set to the input's size in pixels (the viewBox, in the
-    working copy's units, is left alone, so the drawing is scaled to fill the new size)."""
-    match = _ROOT.search(svg)
-    if match is None:
-        return svg
-    root = match.group(0)
-    if 'viewBox="' not in root:
-        raise ValueError("the SVG root has no viewBox to scale")
-    new_root = _HEIGHT.sub(f' height="{height}"', _WIDTH.sub(f' width="{width}"', root, count=1), count=1)
-    return svg[: match.start()] + new_root + svg[match.end():]

@@ -6,7 +6,8 @@ import pytest
 
 from shared.errors import ParameterError
 from shared.params import MAX_JSON_DEPTH, json_depth, loads_bounded, overrides_from_json, parse_params
-from shared.pipeline import convert, lift_opacity, with_opacity
+from shared.pipeline import convert, lift_opacity
+from shared.svg import with_opacity
 from tests.conftest import disc
 
 

@@ -16,8 +16,9 @@ from shared.damage import clean_up, estimate
 from shared.images import decode_image
 from shared.pipeline import convert
 from shared.render import render_svg
+from shared.svg import svg_size, with_output_size
 from shared.tiers import TierOutcome, TierRequest
-from shared.working_size import WORKING_SIDE, bounded, svg_size, with_output_size
+from shared.working_size import WORKING_SIDE, bounded
 from tests.service_fixtures import redis_url, service_env  # noqa: F401 - fixtures
 
 
