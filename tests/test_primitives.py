@@ -112,3 +112,27 @@ def test_without_primitives_a_circle_is_fitted_with_a_few_smooth_cubics() -> Non
     d = re.search(r' d="([^"]*)"', curved.svg).group(1)
     assert "c" in d and "l" not in d, d
     assert curved.figures.ssim >= polygon.figures.ssim - 0.0005
+
+
+def test_the_rounded_rectangles_jacobian_matches_central_differences() -> None:
+    from shared.primitives import _rect_distance, _rect_distance_jacobian
+
+    points = np.random.default_rng(1).uniform(-30, 30, (400, 2))
+    for v in ([1.0, 2.0, 12.0, 8.0, 3.0, 0.3], [-2.0, 1.0, 20.0, 5.0, 4.5, -0.7]):
+        at = np.array(v)
+        analytic = _rect_distance_jacobian(points, *at)
+        numeric = np.stack([(_rect_distance(points, *(at + e)) - _rect_distance(points, *(at - e))) / 2e-6
+                            for e in np.eye(6) * 1e-6], axis=1)
+        assert np.abs(analytic - numeric).max() < 1e-5
+
+
+def test_a_concave_ring_is_not_tried_as_a_primitive() -> None:
+    from shared.primitives import convex
+
+    angles = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    circle = np.c_[50 + 30 * np.cos(angles), 50 + 30 * np.sin(angles)]
+    crescent = circle.copy()
+    crescent[:10] = 50 + 0.3 * (crescent[:10] - 50)  # a bite out of the disc
+    assert convex(circle)
+    assert not convex(crescent)
+    assert not convex(np.c_[np.arange(8.0), np.arange(8.0)])  # all on a line
