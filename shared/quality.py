@@ -46,15 +46,22 @@ def composite(rgba: np.ndarray, background: float) -> np.ndarray:
 
 
 def _composite_pairs(reference: np.ndarray, candidate: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(reference, candidate) composited over white, then over black."""
+    """(reference, candidate) composited over white, then over black; where both are opaque the two
+    composites are the same pair (one object, so its SSIM and PSNR are computed once)."""
     if reference.shape != candidate.shape:
         raise ValueError(f"shape mismatch: {reference.shape} vs {candidate.shape}")
+    if reference[..., 3].min(initial=255) == 255 and candidate[..., 3].min(initial=255) == 255:
+        pair = (composite(reference, _WHITE), composite(candidate, _WHITE))
+        return [pair, pair]
     return [(composite(reference, bg), composite(candidate, bg)) for bg in (_WHITE, _BLACK)]
 
 
 def _ssim_of_pairs(pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[float, float, float]:
-    scores = []
-    for a, b in pairs:
+    scores: list[float] = []
+    for index, (a, b) in enumerate(pairs):
+        if index and pairs[index] is pairs[0]:
+            scores.append(scores[0])
+            continue
         a, b = _upscale_to_ssim_window(a, b)
         scores.append(float(structural_similarity(a, b, channel_axis=-1, data_range=255.0)))
     return min(scores), scores[0], scores[1]
@@ -62,8 +69,10 @@ def _ssim_of_pairs(pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[float, f
 
 def _psnr_of_pairs(pairs: list[tuple[np.ndarray, np.ndarray]]) -> float:
     values = []
-    for a, b in pairs:
-        if np.array_equal(a, b):
+    for index, (a, b) in enumerate(pairs):
+        if index and pairs[index] is pairs[0]:
+            values.append(values[0])
+        elif np.array_equal(a, b):
             values.append(PSNR_CAP_DB)
         else:
             values.append(min(PSNR_CAP_DB, float(peak_signal_noise_ratio(a, b, data_range=255.0))))

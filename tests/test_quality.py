@@ -53,3 +53,23 @@ def test_shape_count_covers_every_shape_element() -> None:
 def test_shape_mismatch_is_an_error(disc_rgba: np.ndarray) -> None:
     with pytest.raises(ValueError, match="shape"):
         alpha_aware_ssim(disc_rgba, disc_rgba[:10])
+
+
+def test_opaque_images_are_scored_once_with_the_same_figures_as_over_both_backgrounds() -> None:
+    from skimage.metrics import structural_similarity
+
+    from shared.quality import alpha_aware_psnr, alpha_aware_ssim, composite
+
+    rng = np.random.default_rng(3)
+    reference = rng.integers(0, 256, (40, 50, 4), dtype=np.uint8)
+    reference[..., 3] = 255
+    candidate = reference.copy()
+    candidate[10:20, 5:30, :3] = 17
+    ssim, white, black = alpha_aware_ssim(reference, candidate)
+    expected = structural_similarity(composite(reference, 0.0), composite(candidate, 0.0), channel_axis=-1,
+                                     data_range=255.0)
+    assert white == black == ssim == pytest.approx(expected, abs=1e-7)
+    assert ssim < 0.99
+    assert 0 < alpha_aware_psnr(reference, candidate) < 100
+    candidate[:8, :8, 3] = 100  # a translucent corner: both backgrounds are scored again
+    assert alpha_aware_ssim(reference, candidate)[1] != alpha_aware_ssim(reference, candidate)[2]
