@@ -1,11 +1,11 @@
 """The web page in a real browser (Debian's chromium, driven by Playwright; no browser download) against a
-real gateway (uvicorn), Celery worker and Redis on loopback, plus the diff.png endpoint it uses.
+real gateway (uvicorn), Celery worker and Redis on loopback (tests/web_fixtures.py), plus the diff.png
+endpoint it uses. The compare view's zoom is tested in tests/test_web_compare.py.
 Screenshots land in tests/artifacts/web-*.png (the ones in docs/ are copies of these)."""
 
 import base64
 import io
 import json
-import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,62 +17,31 @@ import pytest
 import redis
 from PIL import Image
 
-from tests.service_fixtures import celery_worker, redis_url, service_env, start_gateway, stop  # noqa: F401
+from tests.service_fixtures import start_gateway, stop
+from tests.web_helpers import (
+    EXAMPLES,
+    LONG_WAIT,
+    needs_chromium,
+    open_page,
+    screenshot,
+    settings,
+    wait_for_result,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-EXAMPLES = {p.stem: p for p in (ROOT / "examples").glob("*.png")}
+pytest_plugins = ["tests.web_fixtures"]  # browser, gateway, page (and the service fixtures they need)
 LOGO, ICON, EMOJI = EXAMPLES["logo_paytm"], EXAMPLES["icon_bank-transfer"], EXAMPLES["emoji_1f433"]
 GRADIENT = EXAMPLES["gradient_000"]  # soft shading: one pass cannot reach 99.9 %, a search takes long
 API_KEY = "web-test-key"
 LONG_NAME = "brand_mark-horizontal-colour_final-export.v2.png"
-LONG_WAIT = 90_000  # ms: a conversion on a 2-core machine shared with other work
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="make test installs chromium with apt-get")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
-def gateway(service_env: dict[str, str], celery_worker: object) -> Iterator[str]:  # noqa: F811
-    proc, base = start_gateway(service_env)
-    yield base
-    stop(proc)
-
-
-@pytest.fixture(scope="module")
-def keyed_gateway(service_env: dict[str, str], celery_worker: object) -> Iterator[str]:  # noqa: F811
+def keyed_gateway(service_env: dict[str, str], celery_worker: object) -> Iterator[str]:
     """A second gateway on the same Redis that requires an API key."""
     proc, base = start_gateway({**service_env, "SVGAI_API_KEYS": json.dumps([API_KEY])})
     yield base
     stop(proc)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-def open_page(browser: Any, url: str) -> Iterator[Any]:
-    """A fresh browser profile at `url`; fails the test on any console error it did not expect and remove."""
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url)
-    page.console_errors = errors  # a test that provokes an HTTP error removes the one it expects
-    yield page
-    context.close()
-    assert errors == [], f"console errors: {errors}"
-
-
-@pytest.fixture
-def page(browser: Any, gateway: str) -> Iterator[Any]:
-    yield from open_page(browser, gateway)
 
 
 @pytest.fixture
@@ -87,39 +56,12 @@ def expect_console_error(page: Any, status: int) -> None:
     page.console_errors.remove(expected[0])
 
 
-def settings(page: Any, tier: str, target_percent: str, budget: str = "") -> None:
-    page.select_option("#tier", tier)
-    page.fill("#target", target_percent)
-    if budget:
-        page.click("#advanced summary")
-        page.fill("#budget", budget)
-
-
-def wait_for_result(page: Any) -> str:
-    """Waits until a result is shown with its difference map; its job id."""
-    page.wait_for_selector("#result:not([hidden]) #figures td[data-field=ssim]", state="attached",
-                           timeout=LONG_WAIT)
-    page.wait_for_function("document.getElementById('diff').naturalWidth > 0 || "
-                           "!document.getElementById('diff-note').hidden")
-    return page.get_attribute("#result", "data-job-id")
-
-
 def active_id(page: Any) -> str:
     return page.evaluate("document.activeElement.id || document.activeElement.tagName")
 
 
 def card(job_id: str) -> str:
     return f".job[data-job-id='{job_id}']"
-
-
-def screenshot(page: Any, name: str, selector: str | None = None) -> None:
-    """tests/artifacts/web-{name}-{width}.png: the element, or the whole page."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = str(ARTIFACTS / f"web-{name}-{page.viewport_size['width']}.png")
-    if selector:
-        page.locator(selector).screenshot(path=path)
-    else:
-        page.screenshot(path=path, full_page=True)
 
 
 # Visible text whose colour against the first opaque background behind it is below 4.5:1 (WCAG AA).
@@ -284,31 +226,6 @@ def test_a_dropped_image_converts_without_another_click(page: Any) -> None:
     assert len(pieces) > 5 and set(pieces) == {1}, pieces
     lines = page.evaluate("document.getElementById('result-name').getClientRects().length")
     assert lines > 1  # it did need to wrap at 375 px
-
-
-def test_dragging_on_the_overlay_moves_the_split_and_zoom_reaches_800(page: Any) -> None:
-    settings(page, "1", "98")
-    page.set_input_files("#files", str(ICON))
-    wait_for_result(page)
-    page.click("label[for=view-overlay-radio]")
-    page.locator(".overlay").scroll_into_view_if_needed()
-    box = page.locator(".overlay").bounding_box()
-    y = box["y"] + 40
-    page.mouse.move(box["x"] + box["width"] * 0.5, y)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.35, y, steps=4)
-    page.mouse.move(box["x"] + box["width"] * 0.2, y, steps=4)
-    page.mouse.up()
-    assert abs(float(page.input_value("#overlay-slider")) - 20) < 1
-    assert "inset(0px 0px 0px 2" in page.get_attribute("#overlay-svg", "style")
-    split = page.evaluate("document.querySelector('.overlay .split').style.left")
-    assert abs(float(split.rstrip("%")) - 20) < 1
-    page.select_option("#zoom", "8")
-    width = Image.open(ICON).width
-    assert page.evaluate("document.querySelector('.overlay').clientWidth") == 8 * width
-    page.click("label[for=view-side-radio]")
-    widths = page.evaluate("['original', 'svg-view'].map(i => document.getElementById(i).clientWidth)")
-    assert widths == [8 * width] * 2
 
 
 def slow_settings(page: Any) -> None:
@@ -504,7 +421,7 @@ def png_bytes(seed: int) -> bytes:
     return buffer.getvalue()
 
 
-def test_diff_png_answers(gateway: str, redis_url: str) -> None:  # noqa: F811
+def test_diff_png_answers(gateway: str, redis_url: str) -> None:
     from shared.config import get_settings
     from workers.jobstore import Job, image_key, job_key
 
