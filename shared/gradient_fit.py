@@ -9,7 +9,9 @@ regions the parameters cost more than they explain.
 Linear: the axis is the leading singular vector of the least-squares colour gradient (colour against
 x, y). Radial: the centre is the stationary point of an isotropic quadratic fitted to the region's
 main colour component, refined by a short pattern search. Along the axis (or radius) colour is
-piecewise linear with 2 to `max_stops` evenly spaced stops, fitted by least squares.
+piecewise linear with 2 to `max_stops` evenly spaced stops, fitted by least squares; a stop more only
+where it cuts the RMS error by `STOP_RMS_GAIN` (a stop that changes the rendering by less is markup
+for nothing).
 """
 
 from dataclasses import dataclass
@@ -23,6 +25,8 @@ FLOOR = (0.5 / 255) ** 2  # quantisation noise: a fit is never credited below it
 MARGIN_BITS = 64.0  # a gradient must save this much over the flat fill
 FLAT_PARAMS = 4
 MAX_RMS = 0.04  # a gradient leaving more error than this is not the region's model (mixed flat parts)
+GRADIENT_BYTES, STOP_BYTES = 90, 35  # about what a gradient's markup costs: element, and per stop
+STOP_RMS_GAIN = 1.0 / 255  # an extra stop must cut the RMS error by this much (its markup costs ~40 B)
 
 
 @dataclass(frozen=True)
@@ -80,18 +84,27 @@ def _linear(xy: np.ndarray, colours: np.ndarray, max_stops: int) -> Fit | None:
     if s[0] < 1e-6:
         return None
     axis = u[:, 0]
-    t = xy @ axis
-    best: Fit | None = None
-    for stops in range(2, max_stops + 1):
-        knots, values, sse = _profile(t, colours, stops)
-        bits = _bits(sse, len(xy), 4 + 4 * stops)
-        if best is None or bits < best.bits:
-            x1, y1 = axis * knots[0]
-            x2, y2 = axis * knots[-1]
-            offsets = (knots - knots[0]) / (knots[-1] - knots[0])
-            paint = Gradient("linear", (x1, y1, x2, y2), _stops(offsets, values))
-            best = Fit(paint, bits, float(np.sqrt(sse / (4 * len(xy)))))
-    return best
+    knots, values, bits, rms = _best_profile(xy @ axis, colours, max_stops, 4)
+    x1, y1 = axis * knots[0]
+    x2, y2 = axis * knots[-1]
+    offsets = (knots - knots[0]) / (knots[-1] - knots[0])
+    return Fit(Gradient("linear", (x1, y1, x2, y2), _stops(offsets, values)), bits, rms)
+
+
+def _best_profile(t: np.ndarray, colours: np.ndarray, max_stops: int,
+                  place_params: int) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Knots, knot colours, bits and RMS of the profile along `t` with the fewest stops: one more stop
+    (~40 B of markup) only where it costs fewer bits and cuts the RMS by `STOP_RMS_GAIN`."""
+    knots, values, sse = _profile(t, colours, 2)
+    bits, rms = _bits(sse, len(t), place_params + 8), float(np.sqrt(sse / (4 * len(t))))
+    for stops in range(3, max_stops + 1):
+        more_knots, more_values, more_sse = _profile(t, colours, stops)
+        more_bits = _bits(more_sse, len(t), place_params + 4 * stops)
+        more_rms = float(np.sqrt(more_sse / (4 * len(t))))
+        if more_bits >= bits or rms - more_rms < STOP_RMS_GAIN:
+            break
+        knots, values, bits, rms = more_knots, more_values, more_bits, more_rms
+    return knots, values, bits, rms
 
 
 def _radial_sse(xy: np.ndarray, colours: np.ndarray, centre: np.ndarray, stops: int) -> float:
@@ -125,23 +138,23 @@ def _radial(xy: np.ndarray, colours: np.ndarray, max_stops: int) -> Fit | None:
             step /= 2
             if step < 0.25:
                 break
-    r = np.hypot(*(xy - centre).T)
-    best: Fit | None = None
-    for stops in range(2, max_stops + 1):
-        knots, values, sse = _profile(r, colours, stops)
-        bits = _bits(sse, len(xy), 3 + 4 * stops)
-        if best is None or bits < best.bits:
-            radius = max(float(knots[-1]), 1e-3)
-            paint = Gradient("radial", (float(centre[0]), float(centre[1]), radius),
-                             _stops(knots / radius, values))
-            best = Fit(paint, bits, float(np.sqrt(sse / (4 * len(xy)))))
-    return best
+    knots, values, bits, rms = _best_profile(np.hypot(*(xy - centre).T), colours, max_stops, 3)
+    radius = max(float(knots[-1]), 1e-3)
+    paint = Gradient("radial", (float(centre[0]), float(centre[1]), radius), _stops(knots / radius, values))
+    return Fit(paint, bits, rms)
 
 
-def fit_region(xy: np.ndarray, colours: np.ndarray, max_stops: int, force: bool = False) -> Fit:
+def markup_bytes(paint: Gradient) -> int:
+    """About what `paint` adds to the SVG (shared/svg.py writes it)."""
+    return GRADIENT_BYTES + STOP_BYTES * len(paint.stops)
+
+
+def fit_region(xy: np.ndarray, colours: np.ndarray, max_stops: int, force: bool = False,
+               gain_per_byte: float = 0.0) -> Fit:
     """The cheapest model of a region's pixels (`xy` pixel centres, `colours` (n, 4) premultiplied):
-    flat unless a gradient saves `MARGIN_BITS` and at least halves the RMS error to within `MAX_RMS`
-    (`force`: the best gradient whatever it saves, for bands whose merged region is tested by its error)."""
+    flat unless a gradient saves `MARGIN_BITS`, at least halves the RMS error to within `MAX_RMS` and
+    gains (`ssim_gain`, per pixel of the region) `gain_per_byte` per byte of its markup (`force`: the
+    best gradient whatever it saves, for bands whose merged region is tested by its error)."""
     n = len(xy)
     if n == 0:
         return Fit(None, 0.0, 0.0)
@@ -154,11 +167,29 @@ def fit_region(xy: np.ndarray, colours: np.ndarray, max_stops: int, force: bool 
     if force:
         return best
     clear = best.bits + MARGIN_BITS < flat.bits and best.rms <= min(MAX_RMS, flat.rms / 2)
+    if clear and gain_per_byte > 0 and best.paint is not None:
+        clear = ssim_gain(best.paint, xy, colours) >= gain_per_byte * markup_bytes(best.paint)
     return best if clear else flat
 
 
-def paint_colours(paint: Gradient, xy: np.ndarray) -> np.ndarray:
-    """(n, 4) premultiplied RGBA in [0, 1] that `paint` gives at points `xy` (input px), as SVG pads."""
+def ssim_gain(paint: Gradient, xy: np.ndarray, colours: np.ndarray) -> float:
+    """Rough per-pixel gain of the SSIM (7x7 windows, 8-bit channels) from `paint` over the flat fill
+    on pixels `xy` with `colours` (premultiplied, [0, 1]): a flat fill loses the contrast term
+    1 - C2 / (sigma^2 + C2) where the source ramps (sigma^2 ~ 4 slope^2 in a 7 px window), both lose
+    the luminance term on their colour error. An estimate of magnitude, not the measured SSIM."""
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    here = paint_colours(paint, xy)[:, :3] * 255
+    sigma2 = 4 * sum((paint_colours(paint, xy + step)[:, :3] * 255 - here) ** 2  # slope^2 per px
+                     for step in ((1.0, 0.0), (0.0, 1.0)))
+    truth = colours[:, :3] * 255
+    flat = truth.mean(axis=0)
+    flat_loss = sigma2 / (sigma2 + c2) + (flat - truth) ** 2 / (flat**2 + truth**2 + c1)
+    return float((flat_loss - (here - truth) ** 2 / (here**2 + truth**2 + c1)).mean())
+
+
+def paint_colours(paint: Gradient, xy: np.ndarray, extend: bool = False) -> np.ndarray:
+    """(n, 4) premultiplied RGBA in [0, 1] that `paint` gives at points `xy` (input px), as SVG pads
+    (`extend`: the end segments continued instead, clipped to [0, 1])."""
     if paint.kind == "linear":
         x1, y1, x2, y2 = paint.points
         axis = np.array([x2 - x1, y2 - y1])
@@ -170,4 +201,11 @@ def paint_colours(paint: Gradient, xy: np.ndarray) -> np.ndarray:
     values = np.array([[int(s.color[k:k + 2], 16) / 255 for k in (1, 3, 5)] + [s.opacity]
                        for s in paint.stops])
     values[:, :3] *= values[:, 3:]
-    return np.column_stack([np.interp(t, offsets, values[:, k]) for k in range(4)])
+    out = np.column_stack([np.interp(t, offsets, values[:, k]) for k in range(4)])
+    if extend:
+        for end, (a, b) in ((t < offsets[0], (0, 1)), (t > offsets[-1], (-2, -1))):
+            span = offsets[b] - offsets[a]
+            if span > 1e-9 and end.any():
+                slope = (values[b] - values[a]) / span
+                out[end] = np.clip(values[a] + (t[end, None] - offsets[a]) * slope, 0, 1)
+    return out

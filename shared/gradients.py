@@ -21,11 +21,13 @@ import numpy as np
 
 from shared.geometry import Drawing, Primitive
 from shared.gradient_fit import MIN_PIXELS, Fit, fit_region, paint_colours
+from shared.gradient_share import share_paints
 from shared.paint import Gradient
 
 SAMPLE = 3000  # most interior pixels a region is fitted on
 EDGE_STEP, EDGE_SHARE = 0.08, 0.002  # more than this share of pixels stepping by more: not smooth
 MIN_MERGE_PIXELS = 16  # slivers smaller than this keep their flat fill and stay apart
+MIN_GAIN_PER_BYTE = 2e-6  # estimated SSIM of the image a lone gradient must buy per byte (~4e-4 each)
 OUTSIDE_TOLERANCE = 0.01  # share of a dropped band's pixels that may lie outside the region it joins
 
 
@@ -48,6 +50,10 @@ class Masks:
             return
         y0, y1, x0, x1 = int(ys[0]), int(ys[-1]) + 1, int(xs[0]), int(xs[-1]) + 1
         self._crops[key] = (y0 + y_offset, x0 + x_offset, mask[y0:y1, x0:x1].copy())
+
+    def crop(self, key: int) -> tuple[int, int, np.ndarray] | None:
+        """(y0, x0, the mask within its bounding box from (y0, x0)); None: empty."""
+        return self._crops[key]
 
     def count(self, key: int) -> int:
         crop = self._crops[key]
@@ -176,7 +182,7 @@ def _near_steps(jump: np.ndarray) -> np.ndarray:
 
 
 def _region_fit(mask: np.ndarray, colours: np.ndarray, max_stops: int, jump: np.ndarray,
-                force: bool = False) -> Fit:
+                force: bool = False, gain_per_byte: float = 0.0) -> Fit:
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     if not len(rows):
         return Fit(None, 0.0, 0.0)
@@ -192,7 +198,8 @@ def _region_fit(mask: np.ndarray, colours: np.ndarray, max_stops: int, jump: np.
     if len(ys) > SAMPLE:  # a fixed subset: fits cost O(pixels) per centre tried
         pick = np.random.default_rng(0).choice(len(ys), SAMPLE, replace=False)
         ys, xs = ys[pick], xs[pick]
-    return fit_region(np.column_stack([xs + x0 + 0.5, ys + y0 + 0.5]), colours[ys, xs], max_stops, force)
+    return fit_region(np.column_stack([xs + x0 + 0.5, ys + y0 + 0.5]), colours[ys, xs], max_stops, force,
+                      gain_per_byte)
 
 
 def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int = 3,
@@ -238,9 +245,14 @@ def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int = 3,
     for root in region:
         if root not in fits and region.count(root) < MIN_PIXELS:
             continue
-        fit = fits.get(root) or _region_fit(region[root], colours, max_stops, jump)
+        # a region's own gradient must be worth its markup: the image's SSIM per byte, `MIN_GAIN_PER_BYTE`
+        # (merged bands pay for theirs with the paths they remove)
+        per_byte = MIN_GAIN_PER_BYTE * drawing.width * drawing.height / max(region.count(root), 1)
+        fit = fits.get(root) or _region_fit(region[root], colours, max_stops, jump, gain_per_byte=per_byte)
         if fit.paint is not None:
             paints[root] = fit.paint
+    if paints:
+        paints = share_paints(paints, _samples(region, colours), merge_tolerance, max_stops)
     return _regroup(drawing, paints, dropped, joined)
 
 
@@ -305,6 +317,26 @@ def _try_merge(shape: int, shows: np.ndarray, top: np.ndarray, under: np.ndarray
         if (compound != (root_cover | shape_cover)).sum() <= OUTSIDE_TOLERANCE * union.sum():
             return root, fit, False
     return None
+
+
+def _samples(region: Masks, colours: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Per region of at least `MIN_MERGE_PIXELS` interior pixels, largest first: up to `SAMPLE` of its
+    interior pixel centres and their colours."""
+    sizes = sorted(((region.count(root), root) for root in region), reverse=True)
+    out = {}
+    for size, root in sizes:
+        crop = region.crop(root)
+        if size < MIN_MERGE_PIXELS or crop is None:
+            continue
+        y0, x0, part = crop
+        ys, xs = np.nonzero(interior(part))
+        if len(ys) < MIN_MERGE_PIXELS:
+            continue
+        if len(ys) > SAMPLE:
+            pick = np.random.default_rng(0).choice(len(ys), SAMPLE, replace=False)
+            ys, xs = ys[pick], xs[pick]
+        out[root] = np.column_stack([xs + x0 + 0.5, ys + y0 + 0.5]), colours[ys + y0, xs + x0]
+    return out
 
 
 def _step_across(first: np.ndarray, second: np.ndarray, steps: tuple[np.ndarray, np.ndarray]) -> float:

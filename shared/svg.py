@@ -125,14 +125,19 @@ def write_svg(drawing: Drawing) -> str:
 def _gradient_id(paint: Gradient, scale: np.ndarray, grid: bool, defs: dict[str, str]) -> str:
     """The id of `paint`'s `<linearGradient>`/`<radialGradient>` in `defs` (added if new): short
     letters in order of first use, coordinates in view units (userSpaceOnUse; whole units on a grid),
-    a first stop at offset 0 without its offset (the default)."""
+    a linear gradient's ends slid to where they write shortest (`_slid_ends`: x1 or y1 0, left out), a
+    first stop at offset 0 without its offset (the default), colours as '#rgb' where that is exact."""
     def coordinate(value: float, k: int) -> str:
         value *= scale[min(k, 1)]
         return number(round(value) if grid else value)
 
     if paint.kind == "linear":
-        x1, y1, x2, y2 = (coordinate(v, k % 2) for k, v in enumerate(paint.points))
-        head = f'<linearGradient gradientUnits="userSpaceOnUse" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}">'
+        names = ("x1", "y1", "x2", "y2")
+        ends = min(("".join(f' {name}="{text}"' for name, text in
+                            zip(names, (coordinate(v, k % 2) for k, v in enumerate(points)), strict=True)
+                            if name[1] == "2" or text != "0")
+                    for points in _slid_ends(paint.points)), key=len)
+        head = f'<linearGradient gradientUnits="userSpaceOnUse"{ends}>'
         tail = "</linearGradient>"
     else:
         cx, cy, r = (coordinate(v, k) for k, v in enumerate(paint.points))
@@ -140,7 +145,7 @@ def _gradient_id(paint: Gradient, scale: np.ndarray, grid: bool, defs: dict[str,
         tail = "</radialGradient>"
     stops = "".join(
         "<stop" + (f' offset="{number(stop.offset)}"' if number(stop.offset) != "0" else "")
-        + f' stop-color="{stop.color}"'
+        + f' stop-color="{_short_colour(stop.color)}"'
         + (f' stop-opacity="{number(stop.opacity)}"' if stop.opacity < 0.995 else "") + "/>"
         for stop in paint.stops)
     text = head + stops + tail
@@ -153,6 +158,26 @@ def _gradient_id(paint: Gradient, scale: np.ndarray, grid: bool, defs: dict[str,
                 break
         defs[text] = gid
     return defs[text]
+
+
+def _short_colour(colour: str) -> str:
+    """'#rrggbb' as '#rgb' where each channel's two digits are equal (the same colour), else as is."""
+    pairs = colour[1:3], colour[3:5], colour[5:7]
+    short = len(colour) == 7 and all(p[0] == p[1] for p in pairs)
+    return "#" + "".join(p[0] for p in pairs) if short else colour
+
+
+def _slid_ends(points: tuple[float, ...]) -> list[tuple[float, ...]]:
+    """A linear gradient's ends (x1, y1, x2, y2) and the same gradient with both ends slid along the
+    lines of equal colour (across the axis) until y1 = 0 or until x1 = 0, where the axis allows."""
+    x1, y1, x2, y2 = points
+    vx, vy = x2 - x1, y2 - y1
+    out = [points]
+    if abs(vx) > 1e-9:  # the ends move by s * (-vy, vx)
+        out.append((x1 + y1 / vx * vy, 0.0, x2 + y1 / vx * vy, vy))
+    if abs(vy) > 1e-9:
+        out.append((0.0, y1 + x1 / vy * vx, vx, y2 + x1 / vy * vx))
+    return out
 
 
 def _ring_texts(vertices: np.ndarray, offsets: np.ndarray) -> list[str]:

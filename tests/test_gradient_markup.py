@@ -1,0 +1,79 @@
+"""Gradient markup and its cost (shared/gradient_fit.py, shared/gradients.py, shared/svg.py): stops only
+where they change the rendering, pieces of one gradient share one `<defs>` entry, faint gradients on
+small regions are not worth their markup, the written ends and colours render as fitted."""
+
+import re
+
+import numpy as np
+
+from shared.candidate import evaluate
+from shared.features import compute_features
+from shared.geometry import Drawing
+from shared.gradient_fit import fit_region, paint_colours
+from shared.paint import Gradient, Stop
+from shared.render import render_svg
+from shared.svg import write_svg
+from shared.tiers.tier1 import formula_params
+
+SIDE = 128
+
+
+def _ramp(xy: np.ndarray, start: list[float], end: list[float], length: float) -> np.ndarray:
+    t = np.clip(xy[:, :1] / length, 0, 1)
+    return np.column_stack([(1 - t) * start + t * end, np.ones(len(t))])
+
+
+def test_a_straight_ramp_gets_two_stops_and_a_bent_one_three() -> None:
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(0, 100, (3000, 2))
+    straight = fit_region(xy, _ramp(xy, [0.9, 0.2, 0.1], [0.1, 0.3, 0.9], 100), 4)
+    assert straight.paint is not None and len(straight.paint.stops) == 2
+    t = xy[:, :1] / 100
+    knee = np.minimum(t, 0.5) * 1.4 + np.maximum(t - 0.5, 0) * 0.2  # steep, then nearly flat
+    bent = np.column_stack([0.1 + knee, 0.2 + 0 * t, 0.8 - 0.5 * knee, np.ones(len(t))])
+    tent = fit_region(xy, bent, 4)
+    assert tent.paint is not None and len(tent.paint.stops) == 3
+    assert np.abs(paint_colours(tent.paint, xy) - bent).max() < 0.02
+
+
+def test_a_faint_gradient_on_a_small_region_keeps_its_flat_fill() -> None:
+    side = 256  # the square is 0.9 % of the image
+    y, x = np.mgrid[0:side, 0:side] + 0.5
+    inside = (np.abs(x - 128) < 12) & (np.abs(y - 128) < 12)
+    shade = 120 + 6 * (x - 128) / 12  # 12 levels across a 24 px square: ~3.5 levels RMS
+    rgb = np.where(inside[..., None], np.dstack([shade, shade, shade + 60]), 255)
+    rgba = np.dstack([rgb, np.full((side, side), 255)]).astype(np.uint8)
+    params = formula_params(compute_features(rgba))
+    assert "Gradient" not in evaluate(rgba, params, compare_unrefined=False).svg
+    # the same fit on the region alone passes the description-length rule: the byte rule drops it
+    ys, xs = np.nonzero(inside)
+    xy = np.column_stack([xs + 0.5, ys + 0.5])
+    assert fit_region(xy, rgba[ys, xs].astype(float) / 255, 3).paint is not None
+
+
+def test_pieces_of_one_gradient_share_one_definition() -> None:
+    y, x = np.mgrid[0:SIDE, 0:SIDE] + 0.5
+    t = (x / SIDE)[..., None]
+    rgb = (1 - t) * np.array([230.0, 40, 40]) + t * np.array([40.0, 60, 220])
+    gap = (np.abs(x - 64) < 10) | (np.abs(y - 64) > 48)  # two bars of one gradient, apart
+    rgb = np.where(gap[..., None], 255, np.round(rgb))
+    rgba = np.dstack([rgb, np.full((SIDE, SIDE), 255)]).astype(np.uint8)
+    svg = evaluate(rgba, formula_params(compute_features(rgba)), compare_unrefined=False).svg
+    assert svg.count("<linearGradient ") == 1
+    assert len(re.findall(r'fill="url\(#a\)"', svg)) == 2
+
+
+def test_written_ends_and_short_colours_render_the_fitted_gradient() -> None:
+    paint = Gradient("linear", (3.0, 4.0, 9.0, 7.0), (Stop(0.0, "#ff0000"), Stop(1.0, "#0000ff")))
+    square = np.array([[0, 0], [12, 0], [12, 12], [0, 12]], float)
+    drawing = Drawing(12, 12, ("#000000",), square, np.array([0, 4]), np.array([0]), paints={0: paint},
+                      view=(12.0, 12.0))
+    svg = write_svg(drawing)
+    assert 'stop-color="#f00"' in svg and 'stop-color="#00f"' in svg
+    assert ' x1="0"' not in svg and ' y1="0"' not in svg  # one of them slid to 0 and left out
+    ends = [float(v) for v in re.findall(r' [xy][12]="([-\d.]+)"', svg)]
+    assert len(ends) == 3
+    drawn = render_svg(svg, 12, 12)[..., :3].astype(float) / 255
+    yy, xx = np.mgrid[0:12, 0:12] + 0.5
+    expected = paint_colours(paint, np.column_stack([xx.ravel(), yy.ravel()]))[:, :3].reshape(12, 12, 3)
+    assert np.abs(drawn - expected).max() < 0.03
