@@ -8,19 +8,25 @@ brand/tool logos (skill-icons) and file-type icons (vscode-icons). A fixed rando
 whose body has a `<linearGradient>`/`<radialGradient>`; per package: median SSIM off/on, the median of
 the paired change, the worst and best change, median bytes and elements (and their sums). `--dev SPLIT`
 adds the same figures for the dev set's images of that split whose source paints with a gradient
-(`gradient` flag, at `--size`; `make dataset` builds data/dev).
+(`gradient` flag, at `--size`; `make dataset` builds data/dev). `--fit-times` times the gradient step
+alone (`fit_gradients`, CPU seconds, on Tier 1's shaped drawing) on the dev images at `--size` of the
+holdout and the training split's `gradient` and `jpeg` categories, and prints a digest of which regions
+got which gradient (kind, stops, points to 0.1 px): equal digests, same gradients.
 """
 
 import argparse
+import hashlib
 import json
+import time
 from pathlib import Path
 
 import numpy as np
 
 from bench.dataset import GRADIENT_ELEMENT, load_manifest, npm_root
 from bench.synthetic import render
-from shared.candidate import evaluate
+from shared.candidate import evaluate, shape_drawing, trace_drawing
 from shared.features import compute_features
+from shared.gradients import fit_gradients
 from shared.images import load_image
 from shared.tiers.tier1 import formula_params
 
@@ -63,13 +69,39 @@ def summary(name: str, rows: np.ndarray) -> str:
             f"(sums {rows[:, 0, 2].sum():.0f} / {rows[:, 1, 2].sum():.0f})")
 
 
+def fit_times(size: int) -> str:
+    """CPU time of `fit_gradients` per image (mean, p95, max) and a digest of the gradients it gives."""
+    images = [im for im in load_manifest()
+              if im.size == size and (im.split == "holdout" or im.category in ("gradient", "jpeg"))]
+    seconds, found = [], []
+    for im in images:
+        rgba = load_image(str(im.path)).rgba
+        params = formula_params(compute_features(rgba)).with_overrides({"gradients": False})
+        drawing = shape_drawing(trace_drawing(rgba, params), rgba, params)
+        start = time.process_time()
+        out = fit_gradients(drawing, rgba, params.steps.gradient_stops, params.steps.gradient_merge)
+        seconds.append(time.process_time() - start)
+        paints = sorted((k, p.kind, len(p.stops), [round(float(v), 1) for v in p.points])
+                        for k, p in out.paints.items())
+        found.append([im.path.name, len(out.fills), paints])
+    digest = hashlib.sha256(json.dumps(found).encode()).hexdigest()[:12]
+    return (f"fit_gradients on {len(images)} dev images at {size} px: "
+            f"CPU mean {np.mean(seconds) * 1e3:.1f} ms, p95 {np.percentile(seconds, 95) * 1e3:.1f} ms, "
+            f"max {max(seconds) * 1e3:.1f} ms; "
+            f"{sum(len(f[2]) for f in found)} gradients, digest {digest}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--per-package", type=int, default=24)
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--cache", type=Path, default=Path("data/.npm-gradients"))
     ap.add_argument("--dev", default=None, help="also the dev set's gradient images of this split")
+    ap.add_argument("--fit-times", action="store_true", help="only time the gradient step on dev images")
     args = ap.parse_args()
+    if args.fit_times:
+        print(fit_times(args.size))
+        return
     modules = npm_root(args.cache, PACKAGES)
     for package in PACKAGES:
         icons = gradient_icons(modules, package, args.per_package)

@@ -44,27 +44,22 @@ def _bits(sse: float, n: int, params: int) -> float:
     return 0.5 * n * channels * np.log2(sse / (n * channels) + FLOOR) + params * np.log2(max(n, 2))
 
 
-def _hat_basis(t: np.ndarray, knots: np.ndarray) -> np.ndarray:
-    """(n, k) piecewise-linear interpolation weights of positions `t` on `knots` (padded outside)."""
-    t = np.clip(t, knots[0], knots[-1])
-    k = np.clip(np.searchsorted(knots, t, side="right") - 1, 0, len(knots) - 2)
-    frac = (t - knots[k]) / (knots[k + 1] - knots[k])
-    basis = np.zeros((len(t), len(knots)))
-    rows = np.arange(len(t))
-    basis[rows, k] = 1 - frac
-    basis[rows, k + 1] = frac
-    return basis
-
-
 def _profile(t: np.ndarray, colours: np.ndarray, stops: int) -> tuple[np.ndarray, np.ndarray, float]:
-    """Knots, knot colours (k, 4) and SSE of the best piecewise-linear colour profile along `t`."""
+    """Knots, knot colours (k, 4) and SSE of the best piecewise-linear colour profile along `t` (evenly
+    spaced knots from its least to its greatest value): least squares on the hat basis B through the
+    k x k normal equations, the SSE as |C|^2 - 2 tr(V'B'C) + tr(V'B'BV) (this runs ~50 times a radial fit)."""
     lo, hi = float(t.min()), float(t.max())
     knots = np.linspace(lo, hi, stops) if hi - lo > 1e-6 else np.array([lo, lo + 1.0])
-    basis = _hat_basis(t, knots)
-    values, *_ = np.linalg.lstsq(basis, colours, rcond=None)
+    step = knots[1] - knots[0]
+    basis = np.maximum(1.0 - np.abs(t[:, None] - knots) / step, 0.0)  # (n, k) hat functions
+    normal, rhs = basis.T @ basis, basis.T @ colours
+    try:
+        values = np.linalg.solve(normal, rhs)
+    except np.linalg.LinAlgError:  # a knot no position weighs on: the least-norm solution
+        values, *_ = np.linalg.lstsq(normal, rhs, rcond=None)
     values = np.clip(values, 0.0, 1.0)
-    sse = float(((basis @ values - colours) ** 2).sum())
-    return knots, values, sse
+    sse = float((colours * colours).sum() - 2 * (values * rhs).sum() + (values * (normal @ values)).sum())
+    return knots, values, max(sse, 0.0)
 
 
 def _stops(offsets: np.ndarray, values: np.ndarray) -> tuple[Stop, ...]:
@@ -112,6 +107,33 @@ def _radial_sse(xy: np.ndarray, colours: np.ndarray, centre: np.ndarray, stops: 
     return _profile(r, colours, stops)[2]
 
 
+def _search_centre(xy: np.ndarray, colours: np.ndarray, centre: np.ndarray, extent: float) -> np.ndarray:
+    """Pattern search for the centre whose 3-stop radial profile has the least SSE: steps from
+    `extent` / 8 px, halved where no neighbour is better, down to 0.25 px. Each centre is evaluated
+    once (a step back lands on the centre just left)."""
+    seen: dict[tuple[float, float], float] = {}
+
+    def sse(at: np.ndarray) -> float:
+        key = (round(float(at[0]), 9), round(float(at[1]), 9))
+        if key not in seen:
+            seen[key] = _radial_sse(xy, colours, at, 3)
+        return seen[key]
+
+    step, best = extent / 8, sse(centre)
+    for _ in range(12):
+        moved = False
+        for d in ((step, 0), (-step, 0), (0, step), (0, -step)):
+            trial = centre + np.array(d)
+            trial_sse = sse(trial)
+            if trial_sse < best:
+                centre, best, moved = trial, trial_sse, True
+        if not moved:
+            step /= 2
+            if step < 0.25:
+                break
+    return centre
+
+
 def _radial(xy: np.ndarray, colours: np.ndarray, max_stops: int) -> Fit | None:
     mean = xy.mean(axis=0)
     centred = colours - colours.mean(axis=0)
@@ -126,18 +148,7 @@ def _radial(xy: np.ndarray, colours: np.ndarray, max_stops: int) -> Fit | None:
     centre = mean - np.array([bx, by]) / (2 * curvature)
     if np.hypot(*(centre - mean)) > 2 * extent:
         return None
-    step, sse = extent / 8, _radial_sse(xy, colours, centre, 3)
-    for _ in range(12):  # pattern search on the centre
-        moved = False
-        for d in ((step, 0), (-step, 0), (0, step), (0, -step)):
-            trial = centre + np.array(d)
-            trial_sse = _radial_sse(xy, colours, trial, 3)
-            if trial_sse < sse:
-                centre, sse, moved = trial, trial_sse, True
-        if not moved:
-            step /= 2
-            if step < 0.25:
-                break
+    centre = _search_centre(xy, colours, centre, extent)
     knots, values, bits, rms = _best_profile(np.hypot(*(xy - centre).T), colours, max_stops, 3)
     radius = max(float(knots[-1]), 1e-3)
     paint = Gradient("radial", (float(centre[0]), float(centre[1]), radius), _stops(knots / radius, values))
