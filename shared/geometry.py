@@ -72,6 +72,10 @@ class Drawing:
     grid: bool = False
     markup: str | None = None
 
+    def ring(self, index: int) -> np.ndarray:
+        """One ring's vertices (a view)."""
+        return self.vertices[self.offsets[index] : self.offsets[index + 1]]
+
     @property
     def rings(self) -> list[np.ndarray]:
         """Every ring's vertices, in order."""
@@ -179,6 +183,13 @@ def _tokens(ds: list[str]) -> tuple[np.ndarray, np.ndarray]:
     tokens = [t for d in ds for t in ("#", *_TOKEN.findall(d))]
     first = np.array(tokens, "U1").view(np.uint32).astype(np.uint8)
     return first, np.array(tokens, object)[(first >= ord("-")) & (first <= ord("9"))].astype(float)
+
+
+def signed_area(ring: np.ndarray) -> float:
+    """Shoelace area of a closed ring (n, 2), px²: positive where the ring runs clockwise on screen
+    (y down), negative the other way (a hole, as the engine winds it)."""
+    x, y = ring[:, 0], ring[:, 1]
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
 
 
 def ring_index(offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,5 +1,8 @@
 """Primitives: a shape of one closed ring that is a circle, an ellipse or a rounded rectangle is written
 as `<circle>`, `<ellipse>` or `<rect rx>` (any rotation by `transform`), which stays exact at any zoom.
+A ring of a compound shape (a ring logo's outline and its hole, a round hole in a plate) that is a
+circle or an ellipse is written as two elliptical arcs inside the shape's path, in the ring's own
+winding (shared/svg.py), so the hole stays a hole.
 
 Each ring is tried in that order. The fit uses points on the ring's edges (a quarter, half and three
 quarters along each, weighted by the edge's length: the places refinement measured the boundary, not
@@ -19,7 +22,7 @@ import numpy as np
 from scipy.optimize import least_squares
 from scipy.spatial import ConvexHull, QhullError
 
-from shared.geometry import Drawing, Primitive
+from shared.geometry import Drawing, Primitive, signed_area
 from shared.refine import premultiplied, profile_offsets
 
 TOLERANCE_PX = 0.1  # root-mean-square distance of the input's edge from the primitive
@@ -30,6 +33,8 @@ CURVATURE_BIAS_PX2 = 0.125  # a profile across a curved edge reads it this much 
 # inside: bilinear sampling of box-filtered pixels averages over a tangential variance of 1/6 + 1/12 px²,
 # and a curve falls away from its tangent by t²/2r (measured 0.13/r on exactly covered discs, r 4-60 px)
 MIN_VERTICES = 6  # fewer: a polygon (a rectangle without rounding, a triangle) stays as it is
+SHAPE_KINDS = ("circle", "ellipse", "rect")  # tried in this order on a shape of one ring
+RING_KINDS = ("circle", "ellipse")  # on a ring of a compound shape (written as arcs in its path)
 MIN_CONVEXITY = 0.97  # ring area over its convex hull's: below, no primitive is tried (every primitive
 # is convex; on the 256 px dev holdout every accepted ring had >= 0.996, and the screen skips 77 % of
 # the rings tried, the fits' main cost)
@@ -42,32 +47,35 @@ MIN_SNAPPED_SHARE = 0.5  # fewer measured boundary points than this share: the p
 
 
 def find_primitives(drawing: Drawing, rgba: np.ndarray) -> Drawing:
-    """`drawing` with every one-ring shape that fits a primitive marked as that primitive."""
+    """`drawing` with every ring that fits a primitive marked as that primitive: a one-ring shape as a
+    circle, ellipse or rounded rectangle; a ring of a compound shape (a ring logo's outline and hole,
+    a round hole in a plate) as a circle or ellipse, written as arcs inside the shape's path."""
     if not drawing.is_polygonal or not drawing.fills:
         return drawing
     image: np.ndarray | None = None
     fitted = dict(drawing.fitted)
     rings = drawing.rings
     for shape, members in enumerate(drawing.shape_rings()):
-        if len(members) != 1 or len(rings[members[0]]) < MIN_VERTICES or not convex(rings[members[0]]):
-            continue
-        points, weights = edge_points(rings[members[0]])
-        found = fit_primitive(points, weights)
-        if found is None:
-            continue
-        image = premultiplied(rgba) if image is None else image
-        fill = drawing.fills[shape]
-        colour = np.array([int(fill[i : i + 2], 16) / 255.0 for i in (1, 3, 5)] + [1.0])
-        snapped = snap(found, image, colour)
-        if snapped is not None:
-            fitted[members[0]] = snapped
+        kinds = SHAPE_KINDS if len(members) == 1 else RING_KINDS
+        for ring in members:
+            if len(rings[ring]) < MIN_VERTICES or not convex(rings[ring]):
+                continue
+            points, weights = edge_points(rings[ring])
+            found = fit_primitive(points, weights, kinds=kinds)
+            if found is None:
+                continue
+            image = premultiplied(rgba) if image is None else image
+            fill = drawing.fills[shape]
+            colour = np.array([int(fill[i : i + 2], 16) / 255.0 for i in (1, 3, 5)] + [1.0])
+            snapped = snap(found, image, colour)
+            if snapped is not None:
+                fitted[ring] = snapped
     return Drawing(**{**drawing.__dict__, "fitted": fitted})
 
 
 def convex(ring: np.ndarray) -> bool:
     """Whether a ring is (nearly) convex: its area at least MIN_CONVEXITY of its convex hull's."""
-    x, y = ring.T
-    area = 0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+    area = abs(signed_area(ring))
     try:
         hull = ConvexHull(ring).volume  # a 2-D hull's "volume" is its area
     except QhullError:  # fewer than 3 distinct points, or all on a line
@@ -86,10 +94,12 @@ def edge_points(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit_primitive(points: np.ndarray, weights: np.ndarray, tolerance: float = POLYGON_TOLERANCE_PX,
-                  max_error: float = POLYGON_MAX_ERROR_PX) -> Primitive | None:
-    """The first of circle, ellipse and rounded rectangle that fits the points within tolerance."""
-    for fit in (fit_circle, fit_ellipse, fit_rounded_rect):
-        found = fit(points, weights)
+                  max_error: float = POLYGON_MAX_ERROR_PX, kinds: tuple[str, ...] = SHAPE_KINDS
+                  ) -> Primitive | None:
+    """The first of `kinds` (circle, ellipse, rounded rectangle) that fits the points within tolerance."""
+    fits = {"circle": fit_circle, "ellipse": fit_ellipse, "rect": fit_rounded_rect}
+    for kind in kinds:
+        found = fits[kind](points, weights)
         if found is not None and _acceptable(found, points, weights, tolerance, max_error):
             return found
     return None

@@ -4,7 +4,8 @@ The root gets the output size in pixels and a viewBox of the drawing's view (tra
 units per input px), so sub-pixel vertices survive. Polygon rings are written with compact relative
 commands (an absolute `M` per ring, one `l` run, a separator only where the next number has no minus
 sign); fitted rings as `l`/`c` runs; a shape that is one primitive as `<circle>`, `<ellipse>` or
-`<rect>` (rotation by `transform`). Numbers have at most 2 decimals in view units (integers on a grid).
+`<rect>` (rotation by `transform`), a circle or ellipse among the rings of a compound shape as two
+arcs in the ring's winding. Numbers have at most 2 decimals in view units (integers on a grid).
 A trace kept as markup (spline traces) only gets the root replaced and whitespace removed.
 """
 
@@ -14,7 +15,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from shared.geometry import Curve, Drawing, Outline, Primitive
+from shared.geometry import Drawing, Outline, Primitive, signed_area
 from shared.paint import Gradient
 
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
@@ -114,7 +115,8 @@ def write_svg(drawing: Drawing) -> str:
         if len(rings) == 1 and isinstance(outline := drawing.fitted.get(rings[0]), Primitive):
             body.append(_primitive_element(outline, scale[0], fill))
             continue
-        d = "".join(next(polygon_text) if plain[r] else _outline_text(drawing.fitted[r], scale, drawing.grid)
+        d = "".join(next(polygon_text) if plain[r] else _outline_text(drawing.fitted[r], scale, drawing.grid,
+                                                                      signed_area(drawing.ring(r)) > 0)
                     for r in rings)
         body.append(f'<path d="{d}" fill="{fill}"/>')
     gradients = "".join(text.replace(" ", f' id="{gid}" ', 1) for text, gid in defs.items())
@@ -208,10 +210,11 @@ def _pairs(values: np.ndarray) -> str:
     return out
 
 
-def _outline_text(outline: Outline, scale: np.ndarray, grid: bool) -> str:
-    """The `d` text of a fitted ring (primitives are only fitted to shapes of one ring)."""
-    if not isinstance(outline, Curve):
-        raise ValueError("a primitive inside a compound path")
+def _outline_text(outline: Outline, scale: np.ndarray, grid: bool, clockwise: bool) -> str:
+    """The `d` text of a fitted ring of a compound path; `clockwise` (on screen) is the winding of the
+    ring it replaces, kept so that holes stay holes."""
+    if isinstance(outline, Primitive):
+        return _arcs_text(outline, scale[0], clockwise)
     curve = outline
     points = np.vstack([curve.start[None], curve.controls.reshape(-1, 2)]) * scale
     points = np.round(points) if grid else np.round(points, 2)
@@ -227,6 +230,20 @@ def _outline_text(outline: Outline, scale: np.ndarray, grid: bool) -> str:
         text += (letter + pairs) if letter != command else (pairs if pairs[0] == "-" else " " + pairs)
         command = letter
     return text + "Z"
+
+
+def _arcs_text(shape: Primitive, scale: float, clockwise: bool) -> str:
+    """A circle or ellipse as a closed subpath of two half-turn elliptical arcs from the end of its
+    major axis (sweep flag 1: clockwise on screen)."""
+    if shape.kind == "rect":
+        raise ValueError("a rectangle inside a compound path")  # shared/primitives.py fits none there
+    theta = np.radians(shape.angle)
+    dx, dy = shape.rx * scale * np.cos(theta), shape.rx * scale * np.sin(theta)
+    x, y = number(shape.cx * scale + dx), number(shape.cy * scale + dy)
+    rx, ry, turn = number(shape.rx * scale), number(shape.ry * scale), number(shape.angle)
+    sweep = "1" if clockwise else "0"
+    there, back = (f"{number(-2 * dx)} {number(-2 * dy)}", f"{number(2 * dx)} {number(2 * dy)}")
+    return f"M{x},{y}a{rx} {ry} {turn} 1 {sweep} {there}a{rx} {ry} {turn} 1 {sweep} {back}Z"
 
 
 def _primitive_element(shape: Primitive, scale: float, fill: str) -> str:

@@ -69,6 +69,33 @@ def test_an_ellipse_comes_out_as_one_ellipse_on_its_boundary(rx: float, ry: floa
     assert np.max(np.abs(level - 1) / gradient) <= 0.05
 
 
+@pytest.mark.parametrize(("outer", "inner", "shift"), [(90.0, 60.0, 0.0), (50.3, 20.7, 12.4)])
+def test_a_rings_outline_and_hole_are_written_as_arcs_that_keep_the_hole(outer: float, inner: float,
+                                                                         shift: float) -> None:
+    from shared.render import render_svg
+
+    cx, cy = 128.4, 127.3
+
+    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        disc = (x - cx) ** 2 + (y - cy) ** 2 < outer**2
+        return disc & ((x - cx - shift) ** 2 + (y - cy) ** 2 >= inner**2)
+
+    rgba = covered(inside)
+    svg = evaluate(rgba, parse_params(STEPS), compare_unrefined=False).svg
+    d = re.findall(r' d="([^"]*)"', svg)
+    assert len(d) == 1 and d[0].count("a") == 4 and "l" not in d[0] and "c" not in d[0], svg
+    arcs = re.findall(r"M([-\d.]+),([-\d.]+)a([-\d.]+) ([-\d.]+) [-\d.]+ 1 ([01]) ", d[0])
+    parsed = [(*(float(v) / 4 for v in arc[:4]), int(arc[4])) for arc in arcs]  # a 1/4 px grid
+    (x0, y0, r0, _, sweep0), (x1, y1, r1, _, sweep1) = parsed
+    assert {sweep0, sweep1} == {0, 1}  # the hole runs the other way round
+    for (x, y, r), (true_cx, true_r) in zip(((x0, y0, r0), (x1, y1, r1)), ((cx, outer), (cx + shift, inner)),
+                                            strict=True):
+        assert abs(x - r - true_cx) + abs(y - cy) + abs(r - true_r) <= 0.1, (x, y, r)
+    rendered = render_svg(svg, SIZE, SIZE)
+    assert rendered[round(cy), round(cx + shift), 3] == 0  # the hole is empty
+    assert rendered[round(cy), round(cx - (outer + inner) / 2 + shift / 2), 3] == 255
+
+
 def test_a_rounded_rectangle_comes_out_as_one_rect_with_rx() -> None:
     x0, y0, w, h, r = 40.3, 60.2, 150.0, 90.0, 20.0
 
