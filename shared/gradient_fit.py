@@ -8,10 +8,11 @@ regions the parameters cost more than they explain.
 
 Linear: the axis is the leading singular vector of the least-squares colour gradient (colour against
 x, y). Radial: the centre is the stationary point of an isotropic quadratic fitted to the region's
-main colour component, refined by a short pattern search. Along the axis (or radius) colour is
-piecewise linear with 2 to `max_stops` evenly spaced stops, fitted by least squares; a stop more only
-where it cuts the RMS error by `STOP_RMS_GAIN` (a stop that changes the rendering by less is markup
-for nothing).
+main colour component, refined by a short pattern search; elliptical where a full quadratic bends
+along one axis more than along the other (its Hessian's eigenvectors give the axes). Along the axis
+(or radius) colour is piecewise linear with 2 to `max_stops` evenly spaced stops, fitted by least
+squares; a stop more only where it cuts the RMS error by `STOP_RMS_GAIN` (a stop that changes the
+rendering by less is markup for nothing).
 """
 
 from dataclasses import dataclass
@@ -25,7 +26,9 @@ FLOOR = (0.5 / 255) ** 2  # quantisation noise: a fit is never credited below it
 MARGIN_BITS = 64.0  # a gradient must save this much over the flat fill
 FLAT_PARAMS = 4
 MAX_RMS = 0.04  # a gradient leaving more error than this is not the region's model (mixed flat parts)
-GRADIENT_BYTES, STOP_BYTES = 90, 35  # about what a gradient's markup costs: element, and per stop
+GRADIENT_BYTES, STOP_BYTES, ELLIPSE_BYTES = 90, 35, 45  # about what a gradient's markup costs: element,
+# per stop, an ellipse's transform
+ELLIPSE_RATIO = 0.8  # a radial gradient is tried as an ellipse where its axes' ratio is below this
 STOP_RMS_GAIN = 1.0 / 255  # an extra stop must cut the RMS error by this much (its markup costs ~40 B)
 
 
@@ -44,10 +47,12 @@ def _bits(sse: float, n: int, params: int) -> float:
     return 0.5 * n * channels * np.log2(sse / (n * channels) + FLOOR) + params * np.log2(max(n, 2))
 
 
-def _profile(t: np.ndarray, colours: np.ndarray, stops: int) -> tuple[np.ndarray, np.ndarray, float]:
+def _profile(t: np.ndarray, colours: np.ndarray, stops: int,
+             energy: float | None = None) -> tuple[np.ndarray, np.ndarray, float]:
     """Knots, knot colours (k, 4) and SSE of the best piecewise-linear colour profile along `t` (evenly
     spaced knots from its least to its greatest value): least squares on the hat basis B through the
-    k x k normal equations, the SSE as |C|^2 - 2 tr(V'B'C) + tr(V'B'BV) (this runs ~50 times a radial fit)."""
+    k x k normal equations, the SSE as |C|^2 - 2 tr(V'B'C) + tr(V'B'BV) (this runs ~50 times a radial
+    fit; `energy`: |C|^2 where the caller has it)."""
     lo, hi = float(t.min()), float(t.max())
     knots = np.linspace(lo, hi, stops) if hi - lo > 1e-6 else np.array([lo, lo + 1.0])
     step = knots[1] - knots[0]
@@ -58,7 +63,8 @@ def _profile(t: np.ndarray, colours: np.ndarray, stops: int) -> tuple[np.ndarray
     except np.linalg.LinAlgError:  # a knot no position weighs on: the least-norm solution
         values, *_ = np.linalg.lstsq(normal, rhs, rcond=None)
     values = np.clip(values, 0.0, 1.0)
-    sse = float((colours * colours).sum() - 2 * (values * rhs).sum() + (values * (normal @ values)).sum())
+    energy = float((colours * colours).sum()) if energy is None else energy
+    sse = energy - 2 * float((values * rhs).sum()) + float((values * (normal @ values)).sum())
     return knots, values, max(sse, 0.0)
 
 
@@ -73,7 +79,7 @@ def _stops(offsets: np.ndarray, values: np.ndarray) -> tuple[Stop, ...]:
 
 def _linear(xy: np.ndarray, colours: np.ndarray, max_stops: int) -> Fit | None:
     design = np.column_stack([np.ones(len(xy)), xy - xy.mean(axis=0)])
-    coef, *_ = np.linalg.lstsq(design, colours, rcond=None)
+    coef = _least_squares(design, colours)
     slopes = coef[1:]  # (2, 4): colour per px along x and y
     u, s, _ = np.linalg.svd(slopes)
     if s[0] < 1e-6:
@@ -84,6 +90,20 @@ def _linear(xy: np.ndarray, colours: np.ndarray, max_stops: int) -> Fit | None:
     x2, y2 = axis * knots[-1]
     offsets = (knots - knots[0]) / (knots[-1] - knots[0])
     return Fit(Gradient("linear", (x1, y1, x2, y2), _stops(offsets, values)), bits, rms)
+
+
+def _least_squares(design: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Least-squares coefficients of `values` on the columns of `design` (n x k, k small), through the
+    normal equations of the columns scaled to unit peak (well conditioned; ~10x cheaper than lstsq on
+    the n rows), with lstsq where they are singular."""
+    peak = np.abs(design).max(axis=0)
+    peak[peak == 0] = 1.0
+    scaled = design / peak
+    try:
+        coef = np.linalg.solve(scaled.T @ scaled, scaled.T @ values)
+    except np.linalg.LinAlgError:
+        coef, *_ = np.linalg.lstsq(scaled, values, rcond=None)
+    return (coef.T / peak).T
 
 
 def _best_profile(t: np.ndarray, colours: np.ndarray, max_stops: int,
@@ -102,21 +122,34 @@ def _best_profile(t: np.ndarray, colours: np.ndarray, max_stops: int,
     return knots, values, bits, rms
 
 
-def _radial_sse(xy: np.ndarray, colours: np.ndarray, centre: np.ndarray, stops: int) -> float:
-    r = np.hypot(*(xy - centre).T)
-    return _profile(r, colours, stops)[2]
+def _distance(xy: np.ndarray, centre: np.ndarray, shape: tuple[float, float] | None = None) -> np.ndarray:
+    """Distance of points from `centre`: euclidean, or for an ellipse `shape` (ratio of its minor to
+    its major axis, the major axis' angle in radians) along the major axis and stretched across it."""
+    q = xy - centre
+    if shape is None:
+        return np.hypot(q[:, 0], q[:, 1])
+    ratio, angle = shape
+    cos, sin = np.cos(angle), np.sin(angle)
+    return np.hypot(q[:, 0] * cos + q[:, 1] * sin, (q[:, 1] * cos - q[:, 0] * sin) / ratio)
 
 
-def _search_centre(xy: np.ndarray, colours: np.ndarray, centre: np.ndarray, extent: float) -> np.ndarray:
+def _radial_sse(xy: np.ndarray, colours: np.ndarray, centre: np.ndarray, stops: int,
+                shape: tuple[float, float] | None = None, energy: float | None = None) -> float:
+    return _profile(_distance(xy, centre, shape), colours, stops, energy)[2]
+
+
+def _search_centre(xy: np.ndarray, colours: np.ndarray, centre: np.ndarray, extent: float,
+                   shape: tuple[float, float] | None = None) -> np.ndarray:
     """Pattern search for the centre whose 3-stop radial profile has the least SSE: steps from
     `extent` / 8 px, halved where no neighbour is better, down to 0.25 px. Each centre is evaluated
     once (a step back lands on the centre just left)."""
     seen: dict[tuple[float, float], float] = {}
+    energy = float((colours * colours).sum())
 
     def sse(at: np.ndarray) -> float:
         key = (round(float(at[0]), 9), round(float(at[1]), 9))
         if key not in seen:
-            seen[key] = _radial_sse(xy, colours, at, 3)
+            seen[key] = _radial_sse(xy, colours, at, 3, shape, energy)
         return seen[key]
 
     step, best = extent / 8, sse(centre)
@@ -134,30 +167,81 @@ def _search_centre(xy: np.ndarray, colours: np.ndarray, centre: np.ndarray, exte
     return centre
 
 
-def _radial(xy: np.ndarray, colours: np.ndarray, max_stops: int) -> Fit | None:
+def _radial(xy: np.ndarray, colours: np.ndarray, max_stops: int, to_beat: float = np.inf) -> list[Fit]:
+    """A circular radial gradient and (where the colour bends more along one axis) an elliptical one.
+    `fit_region` takes the ellipse (~45 B more markup) only where it cuts the RMS error of every other
+    fit by `STOP_RMS_GAIN`, so it is not tried where the circle or `to_beat` (the linear fit's RMS)
+    leave less, nor where a full quadratic of the main colour component leaves less than
+    `STOP_RMS_GAIN` / 2 RMS below the isotropic one (the search costs as much as the circle's)."""
     mean = xy.mean(axis=0)
     centred = colours - colours.mean(axis=0)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
     main = centred @ vt[0]  # the main colour component
     p = xy - mean
-    design = np.column_stack([np.ones(len(p)), p, (p**2).sum(axis=1)])
-    (_, bx, by, curvature), *_ = np.linalg.lstsq(design, main, rcond=None)
     extent = float(np.ptp(xy, axis=0).max()) + 1.0
+    iso, iso_rms = _quadratic(np.column_stack([np.ones(len(p)), p, (p**2).sum(axis=1)]), main)
+    circle = _circle(xy, colours, max_stops, iso, mean, extent)
+    if min(to_beat, circle.rms if circle is not None else np.inf) <= STOP_RMS_GAIN:
+        return [circle] if circle is not None else []
+    full, full_rms = _quadratic(np.column_stack([np.ones(len(p)), p, p**2, p[:, 0] * p[:, 1]]), main)
+    ellipse = _ellipse(xy, colours, max_stops, full, mean, extent) \
+        if iso_rms - full_rms >= STOP_RMS_GAIN / 2 else None
+    return [f for f in (circle, ellipse) if f is not None]
+
+
+def _quadratic(design: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, float]:
+    """Least-squares coefficients and RMS residual of `values` on `design`."""
+    coef = _least_squares(design, values)
+    return coef, float(np.sqrt(np.mean((design @ coef - values) ** 2)))
+
+
+def _circle(xy: np.ndarray, colours: np.ndarray, max_stops: int, coef: np.ndarray, mean: np.ndarray,
+            extent: float) -> Fit | None:
+    """Centre: the stationary point of the isotropic quadratic (`coef`: 1, x, y, x² + y²) fitted to
+    the main colour component."""
+    _, bx, by, curvature = coef
     if abs(curvature) < 1e-12:
         return None
     centre = mean - np.array([bx, by]) / (2 * curvature)
     if np.hypot(*(centre - mean)) > 2 * extent:
         return None
-    centre = _search_centre(xy, colours, centre, extent)
-    knots, values, bits, rms = _best_profile(np.hypot(*(xy - centre).T), colours, max_stops, 3)
+    return _radial_fit(xy, colours, max_stops, _search_centre(xy, colours, centre, extent), None)
+
+
+def _ellipse(xy: np.ndarray, colours: np.ndarray, max_stops: int, coef: np.ndarray, mean: np.ndarray,
+             extent: float) -> Fit | None:
+    """Centre and shape: the stationary point and the Hessian's eigenvectors of the full quadratic
+    (`coef`: 1, x, y, x², y², xy) fitted to the main colour component, where it is definite and its
+    axes' ratio is below `ELLIPSE_RATIO`."""
+    half_hessian = np.array([[coef[3], coef[5] / 2], [coef[5] / 2, coef[4]]])
+    eigenvalues, vectors = np.linalg.eigh(half_hessian)
+    slow, fast = sorted(range(2), key=lambda k: abs(eigenvalues[k]))
+    if eigenvalues[0] * eigenvalues[1] <= 0 or abs(eigenvalues[fast]) < 1e-12:
+        return None
+    ratio = float(np.sqrt(eigenvalues[slow] / eigenvalues[fast]))
+    if ratio > ELLIPSE_RATIO:
+        return None
+    shape = (ratio, float(np.arctan2(vectors[1, slow], vectors[0, slow])))
+    centre = mean - np.linalg.solve(half_hessian, coef[1:3]) / 2
+    if _distance(mean[None], centre, shape)[0] > 2 * extent / ratio:
+        return None
+    return _radial_fit(xy, colours, max_stops, _search_centre(xy, colours, centre, extent, shape), shape)
+
+
+def _radial_fit(xy: np.ndarray, colours: np.ndarray, max_stops: int, centre: np.ndarray,
+                shape: tuple[float, float] | None) -> Fit:
+    knots, values, bits, rms = _best_profile(_distance(xy, centre, shape), colours, max_stops,
+                                             3 if shape is None else 5)
     radius = max(float(knots[-1]), 1e-3)
-    paint = Gradient("radial", (float(centre[0]), float(centre[1]), radius), _stops(knots / radius, values))
-    return Fit(paint, bits, rms)
+    points = (float(centre[0]), float(centre[1]), radius)
+    if shape is not None:
+        points += (shape[0], float(np.degrees(shape[1])))
+    return Fit(Gradient("radial", points, _stops(knots / radius, values)), bits, rms)
 
 
 def markup_bytes(paint: Gradient) -> int:
     """About what `paint` adds to the SVG (shared/svg.py writes it)."""
-    return GRADIENT_BYTES + STOP_BYTES * len(paint.stops)
+    return GRADIENT_BYTES + STOP_BYTES * len(paint.stops) + (ELLIPSE_BYTES if len(paint.points) == 5 else 0)
 
 
 def fit_region(xy: np.ndarray, colours: np.ndarray, max_stops: int, force: bool = False,
@@ -173,8 +257,14 @@ def fit_region(xy: np.ndarray, colours: np.ndarray, max_stops: int, force: bool 
     flat = Fit(None, _bits(flat_sse, n, FLAT_PARAMS), float(np.sqrt(flat_sse / (4 * max(n, 1)))))
     if not force and (n < MIN_PIXELS or flat.rms < 1.0 / 255):
         return flat
-    fits = [f for f in (_linear(xy, colours, max_stops), _radial(xy, colours, max_stops)) if f is not None]
+    linear = _linear(xy, colours, max_stops)
+    fits = [*([linear] if linear is not None else []),
+            *_radial(xy, colours, max_stops, linear.rms if linear is not None else np.inf)]
     best = min(fits, key=lambda f: f.bits, default=flat)
+    others = [f for f in fits if f is not best]
+    if best.paint is not None and len(best.paint.points) == 5 and others \
+            and min(f.rms for f in others) <= best.rms + STOP_RMS_GAIN:  # the ellipse's transform buys little
+        best = min(others, key=lambda f: f.bits)
     if force:
         return best
     clear = best.bits + MARGIN_BITS < flat.bits and best.rms <= min(MAX_RMS, flat.rms / 2)
@@ -206,8 +296,9 @@ def paint_colours(paint: Gradient, xy: np.ndarray, extend: bool = False) -> np.n
         axis = np.array([x2 - x1, y2 - y1])
         t = (xy - [x1, y1]) @ axis / max(float(axis @ axis), 1e-12)
     else:
-        cx, cy, r = paint.points
-        t = np.hypot(xy[:, 0] - cx, xy[:, 1] - cy) / r
+        cx, cy, r = paint.points[:3]
+        shape = (paint.points[3], np.radians(paint.points[4])) if len(paint.points) == 5 else None
+        t = _distance(xy, np.array([cx, cy]), shape) / r
     offsets = np.array([s.offset for s in paint.stops])
     values = np.array([[int(s.color[k:k + 2], 16) / 255 for k in (1, 3, 5)] + [s.opacity]
                        for s in paint.stops])

@@ -17,7 +17,9 @@ class Stop:
 @dataclass(frozen=True)
 class Gradient:
     """A linear gradient from (x1, y1) to (x2, y2) (`points` = x1, y1, x2, y2) or a radial one about
-    (cx, cy) with radius r (`points` = cx, cy, r); colours pad beyond the first and last stop."""
+    (cx, cy) with radius r (`points` = cx, cy, r), elliptical with r along the major axis, the minor
+    axis `ratio` times as long and the major axis at `angle` degrees (`points` = cx, cy, r, ratio,
+    angle); colours pad beyond the first and last stop."""
 
     kind: Literal["linear", "radial"]
     points: tuple[float, ...]

@@ -128,7 +128,8 @@ def _gradient_id(paint: Gradient, scale: np.ndarray, grid: bool, defs: dict[str,
     """The id of `paint`'s `<linearGradient>`/`<radialGradient>` in `defs` (added if new): short
     letters in order of first use, coordinates in view units (userSpaceOnUse; whole units on a grid),
     a linear gradient's ends slid to where they write shortest (`_slid_ends`: x1 or y1 0, left out), a
-    first stop at offset 0 without its offset (the default), colours as '#rgb' where that is exact."""
+    first stop at offset 0 without its offset (the default), colours as '#rgb' where that is exact; an
+    elliptical radial gradient as a circle under a `gradientTransform` (`_ellipse_head`)."""
     def coordinate(value: float, k: int) -> str:
         value *= scale[min(k, 1)]
         return number(round(value) if grid else value)
@@ -141,9 +142,12 @@ def _gradient_id(paint: Gradient, scale: np.ndarray, grid: bool, defs: dict[str,
                     for points in _slid_ends(paint.points)), key=len)
         head = f'<linearGradient gradientUnits="userSpaceOnUse"{ends}>'
         tail = "</linearGradient>"
-    else:
+    elif len(paint.points) == 3:
         cx, cy, r = (coordinate(v, k) for k, v in enumerate(paint.points))
         head = f'<radialGradient gradientUnits="userSpaceOnUse" cx="{cx}" cy="{cy}" r="{r}">'
+        tail = "</radialGradient>"
+    else:
+        head = _ellipse_head(paint.points, scale, grid)
         tail = "</radialGradient>"
     stops = "".join(
         "<stop" + (f' offset="{number(stop.offset)}"' if number(stop.offset) != "0" else "")
@@ -160,6 +164,27 @@ def _gradient_id(paint: Gradient, scale: np.ndarray, grid: bool, defs: dict[str,
                 break
         defs[text] = gid
     return defs[text]
+
+
+def _ellipse_head(points: tuple[float, ...], scale: np.ndarray, grid: bool) -> str:
+    """An elliptical radial gradient's start tag: a circle in the gradient's own space, mapped onto
+    the ellipse by `rotate(angle) scale(1 ratio)` (the centre given in that space), or by a full matrix
+    where the view scales x and y apart."""
+    cx, cy, r, ratio, angle = points
+    theta = np.radians(angle)
+    cos, sin = float(np.cos(theta)), float(np.sin(theta))
+    ratio_text = f"{ratio:.3f}".rstrip("0").lstrip("0") or "0"
+    if abs(scale[0] - scale[1]) <= 1e-9 * scale[0]:
+        x, y = cx * scale[0], cy * scale[0]
+        gx, gy, gr = (number(round(v) if grid else v)
+                      for v in (x * cos + y * sin, (y * cos - x * sin) / ratio, r * scale[0]))
+        return (f'<radialGradient gradientUnits="userSpaceOnUse" cx="{gx}" cy="{gy}" r="{gr}" '
+                f'gradientTransform="rotate({number(angle)})scale(1 {ratio_text})">')
+    matrix = (scale[0] * cos, scale[1] * sin, -scale[0] * sin * ratio, scale[1] * cos * ratio,
+              scale[0] * cx, scale[1] * cy)
+    numbers = " ".join(f"{v:.4g}" for v in matrix)
+    return (f'<radialGradient gradientUnits="userSpaceOnUse" cx="0" cy="0" r="{number(r)}" '
+            f'gradientTransform="matrix({numbers})">')
 
 
 def _short_colour(colour: str) -> str:

@@ -77,3 +77,46 @@ def test_written_ends_and_short_colours_render_the_fitted_gradient() -> None:
     yy, xx = np.mgrid[0:12, 0:12] + 0.5
     expected = paint_colours(paint, np.column_stack([xx.ravel(), yy.ravel()]))[:, :3].reshape(12, 12, 3)
     assert np.abs(drawn - expected).max() < 0.03
+
+
+def _lit_bar() -> np.ndarray:
+    """A 100 x 24 px bar lit along its middle: colour by elliptical distance (axes 80 and 14 px)."""
+    y, x = np.mgrid[0:SIDE, 0:SIDE] + 0.5
+    t = np.clip(np.hypot((x - 64) / 80, (y - 64) / 14), 0, 1)[..., None]
+    rgb = (1 - t) * np.array([250.0, 200, 60]) + t * np.array([200.0, 30, 90])
+    inside = (np.abs(x - 64) < 50) & (np.abs(y - 64) < 12)
+    rgb = np.where(inside[..., None], np.round(rgb), 255)
+    return np.dstack([rgb, np.full((SIDE, SIDE), 255)]).astype(np.uint8)
+
+
+def test_a_bar_lit_along_its_middle_gets_an_elliptical_gradient() -> None:
+    rgba = _lit_bar()
+    ys, xs = np.nonzero((np.abs(np.arange(SIDE) + 0.5 - 64)[:, None] < 10)
+                        & (np.abs(np.arange(SIDE) + 0.5 - 64)[None, :] < 48))
+    xy, colours = np.column_stack([xs + 0.5, ys + 0.5]), rgba[ys, xs].astype(float) / 255
+    fit = fit_region(xy, colours, 3)
+    assert fit.paint is not None and fit.paint.kind == "radial" and len(fit.paint.points) == 5
+    assert fit.rms < 2 / 255
+    ratio, angle = fit.paint.points[3:]
+    assert abs(ratio - 14 / 80) < 0.03 and min(abs(angle) % 180, 180 - abs(angle) % 180) < 2
+    svg = evaluate(rgba, formula_params(compute_features(rgba)), compare_unrefined=False).svg
+    assert svg.count("gradientTransform=") == 1 and _elements(svg) == 2  # the plate and the bar
+    drawn = render_svg(svg, SIDE, SIDE)[..., :3].astype(float)
+    assert np.abs(drawn - rgba[..., :3]).mean() / 255 < 0.01
+
+
+def test_an_elliptical_gradient_renders_as_fitted() -> None:
+    paint = Gradient("radial", (22.0, 17.0, 15.0, 0.3, -33.0),
+                     (Stop(0.0, "#ff0000"), Stop(0.5, "#00ff00"), Stop(1.0, "#0000ff")))
+    square = np.array([[0, 0], [40, 0], [40, 40], [0, 40]], float)
+    for view, grid in (((40.0, 40.0), False), ((160.0, 160.0), True), ((40.0, 40.00001), False)):
+        drawing = Drawing(40, 40, ("#000000",), square, np.array([0, 4]), np.array([0]), paints={0: paint},
+                          view=view, grid=grid)
+        drawn = render_svg(write_svg(drawing), 40, 40)[..., :3].astype(float) / 255
+        yy, xx = np.mgrid[0:40, 0:40] + 0.5
+        expected = paint_colours(paint, np.column_stack([xx.ravel(), yy.ravel()]))[:, :3].reshape(40, 40, 3)
+        assert np.abs(drawn - expected).mean() < 0.002 and np.abs(drawn - expected).max() < 0.02
+
+
+def _elements(svg: str) -> int:
+    return len(re.findall(r"<(?:path|circle|ellipse|rect)\b", svg))
