@@ -121,6 +121,28 @@ def test_a_small_clean_logo_is_only_upscaled_and_pixel_art_not_at_all() -> None:
     assert cleaned is pixel_art and notes == []
 
 
+@pytest.mark.parametrize("side", [32, 48])
+def test_a_small_opaque_logo_is_upscaled_with_sharp_edges_not_traced_as_bands(side: int) -> None:
+    favicon = logo(side, side)  # two colours on white: bicubic alone spreads every edge over ~5 px
+    result = convert(favicon, tier=1)
+    assert result.notes[0].startswith("small input upscaled")
+    assert result.figures.paths <= 16 and result.figures.bytes <= 2500, result.figures  # bicubic: 79-105
+    assert result.figures.ssim >= 0.97  # bicubic alone: 0.945-0.960
+
+
+def test_a_detailed_small_image_keeps_the_colours_its_palette_lacks() -> None:
+    from shared.damage import sharpened
+
+    rng = np.random.default_rng(4)
+    favicon = logo(64, 64)
+    favicon[20:44:4, 8:56:4, :3] = rng.integers(0, 256, (6, 12, 3))  # specks of many colours
+    found = estimate(favicon)
+    upscaled = sharpened(np.asarray(Image.fromarray(favicon).resize((256, 256), Image.Resampling.BICUBIC)),
+                         favicon, found.palette)
+    speck = upscaled[20 * 4 + 1, 8 * 4 + 1, :3].astype(int)
+    assert np.abs(speck - favicon[20, 8, :3]).max() < 40  # not snapped to a palette colour
+
+
 def test_a_jpeg_is_traced_from_its_cleaned_estimate_and_says_so() -> None:
     clean = logo(160, 120)
     damaged = decode_image(jpeg_of(clean, 35))
