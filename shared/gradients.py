@@ -221,13 +221,16 @@ def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int = 3,
     joined: dict[int, int] = {}  # shape -> root whose compound path takes its rings
     for shape in range(len(drawing.fills)):
         box = coverage.box(shape)
-        shows = np.zeros(top.shape, bool)
-        if box is not None:
-            shows[box] = top[box] == shape
-        region[shape] = shows
-        if shows.sum() < MIN_MERGE_PIXELS:
+        if box is None:
+            region[shape] = np.zeros((0, 0), bool)
             continue
-        merged = _try_merge(shape, shows, top, under, coverage, group, region, pixels, max_stops,
+        own = top[box] == shape
+        region.put(shape, own, box[0].start, box[1].start)
+        if own.sum() < MIN_MERGE_PIXELS:
+            continue
+        shows = np.zeros(top.shape, bool)
+        shows[box] = own
+        merged = _try_merge(shape, shows, box, top, under, coverage, group, region, pixels, max_stops,
                             merge_tolerance, primitive | dropped, drawing)
         if merged is None:
             continue
@@ -265,20 +268,24 @@ class _Pixels:
     steps: tuple[np.ndarray, np.ndarray]
 
 
-def _try_merge(shape: int, shows: np.ndarray, top: np.ndarray, under: np.ndarray,
-               coverage: Masks, group: np.ndarray, region: Masks,
+def _try_merge(shape: int, shows: np.ndarray, box: tuple[slice, slice], top: np.ndarray,
+               under: np.ndarray, coverage: Masks, group: np.ndarray, region: Masks,
                pixels: _Pixels, max_stops: int, tolerance: float, no_join: set[int],
                drawing: Drawing) -> tuple[int, Fit, bool] | None:
-    """(root, fit of the union, drop?) for the earlier group `shape` merges into, or None. Shapes in
-    `no_join` (primitives, dropped bands) take no rings into a compound path."""
-    ring = np.zeros_like(shows)  # the pixels just outside the shape's region
-    ring[1:] |= shows[:-1]
-    ring[:-1] |= shows[1:]
-    ring[:, 1:] |= shows[:, :-1]
-    ring[:, :-1] |= shows[:, 1:]
-    ring &= ~shows
-    below = under[shows]
-    neighbours = np.concatenate([top[ring], below])  # beside it, or under it (a band stacked on one)
+    """(root, fit of the union, drop?) for the earlier group `shape` merges into, or None. `box`:
+    a box holding `shows`. Shapes in `no_join` (primitives, dropped bands) take no rings into a
+    compound path."""
+    rows, cols = (slice(max(side.start - 1, 0), side.stop + 1) for side in box)
+    near = rows, cols
+    inside = shows[near]
+    ring = np.zeros_like(inside)  # the pixels just outside the shape's region
+    ring[1:] |= inside[:-1]
+    ring[:-1] |= inside[1:]
+    ring[:, 1:] |= inside[:, :-1]
+    ring[:, :-1] |= inside[:, 1:]
+    ring &= ~inside
+    below = under[near][inside]
+    neighbours = np.concatenate([top[near][ring], below])  # beside it, or under it (a band stacked on one)
     neighbours = neighbours[(neighbours >= 0) & (neighbours < shape)]
     if not len(neighbours):
         return None
@@ -291,7 +298,7 @@ def _try_merge(shape: int, shows: np.ndarray, top: np.ndarray, under: np.ndarray
         if between.sum() > OUTSIDE_TOLERANCE * len(below):
             continue
         root_region = region[root]
-        if _step_across(shows, root_region, pixels.steps) > EDGE_STEP:  # an edge between them, not a band
+        if _step_across(shows, root_region, pixels.steps, near) > EDGE_STEP:  # an edge, not a band
             continue
         union = root_region | shows
         fit = _region_fit(union, pixels.colours, max_stops, pixels.jump, force=True)
@@ -339,12 +346,11 @@ def _samples(region: Masks, colours: np.ndarray) -> dict[int, tuple[np.ndarray, 
     return out
 
 
-def _step_across(first: np.ndarray, second: np.ndarray, steps: tuple[np.ndarray, np.ndarray]) -> float:
+def _step_across(first: np.ndarray, second: np.ndarray, steps: tuple[np.ndarray, np.ndarray],
+                 near: tuple[slice, slice]) -> float:
     """The 90th percentile of the steps (`neighbour_steps`) between 4-neighbour pixels, one in each
-    mask (0 where they do not touch); looked at within `first`'s bounding box grown by 1 px."""
-    ys, xs = np.nonzero(first)
-    y0, y1 = max(int(ys.min()) - 1, 0), int(ys.max()) + 2
-    x0, x1 = max(int(xs.min()) - 1, 0), int(xs.max()) + 2
+    mask (0 where they do not touch); looked at within `near`, a box holding `first` grown by 1 px."""
+    y0, y1, x0, x1 = near[0].start, near[0].stop, near[1].start, near[1].stop
     a, b = first[y0:y1, x0:x1], second[y0:y1, x0:x1]
     down, right = steps[0][y0:y1 - 1, x0:x1], steps[1][y0:y1, x0:x1 - 1]
     found = np.concatenate([down[(a[1:] & b[:-1]) | (a[:-1] & b[1:])],
