@@ -14,7 +14,7 @@ from shared.params import EngineParams
 
 ENGINE_NAME = "vtracer"
 ENGINE_VERSION = version("vtracer")
-_EMPTY_SVG = '<svg version="1.1" xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}"></svg>\n'
+_EMPTY_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}"></svg>\n'
 
 
 class EngineError(SvgaiError):

@@ -23,7 +23,7 @@ def test_consecutive_paths_of_one_fill_merge_into_one_with_the_same_picture() ->
     svg = HEAD + RED_A + RED_B + BLUE + "</svg>"
     merged = written(svg, merge=True)
     assert merged.count("<path") == 2 and len(merged) < len(svg)
-    assert merged.startswith('<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="40" height="40" '
+    assert merged.startswith('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" '
                              'viewBox="0 0 80 80">') and merged.endswith("</svg>\n")
     np.testing.assert_array_equal(render_svg(merged, 40, 40), render_svg(svg, 40, 40))
 
