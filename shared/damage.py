@@ -347,9 +347,6 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
         factor = UPSCALE_TO / max(rgba.shape[:2])
         notes.append(f"small input upscaled {factor:.1f}x before tracing")
         rgba = _upscale(rgba, factor)
-        import os
-        if os.environ.get("UPPAL"):
-            palette = robust_palette(_calm_pixels(rgba, _grey_over_white(rgba)))
     if len(palette) == 0:
         return rgba, notes
     if keep_shading:
