@@ -2,7 +2,8 @@
 
 Seeded with Tier 1's formula and Tier 2's portfolio; each trial traces and measures one configuration.
 Stops when the budget ends, when the trial limit is reached, or when the target has been met and
-`patience` trials in a row found nothing better (smaller results have become unlikely).
+`patience` trials in a row found nothing better (smaller results have become unlikely). On a cleaned
+(damaged) input, trials are scored and kept by the size sanity rule (shared/tiers/search.py).
 """
 
 import hashlib
@@ -15,7 +16,7 @@ import optuna
 
 from shared.params import ConversionParams, parse_params
 from shared.search_space import Dimension, free_dimensions
-from shared.tiers import TierOutcome, TierRequest, objective_value, tier1, tier2
+from shared.tiers import TierOutcome, TierRequest, tier1, tier2
 from shared.tiers.search import MeasuredSearch
 
 DEFAULT_BUDGET_S = 9.0  # search budget; features, routing and the last batch fit in the 10 s end-to-end goal
@@ -71,7 +72,7 @@ def run(request: TierRequest, executor: Executor | None = None, batch: int = 2) 
         configs = [parse_params({**{d.name: _suggest(t, d) for d in dims}, **request.overrides})
                    for t in asked]
         for trial, cand in zip(asked, search.evaluate_many(configs), strict=True):
-            value = float(objective_value(cand.figures.ssim, cand.figures.bytes, request.target_ssim))
+            value = search.score(cand)  # the size sanity rule's score on a cleaned input
             study.tell(trial, value)
             trials += 1
             if value > best_value + 1e-6:
