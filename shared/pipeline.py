@@ -152,7 +152,8 @@ def convert(
     timings["route"] = time.perf_counter() - t
 
     traced, opacity = lift_opacity(cleaned)
-    request = TierRequest(traced, features, target, overrides, budget_s, progress, is_cancelled)
+    request = TierRequest(traced, features, target, overrides, budget_s, progress, is_cancelled,
+                          cleaned=cleaned is not rgba)
     t = time.perf_counter()
     outcome = TIER_RUNNERS[chosen](request, executor)
     svg, figures = outcome.best.svg, outcome.best.figures

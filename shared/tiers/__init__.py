@@ -30,6 +30,8 @@ class TierRequest:
     budget_s: float | None = None
     progress: ProgressCallback | None = None
     is_cancelled: Callable[[], bool] | None = None
+    cleaned: bool = False  # `rgba` is the cleaned estimate of a damaged input (shared/damage.py): the
+    # searching tiers then keep extra bytes only where they buy SSIM (shared/tiers/search.py)
 
     def check_cancelled(self) -> None:
         if self.is_cancelled is not None and self.is_cancelled():
