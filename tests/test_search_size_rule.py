@@ -1,14 +1,18 @@
 """The searching tiers' size sanity rule on cleaned (damaged) inputs (shared/tiers/search.py)."""
 
-import numpy as np
+from concurrent.futures import Executor
 
+import numpy as np
+import pytest
+
+from shared import pipeline
 from shared.candidate import Candidate
 from shared.features import compute_features
 from shared.images import decode_image
 from shared.params import ConversionParams
 from shared.pipeline import prepare_input
 from shared.quality import QualityFigures
-from shared.tiers import TierRequest, tier2
+from shared.tiers import TierOutcome, TierRequest, tier2
 from shared.tiers.search import SSIM_PER_KB, MeasuredSearch, size_sane_score
 from tests.test_damage_mix import jpeg_bytes, two_colour_logo
 
@@ -20,9 +24,7 @@ def fake(ssim: float, nbytes: int) -> Candidate:
 
 def request(cleaned: bool, target: float = 0.98) -> TierRequest:
     rgba = np.full((8, 8, 4), 255, np.uint8)
-    req = TierRequest(rgba, compute_features(rgba), target)
-    req.cleaned = cleaned  # type: ignore[attr-defined]  # set by the pipeline on cleaned inputs
-    return req
+    return TierRequest(rgba, compute_features(rgba), target, cleaned=cleaned)
 
 
 def test_more_bytes_must_buy_their_ssim() -> None:
@@ -46,7 +48,6 @@ def test_the_search_keeps_by_the_rule_only_on_a_cleaned_input() -> None:
         cleaned.keep(cand)
     assert plain.best is candidates[1]  # below the target: the highest SSIM, whatever its bytes
     assert cleaned.best is candidates[0]
-    assert not MeasuredSearch(TierRequest(*(lambda r: (r.rgba, r.features, 0.98))(request(False)))).size_rule
 
 
 def test_tier2_on_a_cleaned_jpeg_adds_no_bytes_for_noise() -> None:
@@ -55,9 +56,21 @@ def test_tier2_on_a_cleaned_jpeg_adds_no_bytes_for_noise() -> None:
     assert cleaned_rgba is not rgba
     features = compute_features(cleaned_rgba)
     plain = tier2.run(TierRequest(cleaned_rgba, features, 0.999)).best
-    marked = TierRequest(cleaned_rgba, features, 0.999)
-    marked.cleaned = True  # type: ignore[attr-defined]
-    ruled = tier2.run(marked).best
+    ruled = tier2.run(TierRequest(cleaned_rgba, features, 0.999, cleaned=True)).best
     assert ruled.figures.bytes <= plain.figures.bytes
     assert size_sane_score(ruled.figures.ssim, ruled.figures.bytes, 0.999) >= size_sane_score(
         plain.figures.ssim, plain.figures.bytes, 0.999)
+
+
+def test_the_pipeline_marks_a_cleaned_jpeg_for_the_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+    real = pipeline.TIER_RUNNERS[2]
+
+    def spy(request: TierRequest, executor: Executor | None) -> TierOutcome:
+        seen.append(request.cleaned)
+        return real(request, executor)
+
+    monkeypatch.setitem(pipeline.TIER_RUNNERS, 2, spy)
+    pipeline.convert(decode_image(jpeg_bytes(two_colour_logo(200), 40)), tier=2)
+    pipeline.convert(two_colour_logo(200), tier=2)
+    assert seen == [True, False]

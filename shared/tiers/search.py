@@ -2,7 +2,7 @@
 batched evaluation on an optional executor, the budget clock, and which candidate to keep.
 
 Size sanity rule (issue 16), for inputs that were cleaned up before tracing (JPEGs, scans, upscaled
-small images: `input_cleaned`): a candidate with more bytes is kept only while its SSIM against the
+small images: `TierRequest.cleaned`): a candidate with more bytes is kept only while its SSIM against the
 cleaned image, counted up to the target, grows by at least `SSIM_PER_KB` per extra KB. The searching
 tiers measure against the cleaned estimate, not the logo, so past the cleaned image's own detail more
 shapes buy SSIM against leftover damage: on the damaged training split, Tier 2 under the plain objective
@@ -32,12 +32,6 @@ rate x KB: rate 0 (the plain objective) median SSIM against the clean logo 0.960
 0.963, 1,581 / 7,569 B)."""
 
 
-def input_cleaned(request: TierRequest) -> bool:
-    """Whether the request's image is a cleaned estimate of a damaged input (the pipeline's
-    `TierRequest.cleaned`; False where the request does not say)."""
-    return bool(getattr(request, "cleaned", False))
-
-
 def size_sane_score(ssim: float, nbytes: int, target_ssim: float) -> float:
     """The size sanity rule as a score (higher is better): SSIM counted up to the target, less
     SSIM_PER_KB per KB. Above the target fewer bytes win, as in the plain objective; below it, a bigger
@@ -57,7 +51,7 @@ class MeasuredSearch:
     def __init__(self, request: TierRequest, executor: Executor | None = None) -> None:
         self.request = request
         self.executor = executor
-        self.size_rule = input_cleaned(request)
+        self.size_rule = request.cleaned
         self.memo: dict[str, Candidate] = {}
         self.best: Candidate | None = None
         self.started = time.perf_counter()
