@@ -42,3 +42,29 @@ def test_progress_is_reported_in_order(disc_rgba: np.ndarray) -> None:
     seen: list[float] = []
     convert(disc_rgba, tier=2, progress=lambda fraction, best: seen.append(fraction))
     assert seen and seen == sorted(seen) and seen[-1] == 1.0 and all(0 <= f <= 1 for f in seen)
+
+
+def test_tier1_traces_a_broken_supersampled_trace_again_at_1x(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from shared.features import compute_features
+    from shared.tiers import TierRequest, tier1
+
+    real = tier1.evaluate
+    scales: list[float] = []
+
+    def broken_at_1_5x(rgba: np.ndarray, params: object, compare_unrefined: bool = True) -> object:
+        found = real(rgba, params, compare_unrefined=compare_unrefined)
+        scales.append(params.steps.scale)
+        if params.steps.scale == tier1.FEW_COLORS_SCALE:  # what the engine's layering sometimes does
+            return replace(found, figures=replace(found.figures, ssim=0.5))
+        return found
+
+    monkeypatch.setattr(tier1, "evaluate", broken_at_1_5x)
+    rgba = disc(64, 20.0)
+    features = compute_features(rgba)
+    outcome = tier1.run(TierRequest(rgba, features, 0.98))
+    assert scales == [1.5, 1.0] and outcome.evaluated == 2 and outcome.best.params.steps.scale == 1.0
+    scales.clear()
+    fixed = tier1.run(TierRequest(rgba, features, 0.98, overrides={"scale": 1.5}))
+    assert scales == [1.5] and fixed.evaluated == 1  # a scale the caller chose is kept
