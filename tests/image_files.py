@@ -14,6 +14,13 @@ def png_bytes(rgba: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def jpeg_bytes(rgba: np.ndarray, quality: int) -> bytes:
+    """The RGB of an image as a JPEG of the given quality (1-95)."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgba[..., :3]).save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
 def huge_header_png(width: int = 100_000, height: int = 100_000) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

@@ -1,12 +1,11 @@
 """JPEG clean-up keeps where edges cross pixels: snapped colours plus half-way mixes (shared/damage.py)."""
 
-import io
 
 import numpy as np
-from PIL import Image
 
 from shared.damage import clean_up, estimate, mix_edges
 from shared.images import decode_image
+from tests.image_files import jpeg_bytes
 
 
 def two_colour_logo(side: int) -> np.ndarray:
@@ -16,12 +15,6 @@ def two_colour_logo(side: int) -> np.ndarray:
     rgb = np.where(inside[..., None], np.array([220.0, 30.0, 40.0]), 255.0)
     rgb = rgb.reshape(side, 4, side, 4, 3).mean(axis=(1, 3))
     return np.dstack([np.round(rgb).astype(np.uint8), np.full((side, side), 255, np.uint8)])
-
-
-def jpeg_bytes(rgba: np.ndarray, quality: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(rgba[..., :3]).save(buffer, "JPEG", quality=quality)
-    return buffer.getvalue()
 
 
 def test_mix_edges_keeps_a_half_pixel_edge_and_drops_ringing() -> None:

@@ -1,6 +1,5 @@
 """Real-world inputs (issue 16): bounded working size, damage estimate, clean-up only where damaged."""
 
-import io
 import json
 import re
 from pathlib import Path
@@ -19,6 +18,7 @@ from shared.render import render_svg
 from shared.svg import svg_size, with_output_size
 from shared.tiers import TierOutcome, TierRequest
 from shared.working_size import WORKING_SIDE, bounded
+from tests.image_files import jpeg_bytes
 from tests.service_fixtures import redis_url, service_env  # noqa: F401 - fixtures
 
 
@@ -32,12 +32,6 @@ def logo(width: int, height: int) -> np.ndarray:
     rgb[bar] = (20, 60, 200)
     rgb = rgb.reshape(height, 4, width, 4, 3).mean(axis=(1, 3))
     return np.dstack([np.round(rgb).astype(np.uint8), np.full((height, width), 255, np.uint8)])
-
-
-def jpeg_of(rgba: np.ndarray, quality: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(rgba[..., :3]).save(buffer, "JPEG", quality=quality)
-    return buffer.getvalue()
 
 
 def noisy(rgba: np.ndarray, sigma: float) -> np.ndarray:
@@ -92,7 +86,7 @@ def test_damage_estimate_separates_a_clean_png_from_its_jpeg_and_noisy_copies() 
     clean = logo(160, 120)
     assert estimate(clean).kind == "clean"
     assert estimate(clean).noise < 0.5 and len(estimate(clean).palette) <= 4
-    as_jpeg = decode_image(jpeg_of(clean, 40))
+    as_jpeg = decode_image(jpeg_bytes(clean, 40))
     assert estimate(as_jpeg.rgba, as_jpeg.format).kind == "damaged"
     scanned = estimate(noisy(clean, 8.0))
     assert scanned.kind == "damaged" and scanned.noise > 3.0
@@ -145,7 +139,7 @@ def test_a_detailed_small_image_keeps_the_colours_its_palette_lacks() -> None:
 
 def test_a_jpeg_is_traced_from_its_cleaned_estimate_and_says_so() -> None:
     clean = logo(160, 120)
-    damaged = decode_image(jpeg_of(clean, 35))
+    damaged = decode_image(jpeg_bytes(clean, 35))
     result = convert(damaged, tier=1)
     summary = result.summary()
     assert summary["damage"]["kind"] == "damaged"
@@ -173,7 +167,7 @@ def test_noise_downscaled_before_it_reaches_us_is_still_posterised() -> None:
 def test_a_jpeg_of_a_gradient_is_smoothed_not_snapped_to_bands() -> None:
     ramp = np.linspace(30, 220, 200)[None, :, None].repeat(120, axis=0).repeat(3, axis=2)
     gradient = np.dstack([ramp.astype(np.uint8), np.full((120, 200), 255, np.uint8)])
-    damaged = decode_image(jpeg_of(gradient, 50))
+    damaged = decode_image(jpeg_bytes(gradient, 50))
     cleaned, notes = clean_up(damaged.rgba, estimate(damaged.rgba, damaged.format))
     assert notes == ["JPEG artefacts smoothed (shaded colours kept)"]
     assert len(np.unique(cleaned[60, :, 0])) > 50  # still a ramp, not a few bands
@@ -181,7 +175,7 @@ def test_a_jpeg_of_a_gradient_is_smoothed_not_snapped_to_bands() -> None:
 
 def test_the_cli_json_says_what_was_done_to_a_jpeg(tmp_path: Path) -> None:
     src = tmp_path / "logo.jpg"
-    src.write_bytes(jpeg_of(logo(160, 120), 40))
+    src.write_bytes(jpeg_bytes(logo(160, 120), 40))
     res = CliRunner().invoke(app, ["convert", str(src), "-o", str(tmp_path / "logo.svg"), "--json"])
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)
@@ -193,7 +187,7 @@ def test_the_cli_json_says_what_was_done_to_a_jpeg(tmp_path: Path) -> None:
 def test_the_api_job_result_says_what_was_done_to_a_jpeg() -> None:
     from tests.test_gateway import gateway
 
-    data = jpeg_of(logo(150, 110), 45)
+    data = jpeg_bytes(logo(150, 110), 45)
     with gateway() as client:
         res = client.post("/v1/jobs", files={"file": ("logo.jpg", data, "image/jpeg")}, data={"tier": "auto"})
     assert res.status_code == 200, res.text

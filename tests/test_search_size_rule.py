@@ -14,7 +14,8 @@ from shared.pipeline import prepare_input
 from shared.quality import QualityFigures
 from shared.tiers import TierOutcome, TierRequest, tier2
 from shared.tiers.search import SSIM_PER_KB, MeasuredSearch, size_sane_score
-from tests.test_damage_mix import jpeg_bytes, two_colour_logo
+from tests.image_files import jpeg_bytes
+from tests.test_damage_mix import two_colour_logo
 
 
 def fake(ssim: float, nbytes: int) -> Candidate:
