@@ -252,18 +252,23 @@ def mix_edges(rgba: np.ndarray, labels: np.ndarray, palette: np.ndarray, steps: 
     colour and that neighbour's (anti-aliasing is such a mix; ringing lies off it), the mix rounded to
     1/`steps`; every other pixel its palette colour. JPEG edges are 1 px wide on a sharp logo, so a
     blur (SOFTEN_SIGMA_PX) moves them to pixel steps where this keeps them to half a pixel."""
-    rgb = rgba[..., :3].astype(np.float32)
     colours = palette.astype(np.float32)
-    own = colours[labels]
-    out = own.copy()
-    best = np.full(labels.shape, np.inf, np.float32)
+    out = colours[labels]
     padded = np.pad(labels, 1, mode="edge")
     height, width = labels.shape
-    for dy, dx in ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)):
-        other = padded[1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width]
-        differs = other != labels
-        if not differs.any():
-            continue
+    directions = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+    edge = np.zeros(labels.shape, bool)
+    for dy, dx in directions:
+        edge |= padded[1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width] != labels
+    ys, xs = np.nonzero(edge)  # only pixels beside another label can change: work on those alone
+    rgb = rgba[ys, xs, :3].astype(np.float32)
+    label = labels[ys, xs]
+    own = colours[label]
+    mixed_out = own.copy()
+    best = np.full(len(ys), np.inf, np.float32)
+    for dy, dx in directions:
+        other = padded[1 + dy + ys, 1 + dx + xs]
+        differs = other != label
         step = colours[other] - own
         t = ((rgb - own) * step).sum(axis=-1) / np.maximum((step * step).sum(axis=-1), 1e-6)
         t = np.round(np.clip(t, 0.0, 1.0) * steps) / steps
@@ -271,7 +276,8 @@ def mix_edges(rgba: np.ndarray, labels: np.ndarray, palette: np.ndarray, steps: 
         residual = ((rgb - mixed) ** 2).sum(axis=-1)
         take = differs & (residual < best)
         best[take] = residual[take]
-        out[take] = mixed[take]
+        mixed_out[take] = mixed[take]
+    out[ys, xs] = mixed_out
     return out
 
 
