@@ -46,33 +46,28 @@ def composite(rgba: np.ndarray, background: float) -> np.ndarray:
 
 
 def _composite_pairs(reference: np.ndarray, candidate: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(reference, candidate) composited over white, then over black; where both are opaque the two
-    composites are the same pair (one object, so its SSIM and PSNR are computed once)."""
+    """(reference, candidate) composited over white, then over black; one pair where both are opaque
+    (the two composites would be the same, so SSIM and PSNR are computed once)."""
     if reference.shape != candidate.shape:
         raise ValueError(f"shape mismatch: {reference.shape} vs {candidate.shape}")
-    if reference[..., 3].min(initial=255) == 255 and candidate[..., 3].min(initial=255) == 255:
-        pair = (composite(reference, _WHITE), composite(candidate, _WHITE))
-        return [pair, pair]
-    return [(composite(reference, bg), composite(candidate, bg)) for bg in (_WHITE, _BLACK)]
+    opaque = reference[..., 3].min(initial=255) == 255 and candidate[..., 3].min(initial=255) == 255
+    backgrounds = (_WHITE,) if opaque else (_WHITE, _BLACK)
+    return [(composite(reference, bg), composite(candidate, bg)) for bg in backgrounds]
 
 
 def _ssim_of_pairs(pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[float, float, float]:
-    scores: list[float] = []
-    for index, (a, b) in enumerate(pairs):
-        if index and pairs[index] is pairs[0]:
-            scores.append(scores[0])
-            continue
+    """(min, over white, over black) SSIM of one or two composite pairs (one: the same for both)."""
+    scores = []
+    for a, b in pairs:
         a, b = _upscale_to_ssim_window(a, b)
         scores.append(float(structural_similarity(a, b, channel_axis=-1, data_range=255.0)))
-    return min(scores), scores[0], scores[1]
+    return min(scores), scores[0], scores[-1]
 
 
 def _psnr_of_pairs(pairs: list[tuple[np.ndarray, np.ndarray]]) -> float:
     values = []
-    for index, (a, b) in enumerate(pairs):
-        if index and pairs[index] is pairs[0]:
-            values.append(values[0])
-        elif np.array_equal(a, b):
+    for a, b in pairs:
+        if np.array_equal(a, b):
             values.append(PSNR_CAP_DB)
         else:
             values.append(min(PSNR_CAP_DB, float(peak_signal_noise_ratio(a, b, data_range=255.0))))
