@@ -60,11 +60,3 @@ def objective_value(ssim: ArrayLike, nbytes: ArrayLike, target_ssim: float) -> n
     ssim, nbytes = np.asarray(ssim, float), np.asarray(nbytes, float)
     return np.where(ssim >= target_ssim, 2.0 - nbytes / (nbytes + _BYTES_SCALE), ssim)
 
-
-def better(a: Candidate | None, b: Candidate, target_ssim: float) -> Candidate:
-    """The better of two candidates under `objective_value` (`a` on ties)."""
-    if a is None:
-        return b
-    score_a, score_b = objective_value([a.figures.ssim, b.figures.ssim], [a.figures.bytes, b.figures.bytes],
-                                       target_ssim)
-    return b if score_b > score_a else a

@@ -19,7 +19,7 @@ import numpy as np
 
 from shared.candidate import Candidate, evaluate
 from shared.params import ConversionParams
-from shared.tiers import TierRequest, better, objective_value
+from shared.tiers import TierRequest, objective_value
 
 SSIM_PER_KB = 0.005
 """SSIM (against the cleaned image, counted up to the target) that each extra 1,024 bytes must buy on a
@@ -51,12 +51,16 @@ class MeasuredSearch:
     def __init__(self, request: TierRequest, executor: Executor | None = None) -> None:
         self.request = request
         self.executor = executor
-        self.size_rule = request.cleaned
         self.memo: dict[str, Candidate] = {}
         self.best: Candidate | None = None
         self.started = time.perf_counter()
         self.batches = 0
         self.last_batch = 1
+
+    @property
+    def size_rule(self) -> bool:
+        """Whether candidates are kept by the size sanity rule: the input was cleaned."""
+        return self.request.cleaned
 
     @property
     def elapsed(self) -> float:
@@ -72,9 +76,7 @@ class MeasuredSearch:
 
     def keep(self, cand: Candidate) -> None:
         """Make `cand` the best so far if it scores higher (the earlier one on ties)."""
-        if not self.size_rule:
-            self.best = better(self.best, cand, self.request.target_ssim)
-        elif self.best is None or self.score(cand) > self.score(self.best):
+        if self.best is None or self.score(cand) > self.score(self.best):
             self.best = cand
 
     def out_of_time(self, next_batch: int = 1) -> bool:
