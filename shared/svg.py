@@ -15,7 +15,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from shared.geometry import Drawing, Outline, Primitive, signed_area
+from shared.geometry import Curve, Drawing, Primitive, signed_area
 from shared.paint import Gradient
 
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
@@ -116,9 +116,7 @@ def write_svg(drawing: Drawing) -> str:
         if len(rings) == 1 and isinstance(outline := drawing.fitted.get(rings[0]), Primitive):
             body.append(_primitive_element(outline, scale[0], fill))
             continue
-        d = "".join(next(polygon_text) if plain[r] else _outline_text(drawing.fitted[r], scale, drawing.grid,
-                                                                      signed_area(drawing.ring(r)) > 0)
-                    for r in rings)
+        d = "".join(next(polygon_text) if plain[r] else _fitted_text(drawing, r, scale) for r in rings)
         body.append(f'<path d="{d}" fill="{fill}"/>')
     gradients = "".join(text.replace(" ", f' id="{gid}" ', 1) for text, gid in defs.items())
     head = f"<defs>{gradients}</defs>" if defs else ""
@@ -236,12 +234,17 @@ def _pairs(values: np.ndarray) -> str:
     return out
 
 
-def _outline_text(outline: Outline, scale: np.ndarray, grid: bool, clockwise: bool) -> str:
-    """The `d` text of a fitted ring of a compound path; `clockwise` (on screen) is the winding of the
-    ring it replaces, kept so that holes stay holes."""
+def _fitted_text(drawing: Drawing, ring: int, scale: np.ndarray) -> str:
+    """The `d` text of a fitted ring of a compound path: its curve, or its primitive as arcs in the
+    winding of the ring it replaces (so that holes stay holes)."""
+    outline = drawing.fitted[ring]
     if isinstance(outline, Primitive):
-        return _arcs_text(outline, scale[0], clockwise)
-    curve = outline
+        return _arcs_text(outline, scale[0], clockwise=signed_area(drawing.ring(ring)) > 0)
+    return _curve_text(outline, scale, drawing.grid)
+
+
+def _curve_text(curve: Curve, scale: np.ndarray, grid: bool) -> str:
+    """The `d` text of a fitted curve: `l`/`c` runs, relative."""
     points = np.vstack([curve.start[None], curve.controls.reshape(-1, 2)]) * scale
     points = np.round(points) if grid else np.round(points, 2)
     start, controls = points[0], points[1:].reshape(-1, 3, 2)
