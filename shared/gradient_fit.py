@@ -22,6 +22,7 @@ import numpy as np
 from shared.paint import Gradient, Stop
 
 MIN_PIXELS = 48  # regions with fewer interior pixels keep their flat fill
+SAMPLE = 3000  # most pixels a region (or regions fitted together) is fitted on
 FLOOR = (0.5 / 255) ** 2  # quantisation noise: a fit is never credited below it
 MARGIN_BITS = 64.0  # a gradient must save this much over the flat fill
 FLAT_PARAMS = 4

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from shared.gradient_fit import fit_region, paint_colours
+from shared.gradient_fit import SAMPLE, fit_region, paint_colours
 from shared.paint import Gradient
 
 SHARE_SLACK = 1.0 / 255  # RMS a region may lose by taking a group's gradient instead of its own
-SAMPLE = 3000  # most pixels a joint fit is made on
 
 
 @dataclass

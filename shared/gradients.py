@@ -20,11 +20,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from shared.geometry import Drawing, Primitive
-from shared.gradient_fit import MIN_PIXELS, Fit, fit_region, paint_colours
+from shared.gradient_fit import MIN_PIXELS, SAMPLE, Fit, fit_region, paint_colours
 from shared.gradient_share import share_paints
 from shared.paint import Gradient
 
-SAMPLE = 3000  # most interior pixels a region is fitted on
 EDGE_STEP, EDGE_SHARE = 0.08, 0.002  # more than this share of pixels stepping by more: not smooth
 MIN_MERGE_PIXELS = 16  # slivers smaller than this keep their flat fill and stay apart
 MIN_GAIN_PER_BYTE = 2e-6  # estimated SSIM of the image a lone gradient must buy per byte (~4e-4 each)
@@ -194,12 +193,19 @@ def _region_fit(mask: np.ndarray, colours: np.ndarray, max_stops: int, jump: np.
     if len(core) and (core > EDGE_STEP).mean() > EDGE_SHARE:  # an edge the trace left inside
         return Fit(None, 0.0, 0.0)
     # merged bands may be too thin to have an interior: their pixels off steps in the input instead
-    ys, xs = np.nonzero(mask & ~_near_steps(jump) if force else inner)
-    if len(ys) > SAMPLE:  # a fixed subset: fits cost O(pixels) per centre tried
+    xy, values = _sampled_pixels(mask & ~_near_steps(jump) if force else inner, y0, x0, colours)
+    return fit_region(xy, values, max_stops, force, gain_per_byte)
+
+
+def _sampled_pixels(mask: np.ndarray, y0: int, x0: int, colours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Up to SAMPLE pixels of `mask`, a crop whose first pixel is (y0, x0) of the image (a fixed subset:
+    fits cost O(pixels) per centre tried): their centres (x, y, input px) and their `colours` (the
+    crop's)."""
+    ys, xs = np.nonzero(mask)
+    if len(ys) > SAMPLE:
         pick = np.random.default_rng(0).choice(len(ys), SAMPLE, replace=False)
         ys, xs = ys[pick], xs[pick]
-    return fit_region(np.column_stack([xs + x0 + 0.5, ys + y0 + 0.5]), colours[ys, xs], max_stops, force,
-                      gain_per_byte)
+    return np.column_stack([xs + x0 + 0.5, ys + y0 + 0.5]), colours[ys, xs]
 
 
 def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int = 3,
@@ -336,13 +342,10 @@ def _samples(region: Masks, colours: np.ndarray) -> dict[int, tuple[np.ndarray, 
         if size < MIN_MERGE_PIXELS or crop is None:
             continue
         y0, x0, part = crop
-        ys, xs = np.nonzero(interior(part))
-        if len(ys) < MIN_MERGE_PIXELS:
+        inner = interior(part)
+        if inner.sum() < MIN_MERGE_PIXELS:
             continue
-        if len(ys) > SAMPLE:
-            pick = np.random.default_rng(0).choice(len(ys), SAMPLE, replace=False)
-            ys, xs = ys[pick], xs[pick]
-        out[root] = np.column_stack([xs + x0 + 0.5, ys + y0 + 0.5]), colours[ys + y0, xs + x0]
+        out[root] = _sampled_pixels(inner, y0, x0, colours[y0 : y0 + part.shape[0], x0 : x0 + part.shape[1]])
     return out
 
 
