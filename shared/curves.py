@@ -14,6 +14,7 @@ times `pairs_ratio` (the `curve_pairs_ratio` parameter: a cubic takes 3 pairs, a
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -57,9 +58,9 @@ def fit_drawing(drawing: Drawing, tolerance: float, corner_angle: float,
     fitted = dict(drawing.fitted)
     for (index, ring), mine in zip(todo, points, strict=True):
         curve = fit_ring(ring, tolerance, corner_angle, mine)
-        if curve is not None and _pairs(curve) <= pairs_ratio * len(drawing.rings[index]):
+        if curve is not None and _pairs(curve) <= pairs_ratio * len(drawing.ring(index)):
             fitted[index] = curve
-    return Drawing(**{**drawing.__dict__, "fitted": fitted})
+    return replace(drawing, fitted=fitted)
 
 
 def _sharpness(image: np.ndarray | None, fill: np.ndarray) -> Callable[[np.ndarray, np.ndarray], bool] | None:

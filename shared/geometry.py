@@ -14,6 +14,7 @@ straight segments only (polygon and pixel modes). Other markup (spline traces) i
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from itertools import pairwise
 from typing import Literal
 
@@ -76,9 +77,10 @@ class Drawing:
         """One ring's vertices (a view)."""
         return self.vertices[self.offsets[index] : self.offsets[index + 1]]
 
-    @property
+    @cached_property
     def rings(self) -> list[np.ndarray]:
-        """Every ring's vertices, in order."""
+        """Every ring's vertices, in order (views; computed once per drawing: the steps read it per ring,
+        and splitting anew each time made them quadratic in the ring count)."""
         return np.split(self.vertices, self.offsets[1:-1]) if len(self.offsets) > 1 else []
 
     @property
@@ -89,12 +91,16 @@ class Drawing:
     def with_rings(self, vertices: np.ndarray, offsets: np.ndarray) -> "Drawing":
         return replace(self, vertices=vertices, offsets=offsets)
 
-    def shape_rings(self) -> list[list[int]]:
-        """The ring indices of each shape."""
+    def shape_rings(self) -> tuple[tuple[int, ...], ...]:
+        """The ring indices of each shape (computed once per drawing)."""
+        return self._shape_rings
+
+    @cached_property
+    def _shape_rings(self) -> tuple[tuple[int, ...], ...]:
         out: list[list[int]] = [[] for _ in self.fills]
         for ring, shape in enumerate(self.ring_shape.tolist()):
             out[shape].append(ring)
-        return out
+        return tuple(tuple(members) for members in out)
 
 
 def read_trace(svg: str, width: int, height: int, view_width: int, view_height: int) -> Drawing:

@@ -325,7 +325,7 @@ def _try_merge(shape: int, shows: np.ndarray, box: tuple[slice, slice], top: np.
         if shape in no_join or root in no_join:
             continue
         rings = drawing.shape_rings()
-        compound = winding([drawing.rings[r] for m in [*members, shape] for r in rings[m]
+        compound = winding([drawing.ring(r) for m in [*members, shape] for r in rings[m]
                             if m not in no_join], drawing.height, drawing.width) != 0
         if (compound != (root_cover | shape_cover)).sum() <= OUTSIDE_TOLERANCE * union.sum():
             return root, fit, False

@@ -18,6 +18,8 @@ TOLERANCE_PX of it (root mean square) and MAX_ERROR_PX at most.
 A plain rectangle (corner radius under MIN_CORNER_PX) stays a 4-vertex polygon: as short, and as exact.
 """
 
+from dataclasses import replace
+
 import numpy as np
 from scipy.optimize import least_squares
 from scipy.spatial import ConvexHull, QhullError
@@ -70,7 +72,7 @@ def find_primitives(drawing: Drawing, rgba: np.ndarray) -> Drawing:
             snapped = snap(found, image, colour)
             if snapped is not None:
                 fitted[ring] = snapped
-    return Drawing(**{**drawing.__dict__, "fitted": fitted})
+    return replace(drawing, fitted=fitted)
 
 
 def convex(ring: np.ndarray) -> bool:
