@@ -101,15 +101,18 @@ ablation: install
 loadtest: install redis-server
 	$(PY) -m loadtests.run --scenario $(SCENARIO) $(if $(DURATION),--duration $(DURATION))
 
-## Labelled training data for the models (dev set + generated logos, measured) -> data/train/
+## Labelled training data for the models (dev set + generated logos, measured; the router's labels from the
+## deployed Tiers 1 and 2 end to end) -> data/train/
 train-data: install
 	@test -f data/dev/manifest.jsonl || $(MAKE) dataset
 	$(PY) -m bench.train_data
+	$(PY) -m bench.train_router_labels
 
 ## Rebuild every model from scratch -> shared/models/ (+ MODEL_CARD numbers in bench/results/models.json)
 train: install
 	$(PY) -m pip install -q -c $(LOCK) -e '.[train]'
 	@test -f data/train/samples.jsonl || $(MAKE) train-data
+	@test -f data/train/router_labels.jsonl || $(PY) -m bench.train_router_labels
 	$(PY) -m bench.train
 	$(PY) -m bench.train_router
 

@@ -1,18 +1,24 @@
 """`make train` (last step): the learned router, compared with the rule router and "always Tier 2".
 
-    python -m bench.train_router [--seed 0]
+    python -m bench.train_router [--seed 0] [--models shared/models] [--out bench/results/models-router.json]
 
-Labels from data/train/samples.jsonl (`make train-data`): for each image and target, the cheapest tier
-that reached the target as measured: 1 if Tier 1's formula configuration did, else 2 if the best of
-Tier 2's configurations (the formula's guess + the portfolio) did, else 3 (only the search is left).
-Inputs: the 22 image features, the logo type (one-hot, from the deployed classifier) and the target.
+Labels from data/train/router_labels.jsonl (`make train-data`, `bench.train_router_labels`): for each
+image and target, the cheapest deployed tier that reached the target end to end through
+`shared.pipeline.convert` (1 if Tier 1 did, else 2 if Tier 2 did, else 3), the definition
+`bench.train_verify` checks the router against. Images the pipeline cleans up or upscales first are
+routed to Tier 1 by rule, never by the router, and are left out. Inputs: the 22 image features as the
+pipeline computed them, the logo type (one-hot, from the deployed classifier) and the target.
 Gradient boosting (scikit-learn, fixed hyper-parameters: nothing is chosen on held-out images), exported
 to shared/models/router.onnx; switched on (`use.json` key "router") only if its held-out accuracy beats
-both the rules and "always Tier 2". Writes bench/results/models-router.json.
+both the rules and "always Tier 2". The router it replaces is scored on the same held-out labels. Writes
+bench/results/models-router.json. `--models DIR` (a copy of shared/models, made if missing) and `--out`
+train a candidate without touching the committed router, for `bench.train_verify --candidate DIR`.
 """
 
 import argparse
 import json
+import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -22,22 +28,13 @@ from sklearn.ensemble import GradientBoostingClassifier
 
 from shared import learned
 from shared.classifier import classify
+from shared.config import get_settings
 from shared.features import ImageFeatures
 from shared.router import ROUTER_TARGETS, route, router_input
 
-DATA = Path("data/train/samples.jsonl")
+DATA = Path("data/train/router_labels.jsonl")
 MODELS = Path("shared/models")
 RESULTS = Path("bench/results")
-TIER2_CONFIGS = 7  # samples 0..6: the formula's guess and the 6 portfolio configurations
-
-
-def right_tier(samples: list[dict[str, Any]], target: float) -> int:
-    """The cheapest tier whose measured configurations reached `target` (3 when neither 1 nor 2 did)."""
-    if samples[0]["ssim"] >= target:
-        return 1
-    if max(s["ssim"] for s in samples[:TIER2_CONFIGS]) >= target:
-        return 2
-    return 3
 
 
 def matrix(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -48,7 +45,7 @@ def matrix(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarr
         logo_type = classify(features)
         for target in ROUTER_TARGETS:
             x.append(router_input(features, logo_type, target))
-            y.append(right_tier(row["samples"], target))
+            y.append(row["right_tier"][f"{target:g}"])
             rules.append(route(features, logo_type, target, None, (1, 2, 3), learned_router=False).tier)
             targets.append(target)
     return np.stack(x), np.array(y), np.array(rules), np.array(targets)
@@ -66,33 +63,52 @@ def accuracy_by_target(pred: np.ndarray, truth: np.ndarray, targets: np.ndarray)
             for t in ROUTER_TARGETS}
 
 
+def onnx_predict(path: Path, x: np.ndarray) -> np.ndarray | None:
+    """A router file's tiers for input rows, or None when there is no readable router there."""
+    import onnxruntime as ort
+
+    try:
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    except Exception:  # missing or corrupt: nothing to compare with
+        return None
+    labels, _ = session.run(None, {session.get_inputs()[0].name: x})
+    return np.asarray(labels).astype(int)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--models", type=Path, default=MODELS, help="where router.onnx and use.json are written")
+    ap.add_argument("--out", type=Path, default=RESULTS / "models-router.json")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    rows = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
+    models: Path = args.models
+    if models.resolve() != MODELS.resolve():
+        if not models.exists():
+            shutil.copytree(MODELS, models)
+        os.environ["SVGAI_MODEL_DIR"] = str(models.resolve())
+        get_settings.cache_clear()
+    every = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
+    rows = [r for r in every if r["excluded"] is None]
     train = [r for r in rows if r["split"] == "train"]
     held = [r for r in rows if r["split"] == "holdout"]
     x, y, _, _ = matrix(train)
     xh, yh, rules, targets = matrix(held)
     model = GradientBoostingClassifier(n_estimators=150, max_depth=3, learning_rate=0.1,
                                        random_state=args.seed).fit(x, y)
-    path = MODELS / "router.onnx"
+    path = models / "router.onnx"
+    previous = onnx_predict(path, xh)
     export(model, x.shape[1], path)
-    import onnxruntime as ort
-
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    labels, _ = session.run(None, {session.get_inputs()[0].name: xh})
-    pred = np.asarray(labels).astype(int)
-    assert np.array_equal(pred, model.predict(xh)), "ONNX export disagrees with scikit-learn"
+    pred = onnx_predict(path, xh)
+    assert pred is not None and np.array_equal(pred, model.predict(xh)), "ONNX export disagrees with sklearn"
     acc = {"learned": round(float(np.mean(pred == yh)), 3), "rules": round(float(np.mean(rules == yh)), 3),
-           "always_tier2": round(float(np.mean(yh == 2)), 3)}
+           "always_tier2": round(float(np.mean(yh == 2)), 3),
+           "replaced_router": None if previous is None else round(float(np.mean(previous == yh)), 3)}
     use = acc["learned"] > max(acc["rules"], acc["always_tier2"])
     confusion = np.zeros((3, 3), int)
     for truth, guess in zip(yh, pred, strict=True):
         confusion[truth - 1, guess - 1] += 1
-    use_path = MODELS / "use.json"
+    use_path = models / "use.json"
     flags = json.loads(use_path.read_text()) if use_path.exists() else {}
     use_path.write_text(json.dumps({**flags, "router": use}, indent=1) + "\n")
     learned._loaded.clear()  # reload with the new router.onnx and use.json (read with the models)
@@ -103,22 +119,26 @@ def main() -> None:
         route(probe, classify(probe), 0.98, None, (1, 2, 3))
         times.append(time.perf_counter() - t)
     report = {
-        "command": "python -m bench.train_router --seed " + str(args.seed),
+        "command": f"python -m bench.train_router --seed {args.seed}"
+                   + (f" --models {models}" if models.resolve() != MODELS.resolve() else ""),
+        "labels": str(DATA), "excluded_images": len(every) - len(rows),
         "train_images": len(train), "held_out_images": len(held), "targets": list(ROUTER_TARGETS),
         "held_out_decisions": len(yh),
         "right_tier_counts": {str(t): int(np.sum(yh == t)) for t in (1, 2, 3)},
         "accuracy": acc,
         "accuracy_by_target": {"learned": accuracy_by_target(pred, yh, targets),
                                "rules": accuracy_by_target(rules, yh, targets),
-                               "always_tier2": accuracy_by_target(np.full_like(yh, 2), yh, targets)},
+                               "always_tier2": accuracy_by_target(np.full_like(yh, 2), yh, targets),
+                               "replaced_router": None if previous is None
+                               else accuracy_by_target(previous, yh, targets)},
         "confusion_rows_truth_cols_pred_tiers_1_2_3": confusion.tolist(),
         "use": use, "onnx_bytes": path.stat().st_size,
         "decision_ms_p50": round(1000 * float(np.percentile(times, 50)), 3),
         "decision_ms_p99": round(1000 * float(np.percentile(times, 99)), 3),
         "train_seconds": round(time.perf_counter() - t0, 1),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "models-router.json").write_text(json.dumps(report, indent=1) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(report, indent=1))
 
 

@@ -1,6 +1,6 @@
 """Independent end-to-end check of the learned models on held-out images, through `shared.pipeline`.
 
-    python -m bench.train_verify [--target 0.98] [--workers 2] [--limit 0]
+    python -m bench.train_verify [--target 0.98] [--workers 2] [--limit 0] [--methods ...] [--candidate DIR]
 
 Held-out images: the dev set's holdout split at 256 px (never trained on). Each image is converted in
 its own pool process (one core each) by:
@@ -8,7 +8,9 @@ its own pool process (one core each) by:
 - tier1_learned / tier2_learned: a copy of shared/models with every learned part switched on in use.json;
 - tier1_deployed / tier2_deployed / auto_deployed: shared/models as committed (use.json as trained);
 - auto_rules: the same models with the learned router switched off (the rule router);
-- tier2_random: Tier 1's formula plus as many uniformly random configurations as Tier 2 traces, best kept.
+- tier2_random: Tier 1's formula plus as many uniformly random configurations as Tier 2 traces, best kept;
+- auto_candidate (with `--candidate DIR`): a model directory with a retrained router not yet committed
+  (`python -m bench.train_router --models DIR`).
 Seconds are end to end inside the process (features, routing, tracing, measuring). The router check:
 "right" is the cheapest tier that reached the target as measured here (1 if deployed Tier 1 did, else
 2 if deployed Tier 2 did, else 3). Writes bench/results/models-verify.json.
@@ -39,6 +41,8 @@ from shared.tiers import objective_value
 
 RESULTS = Path("bench/results")
 MODELS = Path("shared/models")
+METHODS = ["tier1_formula", "tier1_learned", "tier1_deployed", "tier2_portfolio", "tier2_learned",
+           "tier2_deployed", "tier2_random", "auto_deployed", "auto_rules"]
 
 
 def _use_model_dir(model_dir: str) -> None:
@@ -115,8 +119,13 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0, help="first N held-out images only (0 = all)")
     ap.add_argument("--tier2-k", type=int, default=6, help="random configurations besides the formula")
+    ap.add_argument("--methods", nargs="+", default=METHODS, choices=[*METHODS, "auto_candidate"],
+                    help="methods to run (the router check needs tier1_deployed and tier2_deployed)")
+    ap.add_argument("--candidate", type=Path, default=None, help="model directory for auto_candidate")
     ap.add_argument("--out", type=Path, default=RESULTS / "models-verify.json")
     args = ap.parse_args()
+    methods = [*args.methods, *(["auto_candidate"] if args.candidate and "auto_candidate" not in args.methods
+                                else [])]
     images = [im for im in load_manifest() if im.split == "holdout" and im.size == 256]
     images = images[: args.limit] if args.limit else images
     tmp = Path(tempfile.mkdtemp(prefix="svgai-verify-"))
@@ -128,11 +137,12 @@ def main() -> None:
     (forced / "use.json").write_text(json.dumps({k: True for k in (*use, "classifier", "tier1", "tier2")}))
     (rules / "use.json").write_text(json.dumps({**use, "router": False}))
     dirs = {"formula": str(empty), "portfolio": str(empty), "learned": str(forced),
-            "deployed": str(MODELS.resolve()), "random": str(empty), "rules": str(rules)}
-    methods = ["tier1_formula", "tier1_learned", "tier1_deployed", "tier2_portfolio", "tier2_learned",
-               "tier2_deployed", "tier2_random", "auto_deployed", "auto_rules"]
+            "deployed": str(MODELS.resolve()), "random": str(empty), "rules": str(rules),
+            "candidate": str(args.candidate.resolve()) if args.candidate else ""}
+    # image by image, every method in turn: the methods share the machine's load alike (Tier 3 is
+    # time-bounded, so a method run while the machine is busier would search less)
     jobs = [(m, str(im.path), dirs[m.split("_")[1]], args.target, args.tier2_k)
-            for m in methods for im in images]
+            for im in images for m in methods]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as ex:
         results = list(ex.map(run_one, jobs, chunksize=1))
@@ -141,30 +151,32 @@ def main() -> None:
         rows[method][path] = res
     cats = {str(im.path): im.category for im in images}
     report: dict[str, Any] = {
-        "command": "python -m bench.train_verify " + " ".join(f"--{k.replace('_', '-')} {v}"
-                                                              for k, v in vars(args).items() if k != "out"),
+        "command": "python -m bench.train_verify " + " ".join(
+            f"--{k.replace('_', '-')} {' '.join(v) if isinstance(v, list) else v}"
+            for k, v in vars(args).items() if k != "out" and v is not None and v != METHODS),
         "images": len(images), "target_ssim": args.target, "wall_seconds": round(time.perf_counter() - t0, 1),
         "use_json": use, "methods": {m: summarize(list(r.values()), args.target) for m, r in rows.items()},
         "per_category_median_ssim": {m: {c: round(float(np.median([r["ssim"] for p, r in rows[m].items()
                                                                    if cats[p] == c])), 4)
                                          for c in sorted(set(cats.values()))} for m in methods},
     }
-    right, chosen_auto, chosen_rules = {}, {}, {}
-    for path in cats:
-        reached1 = rows["tier1_deployed"][path]["ssim"] >= args.target
-        reached2 = rows["tier2_deployed"][path]["ssim"] >= args.target
-        right[path] = 1 if reached1 else (2 if reached2 else 3)
-        chosen_auto[path] = rows["auto_deployed"][path]["tier"]
-        chosen_rules[path] = rows["auto_rules"][path]["tier"]
-    truth = np.array(list(right.values()))
-    report["router"] = {
-        "right_tier_counts": {str(t): int(np.sum(truth == t)) for t in (1, 2, 3)},
-        "auto_accuracy": round(float(np.mean([chosen_auto[p] == right[p] for p in right])), 3),
-        "rules_accuracy": round(float(np.mean([chosen_rules[p] == right[p] for p in right])), 3),
-        "always_tier2_accuracy": round(float(np.mean(truth == 2)), 3),
-        "auto_chosen_counts": {str(t): int(sum(v == t for v in chosen_auto.values())) for t in (1, 2, 3)},
-        "rules_chosen_counts": {str(t): int(sum(v == t for v in chosen_rules.values())) for t in (1, 2, 3)},
-    }
+    if "tier1_deployed" in rows and "tier2_deployed" in rows:
+        right = {}
+        for path in cats:
+            reached1 = rows["tier1_deployed"][path]["ssim"] >= args.target
+            reached2 = rows["tier2_deployed"][path]["ssim"] >= args.target
+            right[path] = 1 if reached1 else (2 if reached2 else 3)
+        truth = np.array(list(right.values()))
+        report["router"] = {"right_tier_counts": {str(t): int(np.sum(truth == t)) for t in (1, 2, 3)},
+                            "always_tier2_accuracy": round(float(np.mean(truth == 2)), 3)}
+        names = {"auto_deployed": "auto", "auto_rules": "rules", "auto_candidate": "candidate"}
+        for method, name in names.items():
+            if method in rows:
+                chosen = {p: rows[method][p]["tier"] for p in right}
+                report["router"][f"{name}_accuracy"] = round(float(np.mean([chosen[p] == right[p]
+                                                                            for p in right])), 3)
+                report["router"][f"{name}_chosen_counts"] = {str(t): int(sum(v == t for v in chosen.values()))
+                                                             for t in (1, 2, 3)}
     report["per_image"] = {m: {Path(p).parent.name + "/" + Path(p).name: {k: v for k, v in r.items()
                                                                           if k != "reason"}
                                for p, r in by_path.items()} for m, by_path in rows.items()}
@@ -173,7 +185,7 @@ def main() -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
-    print(json.dumps({k: report[k] for k in ("methods", "router", "load_probe")}, indent=1))
+    print(json.dumps({k: report.get(k) for k in ("methods", "router", "load_probe")}, indent=1))
 
 
 if __name__ == "__main__":
