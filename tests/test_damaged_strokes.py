@@ -1,0 +1,104 @@
+"""Thin strokes keep their colour through a damaged copy's clean-up, without the pale band JPEG bleeds
+around them (shared/damage.py: stroke_colours, drop_halos)."""
+
+import numpy as np
+from PIL import Image
+from skimage.color import rgb2lab
+
+from shared.damage import (
+    _calm_pixels,
+    _grey_over_white,
+    clean_up,
+    drop_halos,
+    estimate,
+    robust_palette,
+    stroke_colours,
+)
+from shared.images import decode_image
+from tests.image_files import jpeg_bytes
+
+YELLOW = np.array([245.0, 200.0, 40.0])
+GREEN = np.array([140.0, 200.0, 40.0])
+
+
+def thin_lines_on_white(side: int, width_px: float, colour: np.ndarray = YELLOW) -> np.ndarray:
+    """Three horizontal and one vertical line `width_px` wide on white, 4x4 supersampled (an "E")."""
+    ys, xs = np.mgrid[0 : side * 4, 0 : side * 4] / 4.0
+    half = width_px / 2
+    left, right = side * 0.3, side * 0.7
+    inside = (np.abs(xs - left) < half) & (ys > side * 0.2) & (ys < side * 0.8)
+    for y in (0.2, 0.5, 0.8):
+        inside |= (np.abs(ys - side * y) < half) & (xs > left - half) & (xs < right)
+    rgb = np.where(inside[..., None], colour, 255.0).reshape(side, 4, side, 4, 3).mean(axis=(1, 3))
+    return np.dstack([np.round(rgb).astype(np.uint8), np.full((side, side), 255, np.uint8)])
+
+
+def delta_e(a: np.ndarray, b: np.ndarray) -> float:
+    lab = rgb2lab(np.stack([a, b]).reshape(1, 2, 3) / 255.0).reshape(2, 3)
+    return float(np.linalg.norm(lab[0] - lab[1]))
+
+
+def test_a_thin_stroke_missing_from_the_calm_palette_is_added() -> None:
+    clean = thin_lines_on_white(96, 2.0)
+    damaged = decode_image(jpeg_bytes(clean, 60))
+    calm = robust_palette(_calm_pixels(damaged.rgba, _grey_over_white(damaged.rgba)))
+    assert min(delta_e(c.astype(float), YELLOW) for c in calm) > 30, "every stroke pixel is an edge"
+    found = estimate(damaged.rgba, damaged.format)
+    assert found.kind == "damaged"
+    assert min(delta_e(c.astype(float), YELLOW) for c in found.palette) < 20
+    cleaned, _ = clean_up(damaged.rgba, found)  # upscaled 2.7x: under UPSCALE_BELOW px
+    height, width = cleaned.shape[:2]
+    mask = Image.fromarray(clean[..., 2] < 128).resize((width, height), Image.Resampling.NEAREST)
+    stroke = np.asarray(mask)
+    yellowish = cleaned[..., 2] < 150  # white and the pale calm tints have blue >= 199
+    assert yellowish[stroke].mean() > 0.5 and yellowish[~stroke].mean() < 0.1
+
+
+def test_flat_colours_and_their_mixes_add_no_stroke_colour() -> None:
+    ys, xs = np.mgrid[0:800, 0:800] / 4.0  # a red disc on white, anti-aliased
+    inside = (xs - 100) ** 2 + (ys - 100) ** 2 < 70**2
+    rgb = np.where(inside[..., None], np.array([220.0, 30.0, 40.0]), 255.0).reshape(200, 4, 200, 4, 3)
+    clean = np.dstack([np.round(rgb.mean(axis=(1, 3))).astype(np.uint8), np.full((200, 200), 255, np.uint8)])
+    damaged = decode_image(jpeg_bytes(clean, 35))
+    calm = robust_palette(_calm_pixels(damaged.rgba, _grey_over_white(damaged.rgba)))
+    assert len(stroke_colours(damaged.rgba, calm)) == len(calm)
+
+
+def test_specks_under_the_minimum_area_add_no_colour() -> None:
+    rgba = np.full((64, 64, 4), 255, np.uint8)
+    rgba[10:12, 10:12, :3] = (0, 90, 200)  # 4 px: a speck, not a stroke
+    rgba[40:43, 50:53, :3] = (0, 90, 200)  # 9 px
+    palette = np.array([[255, 255, 255]], np.uint8)
+    assert len(stroke_colours(rgba, palette)) == 1
+    rgba[30, 5:60, :3] = (0, 90, 200)  # a 55 px line
+    grown = stroke_colours(rgba, palette)
+    assert len(grown) == 2 and delta_e(grown[1].astype(float), np.array([0.0, 90.0, 200.0])) < 5
+
+
+def plate_logo(side: int = 120) -> np.ndarray:
+    """A dark blue square on a wide pale blue plate on white, 4x4 supersampled."""
+    ys, xs = np.mgrid[0 : side * 4, 0 : side * 4] / 4.0
+    plate = (np.abs(xs - side / 2) < side / 3) & (np.abs(ys - side / 2) < side / 3)
+    inner = (np.abs(xs - side / 2) < side / 6) & (np.abs(ys - side / 2) < side / 6)
+    rgb = np.where(inner[..., None], np.array([20.0, 40.0, 140.0]),
+                   np.where(plate[..., None], np.array([200.0, 215.0, 245.0]), 255.0))
+    rgb = rgb.reshape(side, 4, side, 4, 3).mean(axis=(1, 3))
+    return np.dstack([np.round(rgb).astype(np.uint8), np.full((side, side), 255, np.uint8)])
+
+
+def test_the_pale_band_a_jpeg_bleeds_around_a_stroke_is_no_colour() -> None:
+    damaged = decode_image(jpeg_bytes(thin_lines_on_white(96, 2.0, GREEN), 60))
+    grey = _grey_over_white(damaged.rgba)
+    palette = stroke_colours(damaged.rgba, robust_palette(_calm_pixels(damaged.rgba, grey)))
+    pale = [c for c in palette if 0 < delta_e(c.astype(float), np.array([255.0, 255, 255])) < 20]
+    assert len(pale) == 1, "the bleed is common enough to be a calm colour"
+    kept = drop_halos(damaged.rgba, palette)
+    assert len(kept) == len(palette) - 1 and not any((c == pale[0]).all() for c in kept)
+    assert len(estimate(damaged.rgba, damaged.format).palette) == len(kept)
+
+
+def test_a_wide_pale_plate_keeps_its_colour() -> None:
+    damaged = decode_image(jpeg_bytes(plate_logo(), 60))
+    found = estimate(damaged.rgba, damaged.format)
+    assert len(found.palette) == 3
+    assert min(delta_e(c.astype(float), np.array([200.0, 215, 245])) for c in found.palette) < 5
