@@ -119,3 +119,23 @@ def test_searching_tiers_measure_the_refined_trace_alone() -> None:
     assert ET.fromstring(alone.svg).get("viewBox") == f"0 0 {SIZE * 4} {SIZE * 4}"
     assert alone.figures == measure(alone.svg, rgba)
     assert alone.svg == evaluate(rgba, params).svg, "here refinement measures better, so both keep it"
+
+
+def test_a_slanted_trace_edge_turns_onto_a_straight_boundary() -> None:
+    """A trace's long edge askew of the true boundary (0.5 px over 40 px, as a simplified staircase
+    leaves it) is turned onto it, not only shifted: every corner within 0.05 px of the true square's
+    (edges on quarter pixels: the renderer's anti-aliasing has quarter-pixel steps). Under a gradient
+    fill the same edge is only shifted (its coverage reads biased, not tilted)."""
+    from shared.geometry import Drawing
+
+    rgba = _rendered('<rect x="28.25" y="27.75" width="40" height="40" fill="#0f766e"/>')
+    truth = np.array([[28.25, 27.75], [68.25, 27.75], [68.25, 67.75], [28.25, 67.75]])
+    askew = np.array([[28.0, 28.0], [68.0, 28.5], [68.0, 68.0], [28.0, 68.0]])  # the top edge slants
+    drawing = Drawing(SIZE, SIZE, ("#0f766e",), askew, np.array([0, 4]), np.array([0]))
+    assert np.abs(refine_drawing(drawing, rgba, 16).vertices - truth).max() <= 0.05
+
+    shaded = _rendered('<defs><linearGradient id="g"><stop stop-color="#0f766e"/>'
+                       '<stop offset="1" stop-color="#99f6e4"/></linearGradient></defs>'
+                       '<rect x="28.25" y="27.75" width="40" height="40" fill="url(#g)"/>')
+    top = refine_drawing(drawing, shaded, 16).vertices[:2]
+    assert abs((top[1, 1] - top[0, 1]) - 0.5) <= 1e-9  # shifted, never turned
