@@ -8,13 +8,12 @@ splits), `shared.pipeline.convert` runs with the tier forced to 1 and to 2, exac
 right tier for a target is the one `bench.train_verify` checks the router against: 1 if Tier 1 reached
 it, else 2 if Tier 2 did, else 3 (only the search is left).
 
-One Tier 1 and one Tier 2 run (at the highest router target) label every target when neither tier's
-result depends on the target (`one_run_labels_all_targets`): Tier 1's formula ignores it, and Tier 2
-traces all of its candidates (no budget) and keeps one that reaches the target if any does, else the
-highest SSIM, so at the highest target it returns a candidate at or above that target when one exists
-and the best SSIM otherwise; whether Tier 2 reaches a lower target t is then whether that SSIM >= t.
-Otherwise (a learned Tier 1/2 pick switched on, or an image drawn at reduced opacity, whose figures are
-re-measured after the tier kept a candidate) the tiers run once per target.
+One Tier 1 run (at the highest router target) labels every target when Tier 1's result does not depend
+on the target (`one_run_labels_all_targets`: the formula ignores it; a learned Tier 1 pick or an image
+drawn at reduced opacity, whose figures are re-measured after the tier kept a candidate, is run once
+per target). Tier 2 runs once per target: it keeps by the size sanity rule (shared/tiers/search.py),
+min(SSIM, target) less a rate per KB, so a bigger candidate that reaches a high target can lose to a
+smaller one just under a lower target.
 
 Images the pipeline cleans up or upscales first (damaged inputs) are routed to Tier 1 by a rule before
 the router (`shared/pipeline.py`); they are recorded as excluded, not converted. Writes
@@ -62,7 +61,8 @@ def _run(rgba: Any, tier: int, target: float) -> dict[str, Any]:
 
 def label(row: dict[str, Any], per_target: bool | None = None) -> dict[str, Any]:
     """One image: its router input (features as the pipeline computed them) and right tier per target.
-    `per_target` forces (True) or forbids (False) one run per target; None decides as described above."""
+    `per_target` forces (True) or forbids (False) one Tier 1 run per target; None decides as described
+    above (Tier 2 always runs per target)."""
     rgba = load_image(row["path"]).rgba  # pixels, as bench.train_verify converts them
     working, _, cleaned, notes = prepare_input(rgba)
     if cleaned is not working:
@@ -70,13 +70,13 @@ def label(row: dict[str, Any], per_target: bool | None = None) -> dict[str, Any]
     _, opacity = lift_opacity(cleaned)
     if per_target is None:
         per_target = opacity < 1.0 or not one_run_labels_all_targets()
-    targets = ROUTER_TARGETS if per_target else ROUTER_TARGETS[-1:]
-    runs = {f"{t:g}": {"tier1": _run(rgba, 1, t), "tier2": _run(rgba, 2, t)} for t in targets}
-    top = runs[f"{targets[-1]:g}"]
-    labels = {}
-    for t in ROUTER_TARGETS:
-        run = runs[f"{t:g}"] if per_target else top
-        labels[f"{t:g}"] = right_tier(run["tier1"]["ssim"], run["tier2"]["ssim"], t)
+    tier1_targets = ROUTER_TARGETS if per_target else ROUTER_TARGETS[-1:]
+    tier1 = {f"{t:g}": _run(rgba, 1, t) for t in tier1_targets}
+    only = tier1[f"{tier1_targets[-1]:g}"]
+    runs = {f"{t:g}": {"tier1": tier1.get(f"{t:g}", only), "tier2": _run(rgba, 2, t)} for t in ROUTER_TARGETS}
+    top = runs[f"{ROUTER_TARGETS[-1]:g}"]
+    labels = {f"{t:g}": right_tier(runs[f"{t:g}"]["tier1"]["ssim"], runs[f"{t:g}"]["tier2"]["ssim"], t)
+              for t in ROUTER_TARGETS}
     figures = {key: {tier: {k: v for k, v in res.items() if k not in ("features", "logo_type")}
                      for tier, res in run.items()} for key, run in runs.items()}
     return {**row, "excluded": None, "features": top["tier1"]["features"],

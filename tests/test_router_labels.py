@@ -30,12 +30,12 @@ def test_right_tier_is_the_cheapest_tier_that_reached_the_target() -> None:
 
 
 @pytest.mark.slow
-def test_one_run_at_the_highest_target_labels_every_target(tmp_path: Path) -> None:
+def test_one_tier1_run_at_the_highest_target_labels_every_target(tmp_path: Path) -> None:
     # a generated training logo whose Tier 1 and Tier 2 results fall between the router's targets
     # (Tier 1 ~0.969, Tier 2 ~0.983), so the labels are 1, 2 and 3 depending on the target
     rgba = MAKERS["simple"](np.random.default_rng(seed_of("train-simple-000")), 256)
     row = {"id": "train-simple-000", "path": _png(rgba, tmp_path / "logo.png"), "split": "train"}
-    assert one_run_labels_all_targets(), "the deployed Tiers 1/2 should not depend on the target"
+    assert one_run_labels_all_targets(), "the deployed Tier 1 should not depend on the target"
     one = label(row, per_target=False)
     each = label(row, per_target=True)
     assert one["excluded"] is None and not one["per_target_runs"] and each["per_target_runs"]

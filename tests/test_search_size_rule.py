@@ -1,4 +1,5 @@
-"""The searching tiers' size sanity rule on cleaned (damaged) inputs (shared/tiers/search.py)."""
+"""The searching tiers' size sanity rule (shared/tiers/search.py): 0.005 SSIM per KB on cleaned
+(damaged) inputs, 0.001 on clean ones."""
 
 from concurrent.futures import Executor
 
@@ -13,7 +14,7 @@ from shared.params import ConversionParams
 from shared.pipeline import prepare_input
 from shared.quality import QualityFigures
 from shared.tiers import TierOutcome, TierRequest, tier2
-from shared.tiers.search import SSIM_PER_KB, MeasuredSearch, size_sane_score
+from shared.tiers.search import SSIM_PER_KB, SSIM_PER_KB_CLEAN, MeasuredSearch, size_sane_score
 from tests.image_files import jpeg_bytes
 from tests.test_damage_mix import two_colour_logo
 
@@ -41,14 +42,21 @@ def test_above_the_target_fewer_bytes_win() -> None:
     assert size_sane_score(0.981, 900, 0.98) > size_sane_score(0.979, 800, 0.98) - 0.001
 
 
-def test_the_search_keeps_by_the_rule_only_on_a_cleaned_input() -> None:
-    candidates = [fake(0.95, 1024), fake(0.952, 8192), fake(0.951, 20_000)]
-    plain, cleaned = MeasuredSearch(request(False)), MeasuredSearch(request(True))
-    for cand in candidates:
-        plain.keep(cand)
-        cleaned.keep(cand)
-    assert plain.best is candidates[1]  # below the target: the highest SSIM, whatever its bytes
-    assert cleaned.best is candidates[0]
+def test_the_search_keeps_by_a_gentler_rate_on_a_clean_input() -> None:
+    """A clean input keeps a bigger candidate that buys 0.004 SSIM per KB (a cleaned one does not); on
+    both, a 94 KB trace that just reaches the target loses to a 4 KB one just under it."""
+    assert SSIM_PER_KB_CLEAN < 0.004 < SSIM_PER_KB
+    bigger = [fake(0.95, 1024), fake(0.958, 3072)]
+    bloated = [fake(0.975, 4096), fake(0.9801, 94_000)]
+    for cleaned, kept in ((False, bigger[1]), (True, bigger[0])):
+        search = MeasuredSearch(request(cleaned))
+        for cand in bigger:
+            search.keep(cand)
+        assert search.best is kept
+        search = MeasuredSearch(request(cleaned))
+        for cand in bloated:
+            search.keep(cand)
+        assert search.best is bloated[0]
 
 
 def test_tier2_on_a_cleaned_jpeg_adds_no_bytes_for_noise() -> None:

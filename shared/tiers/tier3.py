@@ -2,8 +2,8 @@
 
 Seeded with Tier 1's formula and Tier 2's portfolio; each trial traces and measures one configuration.
 Stops when the budget ends, when the trial limit is reached, or when the target has been met and
-`patience` trials in a row found nothing better (smaller results have become unlikely). On a cleaned
-(damaged) input, trials are scored and kept by the size sanity rule (shared/tiers/search.py).
+`patience` trials in a row found nothing better (smaller results have become unlikely). Trials are
+scored and kept by the size sanity rule (shared/tiers/search.py).
 """
 
 import hashlib
@@ -72,7 +72,7 @@ def run(request: TierRequest, executor: Executor | None = None, batch: int = 2) 
         configs = [parse_params({**{d.name: _suggest(t, d) for d in dims}, **request.overrides})
                    for t in asked]
         for trial, cand in zip(asked, search.evaluate_many(configs), strict=True):
-            value = search.score(cand)  # the size sanity rule's score on a cleaned input
+            value = search.score(cand)  # the size sanity rule's score
             study.tell(trial, value)
             trials += 1
             if value > best_value + 1e-6:
