@@ -18,6 +18,7 @@ Images with no small palette (photographs, noise) are posterised to `PHOTO_COLOR
 """
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -98,6 +99,11 @@ class DamageEstimate:
                 "texture": round(self.texture, 1), "colors": len(self.palette)}
 
 
+def _lab(colours: np.ndarray) -> np.ndarray:
+    """Lab of RGB colours (N x 3, 0-255), float64 N x 3."""
+    return rgb2lab(colours.reshape(1, -1, 3) / 255.0).reshape(-1, 3)
+
+
 def _grey_over_white(rgba: np.ndarray) -> np.ndarray:
     alpha = rgba[..., 3:4].astype(np.float32) / 255.0
     rgb = rgba[..., :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
@@ -135,8 +141,8 @@ def robust_palette(pixels: np.ndarray, max_colors: int = 24, seed: int = 0) -> n
     strip = Image.fromarray(np.ascontiguousarray(pixels.reshape(1, -1, 3)), "RGB")
     quantized = strip.quantize(max_colors, method=Image.Quantize.MEDIANCUT)
     start = np.asarray(quantized.getpalette()[: 3 * max_colors], np.uint8).reshape(-1, 3)
-    lab = rgb2lab(pixels.reshape(1, -1, 3) / 255.0).reshape(-1, 3)
-    start_lab = rgb2lab(start.reshape(1, -1, 3) / 255.0).reshape(-1, 3)
+    lab = _lab(pixels)
+    start_lab = _lab(start)
     with warnings.catch_warnings():  # an emptied start cluster is expected (median-cut gives duplicates)
         warnings.simplefilter("ignore", UserWarning)
         centres, labels = kmeans2(lab, start_lab, iter=8, minit="matrix", seed=seed)
@@ -198,8 +204,7 @@ def stroke_colours(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
     ys, xs = np.nonzero(visible)
     pixels = lab[ys, xs]
     for _ in range(MAX_STROKE_COLORS):
-        centres = rgb2lab(palette.reshape(1, -1, 3) / 255.0).reshape(-1, 3).astype(np.float32) \
-            if len(palette) else np.zeros((0, 3), np.float32)
+        centres = _lab(palette).astype(np.float32) if len(palette) else np.zeros((0, 3), np.float32)
         distance = _mix_distance(pixels, centres, STROKE_DELTA_E) if len(centres) \
             else np.full(len(pixels), np.inf)
         far = np.zeros(visible.shape, bool)
@@ -220,10 +225,10 @@ def stroke_colours(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
     return palette
 
 
-def _is_halo(own: np.ndarray, labels: np.ndarray, centres: np.ndarray, c: int, dropped: list[int]) -> bool:
+def _is_halo(own: np.ndarray, near: Callable[[int], np.ndarray], centres: np.ndarray, c: int,
+             dropped: list[int]) -> bool:
     """Whether palette colour `c` (its pixels: `own`) is a bleed of another colour into a third (see
-    `drop_halos`)."""
-    grow = np.ones((2 * HALO_PX + 1, 2 * HALO_PX + 1), bool)
+    `drop_halos`); `near(j)`: the pixels within HALO_PX of colour j's."""
     for i in range(len(centres)):
         for j in range(len(centres)):
             if len({i, j, c}) < 3 or i in dropped or j in dropped:
@@ -231,8 +236,7 @@ def _is_halo(own: np.ndarray, labels: np.ndarray, centres: np.ndarray, c: int, d
             step = centres[j] - centres[i]
             t = float((centres[c] - centres[i]) @ step) / max(float(step @ step), 1e-6)
             off = float(np.linalg.norm(centres[c] - (centres[i] + np.clip(t, 0.0, 1.0) * step)))
-            if 0.0 < t < 0.5 and off < HALO_DELTA_E \
-                    and ndimage.binary_dilation(labels == j, grow)[own].mean() >= HALO_SHARE:
+            if 0.0 < t < 0.5 and off < HALO_DELTA_E and near(j)[own].mean() >= HALO_SHARE:
                 return True
     return False
 
@@ -247,11 +251,19 @@ def drop_halos(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
         return palette
     visible = rgba[..., 3] >= VISIBLE_ALPHA
     labels = _snap_labels(rgba, palette)
-    centres = rgb2lab(palette.reshape(1, -1, 3) / 255.0).reshape(-1, 3).astype(np.float32)
+    centres = _lab(palette).astype(np.float32)
+    grow = np.ones((2 * HALO_PX + 1, 2 * HALO_PX + 1), bool)
+    dilated: dict[int, np.ndarray] = {}
+
+    def near(j: int) -> np.ndarray:
+        if j not in dilated:
+            dilated[j] = ndimage.binary_dilation(labels == j, grow)
+        return dilated[j]
+
     dropped: list[int] = []
     for c in range(1, len(palette)):
         own = (labels == c) & visible
-        if own.any() and _is_halo(own, labels, centres, c, dropped):
+        if own.any() and _is_halo(own, near, centres, c, dropped):
             dropped.append(c)
     return np.delete(palette, dropped, axis=0)
 
@@ -326,7 +338,7 @@ def smooth_edges(rgba: np.ndarray, palette: np.ndarray) -> bool:
 def _snap_labels(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
     """Index of the nearest palette colour (Lab distance) for every pixel."""
     lab = rgb2lab(rgba[..., :3] / 255.0).astype(np.float32)
-    centres = rgb2lab(palette.reshape(1, -1, 3) / 255.0).reshape(-1, 3).astype(np.float32)
+    centres = _lab(palette).astype(np.float32)
     distances = ((lab[..., None, :] - centres) ** 2).sum(axis=-1)
     return np.argmin(distances, axis=-1)
 
@@ -350,8 +362,8 @@ def shaded(rgba: np.ndarray, palette: np.ndarray) -> bool:
         return False
     if len(pixels) > SAMPLE_PIXELS:
         pixels = pixels[np.random.default_rng(0).choice(len(pixels), SAMPLE_PIXELS, replace=False)]
-    lab = rgb2lab(pixels.reshape(1, -1, 3) / 255.0).reshape(-1, 3)
-    centres = rgb2lab(palette.reshape(1, -1, 3) / 255.0).reshape(-1, 3)
+    lab = _lab(pixels)
+    centres = _lab(palette)
     distance = np.sqrt(((lab[:, None, :] - centres[None]) ** 2).sum(axis=-1)).min(axis=1)
     return float(np.median(distance)) > SHADED_DELTA_E
 

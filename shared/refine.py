@@ -89,18 +89,25 @@ def _tilts(profiles: "_Profiles", offsets: np.ndarray, length: np.ndarray) -> np
     the slope to be measured (MIN_TILT_SEGMENT_PX), the edge is sharp against its outside
     (TILT_MIN_CONTRAST: not a band of a gradient, whose boundary is a soft step) and the inside is the
     fill itself (TILT_FLAT_INSIDE: under a gradient the coverage is biased differently at each anchor,
-    which reads as a tilt); else 0."""
-    n, anchors, steps = profiles.coverage.shape
-    each = edge_positions(profiles.coverage.reshape(n * anchors, steps), profiles.steps).reshape(n, anchors)
-    each = np.where(profiles.inside_high[:, None], -each, each)
-    slope, middle = np.polyfit(ALONG - 0.5, np.nan_to_num(each).T, 1) if n else (np.zeros(0), np.zeros(0))
+    which reads as a tilt); else 0. The boundary is looked for at each anchor only on segments that
+    pass the other tests."""
+    flat_inside = (np.abs(profiles.coverage[:, :, 0] - 1.0) <= TILT_FLAT_INSIDE).all(axis=1)
+    candidate = (profiles.usable.all(axis=1) & (profiles.contrast >= TILT_MIN_CONTRAST).all(axis=1)
+                 & flat_inside & (length >= MIN_TILT_SEGMENT_PX) & np.isfinite(offsets))
+    tilts = np.zeros(len(offsets))
+    rows = np.flatnonzero(candidate)
+    if not len(rows):
+        return tilts
+    coverage = profiles.coverage[rows]
+    n, anchors, steps = coverage.shape
+    each = edge_positions(coverage.reshape(n * anchors, steps), profiles.steps).reshape(n, anchors)
+    each = np.where(profiles.inside_high[rows, None], -each, each)
+    slope, middle = np.polyfit(ALONG - 0.5, np.nan_to_num(each).T, 1)
     fit = middle[None, :] + slope[None, :] * (ALONG - 0.5)[:, None]
     residual = np.abs(fit.T - each).max(axis=1)
-    flat_inside = (np.abs(profiles.coverage[:, :, 0] - 1.0) <= TILT_FLAT_INSIDE).all(axis=1)
-    ok = (profiles.usable.all(axis=1) & (profiles.contrast >= TILT_MIN_CONTRAST).all(axis=1) & flat_inside
-          & np.isfinite(each).all(axis=1) & (residual <= TILT_FIT_PX)
-          & (length >= MIN_TILT_SEGMENT_PX) & np.isfinite(offsets) & (np.abs(slope) <= MAX_TILT_PX))
-    return np.where(ok, slope, 0.0)
+    ok = np.isfinite(each).all(axis=1) & (residual <= TILT_FIT_PX) & (np.abs(slope) <= MAX_TILT_PX)
+    tilts[rows] = np.where(ok, slope, 0.0)
+    return tilts
 
 
 @dataclass(frozen=True)
@@ -188,8 +195,8 @@ def edge_positions(profiles: np.ndarray, steps: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(distance[rows, k]), edge, np.nan)
 
 
-def vertex_moves(normals: np.ndarray, offsets: np.ndarray, previous: np.ndarray,
-                 directions: np.ndarray | None = None, tilts: np.ndarray | None = None) -> np.ndarray:
+def vertex_moves(normals: np.ndarray, offsets: np.ndarray, previous: np.ndarray, directions: np.ndarray,
+                 tilts: np.ndarray) -> np.ndarray:
     """Move of each vertex: where its incoming edge (`previous[i]`, the edge ending at vertex i) and
     its outgoing edge (i), each shifted by its offset along its normal (and turned by its tilt, the
     offset's change from start to end, along `directions`: end minus start), meet. Edges without an
@@ -198,7 +205,7 @@ def vertex_moves(normals: np.ndarray, offsets: np.ndarray, previous: np.ndarray,
     n_out, e_out = normals, offsets
     known_in, known_out = ~np.isnan(e_in), ~np.isnan(e_out)
     e_in, e_out = np.nan_to_num(e_in), np.nan_to_num(e_out)
-    if tilts is not None and directions is not None and np.any(tilts != 0):
+    if np.any(tilts != 0):
         # a turned edge: the line through the vertex's shifted point (offset at that end) along the
         # direction plus tilt x normal; as (unit normal, its distance from the vertex) like the others
         n_in, e_in = _turned(n_in, e_in + 0.5 * tilts[previous], directions[previous], tilts[previous])

@@ -54,9 +54,11 @@ _BYTES_SCALE = 10_000.0
 
 
 def objective_value(ssim: ArrayLike, nbytes: ArrayLike, target_ssim: float) -> np.ndarray:
-    """The objective shared by every tier, as a score (higher is better), element-wise: among results
-    that reach the target, fewer bytes are better; below it, higher SSIM; reaching it beats not.
-    Below the target the score is the SSIM in [-1, 1]; at or above it, a value in (1, 2]."""
+    """The plain objective, as a score (higher is better), element-wise: among results that reach the
+    target, fewer bytes are better; below it, higher SSIM; reaching it beats not. Below the target the
+    score is the SSIM in [-1, 1]; at or above it, a value in (1, 2]. The quality predictor ranks by it
+    (shared/learned.py) and the benchmarks report it; the searching tiers keep candidates by the size
+    sanity rule instead (shared/tiers/search.py), which also charges the bytes below the target."""
     ssim, nbytes = np.asarray(ssim, float), np.asarray(nbytes, float)
     return np.where(ssim >= target_ssim, 2.0 - nbytes / (nbytes + _BYTES_SCALE), ssim)
 
