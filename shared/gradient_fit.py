@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shared.paint import Gradient, Stop
+from shared.paint import Gradient, Stop, hex_rgb
 
 MIN_PIXELS = 48  # regions with fewer interior pixels keep their flat fill
 SAMPLE = 3000  # most pixels a region (or regions fitted together) is fitted on
@@ -301,8 +301,7 @@ def paint_colours(paint: Gradient, xy: np.ndarray, extend: bool = False) -> np.n
         shape = (paint.points[3], np.radians(paint.points[4])) if len(paint.points) == 5 else None
         t = _distance(xy, np.array([cx, cy]), shape) / r
     offsets = np.array([s.offset for s in paint.stops])
-    values = np.array([[int(s.color[k:k + 2], 16) / 255 for k in (1, 3, 5)] + [s.opacity]
-                       for s in paint.stops])
+    values = np.array([[*hex_rgb(s.color), s.opacity] for s in paint.stops])
     values[:, :3] *= values[:, 3:]
     out = np.column_stack([np.interp(t, offsets, values[:, k]) for k in range(4)])
     if extend:

@@ -5,6 +5,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 
+def hex_rgb(colour: str) -> list[float]:
+    """R, G, B in [0, 1] of a '#rrggbb' colour (the engine's fills, the fitted stops)."""
+    return [int(colour[i : i + 2], 16) / 255.0 for i in (1, 3, 5)]
+
+
 @dataclass(frozen=True)
 class Stop:
     """One colour stop: `offset` in [0, 1] along the gradient, `color` '#rrggbb', `opacity` in [0, 1]."""

@@ -25,6 +25,7 @@ from scipy.optimize import least_squares
 from scipy.spatial import ConvexHull, QhullError
 
 from shared.geometry import Drawing, Primitive, signed_area
+from shared.paint import hex_rgb
 from shared.refine import premultiplied, profile_offsets
 
 TOLERANCE_PX = 0.1  # root-mean-square distance of the input's edge from the primitive
@@ -68,7 +69,7 @@ def find_primitives(drawing: Drawing, rgba: np.ndarray) -> Drawing:
                 continue
             image = premultiplied(rgba) if image is None else image
             fill = drawing.fills[shape]
-            colour = np.array([int(fill[i : i + 2], 16) / 255.0 for i in (1, 3, 5)] + [1.0])
+            colour = np.array([*hex_rgb(fill), 1.0])
             snapped = snap(found, image, colour)
             if snapped is not None:
                 fitted[ring] = snapped

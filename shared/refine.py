@@ -20,6 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 from shared.geometry import Drawing, ring_index
+from shared.paint import hex_rgb
 
 REACH_PX = 2.5  # how far either side of a segment the input is sampled, input px
 PROFILE_STEPS = 51  # samples across a segment, over -REACH_PX .. +REACH_PX
@@ -244,7 +245,7 @@ def refine_drawing(drawing: Drawing, rgba: np.ndarray, units_per_px: int) -> Dra
     active = np.repeat(sizes >= 3, sizes)
     if not active.any():
         return gridded
-    fills = np.array([[int(f[i : i + 2], 16) / 255.0 for i in (1, 3, 5)] + [1.0] for f in drawing.fills])
+    fills = np.array([[*hex_rgb(f), 1.0] for f in drawing.fills])
     colours = fills[np.repeat(drawing.ring_shape, sizes)]
     following, previous = ring_index(drawing.offsets)
     vertices = drawing.vertices
