@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from bench.dataset import load_manifest
+from bench.train_router_labels import right_tier
 from shared.candidate import evaluate
 from shared.config import get_settings
 from shared.images import load_image
@@ -161,11 +162,8 @@ def main() -> None:
                                          for c in sorted(set(cats.values()))} for m in methods},
     }
     if "tier1_deployed" in rows and "tier2_deployed" in rows:
-        right = {}
-        for path in cats:
-            reached1 = rows["tier1_deployed"][path]["ssim"] >= args.target
-            reached2 = rows["tier2_deployed"][path]["ssim"] >= args.target
-            right[path] = 1 if reached1 else (2 if reached2 else 3)
+        right = {path: right_tier(rows["tier1_deployed"][path]["ssim"], rows["tier2_deployed"][path]["ssim"],
+                                  args.target) for path in cats}
         truth = np.array(list(right.values()))
         report["router"] = {"right_tier_counts": {str(t): int(np.sum(truth == t)) for t in (1, 2, 3)},
                             "always_tier2_accuracy": round(float(np.mean(truth == 2)), 3)}
