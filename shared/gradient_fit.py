@@ -8,8 +8,9 @@ regions the parameters cost more than they explain.
 
 Linear: the axis is the leading singular vector of the least-squares colour gradient (colour against
 x, y). Radial: the centre is the stationary point of an isotropic quadratic fitted to the region's
-main colour component, refined by a short pattern search; elliptical where a full quadratic bends
-along one axis more than along the other (its Hessian's eigenvectors give the axes). Along the axis
+main colour component, refined by a short pattern search (on an evenly strided `SEARCH_SAMPLE` of
+the region's pixels; the final profile uses all); elliptical where a full quadratic bends along one
+axis more than along the other (its Hessian's eigenvectors give the axes). Along the axis
 (or radius) colour is piecewise linear with 2 to `max_stops` evenly spaced stops, fitted by least
 squares; a stop more only where it cuts the RMS error by `STOP_RMS_GAIN` (a stop that changes the
 rendering by less is markup for nothing).
@@ -23,6 +24,7 @@ from shared.paint import Gradient, Stop, hex_rgb
 
 MIN_PIXELS = 48  # regions with fewer interior pixels keep their flat fill
 SAMPLE = 3000  # most pixels a region (or regions fitted together) is fitted on
+SEARCH_SAMPLE = 1000  # most of them a radial centre's pattern search evaluates its profiles on
 FLOOR = (0.5 / 255) ** 2  # quantisation noise: a fit is never credited below it
 MARGIN_BITS = 64.0  # a gradient must save this much over the flat fill
 FLAT_PARAMS = 4
@@ -55,7 +57,11 @@ def _profile(t: np.ndarray, colours: np.ndarray, stops: int,
     k x k normal equations, the SSE as |C|^2 - 2 tr(V'B'C) + tr(V'B'BV) (this runs ~50 times a radial
     fit; `energy`: |C|^2 where the caller has it)."""
     lo, hi = float(t.min()), float(t.max())
-    knots = np.linspace(lo, hi, stops) if hi - lo > 1e-6 else np.array([lo, lo + 1.0])
+    if hi - lo > 1e-6:  # np.linspace(lo, hi, stops), written out (~15 us a call less)
+        knots = np.arange(stops) * ((hi - lo) / (stops - 1)) + lo
+        knots[-1] = hi
+    else:
+        knots = np.array([lo, lo + 1.0])
     step = knots[1] - knots[0]
     basis = np.maximum(1.0 - np.abs(t[:, None] - knots) / step, 0.0)  # (n, k) hat functions
     normal, rhs = basis.T @ basis, basis.T @ colours
@@ -145,6 +151,9 @@ def _search_centre(xy: np.ndarray, colours: np.ndarray, centre: np.ndarray, exte
     `extent` / 8 px, halved where no neighbour is better, down to 0.25 px. Each centre is evaluated
     once (a step back lands on the centre just left)."""
     seen: dict[tuple[float, float], float] = {}
+    if len(xy) > SEARCH_SAMPLE:  # an evenly strided subset: the centre moves by a fraction of the step
+        stride = -(-len(xy) // SEARCH_SAMPLE)
+        xy, colours = xy[::stride], colours[::stride]
     energy = float((colours * colours).sum())
 
     def sse(at: np.ndarray) -> float:

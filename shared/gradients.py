@@ -159,7 +159,13 @@ def _rms_on(paint: Gradient, mask: np.ndarray, colours: np.ndarray) -> float:
 def neighbour_steps(colours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The largest channel difference between each pixel and the one below it (h - 1, w) and the one
     right of it (h, w - 1)."""
-    return np.abs(np.diff(colours, axis=0)).max(axis=2), np.abs(np.diff(colours, axis=1)).max(axis=2)
+    return _channel_max(np.abs(np.diff(colours, axis=0))), _channel_max(np.abs(np.diff(colours, axis=1)))
+
+
+def _channel_max(values: np.ndarray) -> np.ndarray:
+    """values.max(axis=2) for (h, w, 4) arrays, as three elementwise maxima (~10x faster than a
+    reduction over a 4-wide last axis)."""
+    return np.maximum(np.maximum(values[..., 0], values[..., 1]), np.maximum(values[..., 2], values[..., 3]))
 
 
 def jumps(steps: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -306,6 +312,10 @@ def _try_merge(shape: int, shows: np.ndarray, box: tuple[slice, slice], top: np.
         root_region = region[root]
         if _step_across(shows, root_region, pixels.steps, near) > EDGE_STEP:  # an edge, not a band
             continue
+        shape_cover, root_cover = coverage[shape], coverage[root]
+        drop = (shape_cover & ~root_cover).sum() <= OUTSIDE_TOLERANCE * shape_cover.sum()
+        if not drop and (shape in no_join or root in no_join):  # neither dropped nor joined: no fit needed
+            continue
         union = root_region | shows
         fit = _region_fit(union, pixels.colours, max_stops, pixels.jump, force=True)
         if fit.paint is None or fit.rms > tolerance:
@@ -319,11 +329,8 @@ def _try_merge(shape: int, shows: np.ndarray, box: tuple[slice, slice], top: np.
         flat_rms = float(np.sqrt(((colours[own] - colours[own].mean(axis=0)) ** 2).mean()))
         if _rms_on(fit.paint, own, colours) > min(tolerance, max(flat_rms, 1.0 / 255)):
             continue
-        shape_cover, root_cover = coverage[shape], coverage[root]
-        if (shape_cover & ~root_cover).sum() <= OUTSIDE_TOLERANCE * shape_cover.sum():
+        if drop:
             return root, fit, True
-        if shape in no_join or root in no_join:
-            continue
         rings = drawing.shape_rings()
         compound = winding([drawing.ring(r) for m in [*members, shape] for r in rings[m]
                             if m not in no_join], drawing.height, drawing.width) != 0
