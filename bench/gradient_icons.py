@@ -11,7 +11,10 @@ adds the same figures for the dev set's images of that split whose source paints
 (`gradient` flag, at `--size`; `make dataset` builds data/dev). `--fit-times` times the gradient step
 alone (`fit_gradients`, CPU seconds, on Tier 1's shaped drawing) on the dev images at `--size` of the
 holdout and the training split's `gradient` and `jpeg` categories, and prints a digest of which regions
-got which gradient (kind, stops, points to 0.1 px): equal digests, same gradients.
+got which gradient (kind, stops, points to 0.1 px): equal digests, same gradients. `--tiers 1 2` runs
+the deployed tiers instead (`shared.pipeline.convert`) on the same icons, devicon's colour logos with
+gradients added: per package and tier, median SSIM at 1x and at 4x (the SVG at 4x the size against
+the icon's source rendered there), median bytes and seconds.
 """
 
 import argparse
@@ -28,9 +31,13 @@ from shared.candidate import evaluate, shape_drawing, trace_drawing
 from shared.features import compute_features
 from shared.gradients import fit_gradients
 from shared.images import load_image
+from shared.pipeline import convert
+from shared.quality import alpha_aware_ssim
+from shared.render import render_svg
 from shared.tiers.tier1 import formula_params
 
 PACKAGES = ("@iconify-json/skill-icons@1.2.4", "@iconify-json/vscode-icons@1.2.97")
+TIER_PACKAGES = (*PACKAGES, "@iconify-json/devicon@1.2.68")
 ELEMENT = ("<path", "<circle", "<ellipse", "<rect")
 
 
@@ -69,6 +76,19 @@ def summary(name: str, rows: np.ndarray) -> str:
             f"(sums {rows[:, 0, 2].sum():.0f} / {rows[:, 1, 2].sum():.0f})")
 
 
+def tier_rows(svg: str, size: int, tiers: list[int]) -> list[tuple[float, float, int, float]]:
+    """Per tier: (SSIM, SSIM at 4x against the source, bytes, seconds) of the deployed tier."""
+    rgba, reference = render(svg, size), render(svg, 4 * size)
+    out = []
+    for tier in tiers:
+        start = time.perf_counter()
+        result = convert(rgba, tier=tier)
+        seconds = time.perf_counter() - start
+        scaled = alpha_aware_ssim(reference, render_svg(result.svg, 4 * size, 4 * size))[0]
+        out.append((result.figures.ssim, scaled, result.figures.bytes, seconds))
+    return out
+
+
 def fit_times(size: int) -> str:
     """CPU time of `fit_gradients` per image (mean, p95, max) and a digest of the gradients it gives."""
     images = [im for im in load_manifest()
@@ -98,9 +118,21 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path("data/.npm-gradients"))
     ap.add_argument("--dev", default=None, help="also the dev set's gradient images of this split")
     ap.add_argument("--fit-times", action="store_true", help="only time the gradient step on dev images")
+    ap.add_argument("--tiers", type=int, nargs="*", help="run these deployed tiers instead")
     args = ap.parse_args()
     if args.fit_times:
         print(fit_times(args.size))
+        return
+    if args.tiers:
+        modules = npm_root(args.cache, TIER_PACKAGES)
+        for package in TIER_PACKAGES:
+            rows = np.array([tier_rows(svg, args.size, args.tiers)
+                             for _, svg in gradient_icons(modules, package, args.per_package)])
+            for k, tier in enumerate(args.tiers):
+                ssim, scaled, nbytes, seconds = np.median(rows[:, k], axis=0)
+                print(f"{package} Tier {tier}: {len(rows)} icons, median SSIM {ssim:.4f}, "
+                      f"at 4x {scaled:.4f}, "
+                      f"{nbytes:.0f} B, {seconds:.2f} s")
         return
     modules = npm_root(args.cache, PACKAGES)
     for package in PACKAGES:
