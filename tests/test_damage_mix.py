@@ -1,9 +1,10 @@
-"""JPEG clean-up keeps where edges cross pixels: snapped colours plus half-way mixes (shared/damage.py)."""
+"""JPEG clean-up keeps where edges cross pixels: snapped colours plus their mixes in quarters
+(shared/damage.py, MIX_STEPS)."""
 
 
 import numpy as np
 
-from shared.damage import clean_up, estimate, mix_edges
+from shared.damage import MIX_STEPS, clean_up, estimate, mix_edges
 from shared.images import decode_image
 from tests.image_files import jpeg_bytes
 
@@ -25,19 +26,31 @@ def test_mix_edges_keeps_a_half_pixel_edge_and_drops_ringing() -> None:
     rgba[:, 6, :3] = (240, 250, 255)  # ringing off the red-white mix, away from the edge
     labels = np.where(np.arange(8) < 4, 0, 1)[None, :].repeat(6, axis=0)
     out = mix_edges(rgba, labels, palette)
-    assert np.allclose(out[:, 4], (227.5, 127.5, 127.5))  # the mix, rounded to halves
+    assert np.allclose(out[:, 4], (227.5, 127.5, 127.5))  # the mix (0.502), rounded to quarters
     assert np.allclose(out[:, 3], (200, 0, 0))  # mostly red: red
     assert np.allclose(out[:, 6], 255)  # not next to another colour: its palette colour
 
 
-def test_a_jpeg_is_cleaned_to_its_colours_and_their_half_mixes() -> None:
+def test_mix_edges_rounds_mixes_to_quarters() -> None:
+    palette = np.array([[0, 0, 0], [255, 255, 255]], np.uint8)
+    rgba = np.full((4, 8, 4), 255, np.uint8)
+    rgba[:, :4, :3] = 0
+    rgba[:, 4, :3] = 70  # a quarter covered by the white: 0.27
+    labels = np.where(np.arange(8) < 4, 0, 1)[None, :].repeat(4, axis=0)
+    out = mix_edges(rgba, labels, palette)
+    assert MIX_STEPS == 4
+    assert np.allclose(out[:, 4], 63.75)  # a quarter of the way to white, not rounded to black or grey
+
+
+def test_a_jpeg_is_cleaned_to_its_colours_and_their_quarter_mixes() -> None:
     clean = two_colour_logo(200)
     damaged = decode_image(jpeg_bytes(clean, 35))
     found = estimate(damaged.rgba, damaged.format)
     cleaned, notes = clean_up(damaged.rgba, found)
     assert found.kind == "damaged" and notes == [f"JPEG artefacts removed: {len(found.palette)} colours"]
     palette = found.palette.astype(float)
-    allowed = np.round((palette[:, None] + palette[None]) / 2).reshape(-1, 3)  # colours and half mixes
+    steps = np.arange(MIX_STEPS + 1)[:, None, None, None] / MIX_STEPS  # colours and their mixes
+    allowed = np.round(palette[None, :, None] * (1 - steps) + palette[None, None] * steps).reshape(-1, 3)
     colours = np.unique(cleaned[..., :3].reshape(-1, 3), axis=0).astype(float)
     assert all(np.abs(allowed - c).max(axis=1).min() <= 1 for c in colours)
     error = lambda x: np.abs(x[..., :3].astype(float) - clean[..., :3]).mean()  # noqa: E731

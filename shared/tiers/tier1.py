@@ -25,6 +25,11 @@ The formula encodes measured findings (README, "Measured findings"):
   category, 256 px, `python -m bench.ablation --variants formula 'gradients off'`: median 0.9636 ->
   0.9858) and JPEG copies (0.9355 -> 0.9411) and change no other category's median; they cost
   ~0.05-0.2 s and ~400 B where a gradient replaces a flat shape;
+- on an opaque cleaned input (JPEG, scan), flat fills within 8 levels of a main colour of the cleaned
+  image take it (`snapped_fills`, kept where it measures no lower): the engine averages a region's
+  pixels with its edge mixes, drawing a JPEG's black at #050505, where SSIM's luminance term is steep
+  (training split, 864 damaged copies, with the palette's near-black made exact: better than the
+  raster 92.1 -> 92.6 %, median ssim_clean 0.9664 -> 0.9683, no copy lower by more than 0.006);
 - the traced-and-refined result is measured once, not beside the plain trace: on 60 training images the
   plain trace measured higher on 2 (by at most 0.0014 SSIM, 0.00002 on average), and the second
   render and SSIM were a third of Tier 1's time.
@@ -35,13 +40,19 @@ few colours still cutout): median SSIM 0.988, p10 0.929, median 1.04 KB, against
 627 B (was 0.9262 / 1.2 KB).
 """
 
+import time
 from concurrent.futures import Executor
+from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
 from shared import learned
-from shared.candidate import evaluate
+from shared.candidate import Candidate, evaluate
+from shared.damage import snap_fills
 from shared.features import ImageFeatures
 from shared.params import ConversionParams, EngineParams, StepParams
+from shared.quality import measure
 from shared.tiers import TierOutcome, TierRequest
 
 TINY_SIDE = 16  # below this many pixels a side, curve fitting degenerates: trace exact pixel squares
@@ -96,8 +107,27 @@ def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
         other = evaluate(request.rgba, retry, compare_unrefined=False)
         evaluated += 1
         best = other if other.figures.ssim > best.figures.ssim else best
+    if request.cleaned and bool((request.rgba[..., 3] == 255).all()):
+        best = snapped_fills(best, request.rgba)
     request.report(1.0, best)
     return TierOutcome(best=best, evaluated=evaluated)
+
+
+def snapped_fills(best: Candidate, rgba: np.ndarray) -> Candidate:
+    """`best` with its flat fills set to the cleaned image's own colours where they are near
+    (shared/damage.py, `snap_fills`), kept where that measures no lower against the cleaned image.
+    `run` does this on opaque cleaned inputs (JPEGs, scans); on upscaled small images with alpha it
+    changed nothing measurable (216 training favicons: median ssim_clean 0.9732 -> 0.9733, the same
+    share better than the raster), and the searching tiers, which do not snap, stay at least as good."""
+    svg = snap_fills(best.svg, rgba)
+    if svg == best.svg:
+        return best
+    t0 = time.perf_counter()
+    figures = measure(svg, rgba, best.figures.paths)
+    if figures.ssim < best.figures.ssim:
+        return best
+    return replace(best, svg=svg, figures=figures,
+                   measure_seconds=best.measure_seconds + time.perf_counter() - t0)
 
 
 def retry_params(params: ConversionParams, overrides: dict[str, Any]) -> ConversionParams | None:
