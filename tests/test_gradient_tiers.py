@@ -1,0 +1,70 @@
+"""Gradients in the tiers: Tier 1's retry with exact colours (shared/tiers/tier1.py, `finer_params`: a
+clean, shaded image whose 6-bit colour trace merges a gradient into flat regions is traced again at 8
+bits) and Tier 2's portfolio with the gradient step on (shared/tiers/tier2.py)."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from bench.dataset import hash_seed
+from bench.synthetic import GENERATORS
+from shared.candidate import Candidate
+from shared.features import compute_features
+from shared.pipeline import convert
+from shared.quality import QualityFigures
+from shared.tiers import TierRequest, tier1, tier2
+from shared.tiers.tier1 import FINER_BELOW, FINER_COLOR_PRECISION, FINER_SMOOTH_SHARE, finer_params
+
+
+@pytest.fixture(scope="module")
+def shaded() -> np.ndarray:
+    """A generated gradient logo (the dev set's `generated:gradient:18`, 256 px) whose 6-bit trace
+    measures ~0.78: the clustering chains its shaded bars' colours into a few flat regions."""
+    return GENERATORS["gradient"](np.random.default_rng([hash_seed("generated:gradient:18")]), 256)
+
+
+def _candidate(ssim: float, color_precision: int = 6) -> Candidate:
+    params = tier1.formula_params(compute_features(np.zeros((64, 64, 4), np.uint8)))
+    params = params.with_overrides({"color_precision": color_precision})
+    return Candidate(params, "<svg/>", QualityFigures(ssim, 30.0, ssim, ssim, 100, 80, 1), 0.0, 0.0)
+
+
+def test_a_shaded_image_under_the_bar_is_traced_again_with_exact_colours(shaded: np.ndarray) -> None:
+    fixed = convert(shaded, tier=1, overrides={"color_precision": 6})  # the caller's choice: no retry
+    result = convert(shaded, tier=1)
+    assert fixed.evaluated == 1 and fixed.figures.ssim < FINER_BELOW
+    assert result.evaluated == 2
+    assert result.params.engine.color_precision == FINER_COLOR_PRECISION
+    assert result.figures.ssim > fixed.figures.ssim + 0.05
+
+
+def test_the_retry_is_only_for_shaded_traces_under_the_bar() -> None:
+    features = compute_features(np.zeros((64, 64, 4), np.uint8))
+    shaded = replace(features, gradient_smoothness=FINER_SMOOTH_SHARE + 0.1)
+    flat = replace(features, gradient_smoothness=FINER_SMOOTH_SHARE / 2)
+    low = _candidate(FINER_BELOW - 0.05)
+    retry = finer_params(low, shaded, 0.98, {})
+    assert retry is not None and retry.engine.color_precision == FINER_COLOR_PRECISION
+    assert finer_params(low, flat, 0.98, {}) is None  # flat colours: the trace's clusters are exact
+    assert finer_params(_candidate(FINER_BELOW + 0.005), shaded, 0.98, {}) is None
+    assert finer_params(low, shaded, FINER_BELOW - 0.1, {}) is None  # the target is reached
+    assert finer_params(low, shaded, 0.98, {"color_precision": 6}) is None
+    assert finer_params(_candidate(0.8, FINER_COLOR_PRECISION), shaded, 0.98, {}) is None
+
+
+def test_a_cleaned_input_is_not_traced_again(shaded: np.ndarray) -> None:
+    features = compute_features(shaded)
+    assert features.gradient_smoothness >= FINER_SMOOTH_SHARE
+    outcome = tier1.run(TierRequest(shaded, features, 0.98, {"scale": 1.0}, cleaned=True))
+    assert outcome.evaluated == 1
+    assert outcome.best.params.engine.color_precision < FINER_COLOR_PRECISION
+
+
+def test_tier2_candidates_fill_with_gradients(shaded: np.ndarray) -> None:
+    assert all(p.steps.gradients for p in tier2.portfolio())
+    request = TierRequest(shaded, compute_features(shaded), 0.98, {"gradients": False})
+    assert not any(p.steps.gradients for p in tier2.candidates(request))  # the caller's override wins
+    result = convert(shaded, tier=2)
+    assert "Gradient" in result.svg and result.params.steps.gradients
+    assert result.figures.ssim > convert(shaded, tier=1, overrides={"color_precision": 6}).figures.ssim
