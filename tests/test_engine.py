@@ -175,3 +175,21 @@ def test_simplified_trace_keeps_canvas_transparency_and_quality(disc_rgba: np.nd
     assert simple.figures.ssim >= plain.figures.ssim - 0.003
     rendered = render_svg(simple.svg, 64, 64)
     assert (rendered[disc_rgba[..., 3] == 0, 3] < 40).all(), "transparent input stays (nearly) transparent"
+
+
+def test_small_transparent_corners_are_background_not_black_shapes() -> None:
+    """A rounded-corner square: too few transparent pixels on the engine's sampled rows for it to key
+    them out by itself (shared/engine.py, `with_background_row`)."""
+    side, radius = 96, 12
+    yy, xx = np.mgrid[:side, :side] + 0.5
+    cx = np.clip(xx, radius, side - radius)
+    cy = np.clip(yy, radius, side - radius)
+    inside = np.hypot(xx - cx, yy - cy) <= radius
+    rgba = np.zeros((side, side, 4), np.uint8)
+    rgba[inside] = (120, 177, 89, 255)
+    svg = trace(rgba, EngineParams(mode="polygon"))
+    fills = set(re.findall(r'fill="(#[0-9A-Fa-f]{6})"', svg))
+    assert fills == {"#78B159"}  # no shape of the transparent corners' RGB (black)
+    assert 'height="96"' in svg
+    rendered = render_svg(svg, side, side)
+    assert (rendered[..., 3][~inside] < 128).mean() > 0.75  # the corners stay transparent
