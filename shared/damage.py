@@ -1,40 +1,45 @@
 """Damage estimate and clean-up: aim the trace at the logo, not at JPEG ringing, noise or blur.
 
-A clean logo raster is mostly exactly flat colour (the inside of its shapes) plus anti-aliased edges.
-A JPEG, a noisy scan or a photograph is not: its flat areas vary by a few grey levels, and its colours
+A clean logo raster is mostly exactly flat colour (the inside of its shapes) plus anti-aliased edges. A
+JPEG, a noisy scan or a photograph is not: its flat areas vary by a few grey levels, and its colours
 spread into hundreds of near-duplicates. `estimate` measures that per image (noise sigma away from
 edges, 8 px blockiness, the share of exactly flat pixels, a palette of robust colour clusters in Lab,
-plus the colours of thin strokes that have no calm pixels, less the pale bands JPEG's chroma bleeds);
-`clean_up` replaces a damaged image by a cleaned estimate of the logo (each pixel snapped to its
-palette colour, specks below a noise-scaled area removed by a majority filter, edges re-softened so
-sub-pixel refinement still finds them; on a JPEG of 160 px or more, each pixel next to another colour
-becomes the nearest mix of the two in quarters: `mix_edges`), upscaling small inputs first. A damaged
-palette's near-black is exact black, and Tier 1 sets the fills it traced near a colour of the cleaned
-image to that colour (`snap_fills`): SSIM is steep at black, where JPEG and the engine's averaging left
-fills at 1-7 grey levels. A shaded JPEG (gradients) is only smoothed, not snapped (`shaded`, also
-measured off the ground so a wide white ground does not hide a gradient logo). Tiers then trace and measure
-against the cleaned estimate, so no tier adds shapes to reproduce noise. A clean image is never cleaned;
-a small one (under UPSCALE_BELOW px) with anti-aliased edges is only upscaled, so the trace has room for
-its curves (training favicons: median ssim_clean 0.915 -> 0.948), pixel art is left as it is.
-Images with no small palette (photographs, noise) are posterised to `PHOTO_COLORS` colours at
-`PHOTO_SIDE` px, which bounds the cost of tracing them (README, "Real-world inputs").
+plus the colours of thin strokes that have no calm pixels, less the pale bands JPEG's chroma bleeds:
+shared/palette.py); `clean_up` replaces a damaged image by a cleaned estimate of the logo (each pixel
+snapped to its palette colour, specks below a noise-scaled area removed by a majority filter, edges
+re-softened so sub-pixel refinement still finds them; on a JPEG of 160 px or more, each pixel next to
+another colour becomes the nearest mix of the two in quarters: `mix_edges`), upscaling small inputs
+first. A damaged palette's near-black is exact black, and Tier 1 sets the fills it traced near a colour
+of the cleaned image to that colour (`snap_fills`, shared/palette.py): SSIM is steep at black, where
+JPEG and the engine's averaging left fills at 1-7 grey levels. A shaded JPEG (gradients) is only
+smoothed, not snapped (`shaded`, also measured off the ground so a wide white ground does not hide a
+gradient logo). Tiers then trace and measure against the cleaned estimate, so no tier adds shapes to
+reproduce noise. A clean image is never cleaned; a small one (under UPSCALE_BELOW px) with anti-aliased
+edges is only upscaled, so the trace has room for its curves (training favicons: median ssim_clean 0.915
+-> 0.948), pixel art is left as it is. Images with no small palette (photographs, noise) are posterised
+to `PHOTO_COLORS` colours at `PHOTO_SIDE` px, which bounds the cost of tracing them (README, "Real-world
+inputs").
 """
 
-import re
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
 from scipy import ndimage
-from scipy.cluster.vq import kmeans2
-from skimage.color import lab2rgb, rgb2lab
 
 from shared.features import blockiness, noise_sigma
+from shared.palette import (
+    SAMPLE_PIXELS,
+    VISIBLE_ALPHA,
+    drop_halos,
+    exact_black,
+    robust_palette,
+    snap_labels,
+    stroke_colours,
+    to_lab,
+)
 from shared.quality import alpha_aware_ssim
 
-VISIBLE_ALPHA = 128
 NOISE_DAMAGED = 1.0  # grey levels: noise sigma away from edges from this on is damage (clean dev logos
 # <= 0.41, blurred + noisy scans >= 1.5 at their 5th percentile)
 TEXTURE_LAPLACIAN = 25.0  # grey levels: median |Laplacian| above this is noise or texture (random noise
@@ -47,9 +52,6 @@ MOSAIC_COLORS = 16  # clean images with this many robust colours (dev logos: at 
 # counted: a mosaic of random flat squares is neither noisy nor textured, yet takes 25 s to trace at 512 px
 SMALL_TEXTURE_LAPLACIAN = 120.0  # the same for images under UPSCALE_BELOW px (random noise >= 159)
 MIN_TEXTURE_SIDE = 64  # smaller images are cheap to trace whatever they hold (and are never upscaled)
-MERGE_DELTA_E = 12.0  # Lab distance under which two colour clusters are one logo colour
-MIN_COLOR_SHARE = 0.003  # a palette colour holds at least this share of the calm visible pixels (training
-# damaged copies: 1 % -> 0.3 % lifted small JPEGs 0.924 -> 0.948 and better-than-raster 85 -> 88 %)
 PHOTO_COLORS = 8
 PHOTO_SIDE = 160
 PHOTO_WINDOW = 5  # majority window of posterised photographs (px)
@@ -57,7 +59,6 @@ UPSCALE_BELOW = 160  # damaged inputs with a longer side under this are upscaled
 UPSCALE_TO = 256
 MIN_UPSCALED_SIDE = 16  # below this the tiers trace exact pixel squares (shared/tiers/tier1.py)
 SMOOTH_SHARE = 0.05  # anti-aliased (smooth-edged) when this share of visible pixels is a mix of colours
-SAMPLE_PIXELS = 20_000
 SHADED_DELTA_E = 2.5  # JPEGs whose calm pixels sit further (median, Lab) from their palette are shaded
 GROUND_SHADED_DELTA_E = 4.0  # ... and so are those whose calm pixels off their ground (the most common
 # colour) sit this far (median) from the palette, where they are GROUND_MIN_SHARE of the calm pixels and the
@@ -70,27 +71,6 @@ GROUND_MIN_COLORS = 4
 SOFTEN_SIGMA_PX = 0.6  # Gaussian re-softening of the snapped edges (an anti-aliased edge's width)
 SNAP_LOSS = 0.01  # an upscaled clean image is snapped to its palette only if that loses at most this
 # SSIM against the small image (detailed emoji lost 0.08-0.14: the palette lacked their small colours)
-STROKE_DELTA_E = 20.0  # Lab distance from every palette colour and every mix of two beyond which a pixel
-# is unexplained by the palette: thin strokes have no calm pixels, so their colour is found among these
-# (training split, Tier 1, 864 damaged copies: better than the raster 91.2 -> 92.5 %, median ssim_clean
-# 0.9643 -> 0.9658; 13 copies, 11 of thin text, had traced to an empty SVG)
-STROKE_MIN_SHARE = 0.003  # unexplained pixels in groups of at least STROKE_MIN_AREA px, as a share of the
-# visible pixels, from which a stroke's colour is added (as MIN_COLOR_SHARE for calm colours)
-STROKE_MIN_AREA = 12  # px, 8-connected: smaller groups of unexplained pixels are JPEG specks, not strokes
-STROKE_QUANTILE = 0.75  # the stroke colour is the median of the unexplained pixels furthest from the
-# palette, from this quantile of their distance up (a thin stroke's centre, least mixed)
-MAX_STROKE_COLORS = 3
-HALO_DELTA_E = 8.0  # a JPEG palette colour this close (Lab) to a mix of two others, nearer the first, ...
-HALO_PX = 3  # ... whose pixels lie within this many px of the second's (HALO_SHARE of them) is a colour
-HALO_SHARE = 0.9  # bleed: 4:2:0 chroma spreads a stroke's hue 2-3 px into its ground (432 training JPEG
-# copies: median ssim_clean 0.9604 -> 0.9617, median bytes 2,098 -> 2,029; 2 px: 0.89 of a text's halo)
-EXACT_LEVELS = 6  # a damaged image's palette colour with every channel this close to 0 is pure black: JPEG
-# clips the ringing of a flat black at 0, so its cluster's mean sits 1-3 levels above, and SSIM's
-# luminance term is steep there ((2ab + C1) / (a^2 + b^2 + C1), C1 = 6.5: black drawn at 1 scores 0.87,
-# at 5 0.21 in flat areas). Near white it is flat, and exact white changed the engine's layering
-FILL_SNAP_LEVELS = 8  # a traced flat fill this close (every channel) to a main colour of the cleaned image
-# is that colour: the engine averages a region's pixels, edge mixes included (black traced as #050505)
-FILL_SNAP_SHARE = 0.01  # main colours: exact RGB values holding this share of the visible pixels
 MIX_STEPS = 4  # JPEG edge pixels keep their mix of two palette colours rounded to 1/MIX_STEPS (training
 # split, all 216 JPEGs on white, Tier 1: better than the raster 77.8 % -> 84.3 %, median ssim_clean
 # 0.9739 -> 0.9758, median bytes 1,852 -> 2,503 for halves against none; unrounded mixes 83.8 %, 0.9743,
@@ -120,11 +100,6 @@ class DamageEstimate:
                 "texture": round(self.texture, 1), "colors": len(self.palette)}
 
 
-def _lab(colours: np.ndarray) -> np.ndarray:
-    """Lab of RGB colours (N x 3, 0-255), float64 N x 3."""
-    return rgb2lab(colours.reshape(1, -1, 3) / 255.0).reshape(-1, 3)
-
-
 def _grey_over_white(rgba: np.ndarray) -> np.ndarray:
     alpha = rgba[..., 3:4].astype(np.float32) / 255.0
     rgb = rgba[..., :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
@@ -149,144 +124,6 @@ def _calm_pixels(rgba: np.ndarray, grey: np.ndarray) -> np.ndarray:
     calm = (gradient < 12.0) & (rgba[..., 3] >= VISIBLE_ALPHA)
     pixels = rgba[calm][:, :3] if calm.sum() >= 64 else rgba[rgba[..., 3] >= VISIBLE_ALPHA][:, :3]
     return pixels
-
-
-def robust_palette(pixels: np.ndarray, max_colors: int = 24, seed: int = 0) -> np.ndarray:
-    """Robust colours of RGB pixels (N x 3 uint8): k-means in Lab from a median-cut start, clusters closer
-    than MERGE_DELTA_E merged, clusters under MIN_COLOR_SHARE dropped. Most common first."""
-    if len(pixels) == 0:
-        return np.zeros((0, 3), np.uint8)
-    rng = np.random.default_rng(seed)
-    if len(pixels) > SAMPLE_PIXELS:
-        pixels = pixels[rng.choice(len(pixels), SAMPLE_PIXELS, replace=False)]
-    strip = Image.fromarray(np.ascontiguousarray(pixels.reshape(1, -1, 3)), "RGB")
-    quantized = strip.quantize(max_colors, method=Image.Quantize.MEDIANCUT)
-    start = np.asarray(quantized.getpalette()[: 3 * max_colors], np.uint8).reshape(-1, 3)
-    lab = _lab(pixels)
-    start_lab = _lab(start)
-    with warnings.catch_warnings():  # an emptied start cluster is expected (median-cut gives duplicates)
-        warnings.simplefilter("ignore", UserWarning)
-        centres, labels = kmeans2(lab, start_lab, iter=8, minit="matrix", seed=seed)
-    counts = np.bincount(labels, minlength=len(centres)).astype(float)
-    order = np.argsort(-counts)
-    kept: list[np.ndarray] = []
-    weights: list[float] = []
-    for index in order:  # greedy merge: a cluster near a bigger kept one joins it
-        if counts[index] == 0:
-            continue
-        near = [j for j, c in enumerate(kept) if np.linalg.norm(c - centres[index]) < MERGE_DELTA_E]
-        if near:
-            weights[near[0]] += counts[index]
-        else:
-            kept.append(centres[index])
-            weights.append(counts[index])
-    share = np.array(weights) / counts.sum()
-    chosen = np.array(kept)[share >= MIN_COLOR_SHARE]
-    rgb = np.clip(np.round(lab2rgb(chosen.reshape(1, -1, 3)).reshape(-1, 3) * 255.0), 0, 255)
-    return rgb.astype(np.uint8)
-
-
-def _mix_distance(lab: np.ndarray, centres: np.ndarray, beyond: float = 0.0) -> np.ndarray:
-    """Lab distance of each pixel (N x 3) to the nearest palette colour or mix of two (segment), from
-    one product of the pixels with the colours: |p - ci - t(cj - ci)|^2 = |p - ci|^2 - 2t(p - ci).s +
-    t^2|s|^2 with (p - ci).s = p.cj - p.ci - ci.cj + |ci|^2, every pair at once. Mixes are looked at only
-    for pixels over `beyond` from every colour (a mix is never further than its nearest end), so
-    distances up to `beyond` may be those to the nearest colour alone."""
-    pixels, colours = lab.astype(np.float64), centres.astype(np.float64)
-    dots = pixels @ colours.T  # (N, K)
-    squares = (colours * colours).sum(axis=1)
-    to_colour = np.maximum((pixels * pixels).sum(axis=1)[:, None] - 2.0 * dots + squares[None], 0.0)
-    best = to_colour.min(axis=1)
-    first, second = np.triu_indices(len(colours), 1)
-    far = np.flatnonzero(best > beyond * beyond)
-    if len(first) and len(far):
-        dots, to_colour = dots[far], to_colour[far]
-        span = ((colours[second] - colours[first]) ** 2).sum(axis=1)
-        cross = (colours[first] * colours[second]).sum(axis=1)
-        along = dots[:, second] - dots[:, first] - cross + squares[first]
-        t = np.clip(along / np.maximum(span, 1e-6), 0.0, 1.0)
-        to_mix = np.maximum(to_colour[:, first] - 2.0 * t * along + t * t * span, 0.0)
-        best[far] = np.minimum(best[far], to_mix.min(axis=1))
-    return np.sqrt(best)
-
-
-def stroke_colours(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
-    """The palette with the colours of thin strokes added: a 1-2 px line has no calm pixels (every pixel is
-    an edge), so `robust_palette` misses its colour, and the clean-up snaps it away. Visible pixels more
-    than STROKE_DELTA_E from every palette colour and every mix of two, in 8-connected groups of at least
-    STROKE_MIN_AREA px that together hold STROKE_MIN_SHARE of the visible pixels, are a colour the
-    palette lacks; the colour added is the median of the quarter of them furthest from the palette (a
-    thin stroke's centre, least mixed with its background). Repeated for up to MAX_STROKE_COLORS."""
-    visible = rgba[..., 3] >= VISIBLE_ALPHA
-    n_visible = int(visible.sum())
-    if n_visible == 0:
-        return palette
-    lab = rgb2lab(rgba[..., :3] / 255.0).astype(np.float32)
-    ys, xs = np.nonzero(visible)
-    pixels = lab[ys, xs]
-    for _ in range(MAX_STROKE_COLORS):
-        centres = _lab(palette).astype(np.float32) if len(palette) else np.zeros((0, 3), np.float32)
-        distance = _mix_distance(pixels, centres, STROKE_DELTA_E) if len(centres) \
-            else np.full(len(pixels), np.inf)
-        far = np.zeros(visible.shape, bool)
-        far[ys, xs] = distance > STROKE_DELTA_E
-        groups, n_groups = ndimage.label(far, structure=np.ones((3, 3), bool))
-        if n_groups == 0:
-            break
-        sizes = np.bincount(groups.ravel(), minlength=n_groups + 1)
-        big = sizes >= STROKE_MIN_AREA
-        big[0] = False
-        keep = big[groups[ys, xs]]
-        if keep.sum() < STROKE_MIN_SHARE * n_visible:
-            break
-        candidates, away = pixels[keep], distance[keep]
-        centre = np.median(candidates[away >= np.quantile(away, STROKE_QUANTILE)], axis=0)
-        rgb = lab2rgb(centre.reshape(1, 1, 3).astype(np.float64)).reshape(3)
-        palette = np.vstack([palette.reshape(-1, 3), np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8)])
-    return palette
-
-
-def _is_halo(own: np.ndarray, near: Callable[[int], np.ndarray], centres: np.ndarray, c: int,
-             dropped: list[int]) -> bool:
-    """Whether palette colour `c` (its pixels: `own`) is a bleed of another colour into a third (see
-    `drop_halos`); `near(j)`: the pixels within HALO_PX of colour j's."""
-    for i in range(len(centres)):
-        for j in range(len(centres)):
-            if len({i, j, c}) < 3 or i in dropped or j in dropped:
-                continue
-            step = centres[j] - centres[i]
-            t = float((centres[c] - centres[i]) @ step) / max(float(step @ step), 1e-6)
-            off = float(np.linalg.norm(centres[c] - (centres[i] + np.clip(t, 0.0, 1.0) * step)))
-            if 0.0 < t < 0.5 and off < HALO_DELTA_E and near(j)[own].mean() >= HALO_SHARE:
-                return True
-    return False
-
-
-def drop_halos(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
-    """A JPEG's palette without its colour bleeds: subsampled chroma spreads a coloured stroke's hue 2-3 px
-    into its ground, a pale tint common enough to be a calm colour, and the clean-up would draw it as a
-    band around the stroke. A colour (not the most common) within HALO_DELTA_E of the mix of two other
-    palette colours, nearer the first, whose pixels lie (HALO_SHARE of them) within HALO_PX px of the
-    second's is such a band; a pale plate or a grey between black and white is wider than that."""
-    if len(palette) < 3:
-        return palette
-    visible = rgba[..., 3] >= VISIBLE_ALPHA
-    labels = _snap_labels(rgba, palette)
-    centres = _lab(palette).astype(np.float32)
-    grow = np.ones((2 * HALO_PX + 1, 2 * HALO_PX + 1), bool)
-    dilated: dict[int, np.ndarray] = {}
-
-    def near(j: int) -> np.ndarray:
-        if j not in dilated:
-            dilated[j] = ndimage.binary_dilation(labels == j, grow)
-        return dilated[j]
-
-    dropped: list[int] = []
-    for c in range(1, len(palette)):
-        own = (labels == c) & visible
-        if own.any() and _is_halo(own, near, centres, c, dropped):
-            dropped.append(c)
-    return np.delete(palette, dropped, axis=0)
 
 
 def texture_limit(side: int) -> float:
@@ -324,7 +161,7 @@ def estimate(rgba: np.ndarray, source_format: str | None = None, original: np.nd
         kind = "photo"  # the typical pixel differs from its neighbours by an edge's step: noise, texture
     elif noise >= NOISE_DAMAGED or source_format == "JPEG":
         kind = "damaged"
-    elif len(palette) >= MOSAIC_COLORS and count_regions(_snap_labels(rgba, palette), len(palette)) \
+    elif len(palette) >= MOSAIC_COLORS and count_regions(snap_labels(rgba, palette), len(palette)) \
             > MAX_REGIONS:
         kind = "photo"  # a mosaic of thousands of flat patches: bounded like noise (no logo has this many)
     else:
@@ -336,44 +173,6 @@ def estimate(rgba: np.ndarray, source_format: str | None = None, original: np.nd
     if kind == "damaged":
         palette = exact_black(palette)
     return DamageEstimate(noise, block, flat, texture, palette, kind)
-
-
-def exact_black(palette: np.ndarray) -> np.ndarray:
-    """The palette (k x 3 uint8) with colours within EXACT_LEVELS of black made exactly black."""
-    out = palette.copy()
-    out[(out <= EXACT_LEVELS).all(axis=-1)] = 0
-    return out
-
-
-_FILL = re.compile(r' fill="#([0-9A-Fa-f]{6})"')
-
-
-def main_colours(rgba: np.ndarray, share: float = FILL_SNAP_SHARE) -> np.ndarray:
-    """Exact RGB values (k x 3 int) holding at least `share` of an image's visible pixels."""
-    visible = rgba[rgba[..., 3] >= VISIBLE_ALPHA][:, :3].astype(np.int64)
-    if len(visible) == 0:
-        return np.zeros((0, 3), np.int64)
-    codes, counts = np.unique(visible @ np.array([65536, 256, 1]), return_counts=True)
-    kept = codes[counts >= share * len(visible)]
-    return np.stack([kept >> 16, (kept >> 8) & 255, kept & 255], axis=-1)
-
-
-def snap_fills(svg: str, rgba: np.ndarray) -> str:
-    """`svg` with each flat fill within FILL_SNAP_LEVELS (every channel) of a main colour of the image it
-    was traced from (`main_colours`) set to that colour, the nearest one; gradients are left alone."""
-    colours = main_colours(rgba)
-    if len(colours) == 0:
-        return svg
-
-    def nearest(match: re.Match[str]) -> str:
-        value = np.array([int(match.group(1)[i : i + 2], 16) for i in (0, 2, 4)])
-        gaps = np.abs(colours - value).max(axis=-1)
-        best = int(np.argmin(gaps))
-        if gaps[best] > FILL_SNAP_LEVELS:
-            return match.group(0)
-        return ' fill="#{:02X}{:02X}{:02X}"'.format(*colours[best])
-
-    return _FILL.sub(nearest, svg)
 
 
 def smooth_edges(rgba: np.ndarray, palette: np.ndarray) -> bool:
@@ -396,14 +195,6 @@ def smooth_edges(rgba: np.ndarray, palette: np.ndarray) -> bool:
     return float((soft_alpha | mixed)[visible].mean()) >= SMOOTH_SHARE
 
 
-def _snap_labels(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
-    """Index of the nearest palette colour (Lab distance) for every pixel."""
-    lab = rgb2lab(rgba[..., :3] / 255.0).astype(np.float32)
-    centres = _lab(palette).astype(np.float32)
-    distances = ((lab[..., None, :] - centres) ** 2).sum(axis=-1)
-    return np.argmin(distances, axis=-1)
-
-
 def majority(labels: np.ndarray, n_labels: int, window: int) -> np.ndarray:
     """Each pixel takes the most common label in its `window` x `window` neighbourhood (removes specks
     smaller than about half the window's area and smooths ragged edges)."""
@@ -424,8 +215,8 @@ def shaded(rgba: np.ndarray, palette: np.ndarray, on_ground: bool = False) -> bo
         return False
     if len(pixels) > SAMPLE_PIXELS:
         pixels = pixels[np.random.default_rng(0).choice(len(pixels), SAMPLE_PIXELS, replace=False)]
-    lab = _lab(pixels)
-    centres = _lab(palette)
+    lab = to_lab(pixels)
+    centres = to_lab(palette)
     distances = np.sqrt(((lab[:, None, :] - centres[None]) ** 2).sum(axis=-1))
     distance = distances.min(axis=1)
     if float(np.median(distance)) > SHADED_DELTA_E:
@@ -511,7 +302,7 @@ def sharpened(upscaled: np.ndarray, small: np.ndarray, palette: np.ndarray) -> n
     alpha_u8 = np.clip(np.round(alpha), 0, 255).astype(np.uint8)
     rgb = upscaled[..., :3]
     if len(palette) and not shaded(small, palette):
-        snapped = palette[_snap_labels(upscaled, palette)].astype(np.float32)
+        snapped = palette[snap_labels(upscaled, palette)].astype(np.float32)
         soft_u8 = np.clip(np.round(_softened(snapped)), 0, 255).astype(np.uint8)
         height, width = small.shape[:2]
         kept = alpha_aware_ssim(small, _box_down(np.dstack([rgb, alpha_u8]), width, height))[0]
@@ -555,7 +346,7 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
         smoothed = np.dstack([ndimage.median_filter(rgba[..., :3], size=(3, 3, 1)), rgba[..., 3]])
         notes.append("JPEG artefacts smoothed (shaded colours kept)")
         return np.ascontiguousarray(smoothed), notes
-    labels = _snap_labels(ndimage.median_filter(rgba, size=(3, 3, 1)), palette)
+    labels = snap_labels(ndimage.median_filter(rgba, size=(3, 3, 1)), palette)
     window = PHOTO_WINDOW if found.kind == "photo" else 3 if found.noise < 3.0 else 5  # specks go
     labels = majority(labels, len(palette), window)
     if found.kind != "photo" and count_regions(labels, len(palette)) > MAX_REGIONS:

@@ -6,8 +6,9 @@ import re
 
 import numpy as np
 
-from shared.damage import estimate, exact_black, main_colours, snap_fills
+from shared.damage import estimate
 from shared.images import decode_image
+from shared.palette import exact_black, main_colours, snap_fills
 from shared.pipeline import convert
 from shared.quality import alpha_aware_ssim
 from shared.render import render_svg

@@ -1,20 +1,13 @@
 """Thin strokes keep their colour through a damaged copy's clean-up, without the pale band JPEG bleeds
-around them (shared/damage.py: stroke_colours, drop_halos)."""
+around them (shared/palette.py: stroke_colours, drop_halos)."""
 
 import numpy as np
 from PIL import Image
 from skimage.color import rgb2lab
 
-from shared.damage import (
-    _calm_pixels,
-    _grey_over_white,
-    clean_up,
-    drop_halos,
-    estimate,
-    robust_palette,
-    stroke_colours,
-)
+from shared.damage import _calm_pixels, _grey_over_white, clean_up, estimate
 from shared.images import decode_image
+from shared.palette import drop_halos, robust_palette, stroke_colours
 from tests.image_files import jpeg_bytes
 
 YELLOW = np.array([245.0, 200.0, 40.0])
