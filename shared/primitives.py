@@ -313,10 +313,18 @@ def boundary(shape: Primitive, count: int) -> tuple[np.ndarray, np.ndarray, np.n
     return points, normals, curvature
 
 
+def inside_image(points: np.ndarray, image: np.ndarray, margin: float = 1.0) -> np.ndarray:
+    """Which points (x, y, input px) lie more than `margin` px inside the image: on its border an edge
+    has no outside to be measured against (a rounded square filling the canvas shows only its corners)."""
+    height, width = image.shape[:2]
+    x, y = points[:, 0], points[:, 1]
+    return (x > margin) & (x < width - margin) & (y > margin) & (y < height - margin)
+
+
 def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray) -> Primitive | None:
     """The primitive fitted again to its boundary points moved onto the input's edge (see the module
-    docstring); None where the input's edge does not follow it. Where too few points find the edge
-    (the shape hidden under others), the primitive stands if it fits the ring within TOLERANCE_PX."""
+    docstring); None where the input's edge does not follow it or where fewer than MIN_SNAPPED_SHARE of
+    its boundary points off the image's border find the edge (the shape hidden under others)."""
     fit = {"circle": fit_circle, "ellipse": fit_ellipse, "rect": fit_rounded_rect}[shape.kind]
     moved = np.zeros((0, 2))
     for _ in range(SNAP_ROUNDS):
@@ -325,7 +333,7 @@ def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray) -> Primitive | N
         fills = np.repeat(fill[None], len(points), axis=0)
         offsets = profile_offsets(image, points[:, None, :], normals, fills) + CURVATURE_BIAS_PX2 * curvature
         known = np.isfinite(offsets)
-        if known.mean() < MIN_SNAPPED_SHARE:
+        if known.sum() < MIN_SNAPPED_SHARE * max(int(inside_image(points, image).sum()), 1):
             return None
         moved = points[known] + offsets[known, None] * normals[known]
         again = fit(moved, np.ones(len(moved)))

@@ -111,6 +111,22 @@ def test_a_rounded_rectangle_comes_out_as_one_rect_with_rx() -> None:
         assert rect[name] == pytest.approx(value, abs=0.1), (name, rect)
 
 
+def test_a_rounded_square_filling_the_canvas_comes_out_as_one_rect() -> None:
+    """An app-icon-like rounded square whose sides lie on the image's border: only its corners have an
+    outside to measure the edge against (shared/primitives.py, `inside_image`)."""
+    r = 30.0
+
+    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        qx, qy = np.abs(x - SIZE / 2) - (SIZE / 2 - r), np.abs(y - SIZE / 2) - (SIZE / 2 - r)
+        return np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0) < r
+
+    svg = evaluate(covered(inside), parse_params(STEPS), compare_unrefined=False).svg
+    rect = attributes(svg, "rect")
+    assert svg.count("<path") == 0
+    assert rect["rx"] == pytest.approx(r, abs=0.5)
+    assert rect.get("x", 0.0) <= 0.1 and rect["width"] >= SIZE - 0.2
+
+
 @pytest.mark.parametrize("angle", [0.0, 17.0, 40.0])
 def test_a_squares_corners_stay_within_a_tenth_of_a_pixel(angle: float) -> None:
     centre, half, theta = np.array([115.3, 121.2]), 75.0, np.radians(angle)
