@@ -19,8 +19,7 @@ from dataclasses import replace
 import numpy as np
 
 from shared.geometry import Curve, Drawing
-from shared.paint import hex_rgb
-from shared.refine import premultiplied, profile_offsets, sample
+from shared.refine import fill_colours, premultiplied, profile_offsets, sample
 
 CHAMFER_PX = 1.5  # an edge shorter than this between two corners' long edges is a cut-off corner
 LONG_CHAMFER_PX = 6.0  # up to this long where the input is filled just inside the restored corner
@@ -41,7 +40,7 @@ def fit_drawing(drawing: Drawing, tolerance: float, corner_angle: float,
     if not drawing.is_polygonal:
         return drawing
     image = premultiplied(rgba) if rgba is not None else None
-    fills = np.array([[*hex_rgb(f), 1.0] for f in drawing.fills])
+    fills = fill_colours(drawing.fills)
     todo = [(i, restore_corners(r, corner_angle, _sharpness(image, fills[drawing.ring_shape[i]])))
             for i, r in enumerate(drawing.rings) if i not in drawing.fitted and len(r) >= 3]
     if not todo:

@@ -25,8 +25,7 @@ from scipy.optimize import least_squares
 from scipy.spatial import ConvexHull, QhullError
 
 from shared.geometry import Drawing, Primitive, signed_area
-from shared.paint import hex_rgb
-from shared.refine import premultiplied, profile_offsets
+from shared.refine import fill_colours, premultiplied, profile_offsets
 
 TOLERANCE_PX = 0.1  # root-mean-square distance of the input's edge from the primitive
 MAX_ERROR_PX = 0.35  # no measured edge point farther than this
@@ -68,9 +67,7 @@ def find_primitives(drawing: Drawing, rgba: np.ndarray) -> Drawing:
             if found is None:
                 continue
             image = premultiplied(rgba) if image is None else image
-            fill = drawing.fills[shape]
-            colour = np.array([*hex_rgb(fill), 1.0])
-            snapped = snap(found, image, colour)
+            snapped = snap(found, image, fill_colours([drawing.fills[shape]])[0])
             if snapped is not None:
                 fitted[ring] = snapped
     return replace(drawing, fitted=fitted)
