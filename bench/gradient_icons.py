@@ -14,7 +14,10 @@ holdout and the training split's `gradient` and `jpeg` categories, and prints a 
 got which gradient (kind, stops, points to 0.1 px): equal digests, same gradients. `--tiers 1 2` runs
 the deployed tiers instead (`shared.pipeline.convert`) on the same icons, devicon's colour logos with
 gradients added: per package and tier, median SSIM at 1x and at 4x (the SVG at 4x the size against
-the icon's source rendered there), median bytes and seconds.
+the icon's source rendered there), median bytes and seconds. `--translucent` runs Tier 1 on every icon of
+`TRANSLUCENT_PACKAGES` with translucent plateaus (partial alpha 16-239, flat within 8 levels over 3x3,
+over 0.5 % of the image at `--size`) and on a fixed random 25 per package without: per icon 1x SSIM,
+4x SSIM and bytes (`--out` writes them as JSON, to compare two versions with `--compare`).
 """
 
 import argparse
@@ -38,6 +41,10 @@ from shared.tiers.tier1 import formula_params
 
 PACKAGES = ("@iconify-json/skill-icons@1.2.4", "@iconify-json/vscode-icons@1.2.97")
 TIER_PACKAGES = (*PACKAGES, "@iconify-json/devicon@1.2.68")
+TRANSLUCENT_PACKAGES = ("@iconify-json/devicon@1.2.68", "@iconify-json/vscode-icons@1.2.97",
+                        "@iconify-json/skill-icons@1.2.4", "@iconify-json/emojione-v1@1.2.3")
+PLATEAU_SHARE = 0.005  # an icon is translucent where more of its pixels are translucent plateau
+OPAQUE_SAMPLE = 25  # icons without plateaus per package, as a check that nothing else changed
 ELEMENT = ("<path", "<circle", "<ellipse", "<rect")
 
 
@@ -111,6 +118,70 @@ def fit_times(size: int) -> str:
             f"{sum(len(f[2]) for f in found)} gradients, digest {digest}")
 
 
+def icon_svg(data: dict, name: str) -> str:
+    """The SVG of one Iconify icon (its own viewBox, left/top included)."""
+    icon = data["icons"][name]
+    width, height = icon.get("width", data.get("width", 16)), icon.get("height", data.get("height", 16))
+    return ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            f'viewBox="{icon.get("left", 0)} {icon.get("top", 0)} {width} {height}">{icon["body"]}</svg>')
+
+
+def plateau_share(rgba: np.ndarray) -> float:
+    """Share of pixels of partial alpha (16-239) whose 3x3 neighbourhood's alpha varies by under 8."""
+    from scipy import ndimage
+
+    a = rgba[..., 3].astype(int)
+    flat = (ndimage.maximum_filter(a, 3) - ndimage.minimum_filter(a, 3)) < 8
+    return float(((a > 15) & (a < 240) & flat).mean())
+
+
+def translucent_rows(modules: Path, size: int) -> list[dict]:
+    """Tier 1 on the translucent icons of `TRANSLUCENT_PACKAGES` and a fixed random pick of the others:
+    per icon its package, name, plateau share, 1x SSIM, 4x SSIM against the source and bytes."""
+    rows = []
+    for package in TRANSLUCENT_PACKAGES:
+        data = json.loads((modules / package.rsplit("@", 1)[0] / "icons.json").read_text())
+        names = sorted(data["icons"])
+        found = {}
+        for name in names:
+            if "opacity" in data["icons"][name]["body"]:
+                share = plateau_share(render(icon_svg(data, name), size))
+                if share > PLATEAU_SHARE:
+                    found[name] = share
+        others = [n for n in names if n not in found]
+        pick = np.random.default_rng(7).choice(len(others), min(OPAQUE_SAMPLE, len(others)), replace=False)
+        for name in [*found, *(others[i] for i in sorted(pick.tolist()))]:
+            svg = icon_svg(data, name)
+            result = convert(render(svg, size), tier=1)
+            scaled = alpha_aware_ssim(render(svg, 4 * size), render_svg(result.svg, 4 * size, 4 * size))[0]
+            rows.append({"package": package, "name": name, "share": round(found.get(name, 0.0), 4),
+                         "ssim": result.figures.ssim, "ssim4": scaled, "bytes": result.figures.bytes})
+    return rows
+
+
+def compare(before: list[dict], after: list[dict]) -> str:
+    """Per group (translucent, others): medians and means before -> after, and the largest drops."""
+    old = {(r["package"], r["name"]): r for r in before}
+    lines = []
+    for label, keep in (("translucent", lambda r: r["share"] > 0), ("others", lambda r: r["share"] == 0)):
+        pairs = [(old[(r["package"], r["name"])], r) for r in after
+                 if keep(r) and (r["package"], r["name"]) in old]
+        if not pairs:
+            continue
+        figures = []
+        for key in ("ssim", "ssim4", "bytes"):
+            b, a = np.array([p[0][key] for p in pairs]), np.array([p[1][key] for p in pairs])
+            figures.append(f"{key} median {np.median(b):.4f} -> {np.median(a):.4f}, mean {b.mean():.4f} -> "
+                           f"{a.mean():.4f}" if key != "bytes" else
+                           f"bytes median {np.median(b):.0f} -> {np.median(a):.0f}, "
+                           f"sum {b.sum():.0f} -> {a.sum():.0f}")
+        worst = min((p[1]["ssim"] - p[0]["ssim"], p[1]["ssim4"] - p[0]["ssim4"], p[1]["name"]) for p in pairs)
+        changed = sum(p[0] != p[1] for p in pairs)
+        lines.append(f"{label}: {len(pairs)} icons, {changed} changed; " + "; ".join(figures)
+                     + f"; worst 1x change {worst[0]:+.4f} (4x {worst[1]:+.4f}, {worst[2]})")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--per-package", type=int, default=24)
@@ -119,7 +190,23 @@ def main() -> None:
     ap.add_argument("--dev", default=None, help="also the dev set's gradient images of this split")
     ap.add_argument("--fit-times", action="store_true", help="only time the gradient step on dev images")
     ap.add_argument("--tiers", type=int, nargs="*", help="run these deployed tiers instead")
+    ap.add_argument("--translucent", action="store_true", help="Tier 1 on translucent icons (see above)")
+    ap.add_argument("--out", type=Path, default=None, help="--translucent: write the rows as JSON here")
+    ap.add_argument("--compare", type=Path, nargs=2, default=None, help="compare two --out files")
     args = ap.parse_args()
+    if args.compare:
+        print(compare(*(json.loads(p.read_text()) for p in args.compare)))
+        return
+    if args.translucent:
+        rows = translucent_rows(npm_root(args.cache, TRANSLUCENT_PACKAGES), args.size)
+        if args.out:
+            args.out.write_text(json.dumps(rows, indent=0))
+        for package in TRANSLUCENT_PACKAGES:
+            mine = [r for r in rows if r["package"] == package and r["share"] > 0]
+            medians = [np.median([r[k] for r in mine]) for k in ("ssim", "ssim4", "bytes")] if mine else []
+            print(f"{package}: {len(mine)} translucent icons"
+                  + (", median 1x {:.4f}, 4x {:.4f}, {:.0f} B".format(*medians) if mine else ""))
+        return
     if args.fit_times:
         print(fit_times(args.size))
         return

@@ -11,15 +11,16 @@ import numpy as np
 
 from shared.curves import fit_drawing
 from shared.engine import trace
-from shared.geometry import Drawing, merge_consecutive_fills, read_trace
+from shared.geometry import Drawing, merge_consecutive_fills, read_trace, stacked
 from shared.gradients import fit_gradients
 from shared.params import ConversionParams
-from shared.preprocess import prepare
+from shared.preprocess import prepare_layers
 from shared.primitives import find_primitives
 from shared.quality import QualityFigures, measure
 from shared.refine import refine_drawing
 from shared.simplify import simplify_drawing
 from shared.svg import write_svg
+from shared.translucency import translucent_fills
 
 
 @dataclass(frozen=True)
@@ -33,14 +34,27 @@ class Candidate:
     measure_seconds: float
 
 
-def trace_drawing(rgba: np.ndarray, params: ConversionParams) -> Drawing:
-    """Pre-process, trace, read and simplify (no refinement or fitting); coordinates in input px."""
+def trace_drawing(rgba: np.ndarray, params: ConversionParams, translucent: bool = True) -> Drawing:
+    """Pre-process, trace, read and simplify (no refinement or fitting); coordinates in input px.
+    With `translucent`, translucent plateaus are traced apart (shared/translucency.py)."""
+    return _traced(rgba, params, translucent)[0]
+
+
+def _traced(rgba: np.ndarray, params: ConversionParams, translucent: bool) -> tuple[Drawing, bool]:
+    """`trace_drawing`'s drawing and whether it has a translucent layer."""
     height, width = rgba.shape[:2]
-    prepared = prepare(rgba, params.steps)
+    split = translucent and params.engine.mode == "polygon"
+    prepared, layer = prepare_layers(rgba, params.steps, translucent=split)
     drawing = read_trace(trace(prepared, params.engine), width, height, prepared.shape[1], prepared.shape[0])
+    layered = False
+    if layer is not None and drawing.is_polygonal:  # translucent plateaus: traced apart, seam-free, over
+        seamless = params.engine.model_copy(update={"hierarchical": "cutout"})  # the rest (translucency.py)
+        above = read_trace(trace(layer, seamless), width, height, layer.shape[1], layer.shape[0])
+        if above.is_polygonal:
+            drawing, layered = translucent_fills(stacked(drawing, above), rgba, len(drawing.fills)), True
     if params.steps.simplify_px > 0:  # tolerance in traced pixels: input pixels times the scale
         drawing = simplify_drawing(drawing, params.steps.simplify_px * prepared.shape[1] / width)
-    return drawing
+    return drawing, layered
 
 
 def refines(params: ConversionParams) -> bool:
@@ -94,14 +108,15 @@ def evaluate(rgba: np.ndarray, params: ConversionParams, compare_unrefined: bool
     plain trace (`compare_unrefined`). The tiers pass False (the searching tiers: each step on or off
     is a point of their space; Tier 1: the plain trace rarely wins, see shared/tiers/tier1.py), so the
     shaped drawing is measured alone, which halves the cost of a candidate. The steps count as
-    tracing time."""
+    tracing time. An image with translucent plateaus is traced with them apart and without
+    (shared/translucency.py), the one measuring higher kept."""
     t0 = time.perf_counter()
-    traced = trace_drawing(rgba, params)
-    svgs = [_written(traced, params)] if compare_unrefined or not refines(params) else []
-    if refines(params):
-        shaped = _written(shape_drawing(traced, rgba, params), params)
-        if not svgs or shaped[0] != svgs[0][0]:
-            svgs.append(shaped)
+    traced, layered = _traced(rgba, params, translucent=True)
+    svgs = _written_steps(traced, rgba, params, compare_unrefined)
+    if layered:  # and the trace with translucent plateaus thresholded as before (a soft shadow's
+        # slowly fading alpha is a plateau too, and drawn flat it can measure lower than left out)
+        plain = _written_steps(_traced(rgba, params, translucent=False)[0], rgba, params, compare_unrefined)
+        svgs += [written for written in plain if all(written[0] != other for other, _ in svgs)]
     t1 = time.perf_counter()
     svg, figures = svgs[0][0], measure(svgs[0][0], rgba, svgs[0][1])
     for other, shapes in svgs[1:]:  # the shaped trace, kept only where its SSIM is higher
@@ -109,6 +124,17 @@ def evaluate(rgba: np.ndarray, params: ConversionParams, compare_unrefined: bool
         if other_figures.ssim > figures.ssim:
             svg, figures = other, other_figures
     return Candidate(params, svg, figures, t1 - t0, time.perf_counter() - t1)
+
+
+def _written_steps(traced: Drawing, rgba: np.ndarray, params: ConversionParams,
+                   compare_unrefined: bool) -> list[tuple[str, int | None]]:
+    """The written trace (where `compare_unrefined` or no step applies) and the written shaped one."""
+    svgs = [_written(traced, params)] if compare_unrefined or not refines(params) else []
+    if refines(params):
+        shaped = _written(shape_drawing(traced, rgba, params), params)
+        if not svgs or shaped[0] != svgs[0][0]:
+            svgs.append(shaped)
+    return svgs
 
 
 def make_svg(rgba: np.ndarray, params: ConversionParams) -> str:

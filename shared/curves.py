@@ -40,7 +40,7 @@ def fit_drawing(drawing: Drawing, tolerance: float, corner_angle: float,
     if not drawing.is_polygonal:
         return drawing
     image = premultiplied(rgba) if rgba is not None else None
-    fills = fill_colours(drawing.fills)
+    fills = fill_colours(drawing.fills, drawing.opacity)
     todo = [(i, restore_corners(r, corner_angle, _sharpness(image, fills[drawing.ring_shape[i]])))
             for i, r in enumerate(drawing.rings) if i not in drawing.fitted and len(r) >= 3]
     if not todo:

@@ -393,4 +393,5 @@ def _regroup(drawing: Drawing, paints: dict[int, Gradient], dropped: set[int],
     fitted = {k: drawing.fitted[r] for k, r in enumerate(order) if r in drawing.fitted}
     return replace(drawing, fills=tuple(drawing.fills[s] for s in kept), vertices=vertices, offsets=offsets,
                    ring_shape=np.array(shape_of, int), fitted=fitted,
-                   paints={new_index[s]: p for s, p in paints.items() if s in new_index})
+                   paints={new_index[s]: p for s, p in paints.items() if s in new_index},
+                   opacity={new_index[s]: a for s, a in drawing.opacity.items() if s in new_index})

@@ -6,6 +6,7 @@ from PIL import Image
 from scipy import ndimage
 
 from shared.params import StepParams
+from shared.translucency import split_layers
 
 
 def traced_size(width: int, height: int, scale: float) -> tuple[int, int]:
@@ -28,7 +29,8 @@ def supersample(rgba: np.ndarray, scale: float) -> np.ndarray:
 
 def threshold_alpha(rgba: np.ndarray, level: int) -> np.ndarray:
     """Alpha >= `level` becomes opaque, the rest fully transparent (RGB zeroed), so the engine sees
-    hard shape edges instead of semi-transparent fringes it would trace as shapes of their own."""
+    hard shape edges instead of semi-transparent fringes it would trace as shapes of their own.
+    `prepare_layers` takes translucent plateaus out first (shared/translucency.py)."""
     out = rgba.copy()
     opaque = rgba[..., 3] >= level
     out[..., 3] = np.where(opaque, 255, 0).astype(np.uint8)
@@ -65,10 +67,21 @@ def snap_colors(rgba: np.ndarray, n_colors: int, palette_from: np.ndarray | None
 
 def prepare(rgba: np.ndarray, steps: StepParams) -> np.ndarray:
     """Apply the pre-tracing steps in order: denoise, supersample, snap colours, alpha handling."""
+    return prepare_layers(rgba, steps, translucent=False)[0]
+
+
+def prepare_layers(rgba: np.ndarray, steps: StepParams,
+                   translucent: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """`prepare`'s image and, with `translucent` and the alpha thresholded, the layer of translucent
+    plateaus taken out of it (None where there are none; `translucent=False`: plateaus thresholded with
+    the rest, for traces the translucent layer cannot join)."""
     source = median_denoise(rgba, steps.denoise)
     out = supersample(source, steps.scale)
     if steps.snap_colors:
         out = snap_colors(out, steps.snap_colors, palette_from=source)
-    if steps.alpha == "threshold":
+    layer = None
+    if steps.alpha == "threshold" and translucent:
+        out, layer = split_layers(out, steps.alpha_threshold)
+    elif steps.alpha == "threshold":
         out = threshold_alpha(out, steps.alpha_threshold)
-    return np.ascontiguousarray(out)
+    return np.ascontiguousarray(out), layer

@@ -55,6 +55,7 @@ def find_primitives(drawing: Drawing, rgba: np.ndarray) -> Drawing:
     if not drawing.is_polygonal or not drawing.fills:
         return drawing
     image: np.ndarray | None = None
+    fills = fill_colours(drawing.fills, drawing.opacity)
     fitted = dict(drawing.fitted)
     rings = drawing.rings
     for shape, members in enumerate(drawing.shape_rings()):
@@ -67,7 +68,7 @@ def find_primitives(drawing: Drawing, rgba: np.ndarray) -> Drawing:
             if found is None:
                 continue
             image = premultiplied(rgba) if image is None else image
-            snapped = snap(found, image, fill_colours([drawing.fills[shape]])[0])
+            snapped = snap(found, image, fills[shape])
             if snapped is not None:
                 fitted[ring] = snapped
     return replace(drawing, fitted=fitted)

@@ -14,7 +14,7 @@ The refined drawing is written on a grid of 1/`refine_grid` px (`shared.svg.writ
 keep the unrefined one where it measures higher (`shared.candidate.evaluate`).
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -47,10 +47,14 @@ def premultiplied(rgba: np.ndarray) -> np.ndarray:
     return out
 
 
-def fill_colours(fills: Sequence[str]) -> np.ndarray:
-    """(n, 4) premultiplied RGBA in 0..1 of opaque '#rrggbb' fills: what the coverage profiles compare
-    the input against (refinement, primitives, curve fitting)."""
-    return np.array([[*hex_rgb(f), 1.0] for f in fills]).reshape(-1, 4)
+def fill_colours(fills: Sequence[str], opacity: Mapping[int, float] | None = None) -> np.ndarray:
+    """(n, 4) premultiplied RGBA in 0..1 of '#rrggbb' fills at their `opacity` (shape -> opacity, 1
+    where absent): what the coverage profiles compare the input against (refinement, primitives, curve
+    fitting)."""
+    out = np.array([[*hex_rgb(f), 1.0] for f in fills]).reshape(-1, 4)
+    for shape, alpha in (opacity or {}).items():
+        out[shape] *= alpha
+    return out
 
 
 def sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -252,7 +256,7 @@ def refine_drawing(drawing: Drawing, rgba: np.ndarray, units_per_px: int) -> Dra
     active = np.repeat(sizes >= 3, sizes)
     if not active.any():
         return gridded
-    fills = fill_colours(drawing.fills)
+    fills = fill_colours(drawing.fills, drawing.opacity)
     colours = fills[np.repeat(drawing.ring_shape, sizes)]
     following, previous = ring_index(drawing.offsets)
     vertices = drawing.vertices

@@ -5,7 +5,8 @@ units per input px), so sub-pixel vertices survive. Polygon rings are written wi
 commands (an absolute `M` per ring, one `l` run, a separator only where the next number has no minus
 sign); fitted rings as `l`/`c` runs; a shape that is one primitive as `<circle>`, `<ellipse>` or
 `<rect>` (rotation by `transform`), a circle or ellipse among the rings of a compound shape as two
-arcs in the ring's winding. Numbers have at most 2 decimals in view units (integers on a grid).
+arcs in the ring's winding; a translucent flat fill gets its `fill-opacity`. Numbers have at most 2
+decimals in view units (integers on a grid).
 A trace kept as markup (spline traces) only gets the root replaced and whitespace removed.
 """
 
@@ -111,13 +112,16 @@ def write_svg(drawing: Drawing) -> str:
     body = []
     defs: dict[str, str] = {}  # a gradient's markup without its id -> its id (identical ones shared)
     for shape, (fill, rings) in enumerate(zip(drawing.fills, drawing.shape_rings(), strict=True)):
-        if shape in drawing.paints:
+        if shape in drawing.paints:  # a gradient carries its own opacity (its stops')
             fill = f"url(#{_gradient_id(drawing.paints[shape], scale, drawing.grid, defs)})"
+        paint = f'fill="{fill}"'
+        if shape in drawing.opacity and shape not in drawing.paints:
+            paint += f' fill-opacity="{number(drawing.opacity[shape])}"'
         if len(rings) == 1 and isinstance(outline := drawing.fitted.get(rings[0]), Primitive):
-            body.append(_primitive_element(outline, scale[0], fill))
+            body.append(_primitive_element(outline, scale[0], paint))
             continue
         d = "".join(next(polygon_text) if plain[r] else _fitted_text(drawing, r, scale) for r in rings)
-        body.append(f'<path d="{d}" fill="{fill}"/>')
+        body.append(f'<path d="{d}" {paint}/>')
     gradients = "".join(text.replace(" ", f' id="{gid}" ', 1) for text, gid in defs.items())
     head = f"<defs>{gradients}</defs>" if defs else ""
     return root_element(drawing.width, drawing.height, view_w, view_h) + head + "".join(body) + "</svg>\n"
@@ -275,16 +279,17 @@ def _arcs_text(shape: Primitive, scale: float, clockwise: bool) -> str:
     return f"M{x},{y}a{rx} {ry} {turn} 1 {sweep} {there}a{rx} {ry} {turn} 1 {sweep} {back}Z"
 
 
-def _primitive_element(shape: Primitive, scale: float, fill: str) -> str:
+def _primitive_element(shape: Primitive, scale: float, paint: str) -> str:
+    """`shape` as an element with `paint` (its fill attributes)."""
     cx, cy, rx, ry, corner = (number(v * scale)
                               for v in (shape.cx, shape.cy, shape.rx, shape.ry, shape.corner))
     turned = np.radians(abs(shape.angle)) * max(shape.rx, shape.ry) >= MIN_ROTATION_SHIFT_PX
     turn = f' transform="rotate({number(shape.angle)} {cx} {cy})"' if turned else ""
     if shape.kind == "circle":
-        return f'<circle cx="{cx}" cy="{cy}" r="{rx}" fill="{fill}"/>'
+        return f'<circle cx="{cx}" cy="{cy}" r="{rx}" {paint}/>'
     if shape.kind == "ellipse":
-        return f'<ellipse cx="{cx}" cy="{cy}" rx="{rx}" ry="{ry}"{turn} fill="{fill}"/>'
+        return f'<ellipse cx="{cx}" cy="{cy}" rx="{rx}" ry="{ry}"{turn} {paint}/>'
     x, y = number((shape.cx - shape.rx) * scale), number((shape.cy - shape.ry) * scale)
     w, h = number(2 * shape.rx * scale), number(2 * shape.ry * scale)
     rounded = f' rx="{corner}"' if corner != "0" else ""
-    return f'<rect x="{x}" y="{y}" width="{w}" height="{h}"{rounded}{turn} fill="{fill}"/>'
+    return f'<rect x="{x}" y="{y}" width="{w}" height="{h}"{rounded}{turn} {paint}/>'

@@ -122,5 +122,6 @@ def test_a_fading_square_gets_stop_opacity() -> None:
                       alpha]).astype(np.uint8)
     faded = evaluate(rgba, _params(rgba), compare_unrefined=False)
     flat = evaluate(rgba, _params(rgba, gradients=False), compare_unrefined=False)
-    assert "stop-opacity" in faded.svg and _elements(faded.svg) == 1
-    assert faded.figures.ssim > flat.figures.ssim + 0.02
+    # the translucent part is traced apart from the opaque band (shared/translucency.py): two shapes
+    assert "stop-opacity" in faded.svg and _elements(faded.svg) <= 2
+    assert faded.figures.ssim > flat.figures.ssim + 0.02 and faded.figures.ssim > 0.95
