@@ -156,7 +156,8 @@ def estimate(rgba: np.ndarray, source_format: str | None = None, original: np.nd
     noise = noise_sigma(grey, edges)
     block = blockiness(grey)
     flat = flat_share(detail)
-    palette = robust_palette(_calm_pixels(rgba, _grey_over_white(rgba)))
+    palette = robust_palette(_calm_pixels(rgba, _grey_over_white(rgba)),
+                             split_light=max(rgba.shape[:2]) >= UPSCALE_BELOW)
     if texture > texture_limit(max(rgba.shape[:2])):
         kind = "photo"  # the typical pixel differs from its neighbours by an edge's step: noise, texture
     elif noise >= NOISE_DAMAGED or source_format == "JPEG":
@@ -312,6 +313,14 @@ def sharpened(upscaled: np.ndarray, small: np.ndarray, palette: np.ndarray) -> n
     return np.ascontiguousarray(np.dstack([rgb, alpha_u8]))
 
 
+def sharp_edges(rgba: np.ndarray, found: DamageEstimate) -> bool:
+    """Whether `clean_up` keeps a damaged image's edges as mixes of two palette colours (`mix_edges`: a JPEG
+    of UPSCALE_BELOW px or more, whose edges are 1 px wide) rather than re-softening them (noise, upscaled
+    small inputs). Tier 1 traces only the former again with exact colours where two of them are close
+    (shared/tiers/tier1.py, `close_colours`): on softened edges exact colours trace each level as shapes."""
+    return found.kind == "damaged" and found.noise < NOISE_DAMAGED and max(rgba.shape[:2]) >= UPSCALE_BELOW
+
+
 def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[str]]:
     """The cleaned estimate of a damaged image (the image itself when clean) and what was done, in words.
     The result may be larger (small inputs are upscaled) or smaller (photographs are downscaled)."""
@@ -326,6 +335,7 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
     notes: list[str] = []
     palette = found.palette
     small = max(rgba.shape[:2]) < UPSCALE_BELOW  # small JPEGs of flat logos sit ΔE 1-4 off their palette
+    sharp = sharp_edges(rgba, found)  # before a small input is upscaled
     keep_shading = found.kind == "damaged" and found.noise < NOISE_DAMAGED and not small \
         and len(palette) > 0 and shaded(rgba, palette, on_ground=True)
     if found.kind == "photo":
@@ -351,7 +361,7 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
     labels = majority(labels, len(palette), window)
     if found.kind != "photo" and count_regions(labels, len(palette)) > MAX_REGIONS:
         return clean_up(rgba, replace(found, kind="photo"))  # too many regions to trace within a budget
-    if found.kind == "damaged" and found.noise < NOISE_DAMAGED and not small:  # a JPEG: sharp edges
+    if sharp:  # a JPEG (not upscaled: `small`): sharp edges
         soft = mix_edges(rgba, labels, palette)
     else:  # noise (or an upscaled small input) blurs edges over more than a pixel: re-soften them
         snapped = palette[labels].astype(np.float32)

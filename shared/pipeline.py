@@ -12,7 +12,7 @@ import numpy as np
 
 from shared.classifier import LogoType, classify
 from shared.config import get_settings
-from shared.damage import DamageEstimate, clean_up, estimate
+from shared.damage import DamageEstimate, clean_up, estimate, sharp_edges
 from shared.errors import ParameterError
 from shared.features import compute_features
 from shared.images import DecodedImage, decode_image, load_image
@@ -153,7 +153,8 @@ def convert(
 
     traced, opacity = lift_opacity(cleaned)
     request = TierRequest(traced, features, target, overrides, budget_s, progress, is_cancelled,
-                          cleaned=cleaned is not rgba)
+                          cleaned=cleaned is not rgba,
+                          sharp_edges=cleaned is not rgba and sharp_edges(rgba, found))
     t = time.perf_counter()
     outcome = TIER_RUNNERS[chosen](request, executor)
     svg, figures = outcome.best.svg, outcome.best.figures

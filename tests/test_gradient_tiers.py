@@ -1,6 +1,7 @@
 """Gradients in the tiers: Tier 1's retry with exact colours (shared/tiers/tier1.py, `finer_params`: a
-clean, shaded image whose 6-bit colour trace merges a gradient into flat regions is traced again at 8
-bits) and Tier 2's portfolio with the gradient step on (shared/tiers/tier2.py)."""
+shaded image, clean or cleaned up without snapping, whose 6-bit colour trace merges a gradient into flat
+regions is traced again at 8 bits) and Tier 2's portfolio with the gradient step on
+(shared/tiers/tier2.py)."""
 
 from dataclasses import replace
 
@@ -11,10 +12,17 @@ from bench.dataset import hash_seed
 from bench.synthetic import GENERATORS
 from shared.candidate import Candidate
 from shared.features import compute_features
+from shared.palette import main_colour_share, robust_palette, snap_labels
 from shared.pipeline import convert
 from shared.quality import QualityFigures
 from shared.tiers import TierRequest, tier1, tier2
-from shared.tiers.tier1 import FINER_BELOW, FINER_COLOR_PRECISION, FINER_SMOOTH_SHARE, finer_params
+from shared.tiers.tier1 import (
+    FINER_BELOW,
+    FINER_COLOR_PRECISION,
+    FINER_SMOOTH_SHARE,
+    SNAPPED_SHARE,
+    finer_params,
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +61,24 @@ def test_the_retry_is_only_for_shaded_traces_under_the_bar() -> None:
     assert finer_params(_candidate(0.8, FINER_COLOR_PRECISION), shaded, 0.98, {}) is None
 
 
-def test_a_cleaned_input_is_not_traced_again(shaded: np.ndarray) -> None:
+def test_a_cleaned_input_is_traced_again_only_where_it_kept_its_shading(shaded: np.ndarray) -> None:
     features = compute_features(shaded)
     assert features.gradient_smoothness >= FINER_SMOOTH_SHARE
+    assert main_colour_share(shaded) < SNAPPED_SHARE  # a JPEG of a gradient, smoothed and not snapped
     outcome = tier1.run(TierRequest(shaded, features, 0.98, {"scale": 1.0}, cleaned=True))
+    assert outcome.evaluated == 2
+    snapped = _snapped(shaded)  # the same image snapped to its palette: its soft edges are not shading
+    assert main_colour_share(snapped) >= SNAPPED_SHARE
+    outcome = tier1.run(TierRequest(snapped, compute_features(snapped), 0.98, {"scale": 1.0}, cleaned=True))
     assert outcome.evaluated == 1
     assert outcome.best.params.engine.color_precision < FINER_COLOR_PRECISION
+
+
+def _snapped(rgba: np.ndarray) -> np.ndarray:
+    """`rgba` snapped to four of its colours, edges softened as the clean-up does (shared/damage.py)."""
+    palette = robust_palette(rgba[..., :3].reshape(-1, 3))[:4]
+    snapped = palette[snap_labels(rgba, palette)]
+    return np.dstack([snapped, rgba[..., 3]]).astype(np.uint8)
 
 
 def test_tier2_candidates_fill_with_gradients(shaded: np.ndarray) -> None:

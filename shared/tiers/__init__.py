@@ -32,6 +32,7 @@ class TierRequest:
     is_cancelled: Callable[[], bool] | None = None
     cleaned: bool = False  # `rgba` is the cleaned estimate of a damaged input (shared/damage.py): the
     # searching tiers then keep extra bytes only where they buy SSIM (shared/tiers/search.py)
+    sharp_edges: bool = False  # the cleaned estimate kept 1 px edge mixes (shared/damage.py, `sharp_edges`)
 
     def check_cancelled(self) -> None:
         if self.is_cancelled is not None and self.is_cancelled():

@@ -25,20 +25,23 @@ The formula encodes measured findings (README, "Measured findings"):
   category, 256 px, `python -m bench.ablation --variants formula 'gradients off'`: median 0.9636 ->
   0.9858) and JPEG copies (0.9355 -> 0.9411) and change no other category's median; they cost
   ~0.05-0.2 s and ~400 B where a gradient replaces a flat shape;
-- on an opaque cleaned input (JPEG, scan), flat fills within 8 levels of a main colour of the cleaned
-  image take it (`snapped_fills`, kept where it measures no lower): the engine averages a region's
+- on a cleaned input (JPEG, scan, upscaled favicon), flat fills within 8 levels of a main colour of the
+  cleaned image take it (`snapped_fills`, kept where it measures no lower): the engine averages a region's
   pixels with its edge mixes, drawing a JPEG's black at #050505, where SSIM's luminance term is steep
   (training split, 864 damaged copies, with the palette's near-black made exact: better than the
   raster 92.1 -> 92.6 %, median ssim_clean 0.9664 -> 0.9683, no copy lower by more than 0.006);
-- a clean input with smooth shading whose trace measures under 0.97 (and under the target) is traced
-  again with exact colours (`finer_params`): the engine's 6-bit colour clustering chains a gradient's
-  neighbouring colours into one cluster and fills, say, a yellow-to-blue region with their olive
-  mean, which no gradient fit can repair; at 8 bits the region splits into bands that the gradient
-  step merges back. The retry is kept under the searching tiers' size sanity rule (clean rate). On
-  images under 0.97 (mean SSIM at 4x against the vector source, before -> after): dev training split
-  216 images, 0.9854 -> 0.9868; 60 devicon gradient logos 0.9633 -> 0.9667 (rider 0.876 -> 0.959,
-  webstorm 0.854 -> 0.923 at 1x); under 4 % smooth shading (flat emoji, flags) the retry changed
-  nothing and is not tried;
+- an input with smooth shading (clean, or cleaned up without being snapped to a palette: `SNAPPED_SHARE`)
+  whose trace measures under 0.97 (and under the target) is traced again with exact colours
+  (`finer_params`), and so is a cleaned JPEG (`TierRequest.sharp_edges`) with two main colours within
+  `CLOSE_LEVELS` (a #EEEEEE plate on a white ground, which the 6-bit clustering merges): the engine's
+  6-bit colour clustering chains a gradient's neighbouring colours into one cluster and fills, say, a
+  yellow-to-blue region with their olive mean, which no gradient fit can repair; at 8 bits the region
+  splits into bands that the gradient step merges back. The retry is kept under the searching tiers'
+  size sanity rule (at the clean or the cleaned rate). On images under 0.97 (mean SSIM at 4x against
+  the vector source, before -> after): dev training split 216 images, 0.9854 -> 0.9868; 60 devicon
+  gradient logos 0.9633 -> 0.9667 (rider 0.876 -> 0.959, webstorm 0.854 -> 0.923 at 1x); under 4 %
+  smooth shading (flat emoji, flags) the retry changed nothing and is not tried. Damaged copies:
+  README, "Real-world inputs";
 - the traced-and-refined result is measured once, not beside the plain trace: on 60 training images the
   plain trace measured higher on 2 (by at most 0.0014 SSIM, 0.00002 on average), and the second
   render and SSIM were a third of Tier 1's time.
@@ -59,11 +62,11 @@ import numpy as np
 from shared import learned
 from shared.candidate import Candidate, evaluate
 from shared.features import ImageFeatures
-from shared.palette import snap_fills
+from shared.palette import main_colour_share, main_colours, snap_fills
 from shared.params import ConversionParams, EngineParams, StepParams
 from shared.quality import measure
 from shared.tiers import TierOutcome, TierRequest
-from shared.tiers.search import SSIM_PER_KB_CLEAN, size_sane_score
+from shared.tiers.search import SSIM_PER_KB, SSIM_PER_KB_CLEAN, size_sane_score
 
 TINY_SIDE = 16  # below this many pixels a side, curve fitting degenerates: trace exact pixel squares
 FEW_COLORS = 3  # up to this many significant colours: 1.5x, 0.5 px simplification; more: 1x, 0.75 px
@@ -75,6 +78,9 @@ RETRY_BELOW = 0.9  # a 1.5x trace measuring under this against its image is trac
 FINER_BELOW = 0.97  # a clean trace measuring under this and under the target is traced again ...
 FINER_SMOOTH_SHARE = 0.04  # ... where at least this share of the image is smooth shading ...
 FINER_COLOR_PRECISION = 8  # ... with exact colours (`finer_params`)
+CLOSE_LEVELS = 16  # a cleaned image with two main colours this close is traced with exact colours too
+SNAPPED_SHARE = 0.5  # a cleaned image whose main colours cover this share was snapped to its palette: its
+# softened edges count as smooth shading, yet exact colours only trace them as bands of shapes
 
 
 def formula_params(features: ImageFeatures) -> ConversionParams:
@@ -120,15 +126,18 @@ def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
         other = evaluate(request.rgba, retry, compare_unrefined=False)
         evaluated += 1
         best = other if other.figures.ssim > best.figures.ssim else best
-    finer = None if request.cleaned else finer_params(best, request.features, request.target_ssim,
-                                                      request.overrides)
+    close = request.sharp_edges and close_colours(request.rgba)
+    snapped = request.cleaned and main_colour_share(request.rgba) >= SNAPPED_SHARE
+    finer = None if snapped and not close else finer_params(best, request.features, request.target_ssim,
+                                                            request.overrides, close)
     if finer is not None:
         request.check_cancelled()
         other = evaluate(request.rgba, finer, compare_unrefined=False)
         evaluated += 1
-        if _size_sane(other, request.target_ssim) > _size_sane(best, request.target_ssim):
+        per_kb = SSIM_PER_KB if request.cleaned else SSIM_PER_KB_CLEAN
+        if _size_sane(other, request.target_ssim, per_kb) > _size_sane(best, request.target_ssim, per_kb):
             best = other
-    if request.cleaned and bool((request.rgba[..., 3] == 255).all()):
+    if request.cleaned:
         best = snapped_fills(best, request.rgba)
     request.report(1.0, best)
     return TierOutcome(best=best, evaluated=evaluated)
@@ -137,9 +146,9 @@ def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
 def snapped_fills(best: Candidate, rgba: np.ndarray) -> Candidate:
     """`best` with its flat fills set to the cleaned image's own colours where they are near
     (shared/palette.py, `snap_fills`), kept where that measures no lower against the cleaned image.
-    `run` does this on opaque cleaned inputs (JPEGs, scans); on upscaled small images with alpha it
-    changed nothing measurable (216 training favicons: median ssim_clean 0.9732 -> 0.9733, the same
-    share better than the raster), and the searching tiers, which do not snap, stay at least as good."""
+    `run` does this on every cleaned input; with alpha too since a favicon's dark green was traced
+    #014601 (SSIM's luminance term is steep near 0: 0.933 -> 0.971 against the clean flag). The
+    searching tiers, which do not snap, stay at least as good."""
     svg = snap_fills(best.svg, rgba)
     if svg == best.svg:
         return best
@@ -163,20 +172,30 @@ def retry_params(params: ConversionParams, overrides: dict[str, Any]) -> Convers
     return params.with_overrides({"scale": MANY_COLORS_SCALE})
 
 
+def close_colours(rgba: np.ndarray) -> bool:
+    """Whether two main colours of a cleaned image (shared/palette.py, `main_colours`) lie within
+    CLOSE_LEVELS of each other (every channel): the engine's 6-bit clustering merges them (a JPEG of a
+    #EFEFEF flag on a white ground was traced as one grey rectangle)."""
+    colours = main_colours(rgba)
+    gaps = np.abs(colours[:, None, :] - colours[None, :, :]).max(axis=-1)
+    return bool((gaps[np.triu_indices(len(colours), 1)] <= CLOSE_LEVELS).any())
+
+
 def finer_params(best: Candidate, features: ImageFeatures, target_ssim: float,
-                 overrides: dict[str, Any]) -> ConversionParams | None:
+                 overrides: dict[str, Any], close: bool = False) -> ConversionParams | None:
     """`best`'s parameters with exact colours (`FINER_COLOR_PRECISION`) for a polygon trace of an image
     with smooth shading (`FINER_SMOOTH_SHARE`) that measured under `FINER_BELOW` and under the target;
     None otherwise (the colour precision fixed by the caller or already exact). See the docstring."""
     engine = best.params.engine
     if "color_precision" in overrides or engine.mode != "polygon":
         return None
-    if engine.color_precision >= FINER_COLOR_PRECISION or features.gradient_smoothness < FINER_SMOOTH_SHARE:
+    if engine.color_precision >= FINER_COLOR_PRECISION:
         return None
-    if best.figures.ssim >= min(target_ssim, FINER_BELOW):
+    if not close and (features.gradient_smoothness < FINER_SMOOTH_SHARE
+                      or best.figures.ssim >= min(target_ssim, FINER_BELOW)):
         return None
     return best.params.with_overrides({"color_precision": FINER_COLOR_PRECISION})
 
 
-def _size_sane(candidate: Candidate, target_ssim: float) -> float:
-    return size_sane_score(candidate.figures.ssim, candidate.figures.bytes, target_ssim, SSIM_PER_KB_CLEAN)
+def _size_sane(candidate: Candidate, target_ssim: float, per_kb: float) -> float:
+    return size_sane_score(candidate.figures.ssim, candidate.figures.bytes, target_ssim, per_kb)
