@@ -13,6 +13,7 @@ from shared.curves import fit_drawing
 from shared.engine import trace
 from shared.geometry import Drawing, merge_consecutive_fills, read_trace, stacked
 from shared.gradients import fit_gradients
+from shared.interior_fills import interior_fills
 from shared.params import ConversionParams
 from shared.preprocess import prepare_layers
 from shared.primitives import find_primitives
@@ -66,8 +67,9 @@ def refines(params: ConversionParams) -> bool:
 
 
 def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) -> Drawing:
-    """The steps after tracing: refinement, then primitives, then curves for the rings left (the
-    result is written on the refine grid)."""
+    """The steps after tracing: refinement, then primitives, then curves for the rings left, then
+    gradients; last, flat fills measured away from the edges (shared/interior_fills.py). The result is
+    written on the refine grid."""
     steps = params.steps
     if steps.refine:
         drawing = refine_drawing(drawing, rgba, steps.refine_grid)
@@ -81,7 +83,7 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) 
                               steps.curve_pairs_ratio)
     if steps.gradients:
         drawing = fit_gradients(drawing, rgba, steps.gradient_stops, steps.gradient_merge)
-    return drawing
+    return interior_fills(drawing, rgba)
 
 
 def write(drawing: Drawing, params: ConversionParams) -> str:

@@ -1,0 +1,64 @@
+"""Flat fills measured on the pixels each shape shows, away from its edges.
+
+The engine fills a shape with the mean colour of its colour cluster, anti-aliased edge mixes included,
+so a small shape comes out pulled toward its surroundings (an 8 px white eye highlight on black drawn
+#EDEDED, a flag's thin stripe a shade off) and a large one a level or two off. The reference is off by
+the same amount at every zoom, so this costs SSIM at 1x and at 4x alike. Each opaque shape with a flat
+fill takes instead the per-channel median of the fully opaque input pixels it shows (the drawing
+rasterised by pixel centres in painting order, shared/gradients.py `rasterise`) at least `INSET_PX`
+inside that region, where at least `MIN_PIXELS` are left; smaller regions keep the engine's colour.
+Shapes with a gradient or an opacity (their colours were fitted already) keep theirs.
+
+Measured (Tier 1 before -> after; README, "Fill colours from inside the shape"): the 240 training dev
+images at 256 px, median 1x / 4x SSIM 0.9918 / 0.9905 -> 0.9921 / 0.9906 (flags 1x 0.9754 -> 0.9786),
+11 images up by more than 0.001 and none down (worst -0.0008 at 1x, -0.0002 at 4x), mean -24 B;
+236 held-out damaged copies, median ssim_clean 0.9687 -> 0.9697, better than the raster 222 -> 223.
+"""
+
+from dataclasses import replace
+
+import numpy as np
+
+from shared.geometry import Drawing
+from shared.gradients import rasterise
+
+INSET_PX = 2  # pixels this far inside a region are off its anti-aliased border (which can be 2 px wide)
+MIN_PIXELS = 6  # fewer such pixels: the engine's colour stays (too few to measure a colour on)
+
+
+def interior_fills(drawing: Drawing, rgba: np.ndarray) -> Drawing:
+    """`drawing` with each opaque flat fill set to the median colour of the input's fully opaque
+    pixels well inside the region the shape shows (see the module docstring). Traces kept as markup
+    pass unchanged."""
+    if not drawing.is_polygonal or not drawing.fills:
+        return drawing
+    top = rasterise(drawing)[0]
+    labels = np.where(_inset(top) & (rgba[..., 3] == 255), top, -1).ravel()
+    order = np.argsort(labels, kind="stable")
+    shapes, starts, counts = np.unique(labels[order], return_index=True, return_counts=True)
+    colours = rgba[..., :3].reshape(-1, 3)[order]
+    fills = list(drawing.fills)
+    for shape, start, count in zip(shapes.tolist(), starts.tolist(), counts.tolist(), strict=True):
+        if shape < 0 or count < MIN_PIXELS or shape in drawing.paints:
+            continue
+        if drawing.opacity.get(shape, 1.0) < 1.0:
+            continue
+        median = np.median(colours[start : start + count], axis=0)
+        red, green, blue = (int(v) for v in np.round(median))
+        fills[shape] = f"#{red:02X}{green:02X}{blue:02X}"
+    return replace(drawing, fills=tuple(fills))
+
+
+def _inset(top: np.ndarray) -> np.ndarray:
+    """Pixels whose neighbours within `INSET_PX` steps (4-connected: a diamond) all show the same shape
+    as they do; beyond the image's border counts as the same."""
+    height, width = top.shape
+    inside = np.ones(top.shape, bool)
+    for dy in range(-INSET_PX, INSET_PX + 1):
+        for dx in range(-INSET_PX, INSET_PX + 1):
+            if (dy, dx) == (0, 0) or abs(dy) + abs(dx) > INSET_PX:
+                continue
+            here = top[max(0, -dy) : height - max(0, dy), max(0, -dx) : width - max(0, dx)]
+            there = top[max(0, dy) : height - max(0, -dy), max(0, dx) : width - max(0, -dx)]
+            inside[max(0, -dy) : height - max(0, dy), max(0, -dx) : width - max(0, dx)] &= here == there
+    return inside
