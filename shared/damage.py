@@ -33,6 +33,7 @@ from shared.palette import (
     VISIBLE_ALPHA,
     drop_halos,
     exact_black,
+    median_colours,
     robust_palette,
     snap_labels,
     stroke_colours,
@@ -156,8 +157,8 @@ def estimate(rgba: np.ndarray, source_format: str | None = None, original: np.nd
     noise = noise_sigma(grey, edges)
     block = blockiness(grey)
     flat = flat_share(detail)
-    palette = robust_palette(_calm_pixels(rgba, _grey_over_white(rgba)),
-                             split_light=max(rgba.shape[:2]) >= UPSCALE_BELOW)
+    calm = _calm_pixels(rgba, _grey_over_white(rgba))
+    palette = robust_palette(calm, split_light=max(rgba.shape[:2]) >= UPSCALE_BELOW)
     if texture > texture_limit(max(rgba.shape[:2])):
         kind = "photo"  # the typical pixel differs from its neighbours by an edge's step: noise, texture
     elif noise >= NOISE_DAMAGED or source_format == "JPEG":
@@ -172,7 +173,7 @@ def estimate(rgba: np.ndarray, source_format: str | None = None, original: np.nd
         if source_format == "JPEG":  # subsampled chroma bleeds (a scan's blur makes wider, real mixes)
             palette = drop_halos(rgba, palette)
     if kind == "damaged":
-        palette = exact_black(palette)
+        palette = exact_black(median_colours(palette, calm))
     return DamageEstimate(noise, block, flat, texture, palette, kind)
 
 

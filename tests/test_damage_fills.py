@@ -8,7 +8,7 @@ import numpy as np
 
 from shared.damage import estimate
 from shared.images import decode_image
-from shared.palette import exact_black, main_colours, snap_fills
+from shared.palette import exact_black, main_colours, median_colours, snap_fills
 from shared.pipeline import convert
 from shared.quality import alpha_aware_ssim
 from shared.render import render_svg
@@ -63,3 +63,12 @@ def test_tier1_draws_a_jpeg_black_logo_in_exact_black_and_closer_to_the_clean_on
     assert not any(0 < int(f[1:3], 16) <= 8 for f in fills), fills
     rendered = render_svg(result.svg, clean.shape[1], clean.shape[0])
     assert alpha_aware_ssim(clean, rendered)[0] > 0.97
+
+
+def test_palette_colours_are_their_pixels_medians() -> None:
+    palette = np.array([[250, 250, 250], [3, 58, 182], [120, 0, 0]], np.uint8)
+    rng = np.random.default_rng(0)
+    blue = np.clip(rng.normal((0, 56, 184), 3, (400, 3)), 0, 255).round()  # clipped at 0: mean ~1.2
+    pixels = np.vstack([np.full((500, 3), 255), blue, np.full((10, 3), 118)]).astype(np.uint8)
+    assert median_colours(palette, pixels).tolist() == [[255, 255, 255], [0, 56, 184], [120, 0, 0]]
+
