@@ -157,8 +157,8 @@ def estimate(rgba: np.ndarray, source_format: str | None = None, original: np.nd
     noise = noise_sigma(grey, edges)
     block = blockiness(grey)
     flat = flat_share(detail)
-    calm = _calm_pixels(rgba, _grey_over_white(rgba))
-    palette = robust_palette(calm, split_light=max(rgba.shape[:2]) >= UPSCALE_BELOW)
+    palette = robust_palette(_calm_pixels(rgba, _grey_over_white(rgba)),
+                             split_light=max(rgba.shape[:2]) >= UPSCALE_BELOW)
     if texture > texture_limit(max(rgba.shape[:2])):
         kind = "photo"  # the typical pixel differs from its neighbours by an edge's step: noise, texture
     elif noise >= NOISE_DAMAGED or source_format == "JPEG":
@@ -173,7 +173,7 @@ def estimate(rgba: np.ndarray, source_format: str | None = None, original: np.nd
         if source_format == "JPEG":  # subsampled chroma bleeds (a scan's blur makes wider, real mixes)
             palette = drop_halos(rgba, palette)
     if kind == "damaged":
-        palette = exact_black(median_colours(palette, calm))
+        palette = exact_black(palette)
     return DamageEstimate(noise, block, flat, texture, palette, kind)
 
 
@@ -322,6 +322,13 @@ def sharp_edges(rgba: np.ndarray, found: DamageEstimate) -> bool:
     return found.kind == "damaged" and found.noise < NOISE_DAMAGED and max(rgba.shape[:2]) >= UPSCALE_BELOW
 
 
+def snap_palette(rgba: np.ndarray, found: DamageEstimate) -> np.ndarray:
+    """The colours a damaged image is snapped to: its palette's colours as the medians of their calm
+    pixels (shared/palette.py, `median_colours`), near-black made exact. `shaded` decides on the
+    clusters' means (`found.palette`), as it was measured: medians sit nearer a gradient's pixels."""
+    return exact_black(median_colours(found.palette, _calm_pixels(rgba, _grey_over_white(rgba))))
+
+
 def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[str]]:
     """The cleaned estimate of a damaged image (the image itself when clean) and what was done, in words.
     The result may be larger (small inputs are upscaled) or smaller (photographs are downscaled)."""
@@ -339,6 +346,8 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
     sharp = sharp_edges(rgba, found)  # before a small input is upscaled
     keep_shading = found.kind == "damaged" and found.noise < NOISE_DAMAGED and not small \
         and len(palette) > 0 and shaded(rgba, palette, on_ground=True)
+    if found.kind == "damaged":
+        palette = snap_palette(rgba, found)
     if found.kind == "photo":
         side = max(rgba.shape[:2])
         if side > PHOTO_SIDE:

@@ -49,7 +49,7 @@ MEDIAN_MIN_PIXELS = 64  # a damaged image's palette colour with this many calm p
 # per-channel median (`median_colours`): JPEG clips ringing at 0 and 255, so a cluster's mean sits off a
 # channel at 0 (#0038B8 stripes found as #023AB7, 0.62 of SSIM's luminance term on that channel in flat
 # areas), and outliers pull it elsewhere. Training split, 240 JPEG / small JPEG / scan copies, Tier 1:
-# median ssim_clean 0.9688 -> 0.9724 (JPEG 0.9803 -> 0.9818), 73 copies up and 18 down by over 0.002
+# median ssim_clean 0.9688 -> 0.9724 (JPEG 0.9803 -> 0.9821), 72 copies up and 17 down by over 0.002
 # (the worst -0.054, a 48 px JPEG's noise colours); only channels near 0 moved: 0.9699
 FILL_SNAP_LEVELS = 8  # a traced flat fill this close (every channel) to a main colour of the cleaned image
 # is that colour: the engine averages a region's pixels, edge mixes included (black traced as #050505)

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from shared.damage import estimate
+from shared.damage import clean_up, estimate, snap_palette
 from shared.images import decode_image
 from shared.palette import exact_black, main_colours, median_colours, snap_fills
 from shared.pipeline import convert
@@ -72,3 +72,13 @@ def test_palette_colours_are_their_pixels_medians() -> None:
     pixels = np.vstack([np.full((500, 3), 255), blue, np.full((10, 3), 118)]).astype(np.uint8)
     assert median_colours(palette, pixels).tolist() == [[255, 255, 255], [0, 56, 184], [120, 0, 0]]
 
+
+
+def test_a_damaged_image_is_snapped_to_its_colours_medians() -> None:
+    damaged = decode_image(jpeg_bytes(black_shapes_on_white(), 50))
+    found = estimate(damaged.rgba, damaged.format)
+    snapped = snap_palette(damaged.rgba, found)
+    assert len(snapped) == len(found.palette) and [0, 0, 0] in snapped.tolist()
+    cleaned, _ = clean_up(damaged.rgba, found)
+    colours = {tuple(c) for c in cleaned[..., :3].reshape(-1, 3).tolist()}
+    assert {tuple(c) for c in snapped.tolist()} <= colours

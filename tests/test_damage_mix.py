@@ -4,7 +4,7 @@
 
 import numpy as np
 
-from shared.damage import MIX_STEPS, clean_up, estimate, mix_edges
+from shared.damage import MIX_STEPS, clean_up, estimate, mix_edges, snap_palette
 from shared.images import decode_image
 from tests.image_files import jpeg_bytes
 
@@ -48,7 +48,7 @@ def test_a_jpeg_is_cleaned_to_its_colours_and_their_quarter_mixes() -> None:
     found = estimate(damaged.rgba, damaged.format)
     cleaned, notes = clean_up(damaged.rgba, found)
     assert found.kind == "damaged" and notes == [f"JPEG artefacts removed: {len(found.palette)} colours"]
-    palette = found.palette.astype(float)
+    palette = snap_palette(damaged.rgba, found).astype(float)
     steps = np.arange(MIX_STEPS + 1)[:, None, None, None] / MIX_STEPS  # colours and their mixes
     allowed = np.round(palette[None, :, None] * (1 - steps) + palette[None, None] * steps).reshape(-1, 3)
     colours = np.unique(cleaned[..., :3].reshape(-1, 3), axis=0).astype(float)
