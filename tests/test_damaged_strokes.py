@@ -95,3 +95,23 @@ def test_a_wide_pale_plate_keeps_its_colour() -> None:
     found = estimate(damaged.rgba, damaged.format)
     assert len(found.palette) == 3
     assert min(delta_e(c.astype(float), np.array([200.0, 215, 245])) for c in found.palette) < 5
+
+
+def stripe_with_ringing(ring_rows: slice) -> tuple[np.ndarray, np.ndarray]:
+    """A #0038B8 stripe on a #EFEFEF plate over a white ground, with rows `ring_rows` of the stripe in
+    #0931CA (JPEG's overshoot past the blue, away from the plate); the image and its four colours."""
+    rgba = np.full((96, 96, 4), 255, np.uint8)
+    rgba[8:88, 8:88, :3] = (239, 239, 239)
+    rgba[30:66, 8:88, :3] = (0, 56, 184)
+    rgba[ring_rows, 8:88, :3] = (9, 49, 202)
+    palette = np.array([[239, 239, 239], [255, 255, 255], [0, 56, 184], [9, 49, 202]], np.uint8)
+    return rgba, palette
+
+
+def test_ringing_past_an_edge_is_dropped_and_a_distinct_band_is_kept() -> None:
+    """The overshoot within OVERSHOOT_PX of the plate is JPEG ringing; the same colour 14 px and more
+    from every plate pixel is a colour of the logo."""
+    rgba, palette = stripe_with_ringing(slice(30, 36))  # 0-5 px from the plate's edge
+    assert drop_halos(rgba, palette).tolist() == palette[:3].tolist()
+    rgba, palette = stripe_with_ringing(slice(44, 52))  # 14-21 px from it
+    assert drop_halos(rgba, palette).tolist() == palette.tolist()
