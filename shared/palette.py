@@ -212,7 +212,7 @@ def drop_halos(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
 
     def near(j: int, px: int = HALO_PX) -> np.ndarray:
         if (j, px) not in dilated:
-            dilated[j, px] = ndimage.binary_dilation(labels == j, np.ones((2 * px + 1, 2 * px + 1), bool))
+            dilated[j, px] = ndimage.maximum_filter(labels == j, size=2 * px + 1)  # square dilation, fast
         return dilated[j, px]
 
     dropped: list[int] = []
