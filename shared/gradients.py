@@ -140,12 +140,18 @@ def premultiplied(rgba: np.ndarray) -> np.ndarray:
 
 def interior(mask: np.ndarray) -> np.ndarray:
     """The pixels of `mask` whose four neighbours are in it too."""
-    inner = mask.copy()
-    inner[1:] &= mask[:-1]
-    inner[:-1] &= mask[1:]
-    inner[:, 1:] &= mask[:, :-1]
-    inner[:, :-1] &= mask[:, 1:]
-    return inner
+    return mask & same_as_neighbours(mask)
+
+
+def same_as_neighbours(labels: np.ndarray) -> np.ndarray:
+    """Pixels whose four neighbours hold the same value as they do (beyond the border counts as the
+    same); on a label map, each region's interior at once (`interior` of every region)."""
+    same = np.ones(labels.shape, bool)
+    same[1:] &= labels[1:] == labels[:-1]
+    same[:-1] &= labels[:-1] == labels[1:]
+    same[:, 1:] &= labels[:, 1:] == labels[:, :-1]
+    same[:, :-1] &= labels[:, :-1] == labels[:, 1:]
+    return same
 
 
 def _rms_on(paint: Gradient, mask: np.ndarray, colours: np.ndarray) -> float:

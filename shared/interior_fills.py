@@ -5,7 +5,7 @@ so a small shape comes out pulled toward its surroundings (an 8 px white eye hig
 #EDEDED, a flag's thin stripe a shade off) and a large one a level or two off. The reference is off by
 the same amount at every zoom, so this costs SSIM at 1x and at 4x alike. Each opaque shape with a flat
 fill takes instead the per-channel median of the fully opaque input pixels it shows (the drawing
-rasterised by pixel centres in painting order, shared/gradients.py `rasterise`) at least `INSET_PX`
+rasterised by pixel centres in painting order, shared/gradients.py `rasterise`) at least 2 px
 inside that region, where at least `MIN_PIXELS` are left; smaller regions keep the engine's colour.
 Shapes with a gradient or an opacity (their colours were fitted already) keep theirs.
 
@@ -20,9 +20,8 @@ from dataclasses import replace
 import numpy as np
 
 from shared.geometry import Drawing
-from shared.gradients import rasterise
+from shared.gradients import interior, rasterise, same_as_neighbours
 
-INSET_PX = 2  # pixels this far inside a region are off its anti-aliased border (which can be 2 px wide)
 MIN_PIXELS = 6  # fewer such pixels: the engine's colour stays (too few to measure a colour on)
 
 
@@ -33,7 +32,8 @@ def interior_fills(drawing: Drawing, rgba: np.ndarray) -> Drawing:
     if not drawing.is_polygonal or not drawing.fills:
         return drawing
     top = rasterise(drawing)[0]
-    labels = np.where(_inset(top) & (rgba[..., 3] == 255), top, -1).ravel()
+    inset = interior(same_as_neighbours(top))  # 2 px in: anti-aliased borders can be 2 px wide
+    labels = np.where(inset & (rgba[..., 3] == 255), top, -1).ravel()
     order = np.argsort(labels, kind="stable")
     shapes, starts, counts = np.unique(labels[order], return_index=True, return_counts=True)
     colours = rgba[..., :3].reshape(-1, 3)[order]
@@ -48,17 +48,3 @@ def interior_fills(drawing: Drawing, rgba: np.ndarray) -> Drawing:
         fills[shape] = f"#{red:02X}{green:02X}{blue:02X}"
     return replace(drawing, fills=tuple(fills))
 
-
-def _inset(top: np.ndarray) -> np.ndarray:
-    """Pixels whose neighbours within `INSET_PX` steps (4-connected: a diamond) all show the same shape
-    as they do; beyond the image's border counts as the same."""
-    height, width = top.shape
-    inside = np.ones(top.shape, bool)
-    for dy in range(-INSET_PX, INSET_PX + 1):
-        for dx in range(-INSET_PX, INSET_PX + 1):
-            if (dy, dx) == (0, 0) or abs(dy) + abs(dx) > INSET_PX:
-                continue
-            here = top[max(0, -dy) : height - max(0, dy), max(0, -dx) : width - max(0, dx)]
-            there = top[max(0, dy) : height - max(0, -dy), max(0, dx) : width - max(0, -dx)]
-            inside[max(0, -dy) : height - max(0, dy), max(0, -dx) : width - max(0, dx)] &= here == there
-    return inside
