@@ -346,7 +346,7 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
     sharp = sharp_edges(rgba, found)  # before a small input is upscaled
     keep_shading = found.kind == "damaged" and found.noise < NOISE_DAMAGED and not small \
         and len(palette) > 0 and shaded(rgba, palette, on_ground=True)
-    if found.kind == "damaged":
+    if found.kind == "damaged" and not keep_shading:  # a shaded image is smoothed, not snapped
         palette = snap_palette(rgba, found)
     if found.kind == "photo":
         side = max(rgba.shape[:2])

@@ -137,10 +137,14 @@ def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
         per_kb = SSIM_PER_KB if request.cleaned else SSIM_PER_KB_CLEAN
         if _size_sane(other, request.target_ssim, per_kb) > _size_sane(best, request.target_ssim, per_kb):
             best = other
-    if request.cleaned:
-        best = snapped_fills(best, request.rgba)
+    best = cleaned_fills(best, request)
     request.report(1.0, best)
     return TierOutcome(best=best, evaluated=evaluated)
+
+
+def cleaned_fills(best: Candidate, request: TierRequest) -> Candidate:
+    """What every tier finishes with: `snapped_fills` on a cleaned input, `best` as it is otherwise."""
+    return snapped_fills(best, request.rgba) if request.cleaned else best
 
 
 def snapped_fills(best: Candidate, rgba: np.ndarray) -> Candidate:
@@ -148,7 +152,8 @@ def snapped_fills(best: Candidate, rgba: np.ndarray) -> Candidate:
     (shared/palette.py, `snap_fills`), kept where that measures no lower against the cleaned image.
     `run` does this on every cleaned input; with alpha too since a favicon's dark green was traced
     #014601 (SSIM's luminance term is steep near 0: 0.933 -> 0.971 against the clean flag). The
-    searching tiers finish with it too (else Tier 2 measured below Tier 1 on an upscaled 64 px disc)."""
+    searching tiers finish with it too (`cleaned_fills`; else Tier 2 measured below Tier 1 on an upscaled
+    64 px disc)."""
     svg = snap_fills(best.svg, rgba)
     if svg == best.svg:
         return best

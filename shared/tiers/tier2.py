@@ -54,5 +54,5 @@ def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
         if search.out_of_time(step):
             break
     assert search.best is not None
-    best = tier1.snapped_fills(search.best, request.rgba) if request.cleaned else search.best
+    best = tier1.cleaned_fills(search.best, request)
     return TierOutcome(best=best, evaluated=len(search.memo))

@@ -85,6 +85,6 @@ def run(request: TierRequest, executor: Executor | None = None, batch: int = 2) 
         if target_met and since_improvement >= PATIENCE:
             break
     assert search.best is not None
-    best = tier1.snapped_fills(search.best, request.rgba) if request.cleaned else search.best
+    best = tier1.cleaned_fills(search.best, request)
     request.report(1.0, best)
     return TierOutcome(best=best, evaluated=len(search.memo))
