@@ -3,8 +3,9 @@ apart in lightness stay apart: `_same_colour`), the colours of thin
 strokes that have no calm pixels (`stroke_colours`), less the pale bands JPEG's chroma bleeds around a
 stroke (`drop_halos`), colours as their pixels' medians (`median_colours`), near-black made exact
 (`exact_black`); and, after tracing, flat fills set to the
-cleaned image's main colours (`snap_fills`). shared/damage.py estimates the damage and cleans the image
-up with it.
+cleaned image's main colours (`snap_fills`), and any image's main colours that no fill comes near
+(`lost_colours`: shared/tiers/tier1.py traces those again). shared/damage.py estimates the damage and
+cleans the image up with it.
 """
 
 import re
@@ -61,6 +62,8 @@ MEDIAN_MIN_PIXELS = 64  # a damaged image's palette colour with this many calm p
 FILL_SNAP_LEVELS = 8  # a traced flat fill this close (every channel) to a main colour of the cleaned image
 # is that colour: the engine averages a region's pixels, edge mixes included (black traced as #050505)
 FILL_SNAP_SHARE = 0.01  # main colours: exact RGB values holding this share of the visible pixels
+LOST_SHARE = 0.03  # a main colour holding this share of the visible pixels ...
+LOST_LEVELS = 24  # ... with no fill or stop this close (every channel) was lost in the trace (`lost_colours`)
 
 
 def to_lab(colours: np.ndarray) -> np.ndarray:
@@ -249,6 +252,7 @@ def exact_black(palette: np.ndarray) -> np.ndarray:
 
 
 _FILL = re.compile(r' fill="#([0-9A-Fa-f]{6})"')
+_PAINTED = re.compile(r'(?:fill|stop-color)="#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})"')
 
 
 def main_colours(rgba: np.ndarray, share: float = FILL_SNAP_SHARE) -> np.ndarray:
@@ -287,6 +291,20 @@ def snap_fills(svg: str, rgba: np.ndarray) -> str:
         return ' fill="#{:02X}{:02X}{:02X}"'.format(*colours[best])
 
     return _FILL.sub(nearest, svg)
+
+
+def lost_colours(svg: str, rgba: np.ndarray) -> np.ndarray:
+    """Main colours (k x 3 int) of the image `svg` was traced from that hold LOST_SHARE of its visible
+    pixels and that no flat fill or gradient stop of `svg` comes within LOST_LEVELS of: the engine's
+    hierarchical clustering merged their region into a neighbour's (a favicon's #DD2E44 die face traced
+    as the #EA596E face beside it)."""
+    colours = main_colours(rgba, LOST_SHARE)
+    found = [h if len(h) == 6 else "".join(c + c for c in h) for h in _PAINTED.findall(svg)]
+    painted = np.array([[int(h[i : i + 2], 16) for i in (0, 2, 4)] for h in found])
+    if len(colours) == 0 or len(painted) == 0:
+        return colours if len(painted) == 0 else np.zeros((0, 3), np.int64)
+    gaps = np.abs(colours[:, None, :] - painted[None, :, :]).max(axis=-1).min(axis=1)
+    return colours[gaps > LOST_LEVELS]
 
 
 def snap_labels(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
