@@ -12,20 +12,27 @@ seconds of `evaluate` (trace, steps and measurement). JPEG copies are left out (
 candidates are measured at 1x and 4x, and Tier 2's choice (the objective on 1x SSIM) is compared with
 the choice of the same objective on min(1x, 4x) SSIM. The 4x reference is the vector source, which a
 conversion does not have, so this is an upper bound on what any runtime 4x check could buy.
+
+`--moved PX` scores the vector sources themselves moved by PX input px (right and down) at 1x and 4x
+against the unmoved source: how much an edge error that small costs at each scale (docs/geometry.md:
+the input locates an axis-parallel edge only to 1/4 px, so Tier 1's crisp icons sit ~1/16 px off).
 """
 
 import argparse
 import json
+import re
 import time
 from typing import Any
 
 import numpy as np
 
-from bench.dataset import DEFAULT_ROOT, load_manifest
+from bench.dataset import DEFAULT_ROOT, DevImage, load_manifest, reference_at
 from bench.quality import SCALE_LOSS, ssim_scaled
+from bench.synthetic import render
 from shared.candidate import evaluate
 from shared.features import compute_features
 from shared.images import load_image
+from shared.quality import alpha_aware_ssim
 from shared.tiers import TierRequest, objective_value, tier1, tier2
 
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -53,6 +60,7 @@ def main() -> None:
     parser.add_argument("--categories", nargs="+", default=None, help="only these categories")
     parser.add_argument("--few-colours", action="store_true", help="only images Tier 1 counts as few-colour")
     parser.add_argument("--target", type=float, default=0.98)
+    parser.add_argument("--moved", type=float, default=None, help="score the sources moved by this many px")
     args = parser.parse_args()
     extra = {k: _value(v) for k, v in (s.split("=", 1) for s in args.set)}
     images = [i for i in load_manifest(DEFAULT_ROOT)
@@ -62,6 +70,9 @@ def main() -> None:
         images = [i for i in images
                   if compute_features(load_image(str(i.path)).rgba).n_colors <= tier1.FEW_COLORS]
     images = images[:: max(1, len(images) // args.images)][: args.images]
+    if args.moved is not None:
+        moved_sources([i for i in images if i.vector is not None], args.moved)
+        return
     if args.tier2_oracle:
         tier2_oracle(images, args.target)
         return
@@ -89,6 +100,34 @@ def main() -> None:
                        for c in sorted(set(categories))}
         print(" " * 19 + "median 4x-1x by category: "
               + "  ".join(f"{c} {v:+.4f}" for c, v in by_category.items()))
+
+
+def moved(svg: str, px: float, side: int) -> str:
+    """`svg` with its content moved right and down by `px` px of a `side` px rendering."""
+    view = re.search(r'viewBox="([^"]+)"', svg)
+    if view is None:
+        raise ValueError("the source has no viewBox")
+    unit = float(view.group(1).replace(",", " ").split()[2]) / side
+    root_end = svg.index(">", svg.index("<svg")) + 1
+    body_end = svg.rindex("</svg>")
+    return (svg[:root_end] + f'<g transform="translate({px * unit} {px * unit})">'
+            + svg[root_end:body_end] + "</g></svg>")
+
+
+def moved_sources(images: list[DevImage], px: float) -> None:
+    """Medians of the moved sources' 1x and 4x SSIM against the unmoved ones, overall and by category."""
+    found = []
+    for image in images:
+        shifted = moved(image.vector.read_text(), px, image.size)  # type: ignore[union-attr]
+        one, four = (alpha_aware_ssim(reference_at(image, side), render(shifted, side))[0]
+                     for side in (image.size, 4 * image.size))
+        found.append((image.category, one, four))
+    print(f"{len(found)} sources moved by {px} px")
+    for category in ["all", *sorted({c for c, _, _ in found})]:
+        rows = [(o, f) for c, o, f in found if category in ("all", c)]
+        one, four = np.array(rows).T
+        print(f"{category:10s} 1x {np.median(one):.4f}  4x {np.median(four):.4f}"
+              f"  4x-1x {np.median(four - one):+.4f}  ({len(rows)})")
 
 
 def tier2_oracle(images: list[Any], target: float) -> None:
