@@ -119,8 +119,9 @@ def flat_share(rgba: np.ndarray) -> float:
     return float(same[visible].mean()) if visible.any() else 1.0
 
 
-def _calm_pixels(rgba: np.ndarray, grey: np.ndarray) -> np.ndarray:
+def calm_pixels(rgba: np.ndarray) -> np.ndarray:
     """RGB of visible pixels away from strong edges (anti-aliasing and ringing are not colours)."""
+    grey = _grey_over_white(rgba)
     gradient = np.hypot(ndimage.sobel(grey, 0), ndimage.sobel(grey, 1)) / 4.0
     calm = (gradient < 12.0) & (rgba[..., 3] >= VISIBLE_ALPHA)
     pixels = rgba[calm][:, :3] if calm.sum() >= 64 else rgba[rgba[..., 3] >= VISIBLE_ALPHA][:, :3]
@@ -157,8 +158,7 @@ def estimate(rgba: np.ndarray, source_format: str | None = None, original: np.nd
     noise = noise_sigma(grey, edges)
     block = blockiness(grey)
     flat = flat_share(detail)
-    palette = robust_palette(_calm_pixels(rgba, _grey_over_white(rgba)),
-                             split_light=max(rgba.shape[:2]) >= UPSCALE_BELOW)
+    palette = robust_palette(calm_pixels(rgba), split_light=max(rgba.shape[:2]) >= UPSCALE_BELOW)
     if texture > texture_limit(max(rgba.shape[:2])):
         kind = "photo"  # the typical pixel differs from its neighbours by an edge's step: noise, texture
     elif noise >= NOISE_DAMAGED or source_format == "JPEG":
@@ -207,12 +207,14 @@ def majority(labels: np.ndarray, n_labels: int, window: int) -> np.ndarray:
     return np.argmax(votes, axis=0)
 
 
-def shaded(rgba: np.ndarray, palette: np.ndarray, on_ground: bool = False) -> bool:
+def shaded(rgba: np.ndarray, palette: np.ndarray, on_ground: bool = False,
+           calm: np.ndarray | None = None) -> bool:
     """Whether the calm (away from edges) pixels of an image lie between its palette colours rather than
     on them: median Lab distance to the nearest palette colour over SHADED_DELTA_E (gradients, shading).
     Snapping such an image to its palette would band it. With `on_ground`, also where the calm pixels
-    not nearest the first palette colour (the ground) do so by GROUND_SHADED_DELTA_E (see there)."""
-    pixels = _calm_pixels(rgba, _grey_over_white(rgba))
+    not nearest the first palette colour (the ground) do so by GROUND_SHADED_DELTA_E (see there).
+    `calm`: the image's `calm_pixels` where the caller has them."""
+    pixels = calm_pixels(rgba) if calm is None else calm
     if len(pixels) == 0:
         return False
     if len(pixels) > SAMPLE_PIXELS:
@@ -322,11 +324,12 @@ def sharp_edges(rgba: np.ndarray, found: DamageEstimate) -> bool:
     return found.kind == "damaged" and found.noise < NOISE_DAMAGED and max(rgba.shape[:2]) >= UPSCALE_BELOW
 
 
-def snap_palette(rgba: np.ndarray, found: DamageEstimate) -> np.ndarray:
+def snap_palette(rgba: np.ndarray, found: DamageEstimate, calm: np.ndarray | None = None) -> np.ndarray:
     """The colours a damaged image is snapped to: its palette's colours as the medians of their calm
     pixels (shared/palette.py, `median_colours`), near-black made exact. `shaded` decides on the
-    clusters' means (`found.palette`), as it was measured: medians sit nearer a gradient's pixels."""
-    return exact_black(median_colours(found.palette, _calm_pixels(rgba, _grey_over_white(rgba))))
+    clusters' means (`found.palette`), as it was measured: medians sit nearer a gradient's pixels.
+    `calm`: the image's `calm_pixels` where the caller has them."""
+    return exact_black(median_colours(found.palette, calm_pixels(rgba) if calm is None else calm))
 
 
 def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[str]]:
@@ -344,16 +347,16 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
     palette = found.palette
     small = max(rgba.shape[:2]) < UPSCALE_BELOW  # small JPEGs of flat logos sit ΔE 1-4 off their palette
     sharp = sharp_edges(rgba, found)  # before a small input is upscaled
+    calm = calm_pixels(rgba) if found.kind == "damaged" else None  # ~100 ms at 1024 px: once, for both
     keep_shading = found.kind == "damaged" and found.noise < NOISE_DAMAGED and not small \
-        and len(palette) > 0 and shaded(rgba, palette, on_ground=True)
+        and len(palette) > 0 and shaded(rgba, palette, on_ground=True, calm=calm)
     if found.kind == "damaged" and not keep_shading:  # a shaded image is smoothed, not snapped
-        palette = snap_palette(rgba, found)
+        palette = snap_palette(rgba, found, calm)
     if found.kind == "photo":
         side = max(rgba.shape[:2])
         if side > PHOTO_SIDE:
             rgba = _upscale(rgba, PHOTO_SIDE / side)
-        grey = _grey_over_white(rgba)
-        palette = robust_palette(_calm_pixels(rgba, grey), max_colors=PHOTO_COLORS)[:PHOTO_COLORS]
+        palette = robust_palette(calm_pixels(rgba), max_colors=PHOTO_COLORS)[:PHOTO_COLORS]
         notes.append(f"looks like a photograph or noise, not a logo: posterised to {len(palette)} colours "
                      f"at {rgba.shape[1]}x{rgba.shape[0]} px")
     elif small and found.texture <= SMALL_TEXTURE_LAPLACIAN:

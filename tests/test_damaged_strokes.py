@@ -5,7 +5,7 @@ import numpy as np
 from PIL import Image
 from skimage.color import rgb2lab
 
-from shared.damage import _calm_pixels, _grey_over_white, clean_up, estimate
+from shared.damage import calm_pixels, clean_up, estimate
 from shared.images import decode_image
 from shared.palette import drop_halos, robust_palette, stroke_colours
 from tests.image_files import jpeg_bytes
@@ -34,7 +34,7 @@ def delta_e(a: np.ndarray, b: np.ndarray) -> float:
 def test_a_thin_stroke_missing_from_the_calm_palette_is_added() -> None:
     clean = thin_lines_on_white(96, 2.0)
     damaged = decode_image(jpeg_bytes(clean, 60))
-    calm = robust_palette(_calm_pixels(damaged.rgba, _grey_over_white(damaged.rgba)))
+    calm = robust_palette(calm_pixels(damaged.rgba))
     assert min(delta_e(c.astype(float), YELLOW) for c in calm) > 30, "every stroke pixel is an edge"
     found = estimate(damaged.rgba, damaged.format)
     assert found.kind == "damaged"
@@ -53,7 +53,7 @@ def test_flat_colours_and_their_mixes_add_no_stroke_colour() -> None:
     rgb = np.where(inside[..., None], np.array([220.0, 30.0, 40.0]), 255.0).reshape(200, 4, 200, 4, 3)
     clean = np.dstack([np.round(rgb.mean(axis=(1, 3))).astype(np.uint8), np.full((200, 200), 255, np.uint8)])
     damaged = decode_image(jpeg_bytes(clean, 35))
-    calm = robust_palette(_calm_pixels(damaged.rgba, _grey_over_white(damaged.rgba)))
+    calm = robust_palette(calm_pixels(damaged.rgba))
     assert len(stroke_colours(damaged.rgba, calm)) == len(calm)
 
 
@@ -81,8 +81,7 @@ def plate_logo(side: int = 120) -> np.ndarray:
 
 def test_the_pale_band_a_jpeg_bleeds_around_a_stroke_is_no_colour() -> None:
     damaged = decode_image(jpeg_bytes(thin_lines_on_white(96, 2.0, GREEN), 60))
-    grey = _grey_over_white(damaged.rgba)
-    palette = stroke_colours(damaged.rgba, robust_palette(_calm_pixels(damaged.rgba, grey)))
+    palette = stroke_colours(damaged.rgba, robust_palette(calm_pixels(damaged.rgba)))
     pale = [c for c in palette if 0 < delta_e(c.astype(float), np.array([255.0, 255, 255])) < 20]
     assert len(pale) == 1, "the bleed is common enough to be a calm colour"
     kept = drop_halos(damaged.rgba, palette)
