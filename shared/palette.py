@@ -302,8 +302,8 @@ def lost_colours(svg: str, rgba: np.ndarray) -> np.ndarray:
     colours = main_colours(rgba[::step, ::step], LOST_SHARE)
     found = [h if len(h) == 6 else "".join(c + c for c in h) for h in _PAINTED.findall(svg)]
     painted = np.array([[int(h[i : i + 2], 16) for i in (0, 2, 4)] for h in found])
-    if len(colours) == 0 or len(painted) == 0:
-        return colours if len(painted) == 0 else np.zeros((0, 3), np.int64)
+    if len(painted) == 0:
+        return colours
     gaps = np.abs(colours[:, None, :] - painted[None, :, :]).max(axis=-1).min(axis=1)
     return colours[gaps > LOST_LEVELS]
 

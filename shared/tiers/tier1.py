@@ -131,10 +131,7 @@ def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
     evaluated = 1
     retry = retry_params(params, request.overrides) if best.figures.ssim < RETRY_BELOW else None
     if retry is not None:
-        request.check_cancelled()
-        other = evaluate(request.rgba, retry, compare_unrefined=False)
-        evaluated += 1
-        best = other if other.figures.ssim > best.figures.ssim else best
+        best, evaluated = _higher_trace(best, retry, request), evaluated + 1
     close = request.sharp_edges and close_colours(request.rgba)
     snapped = request.cleaned and main_colour_share(request.rgba) >= SNAPPED_SHARE
     finer = None if snapped and not close else finer_params(best, request.features, request.target_ssim,
@@ -148,13 +145,17 @@ def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
             best = other
     lost = lost_params(best, request.rgba, request.overrides)
     if lost is not None:
-        request.check_cancelled()
-        other = evaluate(request.rgba, lost, compare_unrefined=False)
-        evaluated += 1
-        best = other if other.figures.ssim > best.figures.ssim else best
+        best, evaluated = _higher_trace(best, lost, request), evaluated + 1
     best = cleaned_fills(best, request)
     request.report(1.0, best)
     return TierOutcome(best=best, evaluated=evaluated)
+
+
+def _higher_trace(best: Candidate, params: ConversionParams, request: TierRequest) -> Candidate:
+    """`best`, or the trace with `params` where that measures higher (one more trace)."""
+    request.check_cancelled()
+    other = evaluate(request.rgba, params, compare_unrefined=False)
+    return other if other.figures.ssim > best.figures.ssim else best
 
 
 def cleaned_fills(best: Candidate, request: TierRequest) -> Candidate:
