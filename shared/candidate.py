@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from shared.conflation import underlap
 from shared.curves import fit_drawing
 from shared.engine import trace
 from shared.geometry import Drawing, merge_consecutive_fills, read_trace, stacked
@@ -60,16 +61,17 @@ def _traced(rgba: np.ndarray, params: ConversionParams, translucent: bool) -> tu
 
 def refines(params: ConversionParams) -> bool:
     """Whether `params` ask for a step after tracing that applies (polygon traces): sub-pixel
-    refinement, curve fitting, primitives or gradients."""
+    refinement, curve fitting, primitives, gradients or underlap."""
     steps = params.steps
-    shaping = steps.refine or steps.fit_curves or steps.primitives or steps.gradients
+    shaping = steps.refine or steps.fit_curves or steps.primitives or steps.gradients or _underlaps(params)
     return shaping and params.engine.mode == "polygon"
 
 
 def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) -> Drawing:
     """The steps after tracing: refinement, then primitives, then curves for the rings left, then
-    gradients; last, flat fills measured away from the edges (shared/interior_fills.py). The result is
-    written on the refine grid."""
+    gradients, then flat fills measured away from the edges (shared/interior_fills.py); last, a cutout
+    trace's shared edges made seam-free (shared/conflation.py). The result is written on the refine
+    grid."""
     steps = params.steps
     if steps.refine:
         drawing = refine_drawing(drawing, rgba, steps.refine_grid)
@@ -83,7 +85,12 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) 
                               steps.curve_pairs_ratio)
     if steps.gradients:
         drawing = fit_gradients(drawing, rgba, steps.gradient_stops, steps.gradient_merge)
-    return interior_fills(drawing, rgba)
+    drawing = interior_fills(drawing, rgba)
+    return underlap(drawing) if _underlaps(params) else drawing
+
+
+def _underlaps(params: ConversionParams) -> bool:
+    return params.steps.underlap and params.engine.hierarchical == "cutout"
 
 
 def write(drawing: Drawing, params: ConversionParams) -> str:

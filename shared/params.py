@@ -97,6 +97,10 @@ class StepParams(BaseModel):
     gradients: bool = Field(
         False, description="fill regions with linear/radial gradients where they fit (shared/gradients.py)"
     )
+    underlap: bool = Field(
+        False, description="cutout traces: each shape's edges that border a shape painted later are pushed "
+        "under it, so no seam shows between them (shared/conflation.py)"
+    )
     gradient_stops: int = Field(3, ge=2, le=4, description="most colour stops of a fitted gradient")
     gradient_merge: float = Field(
         0.02, ge=0.0, le=0.2, description="RMS (premultiplied RGBA, 0-1) within which bands merge into one"

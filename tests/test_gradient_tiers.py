@@ -39,8 +39,9 @@ def _candidate(ssim: float, color_precision: int = 6) -> Candidate:
 
 
 def test_a_shaded_image_under_the_bar_is_traced_again_with_exact_colours(shaded: np.ndarray) -> None:
-    fixed = convert(shaded, tier=1, overrides={"color_precision": 6})  # the caller's choice: no retry
-    result = convert(shaded, tier=1)
+    stacked = {"hierarchical": "stacked"}  # the layering fixed: no cutout retry (test_conflation.py)
+    fixed = convert(shaded, tier=1, overrides={"color_precision": 6, **stacked})  # the caller's: no retry
+    result = convert(shaded, tier=1, overrides=stacked)
     assert fixed.evaluated == 1 and fixed.figures.ssim < FINER_BELOW
     assert result.evaluated == 2
     assert result.params.engine.color_precision == FINER_COLOR_PRECISION

@@ -61,6 +61,7 @@ def test_tier1_traces_a_broken_supersampled_trace_again_at_1x(monkeypatch: pytes
         return found
 
     monkeypatch.setattr(tier1, "evaluate", broken_at_1_5x)
+    monkeypatch.setattr(tier1, "CUTOUT_BELOW", 0.0)  # the layering retry is tested in test_conflation.py
     rgba = disc(64, 20.0)
     features = compute_features(rgba)
     outcome = tier1.run(TierRequest(rgba, features, 0.98))

@@ -5,7 +5,9 @@ the target with the fewest bytes, else the highest SSIM that its extra bytes pay
 The portfolio (`portfolio.json`) is chosen by measurement on the dev set's training split
 (`python -m bench.portfolio`): the K configurations that together do best over all images. It was
 chosen before gradient fills existed, so each of its configurations runs with the `gradients` step on
-(`GRADIENTS_ON`), as Tier 1's does: the step keeps flat fills wherever a gradient does not pay. Tier 2
+(`SHAPING_ON`), as Tier 1's does: the step keeps flat fills wherever a gradient does not pay; and
+with `underlap` (cutout traces without seams, shared/conflation.py). Tier 1's guess is measured
+cutout too, as Tier 1 does where its stacked trace measures under 0.99. Tier 2
 with and without (median 1x / 4x SSIM / bytes): 59 held-out clean dev images 0.9915 / 0.9898 / 735 B ->
 0.9917 / 0.9901 / 738 B (only the gradient category changes: 0.9834 / 0.9894 -> 0.9880 / 0.9911);
 30 devicon logos with gradients 0.9658 / 0.9711 / 1,457 B -> 0.9770 / 0.9772 / 2,177 B.
@@ -22,26 +24,30 @@ from shared.tiers import TierOutcome, TierRequest, tier1
 from shared.tiers.search import MeasuredSearch
 
 PORTFOLIO_PATH = Path(__file__).with_name("portfolio.json")
-GRADIENTS_ON = {"gradients": True}  # the step after tracing every portfolio configuration gets
+SHAPING_ON = {"gradients": True, "underlap": True}  # the steps after tracing every portfolio configuration
+# gets (underlap acts on cutout traces only: shared/conflation.py)
 
 
 @lru_cache(maxsize=1)
 def portfolio() -> tuple[ConversionParams, ...]:
     """The measured portfolio, as full parameter sets (flat overrides on the engine defaults)."""
     data = json.loads(PORTFOLIO_PATH.read_text())
-    return tuple(parse_params(entry["params"]).with_overrides(GRADIENTS_ON) for entry in data["configs"])
+    return tuple(parse_params(entry["params"]).with_overrides(SHAPING_ON) for entry in data["configs"])
 
 
 def candidates(request: TierRequest) -> list[ConversionParams]:
-    """Tier 1's choice, then K more: the quality predictor's top K (where it measured better than the
-    fixed portfolio, shared/models/use.json), else the portfolio."""
+    """Tier 1's choice (and the same traced cutout), then K more: the quality
+    predictor's top K (where it measured better than the fixed portfolio, shared/models/use.json),
+    else the portfolio."""
     first = tier1.choose_params(request.features, request.target_ssim, request.overrides)
     k = len(portfolio())
     if learned.enabled("tier2"):
         ranked = learned.rank_candidates(request.features, request.target_ssim, request.overrides, [])
         if ranked:
             return [first, *[c for c in ranked if c != first][:k]]
-    return [first, *(p.with_overrides(request.overrides) for p in portfolio())]
+    traced_cutout = first.with_overrides({"hierarchical": "cutout", **request.overrides})
+    cutout = [traced_cutout] if first.engine.mode == "polygon" else []
+    return [first, *cutout, *(p.with_overrides(request.overrides) for p in portfolio())]
 
 
 def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:

@@ -1,0 +1,85 @@
+"""Seam-free cutout drawings (shared/conflation.py): shapes that meet edge to edge render without the
+background showing through their shared edge, and outer edges stay where they were; Tier 1 traces a
+stacked trace with halos again cutout (shared/tiers/tier1.py, `cutout_params`)."""
+
+import numpy as np
+import pytest
+
+from shared.conflation import SPREAD, underlap
+from shared.geometry import Drawing, signed_area
+from shared.pipeline import convert
+from shared.render import render_svg
+from shared.svg import write_svg
+from shared.tiers import tier1
+
+SIDE = 32
+
+
+def _drawing(rings: list[list[tuple[float, float]]], fills: tuple[str, ...],
+             opacity: dict[int, float] | None = None) -> Drawing:
+    vertices = np.array([p for ring in rings for p in ring], float)
+    offsets = np.append(0, np.cumsum([len(r) for r in rings]))
+    return Drawing(SIDE, SIDE, fills, vertices, offsets, np.arange(len(rings)), opacity=opacity or {},
+                   view=(SIDE * 4.0, SIDE * 4.0), grid=True)
+
+
+def _square(x0: float, y0: float, x1: float, y1: float) -> list[tuple[float, float]]:
+    return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]  # clockwise on screen: a filled outline
+
+
+# two halves of a square meeting at x = 16.5: the edge runs through the middle of column 16
+HALVES = [_square(4, 4, 16.5, 28), _square(16.5, 4, 28, 28)]
+
+
+def _alpha(drawing: Drawing) -> np.ndarray:
+    return render_svg(write_svg(drawing), SIDE, SIDE)[..., 3]
+
+
+def test_shared_edge_has_no_seam_after_underlap() -> None:
+    drawing = _drawing(HALVES, ("#ff0000", "#0000ff"))
+    before, after = _alpha(drawing)[8:24, 16], _alpha(underlap(drawing))[8:24, 16]
+    assert before.max() < 250  # the cutout seam: each half covers the column by half
+    assert after.min() == 255
+
+
+def test_only_the_earlier_shape_moves_and_only_where_it_meets_the_later_one() -> None:
+    drawing = underlap(_drawing(HALVES, ("#ff0000", "#0000ff")))
+    first, second = drawing.rings
+    assert np.array_equal(second, np.array(HALVES[1], float))  # painted last: nothing beyond it is later
+    assert first[:, 0].max() == 16.5 + SPREAD  # its right edge runs under the blue half
+    assert first[:, 0].min() == 4 and first[:, 1].min() == 4 and first[:, 1].max() == 28  # outline kept
+    assert signed_area(first) == (16.5 + SPREAD - 4) * 24
+
+
+def test_an_edge_partly_beside_a_later_shape_moves_only_along_it() -> None:
+    # a tall red bar with a short blue bar beside the middle of its right edge
+    drawing = underlap(_drawing([_square(4, 2, 16, 30), _square(16, 12, 24, 20)], ("#ff0000", "#0000ff")))
+    red = drawing.rings[0]
+    moved = red[red[:, 0] > 16]
+    assert len(moved) and np.all((moved[:, 1] >= 11) & (moved[:, 1] <= 21))
+    alpha = _alpha(drawing)
+    assert alpha[13:19, 16].min() == 255 and alpha[13:19, 23].min() > 0
+    assert alpha[4:10, 17].max() == 0 and alpha[22:28, 17].max() == 0  # beside the blue bar: background
+
+
+def test_translucent_later_shape_is_not_underlapped() -> None:
+    drawing = _drawing(HALVES, ("#ff0000", "#0000ff"), opacity={1: 0.5})
+    assert underlap(drawing) is drawing
+
+
+# a flag drawn like the icon sets draw them: stripes over a light base, clipped to a rounded card
+FLAG = ('<svg xmlns="http://www.w3.org/2000/svg" width="192" height="128" viewBox="0 0 96 64">'
+        '<clipPath id="c"><rect x="4.3" y="8.3" width="87.4" height="47.4" rx="8"/></clipPath>'
+        '<g clip-path="url(#c)"><rect width="96" height="64" fill="#eeeeee"/><rect width="33.5" height="64"'
+        ' fill="#002395"/><rect x="62.5" width="33.5" height="64" fill="#ed2939"/></g></svg>')
+
+
+def test_tier1_traces_a_haloed_stacked_flag_cutout(monkeypatch: pytest.MonkeyPatch) -> None:
+    rgba = render_svg(FLAG, 192, 128)
+    result = convert(rgba, tier="1")
+    assert result.params.engine.hierarchical == "cutout" and result.params.steps.underlap
+    monkeypatch.setattr(tier1, "CUTOUT_BELOW", 0.0)  # the retry off: the stacked trace's halos stay
+    stacked = convert(rgba, tier="1")
+    assert stacked.params.engine.hierarchical == "stacked"
+    assert result.figures.ssim > stacked.figures.ssim + 0.01
+    assert result.figures.bytes <= stacked.figures.bytes * 1.1
