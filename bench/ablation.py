@@ -3,9 +3,10 @@
     python -m bench.ablation [--split train] [--size 256] [--per-category 8]
 
 For every image the Tier 1 configuration is traced as it is ("formula") and with one step changed
-(supersampling off, alpha kept, the other layering mode, colour snapping on, denoise on, polygon
-simplification at several tolerances, higher supersampling with simplification, sub-pixel
-refinement on and off, primitives, curves, gradient fills off and their stop count and merge tolerance).
+(supersampling off, alpha kept, the other layering mode with and without `underlap`, colour
+snapping on, denoise on, polygon simplification at several tolerances, higher supersampling with
+simplification, sub-pixel refinement on and off, primitives, curves, gradient fills off and their stop
+count and merge tolerance).
 `--variants` runs only some of them, `--out` writes elsewhere. Writes
 bench/results/ablation.json and prints median SSIM and median bytes per category and variant.
 """
@@ -29,7 +30,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "formula": {},
     "supersampling off": {"scale": 1.0},
     "alpha kept (no threshold)": {"alpha": "keep"},
-    "layering: cutout": {"hierarchical": "cutout"},
+    "layering: cutout": {"hierarchical": "cutout"},  # with the formula's `underlap`
+    "layering: cutout, underlap off": {"hierarchical": "cutout", "underlap": False},
     "layering: stacked": {"hierarchical": "stacked"},
     "spline fitting": {"mode": "spline"},
     "snap to 16 colours": {"snap_colors": 16},

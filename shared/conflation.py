@@ -147,7 +147,7 @@ def _move_ring(ring: np.ndarray, shape: int, top: np.ndarray, scale: int) -> np.
             moved, fixed = (before, after) if move[before] else (after, before)
             sine = float(unit[moved, 0] * unit[fixed, 1] - unit[moved, 1] * unit[fixed, 0])
             if abs(sine) > STEP_SINE:  # where the moved line meets the fixed one
-                _append(out, _meet(v, unit[moved], normal[moved], unit[fixed]))
+                _append(out, _meet(v, normal[moved], unit[fixed]))
             elif move[before]:
                 _append(out, v + SPREAD * normal[before])
                 _append(out, v)
@@ -157,10 +157,9 @@ def _move_ring(ring: np.ndarray, shape: int, top: np.ndarray, scale: int) -> np.
     return np.array(out)
 
 
-def _meet(vertex: np.ndarray, moved_unit: np.ndarray, moved_normal: np.ndarray,
-          fixed_unit: np.ndarray) -> np.ndarray:
-    """Where the line through `vertex` along `moved_unit`, shifted by SPREAD along `moved_normal`,
-    crosses the line through `vertex` along `fixed_unit`."""
+def _meet(vertex: np.ndarray, moved_normal: np.ndarray, fixed_unit: np.ndarray) -> np.ndarray:
+    """Where the moved edge's line (through `vertex`, normal `moved_normal`, shifted by SPREAD along it)
+    crosses the fixed edge's line (through `vertex` along `fixed_unit`)."""
     # vertex + s * fixed_unit lies on the shifted line: (s * fixed_unit - SPREAD * n) . n = 0
     s = SPREAD / float(fixed_unit @ moved_normal)
     return vertex + s * fixed_unit

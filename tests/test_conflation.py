@@ -62,6 +62,14 @@ def test_an_edge_partly_beside_a_later_shape_moves_only_along_it() -> None:
     assert alpha[4:10, 17].max() == 0 and alpha[22:28, 17].max() == 0  # beside the blue bar: background
 
 
+def test_a_moved_edge_meets_its_fixed_neighbours_on_their_lines() -> None:
+    # a red square beside a taller blue bar: red's right edge moves, its top and bottom stay on y 4 / 28
+    drawing = underlap(_drawing([_square(4, 4, 16, 28), _square(16, 0, 28, 32)], ("#ff0000", "#0000ff")))
+    red = drawing.rings[0]
+    assert len(red) == 4  # no step where the moved edge meets a fixed one at a right angle
+    assert sorted(map(tuple, red.tolist())) == [(4, 4), (4, 28), (16 + SPREAD, 4), (16 + SPREAD, 28)]
+
+
 def test_translucent_later_shape_is_not_underlapped() -> None:
     drawing = _drawing(HALVES, ("#ff0000", "#0000ff"), opacity={1: 0.5})
     assert underlap(drawing) is drawing
