@@ -150,26 +150,26 @@ def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
     finer = None if snapped and not close else finer_params(best, request.features, request.target_ssim,
                                                             request.overrides, close)
     if finer is not None:
-        request.check_cancelled()
-        other = evaluate(request.rgba, finer, compare_unrefined=False)
-        evaluated += 1
-        per_kb = SSIM_PER_KB if request.cleaned else SSIM_PER_KB_CLEAN
-        if _size_sane(other, request.target_ssim, per_kb) > _size_sane(best, request.target_ssim, per_kb):
-            best = other
+        best, evaluated = _saner_trace(best, finer, request), evaluated + 1
     lost = lost_params(best, request.rgba, request.overrides)
     if lost is not None:
         best, evaluated = _higher_trace(best, lost, request), evaluated + 1
     cutout = cutout_params(best, request.overrides)
     if cutout is not None:
-        request.check_cancelled()
-        other = evaluate(request.rgba, cutout, compare_unrefined=False)
-        evaluated += 1
-        per_kb = SSIM_PER_KB if request.cleaned else SSIM_PER_KB_CLEAN
-        if _size_sane(other, request.target_ssim, per_kb) > _size_sane(best, request.target_ssim, per_kb):
-            best = other
+        best, evaluated = _saner_trace(best, cutout, request), evaluated + 1
     best = cleaned_fills(best, request)
     request.report(1.0, best)
     return TierOutcome(best=best, evaluated=evaluated)
+
+
+def _saner_trace(best: Candidate, params: ConversionParams, request: TierRequest) -> Candidate:
+    """`best`, or the trace with `params` where it scores higher under the size sanity rule (at the
+    cleaned rate on a cleaned input, the clean rate otherwise; one more trace)."""
+    request.check_cancelled()
+    other = evaluate(request.rgba, params, compare_unrefined=False)
+    per_kb = SSIM_PER_KB if request.cleaned else SSIM_PER_KB_CLEAN
+    saner = _size_sane(other, request.target_ssim, per_kb) > _size_sane(best, request.target_ssim, per_kb)
+    return other if saner else best
 
 
 def _higher_trace(best: Candidate, params: ConversionParams, request: TierRequest) -> Candidate:
