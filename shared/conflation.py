@@ -25,7 +25,7 @@ from dataclasses import replace
 import numpy as np
 
 from shared.geometry import Drawing, signed_area
-from shared.gradients import winding
+from shared.gradients import shape_masks
 
 SPREAD = 0.75  # px an edge moves under the later shapes (their anti-aliased ramp spans ~0.5 px each side)
 LOOK_PX = (0.25, 0.5, 0.75, 1.0)  # depths (px) beyond the moved edge that must show a later opaque shape
@@ -56,22 +56,13 @@ def underlap(drawing: Drawing) -> Drawing:
 def _opaque_top(drawing: Drawing, k: int) -> np.ndarray:
     """The topmost opaque shape at each point of a `k` times finer grid than the input's pixels (-1:
     none, or translucent: a translucent shape does not hide what lies under it)."""
-    height, width = drawing.height * k, drawing.width * k
-    top = np.full((height, width), -1, np.int32)
+    top = np.full((drawing.height * k, drawing.width * k), -1, np.int32)
     translucent = set(drawing.opacity) | {shape for shape, paint in drawing.paints.items()
                                           if min(stop.opacity for stop in paint.stops) < 1}
-    rings = drawing.rings
-    for shape, ring_ids in enumerate(drawing.shape_rings()):
-        if not ring_ids:
-            continue
-        scaled = [rings[r] * k for r in ring_ids]
-        points = np.vstack(scaled)
-        y0, x0 = (max(int(v) - 1, 0) for v in points.min(axis=0)[::-1])
-        y1, x1 = min(int(points[:, 1].max()) + 2, height), min(int(points[:, 0].max()) + 2, width)
-        if y1 <= y0 or x1 <= x0:
-            continue
-        mask = winding([r - [x0, y0] for r in scaled], y1 - y0, x1 - x0) != 0
-        top[y0:y1, x0:x1][mask] = -1 if shape in translucent else shape
+    for shape, y0, x0, mask in shape_masks(drawing, k):
+        if mask is not None:
+            box = slice(y0, y0 + mask.shape[0]), slice(x0, x0 + mask.shape[1])
+            top[box][mask] = -1 if shape in translucent else shape
     return top
 
 

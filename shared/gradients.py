@@ -90,21 +90,37 @@ def rasterise(drawing: Drawing) -> tuple[np.ndarray, np.ndarray, Masks]:
     height, width = drawing.height, drawing.width
     top = np.full((height, width), -1, np.int32)
     under = np.full((height, width), -1, np.int32)
-    rings = drawing.rings
     coverage = Masks(height, width)
-    for shape, ring_ids in enumerate(drawing.shape_rings()):
-        points = np.vstack([rings[r] for r in ring_ids])  # winding within the shape's bounding box
-        y0, x0 = (max(int(v) - 1, 0) for v in points.min(axis=0)[::-1])
-        y1, x1 = min(int(points[:, 1].max()) + 2, height), min(int(points[:, 0].max()) + 2, width)
-        if y1 <= y0 or x1 <= x0:
+    for shape, y0, x0, mask in shape_masks(drawing):
+        if mask is None:
             coverage[shape] = np.zeros((0, 0), bool)
             continue
-        mask = winding([rings[r] - [x0, y0] for r in ring_ids], y1 - y0, x1 - x0) != 0
-        box_top, box_under = top[y0:y1, x0:x1], under[y0:y1, x0:x1]
+        box = slice(y0, y0 + mask.shape[0]), slice(x0, x0 + mask.shape[1])
+        box_top, box_under = top[box], under[box]
         box_under[mask] = box_top[mask]
         box_top[mask] = shape
         coverage.put(shape, mask, y0, x0)
     return top, under, coverage
+
+
+def shape_masks(drawing: Drawing, scale: int = 1) -> Iterator[tuple[int, int, int, np.ndarray | None]]:
+    """Each shape in painting order with its coverage (boolean, by the centres of a grid `scale` times
+    finer than the input's pixels, nonzero winding) within its bounding box: (shape, y0, x0, mask), the
+    mask's first cell at (y0, x0) of the grid; None where the shape covers none of the grid."""
+    height, width = drawing.height * scale, drawing.width * scale
+    rings = drawing.rings
+    for shape, ring_ids in enumerate(drawing.shape_rings()):
+        if not ring_ids:
+            yield shape, 0, 0, None
+            continue
+        scaled = [rings[r] * scale for r in ring_ids] if scale != 1 else [rings[r] for r in ring_ids]
+        points = np.vstack(scaled)  # winding within the shape's bounding box
+        y0, x0 = (max(int(v) - 1, 0) for v in points.min(axis=0)[::-1])
+        y1, x1 = min(int(points[:, 1].max()) + 2, height), min(int(points[:, 0].max()) + 2, width)
+        if y1 <= y0 or x1 <= x0:
+            yield shape, 0, 0, None
+            continue
+        yield shape, y0, x0, winding([r - [x0, y0] for r in scaled], y1 - y0, x1 - x0) != 0
 
 
 def winding(rings: list[np.ndarray], height: int, width: int) -> np.ndarray:

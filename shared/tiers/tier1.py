@@ -98,7 +98,8 @@ FINER_BELOW = 0.97  # a clean trace measuring under this and under the target is
 FINER_SMOOTH_SHARE = 0.04  # ... where at least this share of the image is smooth shading ...
 FINER_COLOR_PRECISION = 8  # ... with exact colours (`finer_params`)
 CLOSE_LEVELS = 16  # a cleaned image with two main colours this close is traced with exact colours too
-CUTOUT_BELOW = 0.99  # a stacked trace measuring under this is traced cutout too (`cutout_params`)
+CUTOUT_BELOW = 0.99  # a stacked trace measuring under this is traced cutout too (`cutout_params`) ...
+CUTOUT = {"hierarchical": "cutout", "underlap": True}  # ... with its shared edges seam-free
 LOST_LAYER_DIFFERENCE = 8  # a trace that lost a main colour (`lost_params`) is traced again with this
 SNAPPED_SHARE = 0.5  # a cleaned image whose main colours cover this share was snapped to its palette: its
 # softened edges count as smooth shading, yet exact colours only trace them as bands of shapes
@@ -237,7 +238,7 @@ def cutout_params(best: Candidate, overrides: dict[str, Any]) -> ConversionParam
         return None
     if best.figures.ssim >= CUTOUT_BELOW:
         return None
-    return best.params.with_overrides({"hierarchical": "cutout", "underlap": True})
+    return best.params.with_overrides(CUTOUT)
 
 
 def close_colours(rgba: np.ndarray) -> bool:

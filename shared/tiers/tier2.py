@@ -45,7 +45,7 @@ def candidates(request: TierRequest) -> list[ConversionParams]:
         ranked = learned.rank_candidates(request.features, request.target_ssim, request.overrides, [])
         if ranked:
             return [first, *[c for c in ranked if c != first][:k]]
-    traced_cutout = first.with_overrides({"hierarchical": "cutout", **request.overrides})
+    traced_cutout = first.with_overrides({**tier1.CUTOUT, **request.overrides})
     cutout = [traced_cutout] if first.engine.mode == "polygon" else []
     return [first, *cutout, *(p.with_overrides(request.overrides) for p in portfolio())]
 
