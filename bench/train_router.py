@@ -25,16 +25,21 @@ from typing import Any
 
 import numpy as np
 from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.model_selection import GroupKFold
 
 from shared import learned
 from shared.classifier import classify
 from shared.config import get_settings
 from shared.features import ImageFeatures
-from shared.router import ROUTER_TARGETS, route, router_input
+from shared.router import ROUTER_CONFIDENCE, ROUTER_TARGETS, route, router_input, tier_for
 
 DATA = Path("data/train/router_labels.jsonl")
 MODELS = Path("shared/models")
 RESULTS = Path("bench/results")
+MODEL_PARAMS = {"n_estimators": 150, "max_depth": 3, "learning_rate": 0.1}  # fixed, never tuned on held-out
+FOLDS = 5
+CONFIDENCES = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+TIER3_SECONDS = 9.0  # a search's typical time at 256 px (its budget; bench/results/models-verify.json)
 
 
 def matrix(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -58,21 +63,54 @@ def export(model: GradientBoostingClassifier, width: int, path: Path) -> None:
     path.write_bytes(onx.SerializeToString())
 
 
+def tier_seconds(rows: list[dict[str, Any]]) -> np.ndarray:
+    """Seconds of Tiers 1, 2 and 3 per (image, target) row, in `matrix`'s order (Tier 3: TIER3_SECONDS)."""
+    return np.array([[row["runs"][f"{t:g}"]["tier1"]["seconds"], row["runs"][f"{t:g}"]["tier2"]["seconds"],
+                      TIER3_SECONDS] for row in rows for t in ROUTER_TARGETS])
+
+
 def accuracy_by_target(pred: np.ndarray, truth: np.ndarray, targets: np.ndarray) -> dict[str, float]:
     return {f"{t:g}": round(float(np.mean(pred[targets == t] == truth[targets == t])), 3)
             for t in ROUTER_TARGETS}
 
 
-def onnx_predict(path: Path, x: np.ndarray) -> np.ndarray | None:
-    """A router file's tiers for input rows, or None when there is no readable router there."""
+def onnx_probabilities(path: Path, x: np.ndarray) -> np.ndarray | None:
+    """A router file's probabilities (rows: inputs, columns: Tiers 1-3) for input rows, or None when
+    there is no readable router there."""
     import onnxruntime as ort
 
     try:
         session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     except Exception:  # missing or corrupt: nothing to compare with
         return None
-    labels, _ = session.run(None, {session.get_inputs()[0].name: x})
-    return np.asarray(labels).astype(int)
+    _, probabilities = session.run(None, {session.get_inputs()[0].name: x})
+    return np.asarray(probabilities, float)
+
+
+def decisions(probabilities: np.ndarray, confidence: float = ROUTER_CONFIDENCE) -> np.ndarray:
+    """The tiers the router sends input rows to (`shared.router.tier_for`)."""
+    return np.array([tier_for(p, confidence)[0] for p in probabilities], int)
+
+
+def confidence_table(x: np.ndarray, y: np.ndarray, seconds: np.ndarray, seed: int) -> list[dict[str, Any]]:
+    """Per candidate `ROUTER_CONFIDENCE`, the routing of the training split's decisions by models fitted
+    on the other four of five folds of its images: accuracy, the share sent to a cheaper tier than
+    the right one (the result misses the target) and to a costlier one, and the mean seconds of the
+    tiers chosen (`seconds`: Tier 1's, Tier 2's and Tier 3's per decision)."""
+    groups = np.arange(len(y)) // len(ROUTER_TARGETS)  # an image's decisions stay in one fold
+    held = np.zeros((len(y), 3))
+    for fit_rows, held_rows in GroupKFold(FOLDS).split(x, y, groups):
+        model = GradientBoostingClassifier(**MODEL_PARAMS, random_state=seed).fit(x[fit_rows], y[fit_rows])
+        held[np.ix_(held_rows, model.classes_ - 1)] = model.predict_proba(x[held_rows])
+    out = []
+    for confidence in CONFIDENCES:
+        chosen = decisions(held, confidence)
+        out.append({"confidence": confidence, "accuracy": round(float(np.mean(chosen == y)), 3),
+                    "cheaper_than_right": round(float(np.mean(chosen < y)), 3),
+                    "costlier_than_right": round(float(np.mean(chosen > y)), 3),
+                    "mean_seconds": round(float(np.mean(seconds[np.arange(len(y)), chosen - 1])), 2),
+                    "chosen_counts": {str(t): int(np.sum(chosen == t)) for t in (1, 2, 3)}})
+    return out
 
 
 def main() -> None:
@@ -94,13 +132,15 @@ def main() -> None:
     held = [r for r in rows if r["split"] == "holdout"]
     x, y, _, _ = matrix(train)
     xh, yh, rules, targets = matrix(held)
-    model = GradientBoostingClassifier(n_estimators=150, max_depth=3, learning_rate=0.1,
-                                       random_state=args.seed).fit(x, y)
+    model = GradientBoostingClassifier(**MODEL_PARAMS, random_state=args.seed).fit(x, y)
     path = models / "router.onnx"
-    previous = onnx_predict(path, xh)
+    before = onnx_probabilities(path, xh)
+    previous = None if before is None else decisions(before)
     export(model, x.shape[1], path)
-    pred = onnx_predict(path, xh)
-    assert pred is not None and np.array_equal(pred, model.predict(xh)), "ONNX export disagrees with sklearn"
+    probabilities = onnx_probabilities(path, xh)
+    assert probabilities is not None and np.allclose(probabilities, model.predict_proba(xh), atol=1e-4), \
+        "ONNX export disagrees with sklearn"
+    pred = decisions(probabilities)
     acc = {"learned": round(float(np.mean(pred == yh)), 3), "rules": round(float(np.mean(rules == yh)), 3),
            "always_tier2": round(float(np.mean(yh == 2)), 3),
            "replaced_router": None if previous is None else round(float(np.mean(previous == yh)), 3)}
@@ -132,6 +172,8 @@ def main() -> None:
                                "replaced_router": None if previous is None
                                else accuracy_by_target(previous, yh, targets)},
         "confusion_rows_truth_cols_pred_tiers_1_2_3": confusion.tolist(),
+        "confidence": ROUTER_CONFIDENCE,
+        "confidence_on_training_folds": confidence_table(x, y, tier_seconds(train), args.seed),
         "use": use, "onnx_bytes": path.stat().st_size,
         "decision_ms_p50": round(1000 * float(np.percentile(times, 50)), 3),
         "decision_ms_p99": round(1000 * float(np.percentile(times, 99)), 3),

@@ -5,9 +5,11 @@ simple flat logos; images with shading, text or many colours need measured candi
 target or a generous budget on such images calls for the search (Tier 3).
 
 The learned router (`shared/models/router.onnx`, trained by `python -m bench.train_router`) replaces
-the type/target rules where it measured better on held-out images (`use.json` key "router"): it maps
-features, logo type and target to the cheapest tier expected to reach the target. The tiny-image,
-budget and availability rules apply to both; a missing or corrupt model file means the rules.
+the type/target rules where it measured better on held-out images (`use.json` key "router"): from the
+features, logo type and target it gives each tier's probability of being the cheapest that reaches the
+target, and the image goes to the cheapest tier that reaches it with probability `ROUTER_CONFIDENCE`
+(`tier_for`). The tiny-image, budget and availability rules apply to both; a missing or corrupt model
+file means the rules.
 """
 
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ class RouteDecision:
     reason: str
 
 
+ROUTER_CONFIDENCE = 0.7  # see `tier_for`; chosen on the training split (shared/models/MODEL_CARD.md)
 ROUTER_TARGETS = (0.9, 0.93, 0.95, 0.96, 0.97, 0.98, 0.99)
 """Targets the learned router was trained on; others are clipped into this range for the model."""
 
@@ -42,18 +45,31 @@ def router_input(features: ImageFeatures, logo_type: LogoType, target_ssim: floa
     return np.concatenate([features.to_vector(), onehot, np.array([target], np.float32)])
 
 
+def tier_for(probabilities: np.ndarray, confidence: float = ROUTER_CONFIDENCE) -> tuple[int, float]:
+    """(tier, probability) for the router model's output (the probabilities that the cheapest tier
+    reaching the target is Tier 1, 2, 3): the cheapest tier whose probability of reaching the target
+    (that it, or a cheaper one, is the cheapest that does) is at least `confidence`, with that
+    probability; else Tier 3, with the probability that Tier 2 or Tier 1 reaches it."""
+    reach = np.cumsum(np.asarray(probabilities, float))
+    for tier in (1, 2):
+        if reach[tier - 1] >= confidence:
+            return tier, float(reach[tier - 1])
+    return 3, float(reach[1])
+
+
 def learned_tier(
     features: ImageFeatures, logo_type: LogoType, target_ssim: float
 ) -> tuple[int, float] | None:
-    """(tier, its probability) from the learned router, or None when it is off or not loaded."""
+    """(tier, its probability of reaching the target) from the learned router (`tier_for`), or None
+    when it is off or not loaded."""
     from shared import learned
 
     if not learned.enabled("router"):
         return None
     session = learned.get_models().sessions["router"]
     x = router_input(features, logo_type, target_ssim)[None, :]
-    labels, probabilities = session.run(None, {session.get_inputs()[0].name: x})
-    return int(labels[0]), float(np.max(probabilities[0]))
+    _, probabilities = session.run(None, {session.get_inputs()[0].name: x})
+    return tier_for(probabilities[0])
 
 
 def route(
@@ -80,8 +96,12 @@ def route(
         if tier not in available:
             tier = 1
         what = {1: "one pass", 2: "a few measured candidates", 3: "the measured search"}[tier]
+        if tier == 3:  # `p`: the probability that a cheaper tier reaches the target
+            return RouteDecision(3, f"{logo_type} image, target {target_ssim:g}: the router model expects a "
+                                    f"cheaper tier to reach it with p = {p:.2f} only (under "
+                                    f"{ROUTER_CONFIDENCE:g}): {what}")
         return RouteDecision(tier, f"{logo_type} image, target {target_ssim:g}: the router model expects "
-                                   f"{what} to be the cheapest way there (p = {p:.2f})")
+                                   f"{what} to reach it (p = {p:.2f})")
     if target_ssim <= TIER1_TARGET[logo_type] or available == (1,):
         return RouteDecision(1, f"{logo_type} image: one pass usually reaches SSIM {TIER1_TARGET[logo_type]}")
     too_short = budget_s is not None and budget_s < TIER3_MIN_BUDGET_S

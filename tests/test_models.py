@@ -15,7 +15,7 @@ from shared.config import get_settings
 from shared.features import compute_features
 from shared.params import parse_params
 from shared.pipeline import AVAILABLE_TIERS, convert, route_image
-from shared.router import route
+from shared.router import route, tier_for
 from tests.conftest import disc
 
 MODELS = Path(learned.__file__).with_name("models")
@@ -98,6 +98,15 @@ def test_a_corrupt_model_file_is_reported_not_fatal(model_dir: Path) -> None:
     assert status["predictor"]["loaded"] is False and status["predictor"]["error"]
     assert learned.rank_candidates(compute_features(disc(64)), 0.98, {}, [], model_dir) is None
     assert convert(disc(64), tier=1).figures.ssim > 0.9
+
+
+def test_router_picks_the_cheapest_tier_sure_enough_to_reach_the_target() -> None:
+    # the model's probabilities that the cheapest tier reaching the target is Tier 1, 2, 3
+    assert tier_for(np.array([0.9, 0.05, 0.05]), 0.7) == (1, 0.9)
+    assert tier_for(np.array([0.55, 0.0, 0.45]), 0.7) == (3, 0.55)  # the most likely tier is 1, not surely
+    assert tier_for(np.array([0.55, 0.0, 0.45]), 0.5)[0] == 1
+    tier, reach = tier_for(np.array([0.4, 0.35, 0.25]), 0.7)  # Tier 2 or a cheaper one suffices: 0.75
+    assert tier == 2 and reach == pytest.approx(0.75)
 
 
 def test_learned_router_decides_and_falls_back_to_rules(model_dir: Path) -> None:

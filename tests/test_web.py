@@ -347,7 +347,7 @@ def test_failures_and_refusals_read_in_plain_words(page: Any) -> None:
         crash: api.failureText({error: 'internal error while converting; the failure was logged'}),
         pixels: api.friendlyDetail('the image is 5000x5000 pixels; the limit is 16,777,216 pixels'),
         reason: api.plainReason('simple image, target 0.98: the router model expects a few measured '
-                                + 'candidates to be the cheapest way there (p = 0.87)'),
+                                + 'candidates to reach it (p = 0.87)'),
       };
     }""")
     assert words["timeout"] == ("This image took longer than the time allowed. Try a smaller image, "
@@ -355,7 +355,7 @@ def test_failures_and_refusals_read_in_plain_words(page: Any) -> None:
     assert "SoftTimeLimit" not in words["crash"] and "Try again" in words["crash"]
     assert words["pixels"] == "the image is 5000 \u00d7 5000 pixels; the limit is 4096 \u00d7 4096 pixels"
     assert words["reason"] == ("Simple image, target 98 %: the model expects a few measured tries (balanced) "
-                               "to be the cheapest way there (87 % sure)")
+                               "to reach it (87 % sure)")
     refusal = {"detail": [{"loc": ["body", "target_ssim"], "msg": "Input should be less than or equal to 1"}]}
     page.route("**/v1/jobs", lambda route: route.fulfill(status=422, content_type="application/json",
                                                          body=json.dumps(refusal)))  # the API's own wording
