@@ -27,6 +27,9 @@ TIER_RUNNERS: dict[int, Callable[[TierRequest, Executor | None], TierOutcome]] =
     1: tier1.run, 2: tier2.run, 3: tier3.run,
 }
 AVAILABLE_TIERS: tuple[int, ...] = tuple(sorted(TIER_RUNNERS))
+AFTER_TIER_S = 0.1  # kept from a budget for the work after the tier: the last measurement against the input
+# as it is and the output size (0.03-0.07 s at the 512 px working size)
+MIN_TIER_BUDGET_S = 0.001  # a budget spent before the tier still lets it run its first batch
 DAMAGED_ROUTE_REASON = (
     "the input was cleaned up or upscaled first (see notes): its cleaned estimate is traced once, since the "
     "searching tiers gained nothing on damaged copies (training split, 32 copies: median SSIM against the "
@@ -122,9 +125,10 @@ def convert(
     """Convert an image (decoded, or an HxWx4 uint8 RGBA array) to SVG with the requested tier.
 
     `target_ssim` defaults to the settings' value; `overrides` are flat parameter names (see
-    `ConversionParams.flat()`) fixed on top of whatever the tier chooses; `budget_s` bounds searching
-    tiers in seconds; `executor` (a process pool) lets Tiers 2/3 measure candidates in parallel. Bad
-    arguments raise `ParameterError` before any work is done.
+    `ConversionParams.flat()`) fixed on top of whatever the tier chooses; `budget_s` bounds the
+    conversion in seconds (a searching tier gets what is left of it after reading the image, less
+    AFTER_TIER_S; its first batch always runs); `executor` (a process pool) lets Tiers 2/3 measure
+    candidates in parallel. Bad arguments raise `ParameterError` before any work is done.
     """
     t_start = time.perf_counter()
     tier_name, target, overrides = validate_options(tier, target_ssim, overrides, budget_s)
@@ -152,7 +156,9 @@ def convert(
     timings["route"] = time.perf_counter() - t
 
     traced, opacity = lift_opacity(cleaned)
-    request = TierRequest(traced, features, target, overrides, budget_s, progress, is_cancelled,
+    tier_budget = None if budget_s is None else \
+        max(budget_s - (time.perf_counter() - t_start) - AFTER_TIER_S, MIN_TIER_BUDGET_S)
+    request = TierRequest(traced, features, target, overrides, tier_budget, progress, is_cancelled,
                           cleaned=cleaned is not rgba,
                           sharp_edges=cleaned is not rgba and sharp_edges(rgba, found))
     t = time.perf_counter()

@@ -41,3 +41,25 @@ def test_bad_arguments_fail_before_any_work(disc_rgba: np.ndarray, kwargs: dict,
 def test_auto_reports_its_reason(disc_rgba: np.ndarray) -> None:
     result = convert(disc_rgba, tier="auto")
     assert result.requested_tier == "auto" and result.reason and result.tier in (1, 2, 3)
+
+
+def test_a_budget_bounds_the_whole_conversion(disc_rgba: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The searching tier gets what is left of the budget after reading the image, less the time kept
+    for the work after it; a budget spent before the tier still lets it run (its first batch)."""
+    from shared import pipeline
+    from shared.tiers import TierOutcome, TierRequest, tier1
+
+    given: list[float | None] = []
+
+    def recording_tier(request: TierRequest, executor: object = None) -> TierOutcome:
+        given.append(request.budget_s)
+        return tier1.run(request)
+
+    monkeypatch.setitem(pipeline.TIER_RUNNERS, 3, recording_tier)
+    result = convert(disc_rgba, tier=3, budget_s=2.0)
+    assert result.tier == 3 and given[0] is not None
+    assert 0 < given[0] < 2.0 - pipeline.AFTER_TIER_S
+    convert(disc_rgba, tier=3, budget_s=0.01)
+    assert given[1] == pipeline.MIN_TIER_BUDGET_S
+    convert(disc_rgba, tier=3)
+    assert given[2] is None  # no budget given: the tier's own default
