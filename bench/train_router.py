@@ -32,6 +32,7 @@ from shared.classifier import classify
 from shared.config import get_settings
 from shared.features import ImageFeatures
 from shared.router import ROUTER_CONFIDENCE, ROUTER_TARGETS, route, router_input, tier_for
+from shared.tiers.tier3 import DEFAULT_BUDGET_S
 
 DATA = Path("data/train/router_labels.jsonl")
 MODELS = Path("shared/models")
@@ -39,7 +40,6 @@ RESULTS = Path("bench/results")
 MODEL_PARAMS = {"n_estimators": 150, "max_depth": 3, "learning_rate": 0.1}  # fixed, never tuned on held-out
 FOLDS = 5
 CONFIDENCES = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
-TIER3_SECONDS = 9.0  # a search's typical time at 256 px (its budget; bench/results/models-verify.json)
 
 
 def matrix(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -64,9 +64,10 @@ def export(model: GradientBoostingClassifier, width: int, path: Path) -> None:
 
 
 def tier_seconds(rows: list[dict[str, Any]]) -> np.ndarray:
-    """Seconds of Tiers 1, 2 and 3 per (image, target) row, in `matrix`'s order (Tier 3: TIER3_SECONDS)."""
+    """Seconds of Tiers 1, 2 and 3 per (image, target) row, in `matrix`'s order (Tier 3: its default
+    search budget, which it mostly uses at 256 px: bench/results/models-verify-confidence.json)."""
     return np.array([[row["runs"][f"{t:g}"]["tier1"]["seconds"], row["runs"][f"{t:g}"]["tier2"]["seconds"],
-                      TIER3_SECONDS] for row in rows for t in ROUTER_TARGETS])
+                      DEFAULT_BUDGET_S] for row in rows for t in ROUTER_TARGETS])
 
 
 def accuracy_by_target(pred: np.ndarray, truth: np.ndarray, targets: np.ndarray) -> dict[str, float]:
@@ -133,6 +134,8 @@ def main() -> None:
     x, y, _, _ = matrix(train)
     xh, yh, rules, targets = matrix(held)
     model = GradientBoostingClassifier(**MODEL_PARAMS, random_state=args.seed).fit(x, y)
+    # shared.router.tier_for reads the model's probability columns as Tiers 1, 2, 3
+    assert model.classes_.tolist() == [1, 2, 3], f"labels hold tiers {model.classes_.tolist()}, not 1-3"
     path = models / "router.onnx"
     before = onnx_probabilities(path, xh)
     previous = None if before is None else decisions(before)
