@@ -6,7 +6,7 @@ For every image the Tier 1 configuration is traced as it is ("formula") and with
 (supersampling off, alpha kept, the other layering mode with and without `underlap`, colour
 snapping on, denoise on, polygon simplification at several tolerances, higher supersampling with
 simplification, sub-pixel refinement on and off, primitives, curves, gradient fills off and their stop
-count and merge tolerance).
+count and merge tolerance, fringe strips kept).
 `--variants` runs only some of them, `--out` writes elsewhere. Writes
 bench/results/ablation.json and prints median SSIM and median bytes per category and variant.
 """
@@ -52,6 +52,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "curve fitting on": {"fit_curves": True},
     "curve fitting + primitives off": {"fit_curves": True, "primitives": False},
     "gradients off": {"gradients": False},
+    "fringes kept": {"drop_fringes": False},
     "gradients: up to 4 stops": {"gradient_stops": 4},
     "gradients: merge within 0.04": {"gradient_merge": 0.04},
 }

@@ -12,6 +12,7 @@ import numpy as np
 from shared.conflation import underlap
 from shared.curves import fit_drawing
 from shared.engine import trace
+from shared.fringes import drop_fringes
 from shared.geometry import Drawing, merge_consecutive_fills, read_trace, stacked
 from shared.gradients import fit_gradients
 from shared.interior_fills import interior_fills
@@ -61,18 +62,21 @@ def _traced(rgba: np.ndarray, params: ConversionParams, translucent: bool) -> tu
 
 def refines(params: ConversionParams) -> bool:
     """Whether `params` ask for a step after tracing that applies (polygon traces): sub-pixel
-    refinement, curve fitting, primitives, gradients or underlap."""
+    refinement, curve fitting, primitives, gradients, underlap or dropping fringes."""
     steps = params.steps
-    shaping = steps.refine or steps.fit_curves or steps.primitives or steps.gradients or _underlaps(params)
+    shaping = (steps.refine or steps.fit_curves or steps.primitives or steps.gradients or _underlaps(params)
+               or _drops_fringes(params))
     return shaping and params.engine.mode == "polygon"
 
 
 def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) -> Drawing:
-    """The steps after tracing: refinement, then primitives, then curves for the rings left, then
-    gradients, then flat fills measured away from the edges (shared/interior_fills.py); last, a cutout
-    trace's shared edges made seam-free (shared/conflation.py). The result is written on the refine
-    grid."""
+    """The steps after tracing: a stacked trace's fringe strips dropped (shared/fringes.py), then
+    refinement, then primitives, then curves for the rings left, then gradients, then flat fills
+    measured away from the edges (shared/interior_fills.py); last, a cutout trace's shared edges made
+    seam-free (shared/conflation.py). The result is written on the refine grid."""
     steps = params.steps
+    if _drops_fringes(params):
+        drawing = drop_fringes(drawing)
     if steps.refine:
         drawing = refine_drawing(drawing, rgba, steps.refine_grid)
     else:
@@ -87,6 +91,10 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) 
         drawing = fit_gradients(drawing, rgba, steps.gradient_stops, steps.gradient_merge)
     drawing = interior_fills(drawing, rgba)
     return underlap(drawing) if _underlaps(params) else drawing
+
+
+def _drops_fringes(params: ConversionParams) -> bool:
+    return params.steps.drop_fringes and params.engine.hierarchical == "stacked"
 
 
 def _underlaps(params: ConversionParams) -> bool:

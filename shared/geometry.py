@@ -222,3 +222,33 @@ def ring_index(offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     size = np.repeat(sizes, sizes)
     position = np.arange(offsets[-1]) - first
     return first + (position + 1) % np.maximum(size, 1), first + (position - 1) % np.maximum(size, 1)
+
+
+def regroup(drawing: Drawing, paints: dict[int, Gradient], dropped: set[int],
+             joined: dict[int, int]) -> Drawing:
+    """The drawing without the `dropped` shapes, each shape of `joined` (shape -> root) with its rings
+    moved into its root's path (rings keep their order within a shape), with `paints` (shape ->
+    gradient) and opacities re-indexed."""
+    if not dropped and not joined and not paints:
+        return drawing
+    kept = [s for s in range(len(drawing.fills)) if s not in dropped and s not in joined]
+    new_index = {s: k for k, s in enumerate(kept)}
+    rings = drawing.rings
+    order: list[int] = []
+    shape_of: list[int] = []
+    members: dict[int, list[int]] = {s: [s] for s in kept}
+    for shape, root in joined.items():
+        members[root].append(shape)
+    shape_rings = drawing.shape_rings()
+    for s in kept:
+        for m in members[s]:
+            order.extend(shape_rings[m])
+            shape_of.extend([new_index[s]] * len(shape_rings[m]))
+    sizes = [len(rings[r]) for r in order]
+    vertices = np.vstack([rings[r] for r in order]) if order else np.zeros((0, 2))
+    offsets = np.append(0, np.cumsum(sizes)).astype(int)
+    fitted = {k: drawing.fitted[r] for k, r in enumerate(order) if r in drawing.fitted}
+    return replace(drawing, fills=tuple(drawing.fills[s] for s in kept), vertices=vertices, offsets=offsets,
+                   ring_shape=np.array(shape_of, int), fitted=fitted,
+                   paints={new_index[s]: p for s, p in paints.items() if s in new_index},
+                   opacity={new_index[s]: a for s, a in drawing.opacity.items() if s in new_index})

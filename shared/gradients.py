@@ -15,11 +15,11 @@ painted in between shows under the band.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from shared.geometry import Drawing, Primitive
+from shared.geometry import Drawing, Primitive, regroup
 from shared.gradient_fit import MIN_PIXELS, SAMPLE, Fit, fit_region, paint_colours
 from shared.gradient_share import share_paints
 from shared.paint import Gradient
@@ -103,11 +103,13 @@ def rasterise(drawing: Drawing) -> tuple[np.ndarray, np.ndarray, Masks]:
     return top, under, coverage
 
 
-def shape_masks(drawing: Drawing, scale: int = 1) -> Iterator[tuple[int, int, int, np.ndarray | None]]:
+def shape_masks(drawing: Drawing, scale: int = 1, within: tuple[int, int, int, int] | None = None
+                ) -> Iterator[tuple[int, int, int, np.ndarray | None]]:
     """Each shape in painting order with its coverage (boolean, by the centres of a grid `scale` times
     finer than the input's pixels, nonzero winding) within its bounding box: (shape, y0, x0, mask), the
-    mask's first cell at (y0, x0) of the grid; None where the shape covers none of the grid."""
-    height, width = drawing.height * scale, drawing.width * scale
+    mask's first cell at (y0, x0) of the grid; None where the shape covers none of the grid. `within`
+    (y0, x0, y1, x1 cells of the grid): only that part of it (shapes outside it: None)."""
+    top, left, bottom, right = within or (0, 0, drawing.height * scale, drawing.width * scale)
     rings = drawing.rings
     for shape, ring_ids in enumerate(drawing.shape_rings()):
         if not ring_ids:
@@ -115,8 +117,8 @@ def shape_masks(drawing: Drawing, scale: int = 1) -> Iterator[tuple[int, int, in
             continue
         scaled = [rings[r] * scale for r in ring_ids] if scale != 1 else [rings[r] for r in ring_ids]
         points = np.vstack(scaled)  # winding within the shape's bounding box
-        y0, x0 = (max(int(v) - 1, 0) for v in points.min(axis=0)[::-1])
-        y1, x1 = min(int(points[:, 1].max()) + 2, height), min(int(points[:, 0].max()) + 2, width)
+        y0, x0 = (max(int(v) - 1, low) for v, low in zip(points.min(axis=0)[::-1], (top, left), strict=True))
+        y1, x1 = min(int(points[:, 1].max()) + 2, bottom), min(int(points[:, 0].max()) + 2, right)
         if y1 <= y0 or x1 <= x0:
             yield shape, 0, 0, None
             continue
@@ -290,7 +292,7 @@ def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int = 3,
             paints[root] = fit.paint
     if paints:
         paints = share_paints(paints, _samples(region, colours), merge_tolerance, max_stops)
-    return _regroup(drawing, paints, dropped, joined)
+    return regroup(drawing, paints, dropped, joined)
 
 
 @dataclass(frozen=True)
@@ -388,32 +390,3 @@ def _step_across(first: np.ndarray, second: np.ndarray, steps: tuple[np.ndarray,
     found = np.concatenate([down[(a[1:] & b[:-1]) | (a[:-1] & b[1:])],
                             right[(a[:, 1:] & b[:, :-1]) | (a[:, :-1] & b[:, 1:])]])
     return float(np.percentile(found, 90)) if len(found) else 0.0
-
-
-def _regroup(drawing: Drawing, paints: dict[int, Gradient], dropped: set[int],
-             joined: dict[int, int]) -> Drawing:
-    """The drawing without dropped shapes, joined shapes' rings moved into their root's path (rings
-    keep their order within a shape), paints re-indexed."""
-    if not dropped and not joined and not paints:
-        return drawing
-    kept = [s for s in range(len(drawing.fills)) if s not in dropped and s not in joined]
-    new_index = {s: k for k, s in enumerate(kept)}
-    rings = drawing.rings
-    order: list[int] = []
-    shape_of: list[int] = []
-    members: dict[int, list[int]] = {s: [s] for s in kept}
-    for shape, root in joined.items():
-        members[root].append(shape)
-    shape_rings = drawing.shape_rings()
-    for s in kept:
-        for m in members[s]:
-            order.extend(shape_rings[m])
-            shape_of.extend([new_index[s]] * len(shape_rings[m]))
-    sizes = [len(rings[r]) for r in order]
-    vertices = np.vstack([rings[r] for r in order]) if order else np.zeros((0, 2))
-    offsets = np.append(0, np.cumsum(sizes)).astype(int)
-    fitted = {k: drawing.fitted[r] for k, r in enumerate(order) if r in drawing.fitted}
-    return replace(drawing, fills=tuple(drawing.fills[s] for s in kept), vertices=vertices, offsets=offsets,
-                   ring_shape=np.array(shape_of, int), fitted=fitted,
-                   paints={new_index[s]: p for s, p in paints.items() if s in new_index},
-                   opacity={new_index[s]: a for s, a in drawing.opacity.items() if s in new_index})

@@ -14,7 +14,8 @@ is farther than MAX_ERROR_PX, first on the ring's points (looser: POLYGON_TOLERA
 input's own edge: points on the primitive are moved along its normals to where the input's coverage
 profile puts the edge (the profile measurement of shared/refine.py, corrected for curvature), the
 primitive is fitted again to the moved points (twice), and kept only if those points lie within
-TOLERANCE_PX of it (root mean square) and MAX_ERROR_PX at most.
+TOLERANCE_PX of it (root mean square) and MAX_ERROR_PX at most. An ellipse whose circle fits the
+moved points within CIRCLE_SLACK_PX as well is written as that circle.
 A plain rectangle (corner radius under MIN_CORNER_PX) stays a 4-vertex polygon: as short, and as exact.
 """
 
@@ -45,6 +46,8 @@ MIN_CORNER_PX = 1.5  # a smaller corner radius is a sharp corner the profiles bl
 # measured 0.63 px): such a rectangle stays a polygon
 SNAP_ROUNDS = 2
 SNAP_SPACING_PX = 2.0  # boundary points every this many px along the primitive (32 to 256)
+CIRCLE_SLACK_PX = 0.01  # a snapped ellipse whose circle fits the edge within this much more RMS is
+# a circle (a twemoji flag's disc came out as rx 49.755, ry 49.75 rotated by -12 degrees: 45 B more)
 MIN_SNAPPED_SHARE = 0.5  # fewer measured boundary points than this share: the polygon fit is kept
 
 
@@ -338,5 +341,16 @@ def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray) -> Primitive | N
         if again is None:
             return None
         shape = again
-    accepted = _acceptable(shape, moved, np.ones(len(moved)), TOLERANCE_PX, MAX_ERROR_PX)
-    return shape if accepted else None
+    weights = np.ones(len(moved))
+    if not _acceptable(shape, moved, weights, TOLERANCE_PX, MAX_ERROR_PX):
+        return None
+    if shape.kind == "ellipse":  # an ellipse the input does not tell from a circle is written as one
+        circle = fit_circle(moved, weights)
+        if circle is not None and _acceptable(circle, moved, weights, TOLERANCE_PX, MAX_ERROR_PX) \
+                and _rms(circle, moved) <= _rms(shape, moved) + CIRCLE_SLACK_PX:
+            return circle
+    return shape
+
+
+def _rms(shape: Primitive, points: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(distance(shape, points) ** 2)))

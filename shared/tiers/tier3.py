@@ -22,7 +22,8 @@ from shared.tiers.search import MeasuredSearch
 DEFAULT_BUDGET_S = 9.0  # search budget; features, routing and the last batch fit in the 10 s end-to-end goal
 MAX_TRIALS = 120
 PATIENCE = 20  # trials without improvement, once the target is met
-UNDERLAP_ON = {"underlap": True}  # every trial's cutout traces without seams (shared/conflation.py)
+SHAPING_ON = {"underlap": True, "drop_fringes": True}  # every trial's cutout traces without seams
+# (shared/conflation.py), its stacked ones without fringe strips (shared/fringes.py)
 
 optuna.logging.set_verbosity(logging.WARNING)
 
@@ -70,7 +71,7 @@ def run(request: TierRequest, executor: Executor | None = None, batch: int = 2) 
     best_value = -math.inf
     while trials == 0 or (trials < MAX_TRIALS and not search.out_of_time(batch)):
         asked = [study.ask() for _ in range(batch)]
-        configs = [parse_params({**UNDERLAP_ON, **{d.name: _suggest(t, d) for d in dims},
+        configs = [parse_params({**SHAPING_ON, **{d.name: _suggest(t, d) for d in dims},
                                  **request.overrides}) for t in asked]
         for trial, cand in zip(asked, search.evaluate_many(configs), strict=True):
             value = search.score(cand)  # the size sanity rule's score
