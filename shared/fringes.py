@@ -77,8 +77,9 @@ def drop_fringes(drawing: Drawing) -> Drawing:
     if not drawing.is_polygonal or len(drawing.fills) < 2:
         return drawing
     widths = mean_widths(drawing)
+    rings = drawing.shape_rings()
     candidates = {s for s in np.flatnonzero(widths < MAX_WIDTH_PX).tolist()
-                  if s > 0 and s not in drawing.opacity and s not in drawing.paints}
+                  if s > 0 and rings[s] and s not in drawing.opacity and s not in drawing.paints}
     if not candidates:
         return drawing
     near = _box_around(drawing, candidates)  # only shapes there can lie under or beside a strip

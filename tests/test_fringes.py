@@ -47,6 +47,17 @@ def test_lines_strips_over_nothing_and_wide_shapes_stay(boxes: list, fills: tupl
     assert drop_fringes(drawing).fills == fills
 
 
+def test_degenerate_and_empty_shapes_pass() -> None:
+    rings = np.array(_square(PLATE) + _square(RED), float)
+    empty = Drawing(SIDE, SIDE, ("#ffffff", "#ff0000", "#ff8080"), rings, np.array([0, 4, 8]),
+                    np.array([0, 1]), view=(SIDE * 1.0, SIDE * 1.0))  # shape 2 has no ring
+    assert drop_fringes(empty).fills == empty.fills
+    vertices = np.array([*_square(PLATE), (5.0, 5.0), (6.0, 5.0)], float)  # a 2-vertex ring: no area
+    flat = Drawing(SIDE, SIDE, ("#ffffff", "#ff8080"), vertices, np.array([0, 4, 6]), np.array([0, 1]),
+                   view=(SIDE * 1.0, SIDE * 1.0))
+    assert drop_fringes(flat).fills == flat.fills
+
+
 def test_mix_distance() -> None:
     red, white = np.array([255.0, 0, 0]), np.array([255.0, 255, 255])
     assert mix_distance(np.array([255.0, 128, 128]), red, white) == pytest.approx(0.0, abs=1e-9)
