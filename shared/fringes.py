@@ -2,10 +2,10 @@
 
 Where two colours meet, the input's edge pixels hold their mixes, and the engine traces a run of them
 as a shape of its own when it is larger than `filter_speckle` (an area in traced px, whatever the
-input's size): a strip about one pixel wide along the edge, of a colour between the two sides. At
-256 px there are a few (a twemoji flag's disc came with three); in a 1024 px export of the same icon
-dozens (the shapes of a generated 1024 px image: 3,389 B, 2,265 of them strips). They add bytes, and
-zoomed in they show as hard-edged bands the source does not have.
+input's size): a strip 1-2 px wide along the edge, of a colour between the two sides. At 256 px
+there are a few (Twemoji's Japanese flag: three on its disc's edge); an export of the same icon at
+1024 px has many more (a red disc on a rounded plate, tests/test_fringes.py: 21 shapes at 1024 px, 5
+at 256 px). They add bytes, and zoomed in they show as hard-edged bands the source does not have.
 
 In a stacked trace the shape painted before a strip runs on under it, so dropping the strip shows
 that shape there, and refinement (shared/refine.py, which runs after this step) then moves the edges
@@ -20,9 +20,10 @@ left beside it onto the input's anti-aliased boundary. A shape is dropped where 
 Shapes with a fill opacity (translucent plateaus, shared/translucency.py) stay. Cutout traces keep
 theirs: nothing runs on under a cutout shape, so a dropped one would leave a hole.
 
-Measured (Tier 1, dev training split, 72 images, before -> after; README, "Fringes"): at 256 px the
-1x / 4x SSIM medians 0.9933 / 0.9921 -> 0.9933 / 0.9922 and mean bytes -2.7 %; at 1024 px (the same
-sources rendered at 1024 px) mean bytes 1,788 -> 1,682 and no image lower by more than 0.0002.
+Measured (Tier 1, strips kept -> dropped, `python -m bench.paired --set drop_fringes=false`; README,
+"Fringe strips"): 72 training images at 256 px, 1x / 4x medians 0.9933 / 0.9921 -> 0.9933 / 0.9922,
+bytes -4.1 %; the same sources rendered at 1024 px, bytes -8.4 %, elements -24 %, no image lower by
+more than 0.0003.
 """
 
 import numpy as np

@@ -47,7 +47,7 @@ MIN_CORNER_PX = 1.5  # a smaller corner radius is a sharp corner the profiles bl
 SNAP_ROUNDS = 2
 SNAP_SPACING_PX = 2.0  # boundary points every this many px along the primitive (32 to 256)
 CIRCLE_SLACK_PX = 0.01  # a snapped ellipse whose circle fits the edge within this much more RMS is
-# a circle (a twemoji flag's disc came out as rx 49.755, ry 49.75 rotated by -12 degrees: 45 B more)
+# a circle (a twemoji flag's disc came out as rx 49.755, ry 49.75 rotated by -12 degrees: 52 B more)
 MIN_SNAPPED_SHARE = 0.5  # fewer measured boundary points than this share: the polygon fit is kept
 
 
