@@ -31,6 +31,7 @@ from scipy import ndimage
 
 from shared.geometry import Drawing, regroup, ring_index
 from shared.gradients import shape_masks
+from shared.paint import hex_rgb
 
 MAX_WIDTH_PX = 2.0  # mean width of a fringe strip (an anti-aliased edge is 1-2 px of mixes; 1.5 left
 # a twemoji flag's 1.7 px strip and dropped 30 % fewer bytes on the training split, at no gain)
@@ -58,8 +59,9 @@ def mean_widths(drawing: Drawing) -> np.ndarray:
     return 2 * area / np.maximum(perimeter, 1e-9)
 
 
-def _rgb(fill: str) -> np.ndarray:
-    return np.array([int(fill[k:k + 2], 16) for k in (1, 3, 5)], float)
+def _levels(fill: str) -> np.ndarray:
+    """A '#rrggbb' fill's R, G, B in 8-bit levels (shared/paint.py reads it)."""
+    return np.array(hex_rgb(fill)) * 255.0
 
 
 def mix_distance(colour: np.ndarray, under: np.ndarray, beside: np.ndarray | None) -> float:
@@ -126,7 +128,7 @@ def _is_fringe(drawing: Drawing, shape: int, label: np.ndarray, mask: np.ndarray
     near = np.concatenate([covered, label[gy0:gy1, gx0:gx1][ring]])
     values, counts = np.unique(near, return_counts=True)
     sides = values[counts >= SIDE_SHARE * len(near)].tolist()  # the colours it lies between
-    colour = _rgb(drawing.fills[shape])
-    paints = [_rgb(drawing.fills[s]) if s >= 0 else None for s in sides]
+    colour = _levels(drawing.fills[shape])
+    paints = [_levels(drawing.fills[s]) if s >= 0 else None for s in sides]
     return any(mix_distance(colour, a, b) <= MIX_LEVELS
                for k, a in enumerate(paints) if a is not None for b in [None, *paints[k + 1:]])

@@ -111,11 +111,10 @@ def fit_primitive(points: np.ndarray, weights: np.ndarray, tolerance: float = PO
 
 def _acceptable(shape: Primitive, points: np.ndarray, weights: np.ndarray, tolerance: float,
                 max_error: float) -> bool:
-    error = np.abs(distance(shape, points))
-    rms = np.sqrt(np.sum(weights * error**2) / np.sum(weights))
     if shape.kind == "rect" and shape.corner < MIN_CORNER_PX:
         return False
-    return bool(rms <= tolerance and error.max() <= max_error)
+    error = np.abs(distance(shape, points))
+    return bool(_rms(error, weights) <= tolerance and error.max() <= max_error)
 
 
 def fit_circle(points: np.ndarray, weights: np.ndarray) -> Primitive | None:
@@ -346,11 +345,13 @@ def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray) -> Primitive | N
         return None
     if shape.kind == "ellipse":  # an ellipse the input does not tell from a circle is written as one
         circle = fit_circle(moved, weights)
-        if circle is not None and _acceptable(circle, moved, weights, TOLERANCE_PX, MAX_ERROR_PX) \
-                and _rms(circle, moved) <= _rms(shape, moved) + CIRCLE_SLACK_PX:
-            return circle
+        if circle is not None and _acceptable(circle, moved, weights, TOLERANCE_PX, MAX_ERROR_PX):
+            rms_circle, rms_ellipse = (_rms(distance(s, moved), weights) for s in (circle, shape))
+            if rms_circle <= rms_ellipse + CIRCLE_SLACK_PX:
+                return circle
     return shape
 
 
-def _rms(shape: Primitive, points: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(distance(shape, points) ** 2)))
+def _rms(error: np.ndarray, weights: np.ndarray) -> float:
+    """The weighted root mean square of distances `error` (px)."""
+    return float(np.sqrt(np.sum(weights * error**2) / np.sum(weights)))
