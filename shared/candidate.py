@@ -22,6 +22,7 @@ from shared.primitives import find_primitives
 from shared.quality import QualityFigures, measure
 from shared.refine import refine_drawing
 from shared.simplify import simplify_drawing
+from shared.splines import fit_splines
 from shared.svg import write_svg
 from shared.translucency import translucent_fills
 
@@ -62,18 +63,19 @@ def _traced(rgba: np.ndarray, params: ConversionParams, translucent: bool) -> tu
 
 def refines(params: ConversionParams) -> bool:
     """Whether `params` ask for a step after tracing that applies (polygon traces): sub-pixel
-    refinement, curve fitting, primitives, gradients, underlap or dropping fringes."""
+    refinement, curve fitting, splines, primitives, gradients, underlap or dropping fringes."""
     steps = params.steps
-    shaping = (steps.refine or steps.fit_curves or steps.primitives or steps.gradients or _underlaps(params)
-               or _drops_fringes(params))
+    shaping = (steps.refine or steps.fit_curves or steps.splines or steps.primitives or steps.gradients
+               or _underlaps(params) or _drops_fringes(params))
     return shaping and params.engine.mode == "polygon"
 
 
 def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) -> Drawing:
     """The steps after tracing: a stacked trace's fringe strips dropped (shared/fringes.py), then
-    refinement, then primitives, then curves for the rings left, then gradients, then flat fills
-    measured away from the edges (shared/interior_fills.py); last, a cutout trace's shared edges made
-    seam-free (shared/conflation.py). The result is written on the refine grid."""
+    refinement, then primitives, then curves for the rings left, then a stacked trace's splines for the
+    rings left (shared/splines.py), then gradients, then flat fills measured away from the edges
+    (shared/interior_fills.py); last, a cutout trace's shared edges made seam-free
+    (shared/conflation.py). The result is written on the refine grid."""
     steps = params.steps
     if _drops_fringes(params):
         drawing = drop_fringes(drawing)
@@ -87,6 +89,8 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) 
     if steps.fit_curves:
         drawing = fit_drawing(drawing, steps.fit_tolerance_px, steps.corner_angle, rgba,
                               steps.curve_pairs_ratio)
+    if steps.splines and params.engine.hierarchical == "stacked":
+        drawing = fit_splines(drawing, steps.corner_angle, rgba)
     if steps.gradients:
         drawing = fit_gradients(drawing, rgba, steps.gradient_stops, steps.gradient_merge)
     drawing = interior_fills(drawing, rgba)

@@ -37,30 +37,43 @@ def fit_drawing(drawing: Drawing, tolerance: float, corner_angle: float,
     """`drawing` with every polygon ring of 3+ vertices (not already a primitive) fitted with curves;
     with `rgba`, the points fitted to are first moved onto the input's edge along their edge's normal
     (the profile measurement of shared/refine.py; points that find no edge stay)."""
+    fitted = dict(drawing.fitted)
+    for index, ring, points, _ in edge_points(drawing, corner_angle, rgba):
+        curve = fit_ring(ring, tolerance, corner_angle, points)
+        if curve is not None and _pairs(curve) <= pairs_ratio * len(drawing.ring(index)):
+            fitted[index] = curve
+    return replace(drawing, fitted=fitted) if len(fitted) > len(drawing.fitted) else drawing
+
+
+def edge_points(drawing: Drawing, corner_angle: float, rgba: np.ndarray | None,
+                wanted: Callable[[np.ndarray, float], bool] | None = None, spacing: float = SAMPLE_SPACING_PX
+                ) -> list[tuple[int, np.ndarray, np.ndarray | None, np.ndarray]]:
+    """What a fitter of smooth outlines works from, for every polygon ring of 3+ vertices not fitted
+    yet (and `wanted` by the fitter, given the ring with its corners restored): (ring index, the ring
+    with its cut-off corners restored, its `ring_samples` (every ~`spacing` px) moved onto the input's
+    edge along their edge's normal (NaN rows where no edge was found or near a corner; None without
+    `rgba`), the samples' first-index array)."""
     if not drawing.is_polygonal:
-        return drawing
+        return []
     image = premultiplied(rgba) if rgba is not None else None
     fills = fill_colours(drawing.fills, drawing.opacity)
     todo = [(i, restore_corners(r, corner_angle, _sharpness(image, fills[drawing.ring_shape[i]])))
             for i, r in enumerate(drawing.rings) if i not in drawing.fitted and len(r) >= 3]
+    todo = [(i, ring) for i, ring in todo if wanted is None or wanted(ring, corner_angle)]
     if not todo:
-        return drawing
-    sampled = [ring_samples(ring) for _, ring in todo]
-    points = [p for p, _, _ in sampled]
+        return []
+    sampled = [ring_samples(ring, spacing) for _, ring in todo]
+    moved: list[np.ndarray | None] = [None] * len(todo)
     if image is not None:
+        points = [p for p, _, _ in sampled]
         colours = np.repeat(fills[drawing.ring_shape[[i for i, _ in todo]]], [len(p) for p in points], axis=0)
         flat, normals = np.vstack(points), np.vstack([n for _, n, _ in sampled])
         offsets = profile_offsets(image, flat[:, None, :], normals, colours)
         offsets[np.concatenate([_near_corners(ring, first, corner_angle)
                                 for (_, ring), (_, _, first) in zip(todo, sampled, strict=True)])] = np.nan
-        moved = flat + offsets[:, None] * normals  # NaN where no edge was found
-        points = np.split(moved, np.cumsum([len(p) for p in points])[:-1])
-    fitted = dict(drawing.fitted)
-    for (index, ring), mine in zip(todo, points, strict=True):
-        curve = fit_ring(ring, tolerance, corner_angle, mine)
-        if curve is not None and _pairs(curve) <= pairs_ratio * len(drawing.ring(index)):
-            fitted[index] = curve
-    return replace(drawing, fitted=fitted)
+        moved = np.split(flat + offsets[:, None] * normals, np.cumsum([len(p) for p in points])[:-1])
+    return [(index, ring, mine, first)
+            for (index, ring), mine, (_, _, first) in zip(todo, moved, sampled, strict=True)]
 
 
 def _sharpness(image: np.ndarray | None, fill: np.ndarray) -> Callable[[np.ndarray, np.ndarray], bool] | None:
@@ -214,13 +227,14 @@ def _straighten_corner_edges(ring: np.ndarray, corner_angle: float,
     return ring[keep]
 
 
-def ring_samples(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Points along every edge of a closed ring (every ~SAMPLE_SPACING_PX, at least 2 per edge, not
+def ring_samples(ring: np.ndarray, spacing: float = SAMPLE_SPACING_PX
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points along every edge of a closed ring (every ~`spacing` px, at least 2 per edge, not
     at the vertices), the unit left-hand normal of the edge each lies on, and the index of each edge's
     first point (with the total at the end)."""
     following = np.roll(ring, -1, axis=0)
     length = np.hypot(*(following - ring).T)
-    counts = np.maximum(2, np.ceil(length / SAMPLE_SPACING_PX).astype(int))
+    counts = np.maximum(2, np.ceil(length / spacing).astype(int))
     edge = np.repeat(np.arange(len(ring)), counts)
     within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     fraction = (within + 0.5) / counts[edge]

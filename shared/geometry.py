@@ -3,8 +3,8 @@ simplification, refinement, curve fitting and primitive detection, and written o
 
 A `Drawing` holds every closed outline (ring) of every shape as float vertices in input pixels, in one
 (n, 2) array with ring offsets (so the steps work on all rings at once), the fill of each shape, and
-the outlines that fitting replaced: a ring with an entry in `fitted` is written as that curve or
-primitive instead of its polygon. Painting order is shape order; rings of one shape are one compound
+the outlines that fitting replaced: a ring with an entry in `fitted` is written as that curve, spline
+or primitive instead of its polygon. Painting order is shape order; rings of one shape are one compound
 path (holes are rings wound the other way, as the engine writes them).
 
 `read_trace` is the one reader of VTracer's output: a trace of `<path d="..." fill="#rrggbb"/>` with
@@ -39,6 +39,21 @@ class Curve:
 
 
 @dataclass(frozen=True)
+class Spline:
+    """A closed outline of straight segments and runs of quadratic Béziers, input px (shared/splines.py):
+    from `start`, segment k ends at `ends[k]`, bending towards `controls[k]` unless `straight[k]`.
+    `smooth[k]`: segment k continues a run, its control being the previous one's reflected about their
+    joint (a quadratic B-spline), so it is written as `t` with one coordinate pair (shared/svg.py);
+    `smooth[0]`: the ring is one closed run, `start` the joint of its last and first segments."""
+
+    start: np.ndarray  # (2,)
+    controls: np.ndarray  # (m, 2)
+    ends: np.ndarray  # (m, 2)
+    straight: np.ndarray  # (m,) bool
+    smooth: np.ndarray  # (m,) bool
+
+
+@dataclass(frozen=True)
 class Primitive:
     """A closed outline that is a circle, an ellipse or a (rounded) rectangle, input px. `rx`/`ry` are
     the radii (circle: equal) or the rectangle's half sides; `corner` the rectangle's corner radius;
@@ -53,7 +68,7 @@ class Primitive:
     corner: float = 0.0
 
 
-Outline = Curve | Primitive
+Outline = Curve | Spline | Primitive
 
 
 @dataclass(frozen=True)

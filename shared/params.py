@@ -91,6 +91,10 @@ class StepParams(BaseModel):
     corner_angle: int = Field(
         40, ge=5, le=175, description="turning angle (degrees) above which a polygon vertex is a corner"
     )
+    splines: bool = Field(
+        False, description="stacked traces: runs between corners as quadratic B-splines through the refined "
+        "vertices, where nearer the input's edge (shared/splines.py; about the polygon's bytes)"
+    )
     primitives: bool = Field(
         False, description="write rings that fit circles, ellipses, rounded rectangles as such"
     )

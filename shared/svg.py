@@ -3,10 +3,10 @@
 The root gets the output size in pixels and a viewBox of the drawing's view (traced px, or a grid of
 units per input px), so sub-pixel vertices survive. Polygon rings are written with compact relative
 commands (an absolute `M` per ring, one `l` run, a separator only where the next number has no minus
-sign); fitted rings as `l`/`c` runs; a shape that is one primitive as `<circle>`, `<ellipse>` or
-`<rect>` (rotation by `transform`), a circle or ellipse among the rings of a compound shape as two
-arcs in the ring's winding; a translucent flat fill gets its `fill-opacity`. Numbers have at most 2
-decimals in view units (integers on a grid).
+sign); fitted rings as `l`/`c` runs, splines as `l` and `q`/`t` runs; a shape that is one primitive as
+`<circle>`, `<ellipse>` or `<rect>` (rotation by `transform`), a circle or ellipse among the rings of a
+compound shape as two arcs in the ring's winding; a translucent flat fill gets its `fill-opacity`.
+Numbers have at most 2 decimals in view units (integers on a grid).
 A trace kept as markup (spline traces) only gets the root replaced and whitespace removed.
 """
 
@@ -16,7 +16,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from shared.geometry import Curve, Drawing, Primitive, signed_area
+from shared.geometry import Curve, Drawing, Primitive, Spline, signed_area
 from shared.paint import Gradient
 
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
@@ -26,6 +26,7 @@ _XML_DECL = re.compile(r"<\?xml[^>]*\?>\s*")
 _COMMENT = re.compile(r"<!--.*?-->\s*", re.DOTALL)
 _BETWEEN_TAGS = re.compile(r">\s+<")
 SVG_NS = "http://www.w3.org/2000/svg"
+HALF_UNIT_COST = 0.5  # squared grid units a spline control may move to keep its joints on the grid
 MIN_ROTATION_SHIFT_PX = 0.01  # a rotation moving no point of a primitive farther is not written
 
 
@@ -244,6 +245,8 @@ def _fitted_text(drawing: Drawing, ring: int, scale: np.ndarray) -> str:
     outline = drawing.fitted[ring]
     if isinstance(outline, Primitive):
         return _arcs_text(outline, scale[0], clockwise=signed_area(drawing.ring(ring)) > 0)
+    if isinstance(outline, Spline):
+        return _spline_text(outline, scale, drawing.grid)
     return _curve_text(outline, scale, drawing.grid)
 
 
@@ -263,6 +266,53 @@ def _curve_text(curve: Curve, scale: np.ndarray, grid: bool) -> str:
         text += (letter + pairs) if letter != command else (pairs if pairs[0] == "-" else " " + pairs)
         command = letter
     return text + "Z"
+
+
+def _spline_text(spline: Spline, scale: np.ndarray, grid: bool) -> str:
+    """The `d` text of a spline: `l` for straight segments, `q` opening each run of quadratics and `t`
+    continuing it, relative. A `t` segment's control is implied (the previous one reflected about the
+    joint), so each run's controls are written as chosen (`_run_controls`) and the joints between them
+    are their midpoints: on a grid, a joint of two controls of unlike parity lies on a half unit."""
+    controls = _run_controls(spline, spline.controls * scale, grid)
+    closed = bool(spline.smooth[0])
+    curved = ~spline.straight
+    last = len(controls) - 1
+    following = np.roll(np.arange(len(controls)), -1)
+    joins = curved & curved[following] & spline.smooth[following] & ((following > 0) | closed)
+    snap = np.round(spline.ends * scale) if grid else np.round(spline.ends * scale, 2)
+    ends = np.where(joins[:, None], (controls + controls[following]) / 2, snap)
+    here = start = ends[last] if closed else (np.round(spline.start * scale) if grid else
+                                              np.round(spline.start * scale, 2))
+    text, command = f"M{number(start[0])},{number(start[1])}", ""
+    for k in range(len(controls)):
+        end = start if k == last else ends[k]
+        if spline.straight[k]:
+            if k == last:
+                break  # Z draws the closing line
+            letter, rel = "l", end[None] - here
+        else:
+            letter = "t" if spline.smooth[k] and k > 0 else "q"
+            rel = (end - here)[None] if letter == "t" else np.array([controls[k] - here, end - here])
+        pairs = _pairs(rel)
+        text += (letter + pairs) if letter != command else (pairs if pairs[0] == "-" else " " + pairs)
+        command, here = letter, end
+    return text + "Z"
+
+
+def _run_controls(spline: Spline, controls: np.ndarray, grid: bool) -> np.ndarray:
+    """The controls as written (view units): rounded to 2 decimals, or on a grid to integers, where a
+    control that continues a run takes the parity of the one before it (their joint then lies on the
+    grid, and costs no '.5' twice over) unless that moves it farther from where it was fitted by more
+    than HALF_UNIT_COST (squared units) beyond the nearest integer."""
+    if not grid:
+        return np.round(controls, 2)
+    written = np.round(controls)
+    for k in np.flatnonzero(spline.smooth[1:] & ~spline.straight[1:] & ~spline.straight[:-1]) + 1:
+        before = written[k - 1]
+        alike = before + 2 * np.round((controls[k] - before) / 2)
+        keep = (alike - controls[k]) ** 2 <= (written[k] - controls[k]) ** 2 + HALF_UNIT_COST
+        written[k] = np.where(keep, alike, written[k])
+    return written
 
 
 def _arcs_text(shape: Primitive, scale: float, clockwise: bool) -> str:

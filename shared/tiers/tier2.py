@@ -24,9 +24,9 @@ from shared.tiers import TierOutcome, TierRequest, tier1
 from shared.tiers.search import MeasuredSearch
 
 PORTFOLIO_PATH = Path(__file__).with_name("portfolio.json")
-SHAPING_ON = {"gradients": True, "underlap": True, "drop_fringes": True}  # the steps after tracing every
-# portfolio configuration gets (underlap acts on cutout traces only: shared/conflation.py; dropping
-# fringes on stacked ones: shared/fringes.py)
+SHAPING_ON = {"gradients": True, "underlap": True, "drop_fringes": True, "splines": True}  # the steps
+# after tracing every portfolio configuration gets (underlap acts on cutout traces only:
+# shared/conflation.py; dropping fringes and splines on stacked ones: shared/fringes.py, shared/splines.py)
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,231 @@
+"""Smooth runs: a stacked trace's refined polygon rings become quadratic B-splines between corners, at
+about the polygon's bytes.
+
+A closed uniform quadratic B-spline with control points P_0 .. P_k-1 is a chain of quadratic Béziers,
+segment j from the middle of (P_j-1, P_j) to the middle of (P_j, P_j+1), bending towards P_j. Each
+segment's control point is the previous one's reflected about their joint, which is exactly what SVG's
+`t` command assumes, so the chain is written as one `q` and then a `t` with ONE coordinate pair per
+control point (shared/svg.py), as a polygon takes one pair per vertex. A polygon's vertices therefore
+become control points at no cost in bytes, and a curved outline loses its facets (which a 4x zoom
+shows). Corners (vertices turning by more than `corner_angle`, after shared/curves.py's
+`restore_corners`) stay sharp: the run from
+one corner to the next is a clamped spline from corner to corner with the run's vertices as its
+controls; a ring without corners is one closed spline.
+
+Fitting: the controls of a run are fitted by least squares to the ring's edge samples moved onto the
+input's edge (`edge_points`; samples that found no edge count with `UNMEASURED_WEIGHT`, at the
+polygon's own position), each sample at the parameter its place along the polygon gives (the segment
+of the nearest vertex), improved by Newton steps towards the nearest curve point; a small pull
+(`PULL`) towards the polygon's vertices keeps controls with few samples in place. A run keeps its
+polygon where the spline lies farther (RMS) from the measured edge points than the polygon does, or
+where none were measured (no evidence either way: an edge hidden under a shape painted later).
+
+Stacked traces only: in a cutout trace neighbouring shapes share their edges, and `underlap`
+(shared/conflation.py) moves the polygon vertices of one side under the other; a spline on one side
+would open seams.
+"""
+
+from dataclasses import replace
+
+import numpy as np
+
+from shared.curves import edge_points, ring_samples, turning_angles
+from shared.geometry import Drawing, Spline
+
+SAMPLE_SPACING_PX = 3.0  # fitting points along each edge (at least 2 per edge); every 2 px (curves.py's
+# spacing) measured the same on 72 training images (4x mean +0.0005 either way) at 1.3x the step's time
+UNMEASURED_WEIGHT = 0.3  # weight of a sample without a measured edge, at the polygon's position
+PULL = 0.01  # least-squares weight pulling each control towards its polygon vertex
+FIT_ROUNDS = 2  # solve, move the parameters to the nearest curve points (2 Newton steps), solve again
+NEWTON_STEPS = 2
+GENTLE_TURN = 15.0  # degrees: see `thinned`
+
+
+def fit_splines(drawing: Drawing, corner_angle: float, rgba: np.ndarray) -> Drawing:
+    """`drawing` with the rings not fitted yet written as splines where those lie nearer the input's
+    edge than their polygons (see the module docstring)."""
+    fitted = dict(drawing.fitted)
+    for index, ring, moved, first in edge_points(drawing, corner_angle, rgba, has_run, SAMPLE_SPACING_PX):
+        if moved is not None and (spline := spline_ring(ring, moved, first, corner_angle)) is not None:
+            fitted[index] = spline
+    return replace(drawing, fitted=fitted) if len(fitted) > len(drawing.fitted) else drawing
+
+
+def has_run(ring: np.ndarray, corner_angle: float) -> bool:
+    """Whether a ring has a vertex that is no corner (a ring of corners only stays a polygon)."""
+    return bool((turning_angles(ring) <= corner_angle).any())
+
+
+def spline_ring(ring: np.ndarray, moved: np.ndarray, first: np.ndarray, corner_angle: float) -> Spline | None:
+    """A closed ring (corners restored) as straight runs and spline runs, from its `ring_samples`
+    `moved` onto the input's edge (NaN rows: none found) and their first-index array; None where no
+    run is better as a spline."""
+    n = len(ring)
+    samples = ring_samples(ring, SAMPLE_SPACING_PX)[0]
+    measured = ~np.isnan(moved[:, 0])
+    counts = np.diff(first)
+    edge = np.repeat(np.arange(n), counts)
+    lengths = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)
+    at_vertex = np.append(0.0, np.cumsum(lengths))  # arc length of each vertex along the ring, and the total
+    along = at_vertex[edge] + (np.arange(first[-1]) - first[edge] + 0.5) / counts[edge] * lengths[edge]
+    points = _Points(np.where(measured[:, None], moved, samples), np.where(measured, 1.0, UNMEASURED_WEIGHT),
+                     measured, np.hypot(*(np.where(measured[:, None], moved, samples) - samples).T), along)
+    turns = turning_angles(ring)
+    corners = np.flatnonzero(turns > corner_angle)  # no notch exception (curves.py's
+    # `corner_vertices`): a concave corner beside a convex one is no notch, and a spline would round it
+    if len(corners) == 0:
+        controls = _fit_run(ring, turns, at_vertex[:-1], None, at_vertex[-1], points)
+        if controls is None:
+            return None
+        ends = (controls + np.roll(controls, -1, axis=0)) / 2
+        count = len(controls)
+        return Spline(ends[-1].copy(), controls, ends, np.zeros(count, bool), np.ones(count, bool))
+    parts: list[tuple[np.ndarray, np.ndarray, bool, bool]] = []  # (control, end, straight, smooth)
+    for a, b in zip(corners.tolist(), [*corners[1:].tolist(), int(corners[0]) + n], strict=True):
+        vertices = ring[np.arange(a, b + 1) % n]  # corner, the run's vertices, corner
+        picked = np.concatenate([np.arange(first[e], first[e + 1]) for e in np.arange(a, b) % n])
+        controls = None
+        if len(vertices) > 2:
+            knots = np.array([at_vertex[k % n] + (at_vertex[-1] if k >= n else 0.0) for k in range(a, b + 1)])
+            run = points.take(picked, shift=at_vertex[a])
+            run.along[run.along < 0] += at_vertex[-1]  # the run wraps past the ring's first vertex
+            controls = _fit_run(vertices[1:-1], turns[np.arange(a + 1, b) % n], knots[1:-1] - knots[0],
+                                (vertices[0], vertices[-1]), knots[-1] - knots[0], run)
+        if controls is None:
+            parts += [(end, end, True, False) for end in vertices[1:]]
+            continue
+        ends = np.vstack([(controls[:-1] + controls[1:]) / 2, vertices[-1:]])
+        parts += [(c, e, False, k > 0) for k, (c, e) in enumerate(zip(controls, ends, strict=True))]
+    if all(straight for _, _, straight, _ in parts):
+        return None
+    controls, ends = np.array([p[0] for p in parts]), np.array([p[1] for p in parts])
+    return Spline(ring[corners[0]].copy(), controls, ends, np.array([p[2] for p in parts]),
+                  np.array([p[3] for p in parts]))
+
+
+class _Points:
+    """A run's fitting points (n, 2), their weights, which were measured on the input, the polygon's
+    distance from each, and their arc length along the polygon from the run's start."""
+
+    def __init__(self, data: np.ndarray, weight: np.ndarray, measured: np.ndarray, polygon_error: np.ndarray,
+                 along: np.ndarray):
+        self.data, self.weight, self.measured = data, weight, measured
+        self.polygon_error, self.along = polygon_error, along
+
+    def take(self, rows: np.ndarray, shift: float = 0.0) -> "_Points":
+        return _Points(self.data[rows], self.weight[rows], self.measured[rows], self.polygon_error[rows],
+                       self.along[rows] - shift)
+
+
+def _fit_run(vertices: np.ndarray, turns: np.ndarray, knots: np.ndarray,
+             ends: tuple[np.ndarray, np.ndarray] | None, length: float, points: _Points) -> np.ndarray | None:
+    """The controls of one run, fitted first without every other vertex of the outline's gentle
+    stretches (`thinned`) and kept where that fits better than the polygon, else with all of them;
+    None where neither fits better."""
+    if not points.measured.any():
+        return None
+    for kept in (np.arange(len(vertices) % 2 if ends is not None else 0, len(vertices), 2), thinned(turns)):
+        if len(vertices) > len(kept) >= (3 if ends is None else 1):
+            controls = _fit(vertices[kept], knots[kept], ends, length, points)
+            if controls is not None:
+                return controls
+    return _fit(vertices, knots, ends, length, points)
+
+
+def thinned(turns: np.ndarray) -> np.ndarray:
+    """Indices of the vertices kept as controls: a vertex turning the outline by under GENTLE_TURN
+    degrees is left out where the one before it is kept (a spline needs fewer controls than a polygon
+    needs vertices where the outline bends little; where it bends sharply, it needs them all)."""
+    keep = np.ones(len(turns), bool)
+    for k in range(1, len(turns)):
+        keep[k] = not (turns[k] < GENTLE_TURN and keep[k - 1])
+    return np.flatnonzero(keep)
+
+
+def _fit(vertices: np.ndarray, knots: np.ndarray, ends: tuple[np.ndarray, np.ndarray] | None, length: float,
+         points: _Points) -> np.ndarray | None:
+    """The fitted controls of one run: `vertices` the polygon vertices they start from, at arc
+    lengths `knots` along the run (of `length`); `ends` its fixed corners (None: a closed run over the
+    whole ring); None where the spline is no nearer the measured points than the polygon."""
+    segment, u = _parameters(knots, ends is None, length, points.along)
+    controls = vertices
+    for _ in range(FIT_ROUNDS):
+        design, fixed = _design(len(vertices), ends, segment, u)
+        weighted = design * points.weight[:, None]
+        normal = weighted.T @ design + PULL * np.eye(len(vertices))
+        controls = np.linalg.solve(normal, weighted.T @ (points.data - fixed) + PULL * vertices)
+        starts, finishes = _segment_ends(controls, ends)
+        u = _newton(starts[segment], controls[segment], finishes[segment], u, points.data)
+    starts, finishes = _segment_ends(controls, ends)
+    error = np.hypot(*(_point(starts[segment], controls[segment], finishes[segment], u) - points.data).T)
+    mine, polygon = error[points.measured], points.polygon_error[points.measured]
+    return controls if float(mine @ mine) < float(polygon @ polygon) else None
+
+
+def _parameters(knots: np.ndarray, closed: bool, length: float, along: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's segment and its parameter on it, by arc length along the polygon: segment j spans
+    from halfway between control j's vertex and the one before to halfway to the one after (a clamped
+    run's first and last segments from and to their corners)."""
+    if closed:
+        bounds = (knots + np.append(knots[1:], knots[0] + length)) / 2
+        segment = np.searchsorted(bounds, along, side="right") % len(knots)
+        wrapped = along - np.where((segment == 0) & (along >= bounds[-1]), length, 0.0)
+        begin = np.where(segment == 0, bounds[-1] - length, bounds[segment - 1])
+        finish = bounds[segment]
+    else:
+        bounds = np.concatenate([[0.0], (knots[:-1] + knots[1:]) / 2, [length]])  # segment j: bounds j, j+1
+        segment = np.clip(np.searchsorted(bounds, along, side="right") - 1, 0, len(knots) - 1)
+        wrapped, begin, finish = along, bounds[segment], bounds[segment + 1]
+    return segment, np.clip((wrapped - begin) / np.maximum(finish - begin, 1e-9), 0.0, 1.0)
+
+
+def _design(count: int, ends: tuple[np.ndarray, np.ndarray] | None, segment: np.ndarray,
+            u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The curve points as (design @ controls + fixed): segment j's point at u is
+    (1-u)² start + 2u(1-u) P_j + u² end, its start and end the middles of P_j's neighbours' chords."""
+    rows = np.arange(len(u))
+    head, middle, tail = (1 - u) ** 2, 2 * u * (1 - u), u**2
+    design = np.zeros((len(u), count))
+    fixed = np.zeros((len(u), 2))
+    if ends is None:  # each statement adds to a row once, so fancy-index adds need no np.add.at
+        design[rows, segment] = middle + (head + tail) / 2
+        design[rows, (segment - 1) % count] += head / 2
+        design[rows, (segment + 1) % count] += tail / 2
+        return design, fixed
+    design[rows, segment] = middle
+    for at_corner, neighbour, weight, corner in ((segment == 0, segment - 1, head, ends[0]),
+                                                 (segment == count - 1, segment + 1, tail, ends[1])):
+        fixed += np.where(at_corner, weight, 0.0)[:, None] * corner
+        inside = ~at_corner
+        design[rows[inside], neighbour[inside]] += weight[inside] / 2
+        design[rows[inside], segment[inside]] += weight[inside] / 2
+    return design, fixed
+
+
+def _segment_ends(controls: np.ndarray, ends: tuple[np.ndarray, np.ndarray] | None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Each segment's start and end point."""
+    if ends is None:
+        return (np.roll(controls, 1, axis=0) + controls) / 2, (controls + np.roll(controls, -1, axis=0)) / 2
+    middles = (controls[:-1] + controls[1:]) / 2
+    return np.vstack([ends[0][None], middles]), np.vstack([middles, ends[1][None]])
+
+
+def _point(start: np.ndarray, control: np.ndarray, end: np.ndarray, u: np.ndarray) -> np.ndarray:
+    return ((1 - u) ** 2)[:, None] * start + (2 * u * (1 - u))[:, None] * control + (u**2)[:, None] * end
+
+
+def _newton(start: np.ndarray, control: np.ndarray, end: np.ndarray, u: np.ndarray,
+            data: np.ndarray) -> np.ndarray:
+    """Each parameter moved NEWTON_STEPS steps towards the nearest point of its segment to its data
+    point (kept within the segment)."""
+    second = 2 * (end - 2 * control + start)
+    for _ in range(NEWTON_STEPS):
+        first = 2 * ((1 - u)[:, None] * (control - start) + u[:, None] * (end - control))
+        offset = _point(start, control, end, u) - data
+        numerator = (offset * first).sum(axis=1)
+        denominator = (first * first).sum(axis=1) + (offset * second).sum(axis=1)
+        safe = np.abs(denominator) > 1e-12
+        u = np.clip(u - np.where(safe, numerator / np.where(safe, denominator, 1.0), 0.0), 0.0, 1.0)
+    return u

@@ -1,0 +1,144 @@
+"""Spline runs (shared/splines.py, written by shared/svg.py): a smooth blob comes out as `q`/`t` runs
+nearer its true outline than the polygon (this one at a fifth more bytes: its spline needs every
+vertex, and a fair share of its joints lie on half units); a square keeps its corners; a
+spline is written on the grid within a unit of where it was fitted; cutout traces get none."""
+
+import re
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from shared.candidate import shape_drawing, trace_drawing
+from shared.features import compute_features
+from shared.geometry import Spline
+from shared.pipeline import convert
+from shared.quality import alpha_aware_ssim
+from shared.render import render_svg
+from shared.svg import _spline_text
+from shared.tiers import tier1
+
+SIDE, SUPER = 128, 8
+NO_PRIMITIVES = {"primitives": False}  # the blob is no primitive; the disc would be one
+
+
+def _blob(side: int, lobes: int = 3) -> np.ndarray:
+    """An anti-aliased smooth blob r(t) = 38 + 7 cos(lobes t) px about the centre, RGBA at `side` px."""
+    scale = side / SIDE * SUPER
+    t = np.linspace(0, 2 * np.pi, 2000, endpoint=False)
+    r = (38 + 7 * np.cos(lobes * t)) * scale
+    centre = side * SUPER / 2
+    big = Image.new("RGBA", (side * SUPER, side * SUPER), (0, 0, 0, 0))
+    ImageDraw.Draw(big).polygon(list(zip(centre + r * np.cos(t), centre + r * np.sin(t), strict=True)),
+                                fill=(30, 120, 200, 255))
+    return np.asarray(big.resize((side, side), Image.Resampling.BOX))
+
+
+def _square(angle: float) -> np.ndarray:
+    big = Image.new("RGBA", (SIDE * SUPER, SIDE * SUPER), (0, 0, 0, 0))
+    c, h = SIDE * SUPER / 2, 30 * SUPER
+    corners = np.array([[-h, -h], [h, -h], [h, h], [-h, h]])
+    turn = np.radians(angle)
+    rotated = corners @ np.array([[np.cos(turn), np.sin(turn)], [-np.sin(turn), np.cos(turn)]]) + c
+    ImageDraw.Draw(big).polygon([tuple(p) for p in rotated], fill=(200, 40, 40, 255))
+    return np.asarray(big.resize((SIDE, SIDE), Image.Resampling.BOX))
+
+
+def test_a_smooth_blob_is_written_as_a_spline_truer_at_4x() -> None:
+    rgba, source = _blob(SIDE), _blob(SIDE * 4)
+    polygon = convert(rgba, tier=1, overrides={**NO_PRIMITIVES, "splines": False})
+    spline = convert(rgba, tier=1, overrides={**NO_PRIMITIVES, "splines": True})
+    assert "q" in spline.svg and "t" in spline.svg and "q" not in polygon.svg
+    at_4x = [alpha_aware_ssim(source, render_svg(r.svg, SIDE * 4, SIDE * 4))[0] for r in (polygon, spline)]
+    assert at_4x[1] > at_4x[0] + 0.001
+    assert spline.figures.ssim >= polygon.figures.ssim
+    assert spline.figures.bytes <= polygon.figures.bytes * 1.25
+
+
+@pytest.mark.parametrize("angle", [0.0, 17.0])
+def test_a_square_keeps_its_corners(angle: float) -> None:
+    """Its corners lie where the polygon's do (within 0.05 px): a spline may replace a side's kink,
+    never round a corner."""
+    distances = []
+    for splines in (False, True):
+        result = convert(_square(angle), tier=1, overrides={**NO_PRIMITIVES, "splines": splines})
+        d = re.search(r' d="([^"]+)"', result.svg)
+        assert d is not None
+        view = float(re.search(r'viewBox="0 0 ([\d.]+)', result.svg).group(1)) / SIDE  # units per px
+        points = np.array(_on_curve_points(d.group(1))) / view
+        distances.append([np.hypot(*(points - corner).T).min() for corner in _square_corners(angle)])
+    assert np.all(np.array(distances[1]) <= np.array(distances[0]) + 0.05)
+
+
+def _square_corners(angle: float) -> np.ndarray:
+    turn = np.radians(angle)
+    corners = np.array([[-30, -30], [30, -30], [30, 30], [-30, 30]], float)
+    return corners @ np.array([[np.cos(turn), np.sin(turn)], [-np.sin(turn), np.cos(turn)]]) + SIDE / 2
+
+
+def _on_curve_points(d: str) -> list[np.ndarray]:
+    """Where every segment of a relative `M`/`l`/`q`/`t` path ends (view units)."""
+    tokens = re.findall(r"[MlqtZ]|-?(?:\d+\.?\d*|\.\d+)", d)
+    here, command, out, i = np.zeros(2), "", [], 0
+    while i < len(tokens):
+        if tokens[i] in "MlqtZ":
+            command, i = tokens[i], i + 1
+            continue
+        size = 4 if command == "q" else 2
+        values = np.array([float(v) for v in tokens[i : i + size]])
+        i += size
+        here = values if command == "M" else here + values[-2:]
+        out.append(here)
+    return out
+
+
+def _written_segments(d: str) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(start, control, end) of every quadratic in a relative `M`/`l`/`q`/`t`/`Z` path, view units."""
+    tokens = re.findall(r"[MlqtZ]|-?(?:\d+\.?\d*|\.\d+)", d)
+    out: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    here, control, command, i = np.zeros(2), None, "", 0
+    while i < len(tokens):
+        if tokens[i] in "MlqtZ":
+            command, i = tokens[i], i + 1
+            continue
+        values = [float(v) for v in tokens[i : i + (4 if command == "q" else 2)]]
+        i += len(values)
+        if command == "M":
+            here = np.array(values)
+        elif command == "l":
+            here, control = here + values, None
+        elif command == "q":
+            control, end = here + values[:2], here + values[2:]
+            out.append((here, control, end))
+            here = end
+        elif command == "t":
+            assert control is not None
+            control, end = 2 * here - control, here + values
+            out.append((here, control, end))
+            here = end
+    return out
+
+
+def test_a_closed_spline_is_written_within_a_grid_unit_of_its_controls() -> None:
+    rng = np.random.default_rng(3)
+    k = 24
+    angles = np.linspace(0, 2 * np.pi, k, endpoint=False)
+    controls = np.c_[64 + 40 * np.cos(angles), 64 + 30 * np.sin(angles)] + rng.uniform(-0.3, 0.3, (k, 2))
+    ends = (controls + np.roll(controls, -1, axis=0)) / 2
+    spline = Spline(ends[-1], controls, ends, np.zeros(k, bool), np.ones(k, bool))
+    d = _spline_text(spline, np.array([4.0, 4.0]), grid=True)
+    assert d.count("q") == 1 and d.endswith("Z")
+    written = _written_segments(d)
+    assert len(written) == k
+    implied = np.array([c for _, c, _ in written])
+    assert np.abs(implied - controls * 4).max() <= 1.0  # every control within a unit (a quarter px)
+    assert np.allclose(written[-1][2], written[0][0])  # the last segment ends where the path began
+
+
+def test_cutout_traces_get_no_splines() -> None:
+    rgba = _blob(SIDE)
+    formula = tier1.formula_params(compute_features(rgba)).with_overrides({**NO_PRIMITIVES, "splines": True})
+    for layering, expected in (("cutout", False), ("stacked", True)):
+        params = formula.with_overrides({"hierarchical": layering})
+        shaped = shape_drawing(trace_drawing(rgba, params), rgba, params)
+        assert any(isinstance(o, Spline) for o in shaped.fitted.values()) == expected
