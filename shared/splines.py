@@ -1,31 +1,32 @@
-"""Smooth runs: a stacked trace's refined polygon rings become quadratic B-splines between corners, at
+"""Spline runs: a stacked trace's refined polygon rings become quadratic B-splines between corners, at
 about the polygon's bytes.
 
 A closed uniform quadratic B-spline with control points P_0 .. P_k-1 is a chain of quadratic Béziers,
 segment j from the middle of (P_j-1, P_j) to the middle of (P_j, P_j+1), bending towards P_j. Each
 segment's control point is the previous one's reflected about their joint, which is exactly what SVG's
-`t` command assumes, so the chain is written as one `q` and then a `t` with ONE coordinate pair per
-control point (shared/svg.py), as a polygon takes one pair per vertex. A polygon's vertices therefore
-become control points at no cost in bytes, and a curved outline loses its facets (which a 4x zoom
-shows). Corners (vertices turning by more than `corner_angle`, after shared/curves.py's
-`restore_corners`) stay sharp: the run from
-one corner to the next is a clamped spline from corner to corner with the run's vertices as its
-controls; a ring without corners is one closed spline.
+`t` command assumes, so the chain is written as one `q` and then a `t` with one coordinate pair per
+control point (shared/svg.py), as a polygon takes one pair per vertex: a curved outline loses its
+facets (which a 4x zoom shows) for about the polygon's bytes. Corners (vertices turning by more than
+`corner_angle`, after shared/curves.py's `restore_corners`) stay sharp: the run from one corner to the
+next is a clamped spline from corner to corner with (some of) the run's vertices as its controls; a
+ring without corners is one closed spline.
 
 Fitting: the controls of a run are fitted by least squares to the ring's edge samples moved onto the
 input's edge (`edge_points`; samples that found no edge count with `UNMEASURED_WEIGHT`, at the
 polygon's own position), each sample at the parameter its place along the polygon gives (the segment
-of the nearest vertex), improved by Newton steps towards the nearest curve point; a small pull
-(`PULL`) towards the polygon's vertices keeps controls with few samples in place. A run keeps its
-polygon where the spline lies farther (RMS) from the measured edge points than the polygon does, or
-where none were measured (no evidence either way: an edge hidden under a shape painted later).
+of the nearest control's vertex), improved by Newton steps towards the nearest curve point; a small
+pull (`PULL`) towards the polygon's vertices keeps controls with few samples in place. A run is fitted
+with every other vertex first, then without every other vertex of its gentle stretches (`thinned`),
+then with all: the first fit that lies nearer the measured edge points (RMS) than the polygon is kept
+(fewer controls also pay for the half-unit joints the writer needs). A run with no such fit, or with no
+measured point (no evidence either way: an edge hidden under a shape painted later), stays a polygon.
 
 Stacked traces only: in a cutout trace neighbouring shapes share their edges, and `underlap`
 (shared/conflation.py) moves the polygon vertices of one side under the other; a spline on one side
 would open seams.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,7 +34,8 @@ from shared.curves import edge_points, ring_samples, turning_angles
 from shared.geometry import Drawing, Spline
 
 SAMPLE_SPACING_PX = 3.0  # fitting points along each edge (at least 2 per edge); every 2 px (curves.py's
-# spacing) measured the same on 72 training images (4x mean +0.0005 either way) at 1.3x the step's time
+# spacing) measured the same on 72 training images (source mean +0.0005 either way) with half as many
+# points again to measure and fit
 UNMEASURED_WEIGHT = 0.3  # weight of a sample without a measured edge, at the polygon's position
 PULL = 0.01  # least-squares weight pulling each control towards its polygon vertex
 FIT_ROUNDS = 2  # solve, move the parameters to the nearest curve points (2 Newton steps), solve again
@@ -103,14 +105,16 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, first: np.ndarray, corner_a
                   np.array([p[3] for p in parts]))
 
 
+@dataclass(frozen=True)
 class _Points:
     """A run's fitting points (n, 2), their weights, which were measured on the input, the polygon's
     distance from each, and their arc length along the polygon from the run's start."""
 
-    def __init__(self, data: np.ndarray, weight: np.ndarray, measured: np.ndarray, polygon_error: np.ndarray,
-                 along: np.ndarray):
-        self.data, self.weight, self.measured = data, weight, measured
-        self.polygon_error, self.along = polygon_error, along
+    data: np.ndarray
+    weight: np.ndarray
+    measured: np.ndarray
+    polygon_error: np.ndarray
+    along: np.ndarray
 
     def take(self, rows: np.ndarray, shift: float = 0.0) -> "_Points":
         return _Points(self.data[rows], self.weight[rows], self.measured[rows], self.polygon_error[rows],
@@ -119,13 +123,17 @@ class _Points:
 
 def _fit_run(vertices: np.ndarray, turns: np.ndarray, knots: np.ndarray,
              ends: tuple[np.ndarray, np.ndarray] | None, length: float, points: _Points) -> np.ndarray | None:
-    """The controls of one run, fitted first without every other vertex of the outline's gentle
-    stretches (`thinned`) and kept where that fits better than the polygon, else with all of them;
-    None where neither fits better."""
+    """The controls of one run: the first of its fits with every other vertex, with its gentle
+    stretches `thinned`, and with all vertices that lies nearer the measured points than the polygon;
+    None where none does (or nothing was measured)."""
     if not points.measured.any():
         return None
-    for kept in (np.arange(len(vertices) % 2 if ends is not None else 0, len(vertices), 2), thinned(turns)):
-        if len(vertices) > len(kept) >= (3 if ends is None else 1):
+    every_other = np.arange(len(vertices) % 2 if ends is not None else 0, len(vertices), 2)
+    tried: list[np.ndarray] = []
+    for kept in (every_other, thinned(turns)):
+        if len(vertices) > len(kept) >= (3 if ends is None else 1) and \
+                not any(np.array_equal(kept, other) for other in tried):  # a run of 2 thins to 1 either way
+            tried.append(kept)
             controls = _fit(vertices[kept], knots[kept], ends, length, points)
             if controls is not None:
                 return controls
