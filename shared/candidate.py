@@ -65,8 +65,8 @@ def refines(params: ConversionParams) -> bool:
     """Whether `params` ask for a step after tracing that applies (polygon traces): sub-pixel
     refinement, curve fitting, splines, primitives, gradients, underlap or dropping fringes."""
     steps = params.steps
-    shaping = (steps.refine or steps.fit_curves or steps.splines or steps.primitives or steps.gradients
-               or _underlaps(params) or _drops_fringes(params))
+    shaping = (steps.refine or steps.fit_curves or steps.primitives or steps.gradients or _underlaps(params)
+               or _drops_fringes(params) or _fits_splines(params))
     return shaping and params.engine.mode == "polygon"
 
 
@@ -89,7 +89,7 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) 
     if steps.fit_curves:
         drawing = fit_drawing(drawing, steps.fit_tolerance_px, steps.corner_angle, rgba,
                               steps.curve_pairs_ratio)
-    if steps.splines and params.engine.hierarchical == "stacked":
+    if _fits_splines(params):
         drawing = fit_splines(drawing, steps.corner_angle, rgba)
     if steps.gradients:
         drawing = fit_gradients(drawing, rgba, steps.gradient_stops, steps.gradient_merge)
@@ -99,6 +99,10 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) 
 
 def _drops_fringes(params: ConversionParams) -> bool:
     return params.steps.drop_fringes and params.engine.hierarchical == "stacked"
+
+
+def _fits_splines(params: ConversionParams) -> bool:
+    return params.steps.splines and params.engine.hierarchical == "stacked"
 
 
 def _underlaps(params: ConversionParams) -> bool:

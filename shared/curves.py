@@ -38,21 +38,21 @@ def fit_drawing(drawing: Drawing, tolerance: float, corner_angle: float,
     with `rgba`, the points fitted to are first moved onto the input's edge along their edge's normal
     (the profile measurement of shared/refine.py; points that find no edge stay)."""
     fitted = dict(drawing.fitted)
-    for index, ring, points, _ in edge_points(drawing, corner_angle, rgba):
+    for index, ring, points, _, _ in measured_edge_points(drawing, corner_angle, rgba):
         curve = fit_ring(ring, tolerance, corner_angle, points)
         if curve is not None and _pairs(curve) <= pairs_ratio * len(drawing.ring(index)):
             fitted[index] = curve
     return replace(drawing, fitted=fitted) if len(fitted) > len(drawing.fitted) else drawing
 
 
-def edge_points(drawing: Drawing, corner_angle: float, rgba: np.ndarray | None,
+def measured_edge_points(drawing: Drawing, corner_angle: float, rgba: np.ndarray | None,
                 wanted: Callable[[np.ndarray, float], bool] | None = None, spacing: float = SAMPLE_SPACING_PX
-                ) -> list[tuple[int, np.ndarray, np.ndarray | None, np.ndarray]]:
+                ) -> list[tuple[int, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]]:
     """What a fitter of smooth outlines works from, for every polygon ring of 3+ vertices not fitted
     yet (and `wanted` by the fitter, given the ring with its corners restored): (ring index, the ring
     with its cut-off corners restored, its `ring_samples` (every ~`spacing` px) moved onto the input's
     edge along their edge's normal (NaN rows where no edge was found or near a corner; None without
-    `rgba`), the samples' first-index array)."""
+    `rgba`), the samples where they lie on the ring, the samples' first-index array)."""
     if not drawing.is_polygonal:
         return []
     image = premultiplied(rgba) if rgba is not None else None
@@ -72,8 +72,8 @@ def edge_points(drawing: Drawing, corner_angle: float, rgba: np.ndarray | None,
         offsets[np.concatenate([_near_corners(ring, first, corner_angle)
                                 for (_, ring), (_, _, first) in zip(todo, sampled, strict=True)])] = np.nan
         moved = np.split(flat + offsets[:, None] * normals, np.cumsum([len(p) for p in points])[:-1])
-    return [(index, ring, mine, first)
-            for (index, ring), mine, (_, _, first) in zip(todo, moved, sampled, strict=True)]
+    return [(index, ring, mine, samples, first)
+            for (index, ring), mine, (samples, _, first) in zip(todo, moved, sampled, strict=True)]
 
 
 def _sharpness(image: np.ndarray | None, fill: np.ndarray) -> Callable[[np.ndarray, np.ndarray], bool] | None:

@@ -12,14 +12,15 @@ next is a clamped spline from corner to corner with (some of) the run's vertices
 ring without corners is one closed spline.
 
 Fitting: the controls of a run are fitted by least squares to the ring's edge samples moved onto the
-input's edge (`edge_points`; samples that found no edge count with `UNMEASURED_WEIGHT`, at the
-polygon's own position), each sample at the parameter its place along the polygon gives (the segment
-of the nearest control's vertex), improved by Newton steps towards the nearest curve point; a small
-pull (`PULL`) towards the polygon's vertices keeps controls with few samples in place. A run is fitted
-with every other vertex first, then without every other vertex of its gentle stretches (`thinned`),
-then with all: the first fit that lies nearer the measured edge points (RMS) than the polygon is kept
-(fewer controls also pay for the half-unit joints the writer needs). A run with no such fit, or with no
-measured point (no evidence either way: an edge hidden under a shape painted later), stays a polygon.
+input's edge (shared/curves.py `measured_edge_points`; samples that found no edge count with
+`UNMEASURED_WEIGHT`, at the polygon's own position), each sample at the parameter its place along the
+polygon gives (the segment of the nearest control's vertex), improved by Newton steps towards the
+nearest curve point; a small pull (`PULL`) towards the polygon's vertices keeps controls with few
+samples in place. A run is fitted with every other vertex first, then without every other vertex of its
+gentle stretches (`thinned`), then with all: the first fit that lies nearer the measured edge points
+(RMS) than the polygon is kept (fewer controls also pay for the half-unit joints the writer needs). A
+run with no such fit, or with no measured point (no evidence either way: an edge hidden under a shape
+painted later), stays a polygon.
 
 Stacked traces only: in a cutout trace neighbouring shapes share their edges, and `underlap`
 (shared/conflation.py) moves the polygon vertices of one side under the other; a spline on one side
@@ -30,7 +31,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from shared.curves import edge_points, ring_samples, turning_angles
+from shared.curves import measured_edge_points, turning_angles
 from shared.geometry import Drawing, Spline
 
 SAMPLE_SPACING_PX = 3.0  # fitting points along each edge (at least 2 per edge); every 2 px (curves.py's
@@ -47,8 +48,10 @@ def fit_splines(drawing: Drawing, corner_angle: float, rgba: np.ndarray) -> Draw
     """`drawing` with the rings not fitted yet written as splines where those lie nearer the input's
     edge than their polygons (see the module docstring)."""
     fitted = dict(drawing.fitted)
-    for index, ring, moved, first in edge_points(drawing, corner_angle, rgba, has_run, SAMPLE_SPACING_PX):
-        if moved is not None and (spline := spline_ring(ring, moved, first, corner_angle)) is not None:
+    for index, ring, moved, samples, first in measured_edge_points(drawing, corner_angle, rgba, has_run,
+                                                                   SAMPLE_SPACING_PX):
+        spline = None if moved is None else spline_ring(ring, moved, samples, first, corner_angle)
+        if spline is not None:
             fitted[index] = spline
     return replace(drawing, fitted=fitted) if len(fitted) > len(drawing.fitted) else drawing
 
@@ -58,20 +61,21 @@ def has_run(ring: np.ndarray, corner_angle: float) -> bool:
     return bool((turning_angles(ring) <= corner_angle).any())
 
 
-def spline_ring(ring: np.ndarray, moved: np.ndarray, first: np.ndarray, corner_angle: float) -> Spline | None:
+def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first: np.ndarray,
+                corner_angle: float) -> Spline | None:
     """A closed ring (corners restored) as straight runs and spline runs, from its `ring_samples`
-    `moved` onto the input's edge (NaN rows: none found) and their first-index array; None where no
-    run is better as a spline."""
+    (`samples`, their first-index array `first`) and those samples `moved` onto the input's edge (NaN
+    rows: none found); None where no run is better as a spline."""
     n = len(ring)
-    samples = ring_samples(ring, SAMPLE_SPACING_PX)[0]
     measured = ~np.isnan(moved[:, 0])
     counts = np.diff(first)
     edge = np.repeat(np.arange(n), counts)
     lengths = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)
     at_vertex = np.append(0.0, np.cumsum(lengths))  # arc length of each vertex along the ring, and the total
     along = at_vertex[edge] + (np.arange(first[-1]) - first[edge] + 0.5) / counts[edge] * lengths[edge]
-    points = _Points(np.where(measured[:, None], moved, samples), np.where(measured, 1.0, UNMEASURED_WEIGHT),
-                     measured, np.hypot(*(np.where(measured[:, None], moved, samples) - samples).T), along)
+    data = np.where(measured[:, None], moved, samples)
+    weight = np.where(measured, 1.0, UNMEASURED_WEIGHT)
+    points = _Points(data, weight, measured, np.hypot(*(data - samples).T), along)
     turns = turning_angles(ring)
     corners = np.flatnonzero(turns > corner_angle)  # no notch exception (curves.py's
     # `corner_vertices`): a concave corner beside a convex one is no notch, and a spline would round it
@@ -164,7 +168,6 @@ def _fit(vertices: np.ndarray, knots: np.ndarray, ends: tuple[np.ndarray, np.nda
         controls = np.linalg.solve(normal, weighted.T @ (points.data - fixed) + PULL * vertices)
         starts, finishes = _segment_ends(controls, ends)
         u = _newton(starts[segment], controls[segment], finishes[segment], u, points.data)
-    starts, finishes = _segment_ends(controls, ends)
     error = np.hypot(*(_point(starts[segment], controls[segment], finishes[segment], u) - points.data).T)
     mine, polygon = error[points.measured], points.polygon_error[points.measured]
     return controls if float(mine @ mine) < float(polygon @ polygon) else None

@@ -279,10 +279,11 @@ def _spline_text(spline: Spline, scale: np.ndarray, grid: bool) -> str:
     last = len(controls) - 1
     following = np.roll(np.arange(len(controls)), -1)
     joins = curved & curved[following] & spline.smooth[following] & ((following > 0) | closed)
-    snap = np.round(spline.ends * scale) if grid else np.round(spline.ends * scale, 2)
-    ends = np.where(joins[:, None], (controls + controls[following]) / 2, snap)
-    here = start = ends[last] if closed else (np.round(spline.start * scale) if grid else
-                                              np.round(spline.start * scale, 2))
+    def snap(values: np.ndarray) -> np.ndarray:
+        return np.round(values * scale) if grid else np.round(values * scale, 2)
+
+    ends = np.where(joins[:, None], (controls + controls[following]) / 2, snap(spline.ends))
+    here = start = ends[last] if closed else snap(spline.start)
     text, command = f"M{number(start[0])},{number(start[1])}", ""
     for k in range(len(controls)):
         end = start if k == last else ends[k]
