@@ -2,24 +2,35 @@
 
     python -m bench.paired --split train --side 256 --set drop_fringes=false
     python -m bench.paired --split train --side 1024 --set drop_fringes=false
+    python -m bench.paired --icons @iconify-json/devicon@1.2.68 --per-package 40 --tier1 SHARPER_BELOW=0
 
 Images: every `--every`-th non-JPEG image of the dev set's `--split` (256 px entries), its vector
-source (or generator) rendered at `--side` px as the input (bench.dataset.reference_at). Per image and
-run: SSIM at 1x against the input (the result's own figure), SSIM against the source rendered at 4x
-the side (`ssim_source`; for `--side` over 256, at the side itself), bytes, elements and seconds.
-Prints the images that changed, then for the run with the overrides -> the deployed run: medians,
-means and totals, and how many images fell or rose by more than 0.001; `--out` writes the rows.
+source (or generator) rendered at `--side` px as the input (bench.dataset.reference_at); or, with
+`--icons`, a fixed random pick (`--seed`) of `--per-package` icons of each pinned Iconify package (any
+icon; installed once into `--cache`), outside the dev set. Per image and run: SSIM at 1x against the
+input (the result's own figure), SSIM against the source rendered at 4x the side (`ssim_source`; for
+`--side` over 256, at the side itself), bytes, elements and seconds. The other run takes `--set`
+overrides and/or `--tier1 NAME=VALUE`, a constant of shared/tiers/tier1.py set for that run (a retry's
+threshold: `SHARPER_BELOW=0` turns the supersampled retry off). Prints the images that changed, then
+for the other run -> the deployed run: medians, means and totals, and how many images fell or rose by
+more than 0.001; `--out` writes the rows.
 """
 
 import argparse
 import json
+import shlex
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bench.dataset import load_manifest, reference_at
+import shared.tiers.tier1 as tier1
+from bench.dataset import load_manifest, npm_root, reference_at
+from bench.gradient_icons import icon_svg
+from bench.synthetic import render
 from shared.pipeline import convert
 from shared.quality import alpha_aware_ssim
 from shared.render import render_svg
@@ -27,14 +38,45 @@ from shared.render import render_svg
 FIELDS = ("ssim", "ssim_source", "bytes", "paths", "seconds")
 
 
-def run_once(rgba: np.ndarray, source: np.ndarray, tier: int,
-             overrides: dict[str, Any] | None) -> list[float]:
-    t0 = time.perf_counter()
-    result = convert(rgba, tier=tier, overrides=overrides)
-    seconds = time.perf_counter() - t0
+def run_once(rgba: np.ndarray, source: np.ndarray, tier: int, overrides: dict[str, Any] | None,
+             constants: dict[str, float] | None = None) -> list[float]:
+    deployed = {name: getattr(tier1, name) for name in constants or {}}
+    for name, value in (constants or {}).items():
+        setattr(tier1, name, value)
+    try:
+        t0 = time.perf_counter()
+        result = convert(rgba, tier=tier, overrides=overrides)
+        seconds = time.perf_counter() - t0
+    finally:
+        for name, value in deployed.items():
+            setattr(tier1, name, value)
     rendered = render_svg(result.svg, source.shape[1], source.shape[0])
     return [result.figures.ssim, alpha_aware_ssim(source, rendered)[0], result.figures.bytes,
             result.figures.paths, seconds]
+
+
+def inputs(args: argparse.Namespace) -> Iterator[tuple[str, str, np.ndarray, np.ndarray]]:
+    """(category or package, name, input at `--side`, source at 4x the side or at the side) per image."""
+    scale = 4 if args.side <= 256 else 1
+    if args.icons is None:
+        images = [im for im in load_manifest() if im.split == args.split and im.size == 256
+                  and im.category != "jpeg"][:: args.every]
+        for image in images:
+            rgba = reference_at(image, args.side)
+            source = reference_at(image, args.side * 4) if scale > 1 else rgba
+            yield image.category, str(image.path), rgba, source
+        return
+    modules = npm_root(args.cache, tuple(args.icons))
+    for package in args.icons:
+        data = json.loads((modules / package.rsplit("@", 1)[0] / "icons.json").read_text())
+        names = sorted(data["icons"])
+        picked = np.random.default_rng(args.seed).choice(len(names), min(args.per_package, len(names)),
+                                                         replace=False)
+        for i in picked.tolist():
+            svg = icon_svg(data, names[i])
+            rgba = render(svg, args.side)
+            source = render(svg, args.side * 4) if scale > 1 else rgba
+            yield package.rsplit("/", 1)[-1], names[i], rgba, source
 
 
 def main() -> None:
@@ -44,40 +86,48 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=4, help="every n-th image of the split")
     parser.add_argument("--tier", type=int, default=1, choices=(1, 2))
     parser.add_argument("--set", action="append", default=[], help="name=json value (the other run)")
+    parser.add_argument("--tier1", action="append", default=[],
+                        help="NAME=VALUE: a constant of shared/tiers/tier1.py (the other run)")
+    parser.add_argument("--icons", nargs="+", default=None, help="pinned Iconify packages (name@version)")
+    parser.add_argument("--per-package", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--cache", type=Path, default=Path("data/.npm-gradients"))
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
-    images = [im for im in load_manifest() if im.split == args.split and im.size == 256
-              and im.category != "jpeg"][:: args.every]
+    constants = {k: float(v) for k, v in (item.split("=", 1) for item in args.tier1)}
+    for name in constants:
+        if not hasattr(tier1, name):
+            parser.error(f"shared/tiers/tier1.py has no constant {name}")
     rows = []
-    for image in images:
-        rgba = reference_at(image, args.side)
-        source = reference_at(image, args.side * 4) if args.side <= 256 else rgba
-        row = {"path": str(image.path), "category": image.category,
+    for category, name, rgba, source in inputs(args):
+        row = {"path": name, "category": category,
                "deployed": run_once(rgba, source, args.tier, None),
-               "with": run_once(rgba, source, args.tier, overrides)}
+               "with": run_once(rgba, source, args.tier, overrides or None, constants)}
         rows.append(row)
         if row["deployed"][:3] != row["with"][:3]:
             d, w = row["deployed"], row["with"]
-            print(f"{image.category:9s} {image.path.name[:32]:32s} 1x {w[0]:.4f} -> {d[0]:.4f}  source "
+            print(f"{category[:12]:12s} {Path(name).name[:32]:32s} 1x {w[0]:.4f} -> {d[0]:.4f}  source "
                   f"{w[1]:.4f} -> {d[1]:.4f}  bytes {w[2]:.0f} -> {d[2]:.0f}", flush=True)
     deployed, other = (np.array([r[k] for r in rows], float) for k in ("deployed", "with"))
-    print(f"{len(rows)} images at {args.side} px, Tier {args.tier}; with {overrides} -> deployed:")
+    print(f"{len(rows)} images at {args.side} px, Tier {args.tier}; "
+          f"with {overrides} {constants} -> deployed:")
     for k, name in enumerate(FIELDS):
         digits = 4 if k < 2 else 3 if name == "seconds" else 0
         low, high = np.median(other[:, k]), np.median(deployed[:, k])
         print(f"  {name:12s} median {low:.{digits}f} -> {high:.{digits}f}"
               f"   mean {other[:, k].mean():.{digits + 1}f} -> {deployed[:, k].mean():.{digits + 1}f}"
-              f"   total {other[:, k].sum():.{digits}f} -> {deployed[:, k].sum():.{digits}f}")
+              f"   total {other[:, k].sum():.{digits}f} -> {deployed[:, k].sum():.{digits}f}"
+              + (f"   p95 {np.percentile(other[:, k], 95):.3f} -> {np.percentile(deployed[:, k], 95):.3f}"
+                 if name == "seconds" else ""))
     for k in (0, 1):
         fell = int((deployed[:, k] < other[:, k] - 0.001).sum())
         rose = int((deployed[:, k] > other[:, k] + 0.001).sum())
         print(f"  {FIELDS[k]}: {fell} lower and {rose} higher by more than 0.001 "
               f"(worst {float((deployed[:, k] - other[:, k]).min()):+.4f})")
     if args.out:
-        args.out.write_text(json.dumps({"command": "python -m bench.paired " + " ".join(
-            f"--{k} {v}" for k, v in vars(args).items() if k != "out"), "fields": FIELDS, "rows": rows},
-            indent=1) + "\n")
+        command = "python -m bench.paired " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        args.out.write_text(json.dumps({"command": command, "fields": FIELDS, "rows": rows}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,9 @@ def _candidate(ssim: float, color_precision: int = 6) -> Candidate:
 
 
 def test_a_shaded_image_under_the_bar_is_traced_again_with_exact_colours(shaded: np.ndarray) -> None:
-    stacked = {"hierarchical": "stacked"}  # the layering fixed: no cutout retry (test_conflation.py)
+    # the layering and the scale fixed: no cutout retry (test_conflation.py), no supersampled one
+    # (test_sharper_retry.py)
+    stacked = {"hierarchical": "stacked", "scale": tier1.formula_params(compute_features(shaded)).steps.scale}
     fixed = convert(shaded, tier=1, overrides={"color_precision": 6, **stacked})  # the caller's: no retry
     result = convert(shaded, tier=1, overrides=stacked)
     assert fixed.evaluated == 1 and fixed.figures.ssim < FINER_BELOW

@@ -1,0 +1,50 @@
+"""A clean trace that measures low at 1x is traced again supersampled (shared/tiers/tier1.py,
+`sharper_params`): detailed colour logos lose hairlines at 1x."""
+
+import numpy as np
+
+from shared.candidate import Candidate
+from shared.features import compute_features
+from shared.params import ConversionParams, EngineParams, StepParams
+from shared.pipeline import convert
+from shared.quality import QualityFigures
+from shared.render import render_svg
+from shared.tiers import TierRequest
+from shared.tiers.tier1 import SHARPER_BELOW, SHARPER_SCALE, sharper_params
+
+HAIRLINES = "".join(f'<path d="M{20 + i * 9} 40 L{60 + i * 11} 200" stroke="#f4f4f4" stroke-width="0.6" '
+                    'fill="none"/>' for i in range(14))
+LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 256 256">'
+        '<rect width="256" height="256" rx="40" fill="#232a3a"/>'
+        '<circle cx="120" cy="120" r="90" fill="#138a8a"/>'
+        '<rect x="150" y="170" width="80" height="50" fill="#e0c040"/><circle cx="200" cy="60" r="30" '
+        f'fill="#c04060"/>{HAIRLINES}</svg>')
+
+
+def traced(ssim: float, scale: float = 1.0) -> Candidate:
+    params = ConversionParams(engine=EngineParams(mode="polygon"), steps=StepParams(scale=scale))
+    return Candidate(params, "<svg/>", QualityFigures(ssim, 30.0, ssim, ssim, 100, 80, 1), 0.0, 0.0)
+
+
+def request(cleaned: bool = False, overrides: dict[str, float] | None = None) -> TierRequest:
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    return TierRequest(rgba, compute_features(rgba), 0.98, dict(overrides or {}), cleaned=cleaned)
+
+
+def test_only_a_low_clean_trace_not_yet_supersampled_is_traced_again() -> None:
+    retry = sharper_params(traced(SHARPER_BELOW - 0.01), request())
+    assert retry is not None and retry.steps.scale == SHARPER_SCALE
+    assert sharper_params(traced(SHARPER_BELOW + 0.001), request()) is None
+    assert sharper_params(traced(SHARPER_BELOW - 0.01, SHARPER_SCALE), request()) is None
+    assert sharper_params(traced(SHARPER_BELOW - 0.01), request(cleaned=True)) is None  # detail is noise
+    assert sharper_params(traced(SHARPER_BELOW - 0.01), request(overrides={"scale": 1.0})) is None
+
+
+def test_hairlines_lost_at_1x_are_kept() -> None:
+    """At 1x the engine merges the 0.6 px lines into the ground (SSIM 0.74); supersampled they stay."""
+    rgba = render_svg(LOGO, 256, 256)
+    plain = convert(rgba, tier=1, overrides={"scale": 1.0})
+    assert plain.figures.ssim < SHARPER_BELOW
+    result = convert(rgba, tier=1)
+    assert result.params.steps.scale == SHARPER_SCALE
+    assert result.figures.ssim > plain.figures.ssim + 0.1
