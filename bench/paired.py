@@ -76,7 +76,7 @@ def inputs(args: argparse.Namespace) -> Iterator[tuple[str, str, np.ndarray, np.
             svg = icon_svg(data, names[i])
             rgba = render(svg, args.side)
             source = render(svg, args.side * 4) if scale > 1 else rgba
-            yield package.rsplit("/", 1)[-1], names[i], rgba, source
+            yield package.rsplit("/", 1)[-1].rsplit("@", 1)[0], names[i], rgba, source
 
 
 def main() -> None:
