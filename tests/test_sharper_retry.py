@@ -10,7 +10,7 @@ from shared.pipeline import convert
 from shared.quality import QualityFigures
 from shared.render import render_svg
 from shared.tiers import TierRequest
-from shared.tiers.tier1 import SHARPER_BELOW, SHARPER_SCALE, sharper_params
+from shared.tiers.tier1 import SHARPER_BELOW, SHARPER_MAX_BYTES, SHARPER_SCALE, sharper_params
 
 HAIRLINES = "".join(f'<path d="M{20 + i * 9} 40 L{60 + i * 11} 200" stroke="#f4f4f4" stroke-width="0.6" '
                     'fill="none"/>' for i in range(14))
@@ -21,9 +21,9 @@ LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 256 256">'
         f'fill="#c04060"/>{HAIRLINES}</svg>')
 
 
-def traced(ssim: float, scale: float = 1.0) -> Candidate:
+def traced(ssim: float, scale: float = 1.0, nbytes: int = 100) -> Candidate:
     params = ConversionParams(engine=EngineParams(mode="polygon"), steps=StepParams(scale=scale))
-    return Candidate(params, "<svg/>", QualityFigures(ssim, 30.0, ssim, ssim, 100, 80, 1), 0.0, 0.0)
+    return Candidate(params, "<svg/>", QualityFigures(ssim, 30.0, ssim, ssim, nbytes, 80, 1), 0.0, 0.0)
 
 
 def request(cleaned: bool = False, overrides: dict[str, float] | None = None) -> TierRequest:
@@ -36,6 +36,7 @@ def test_only_a_low_clean_trace_not_yet_supersampled_is_traced_again() -> None:
     assert retry is not None and retry.steps.scale == SHARPER_SCALE
     assert sharper_params(traced(SHARPER_BELOW + 0.001), request()) is None
     assert sharper_params(traced(SHARPER_BELOW - 0.01, SHARPER_SCALE), request()) is None
+    assert sharper_params(traced(SHARPER_BELOW - 0.01, nbytes=SHARPER_MAX_BYTES + 1), request()) is None
     assert sharper_params(traced(SHARPER_BELOW - 0.01), request(cleaned=True)) is None  # detail is noise
     assert sharper_params(traced(SHARPER_BELOW - 0.01), request(overrides={"scale": 1.0})) is None
 

@@ -69,12 +69,12 @@ The formula encodes measured findings (README, "Measured findings"):
   damaged copies set it off (none kept), 1 of 240 Iconify icons (emojione's US flag at 64 px, 0.738 ->
   0.790), so it costs nothing elsewhere (no other figure changed);
 - last, a clean input's trace (not a cleaned-up one: there the detail is noise) that still measures under
-  SHARPER_BELOW and under the target is traced again supersampled `SHARPER_SCALE` from the best
-  layering so far (`sharper_params`), kept under the size sanity rule at the clean rate: at 1x the
-  engine merges hairlines and 1 px gaps into the colour beside them (skill-icons' LaTeX bird loses its
-  feather lines: 0.937 -> 0.981 at 2x, 4x 0.955 -> 0.964, 2.0 -> 6.4 KB). On Iconify icons outside
-  the dev set (README, "Supersampled retry") ~10 % of colour logos fall under it; a fixed pick of 160
-  changed on 12, 4x higher on 9 and lower on 1, total bytes +21 %;
+  SHARPER_BELOW and under the target (in at most SHARPER_MAX_BYTES) is traced again supersampled
+  `SHARPER_SCALE` from the best layering so far (`sharper_params`), kept under the size sanity rule at
+  the clean rate: at 1x the engine merges hairlines and 1 px gaps into the colour beside them
+  (skill-icons' LaTeX bird loses its feather lines: 0.937 -> 0.981 at 2x, 4x 0.955 -> 0.964, 2.0 ->
+  6.4 KB). On Iconify icons outside the dev set (README, "Supersampled retry") ~10 % of colour logos
+  fall under it; a fixed pick of 160 changed on 12, 4x higher on 9 and lower on 1, total bytes +21 %;
 - the traced-and-refined result is measured once, not beside the plain trace: on 60 training images the
   plain trace measured higher on 2 (by at most 0.0014 SSIM, 0.00002 on average), and the second
   render and SSIM were a third of Tier 1's time.
@@ -116,7 +116,9 @@ CUTOUT_BELOW = 0.99  # a stacked trace measuring under this is traced cutout too
 CUTOUT = {"hierarchical": "cutout", "underlap": True}  # ... with its shared edges seam-free
 LOST_LAYER_DIFFERENCE = 8  # a trace that lost a main colour (`lost_params`) is traced again with this
 SHARPER_BELOW = 0.97  # a clean trace under this and under the target is traced again ...
-SHARPER_SCALE = 2.0  # ... supersampled this much (`sharper_params`), kept under the size sanity rule
+SHARPER_SCALE = 2.0  # ... supersampled this much (`sharper_params`), kept under the size sanity rule,
+SHARPER_MAX_BYTES = 16 * 1024  # ... unless its SVG is this big already: the 2x trace doubles that detail
+# and its time (vscode-icons' slim: 44 -> 73 KB, 2.5 -> 6.3 s at 256 px; 16 s from a 2048 px input)
 SNAPPED_SHARE = 0.5  # a cleaned image whose main colours cover this share was snapped to its palette: its
 # softened edges count as smooth shading, yet exact colours only trace them as bands of shapes
 
@@ -250,14 +252,14 @@ def lost_params(best: Candidate, rgba: np.ndarray, overrides: dict[str, Any]) ->
 
 def sharper_params(best: Candidate, request: TierRequest) -> ConversionParams | None:
     """`best`'s parameters supersampled `SHARPER_SCALE` for a polygon trace of a clean input (not a
-    cleaned-up one, whose detail is noise) that measured under `SHARPER_BELOW` and under the target;
-    None otherwise (the scale fixed by the caller or already as fine). Detailed colour logos lose
-    hairlines and small parts at 1x (skill-icons' LaTeX bird's feather lines, vscode-icons' cargo);
-    see the module docstring for what it measured."""
+    cleaned-up one, whose detail is noise) that measured under `SHARPER_BELOW` and under the target in
+    at most `SHARPER_MAX_BYTES`; None otherwise (the scale fixed by the caller or already as fine).
+    Detailed colour logos lose hairlines and small parts at 1x (skill-icons' LaTeX bird's feather lines,
+    vscode-icons' cargo); see the module docstring for what it measured."""
     if "scale" in request.overrides or request.cleaned or best.params.engine.mode != "polygon":
         return None
     low = best.figures.ssim < min(request.target_ssim, SHARPER_BELOW)
-    if not low or best.params.steps.scale >= SHARPER_SCALE:
+    if not low or best.params.steps.scale >= SHARPER_SCALE or best.figures.bytes > SHARPER_MAX_BYTES:
         return None
     return best.params.with_overrides({"scale": SHARPER_SCALE})
 
