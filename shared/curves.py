@@ -46,8 +46,9 @@ def fit_drawing(drawing: Drawing, tolerance: float, corner_angle: float,
 
 
 def measured_edge_points(drawing: Drawing, corner_angle: float, rgba: np.ndarray | None,
-                wanted: Callable[[np.ndarray, float], bool] | None = None, spacing: float = SAMPLE_SPACING_PX
-                ) -> list[tuple[int, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]]:
+                         wanted: Callable[[np.ndarray, float], bool] | None = None,
+                         spacing: float = SAMPLE_SPACING_PX
+                         ) -> list[tuple[int, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]]:
     """What a fitter of smooth outlines works from, for every polygon ring of 3+ vertices not fitted
     yet (and `wanted` by the fitter, given the ring with its corners restored): (ring index, the ring
     with its cut-off corners restored, its `ring_samples` (every ~`spacing` px) moved onto the input's

@@ -83,7 +83,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         controls = _fit_run(ring, turns, at_vertex[:-1], None, at_vertex[-1], points)
         if controls is None:
             return None
-        ends = (controls + np.roll(controls, -1, axis=0)) / 2
+        ends = _segment_ends(controls, None)[1]
         count = len(controls)
         return Spline(ends[-1].copy(), controls, ends, np.zeros(count, bool), np.ones(count, bool))
     parts: list[tuple[np.ndarray, np.ndarray, bool, bool]] = []  # (control, end, straight, smooth)
@@ -100,7 +100,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         if controls is None:
             parts += [(end, end, True, False) for end in vertices[1:]]
             continue
-        ends = np.vstack([(controls[:-1] + controls[1:]) / 2, vertices[-1:]])
+        ends = _segment_ends(controls, (vertices[0], vertices[-1]))[1]
         parts += [(c, e, False, k > 0) for k, (c, e) in enumerate(zip(controls, ends, strict=True))]
     if all(straight for _, _, straight, _ in parts):
         return None

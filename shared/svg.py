@@ -279,6 +279,7 @@ def _spline_text(spline: Spline, scale: np.ndarray, grid: bool) -> str:
     last = len(controls) - 1
     following = np.roll(np.arange(len(controls)), -1)
     joins = curved & curved[following] & spline.smooth[following] & ((following > 0) | closed)
+
     def snap(values: np.ndarray) -> np.ndarray:
         return np.round(values * scale) if grid else np.round(values * scale, 2)
 

@@ -155,8 +155,9 @@ def choose_params(features: ImageFeatures, target_ssim: float, overrides: dict[s
 
 
 def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
-    """One trace (two where a 1.5x trace measures under RETRY_BELOW: see `retry_params`); `executor` is
-    accepted for a uniform tier signature and not used."""
+    """One trace, traced again where a retry below asks for it (`retry_params`, `finer_params`,
+    `lost_params`, `cutout_params`, then `sharper_params`); `executor` is accepted for a uniform tier
+    signature and not used."""
     params = choose_params(request.features, request.target_ssim, request.overrides)
     request.check_cancelled()
     best = evaluate(request.rgba, params, compare_unrefined=False)  # one measurement: see the docstring
