@@ -11,23 +11,25 @@ icon; installed once into `--cache`), outside the dev set. Per image and run: SS
 input (the result's own figure), SSIM against the source rendered at 4x the side (`ssim_source`; for
 `--side` over 256, at the side itself), bytes, elements and seconds. The other run takes `--set`
 overrides and/or `--tier1 NAME=VALUE`, a constant of shared/tiers/tier1.py set for that run (a retry's
-threshold: `SHARPER_BELOW=0` turns the supersampled retry off). Prints the images that changed, then
-for the other run -> the deployed run: medians, means and totals, and how many images fell or rose by
-more than 0.001; `--out` writes the rows.
+threshold: `SHARPER_BELOW=0` turns the supersampled retry off), or `--constant MODULE.NAME=VALUE`, one of
+any shared module (`shared.gradient_fit.PLACE_ROUNDS=0`: gradient stops evenly spaced). Prints the
+images that changed, then for the other run -> the deployed run: medians, means and totals, and how
+many images fell or rose by more than 0.001; `--out` writes the rows.
 """
 
 import argparse
+import importlib
 import json
 import shlex
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-import shared.tiers.tier1 as tier1
 from bench.dataset import load_manifest, npm_root, reference_at
 from bench.gradient_icons import icon_svg
 from bench.synthetic import render
@@ -39,17 +41,18 @@ FIELDS = ("ssim", "ssim_source", "bytes", "paths", "seconds")
 
 
 def run_once(rgba: np.ndarray, source: np.ndarray, tier: int, overrides: dict[str, Any] | None,
-             constants: dict[str, float] | None = None) -> list[float]:
-    deployed = {name: getattr(tier1, name) for name in constants or {}}
-    for name, value in (constants or {}).items():
-        setattr(tier1, name, value)
+             constants: dict[tuple[ModuleType, str], float] | None = None) -> list[float]:
+    """One conversion's figures (FIELDS), with `constants` ((module, name) -> value) set for it."""
+    deployed = {key: getattr(*key) for key in constants or {}}
+    for (module, name), value in (constants or {}).items():
+        setattr(module, name, value)
     try:
         t0 = time.perf_counter()
         result = convert(rgba, tier=tier, overrides=overrides)
         seconds = time.perf_counter() - t0
     finally:
-        for name, value in deployed.items():
-            setattr(tier1, name, value)
+        for (module, name), value in deployed.items():
+            setattr(module, name, value)
     rendered = render_svg(result.svg, source.shape[1], source.shape[0])
     return [result.figures.ssim, alpha_aware_ssim(source, rendered)[0], result.figures.bytes,
             result.figures.paths, seconds]
@@ -88,6 +91,9 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], help="name=json value (the other run)")
     parser.add_argument("--tier1", action="append", default=[],
                         help="NAME=VALUE: a constant of shared/tiers/tier1.py (the other run)")
+    parser.add_argument("--constant", action="append", default=[],
+                        help="MODULE.NAME=VALUE: a constant of a shared module, e.g. "
+                             "shared.gradient_fit.PLACE_ROUNDS=0 (the other run)")
     parser.add_argument("--icons", nargs="+", default=None, help="pinned Iconify packages (name@version)")
     parser.add_argument("--per-package", type=int, default=40)
     parser.add_argument("--seed", type=int, default=11)
@@ -95,10 +101,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
-    constants = {k: float(v) for k, v in (item.split("=", 1) for item in args.tier1)}
-    for name in constants:
-        if not hasattr(tier1, name):
-            parser.error(f"shared/tiers/tier1.py has no constant {name}")
+    constants: dict[tuple[ModuleType, str], float] = {}  # an integer where written as one
+    for item in [f"shared.tiers.tier1.{c}" for c in args.tier1] + args.constant:
+        path, value = item.split("=", 1)
+        module_name, name = path.rsplit(".", 1)
+        module = importlib.import_module(module_name) if module_name.startswith("shared.") else None
+        if module is None or not hasattr(module, name):
+            parser.error(f"no constant {path} in a shared module")
+        constants[(module, name)] = int(value) if value.lstrip("-").isdigit() else float(value)
     rows = []
     for category, name, rgba, source in inputs(args):
         row = {"path": name, "category": category,
@@ -111,7 +121,7 @@ def main() -> None:
                   f"{w[1]:.4f} -> {d[1]:.4f}  bytes {w[2]:.0f} -> {d[2]:.0f}", flush=True)
     deployed, other = (np.array([r[k] for r in rows], float) for k in ("deployed", "with"))
     print(f"{len(rows)} images at {args.side} px, Tier {args.tier}; "
-          f"with {overrides} {constants} -> deployed:")
+          f"with {overrides} {[f'{m.__name__}.{n}={v}' for (m, n), v in constants.items()]} -> deployed:")
     for k, name in enumerate(FIELDS):
         digits = 4 if k < 2 else 3 if name == "seconds" else 0
         low, high = np.median(other[:, k]), np.median(deployed[:, k])

@@ -28,6 +28,10 @@ EDGE_STEP, EDGE_SHARE = 0.08, 0.002  # more than this share of pixels stepping b
 MIN_MERGE_PIXELS = 16  # slivers smaller than this keep their flat fill and stay apart
 MIN_GAIN_PER_BYTE = 2e-6  # estimated SSIM of the image a lone gradient must buy per byte (~4e-4 each)
 OUTSIDE_TOLERANCE = 0.01  # share of a dropped band's pixels that may lie outside the region it joins
+RAMP_STEP, RAMP_SHARE = 0.5 / 255, 0.5  # a region ramps where this share of its pixels 2 px in step to a
+# neighbour by more: only there are a gradient's stops placed (shared/gradient_fit.py, `_placed_profile`);
+# two flat colours the trace left in one region (a twemoji face and its shade) step at their edge alone,
+# and placed stops would draw that edge as a ramp (farmer 1f9d1-1f3fe-200d-1f33e: 1x 0.9793 -> 0.9785)
 
 
 class Masks:
@@ -224,7 +228,8 @@ def _region_fit(mask: np.ndarray, colours: np.ndarray, max_stops: int, jump: np.
         return Fit(None, 0.0, 0.0)
     # merged bands may be too thin to have an interior: their pixels off steps in the input instead
     xy, values = _sampled_pixels(mask & ~_near_steps(jump) if force else inner, y0, x0, colours)
-    return fit_region(xy, values, max_stops, force, gain_per_byte)
+    ramps = bool(len(core)) and float((core > RAMP_STEP).mean()) >= RAMP_SHARE
+    return fit_region(xy, values, max_stops, force, gain_per_byte, place=ramps)
 
 
 def _sampled_pixels(mask: np.ndarray, y0: int, x0: int, colours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from bench.dataset import has_gradient
+from shared import gradient_fit
 from shared.candidate import evaluate
 from shared.features import compute_features
 from shared.geometry import Drawing
@@ -91,6 +92,27 @@ def test_fit_region_recovers_a_linear_ramp() -> None:
     fit = fit_region(xy, colours, 3)
     assert fit.paint is not None and fit.paint.kind == "linear"
     assert np.abs(paint_colours(fit.paint, xy) - colours).max() < 0.01
+
+
+def test_a_stop_turning_early_is_placed_there() -> None:
+    """A logo's gradient turning within its first fifth (devicon's talos: yellow to orange in its first
+    20 %, then to red): the middle stop is placed at the turn, not halfway, and the fit is truer than
+    with evenly spaced stops."""
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(0, 100, (3000, 2))
+    t = xy[:, 1] / 100
+    stops = np.array([[1.0, 0.82, 0.0], [1.0, 0.45, 0.0], [0.87, 0.09, 0.18]])
+    rgb = np.column_stack([np.interp(t, [0.0, 0.2, 1.0], stops[:, k]) for k in range(3)])
+    colours = np.column_stack([rgb, np.ones(len(t))])
+    fit = fit_region(xy, colours, 3)
+    assert fit.paint is not None and fit.paint.kind == "linear"
+    offsets = [s.offset for s in fit.paint.stops]
+    assert len(offsets) == 3 and round(min(offsets[1], 1 - offsets[1]), 2) == 0.2  # either way along y
+    assert np.abs(paint_colours(fit.paint, xy) - colours).max() < 0.02
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gradient_fit, "PLACE_ROUNDS", 0)
+        even = fit_region(xy, colours, 3)
+    assert even.rms > 3 * fit.rms
 
 
 def test_identical_gradients_are_written_once_with_short_ids() -> None:
