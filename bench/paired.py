@@ -105,7 +105,10 @@ def main() -> None:
     for item in [f"shared.tiers.tier1.{c}" for c in args.tier1] + args.constant:
         path, value = item.split("=", 1)
         module_name, name = path.rsplit(".", 1)
-        module = importlib.import_module(module_name) if module_name.startswith("shared.") else None
+        try:
+            module = importlib.import_module(module_name) if module_name.startswith("shared.") else None
+        except ModuleNotFoundError:
+            module = None
         if module is None or not hasattr(module, name):
             parser.error(f"no constant {path} in a shared module")
         constants[(module, name)] = int(value) if value.lstrip("-").isdigit() else float(value)
