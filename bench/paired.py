@@ -12,7 +12,7 @@ input (the result's own figure), SSIM against the source rendered at 4x the side
 `--side` over 256, at the side itself), bytes, elements and seconds. The other run takes `--set`
 overrides and/or `--tier1 NAME=VALUE`, a constant of shared/tiers/tier1.py set for that run (a retry's
 threshold: `SHARPER_BELOW=0` turns the supersampled retry off), or `--constant MODULE.NAME=VALUE`, one of
-any shared module (`shared.gradient_fit.PLACE_ROUNDS=0`: gradient stops evenly spaced). Prints the
+any shared module (`shared.gradient_profile.PLACE_ROUNDS=0`: gradient stops evenly spaced). Prints the
 images that changed, then for the other run -> the deployed run: medians, means and totals, and how
 many images fell or rose by more than 0.001; `--out` writes the rows.
 """
@@ -93,7 +93,7 @@ def main() -> None:
                         help="NAME=VALUE: a constant of shared/tiers/tier1.py (the other run)")
     parser.add_argument("--constant", action="append", default=[],
                         help="MODULE.NAME=VALUE: a constant of a shared module, e.g. "
-                             "shared.gradient_fit.PLACE_ROUNDS=0 (the other run)")
+                             "shared.gradient_profile.PLACE_ROUNDS=0 (the other run)")
     parser.add_argument("--icons", nargs="+", default=None, help="pinned Iconify packages (name@version)")
     parser.add_argument("--per-package", type=int, default=40)
     parser.add_argument("--seed", type=int, default=11)

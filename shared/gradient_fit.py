@@ -1,10 +1,11 @@
 """One region's fill model: flat, linear or radial gradient, chosen by description length.
 
 Pixels are given as centres (input px) with premultiplied RGBA in [0, 1] (sRGB, the space SVG
-interpolates gradient stops in). A model's cost is `n·c/2·log2(mse + floor)` bits for its fit plus
-`log2(n)` bits per parameter (twice the BIC charge); a gradient replaces the flat fill only where it
-costs `MARGIN_BITS` less and at least halves the RMS error to within `MAX_RMS`: on noise and on flat
-regions the parameters cost more than they explain.
+interpolates gradient stops in). A model's cost is its colour profile's description length
+(shared/gradient_profile.py: bits for the fit's error plus `log2(n)` bits per parameter, twice the BIC
+charge); a gradient replaces the flat fill only where it costs `MARGIN_BITS` less and at least halves
+the RMS error to within `MAX_RMS`: on noise and on flat regions the parameters cost more than they
+explain.
 
 Linear: the axis is the leading singular vector of the least-squares colour gradient (colour against
 x, y). Radial: the centre is the stationary point of an isotropic quadratic fitted to the region's
@@ -12,32 +13,28 @@ main colour component, refined by a short pattern search (on an evenly strided `
 the region's pixels; the final profile uses all); elliptical where a full quadratic bends along one
 axis more than along the other (its Hessian's eigenvectors give the axes). Along the axis
 (or radius) colour is piecewise linear with 2 to `max_stops` stops, fitted by least squares, the
-stops between the ends placed where they leave the least error (`_placed_profile`, for the model chosen
-with evenly spaced stops); a stop more only where it cuts the RMS error by `STOP_RMS_GAIN` (a stop that
-changes the rendering by less is markup for nothing).
+stops between the ends placed where they leave the least error (`placed_profile`, for the model
+chosen with evenly spaced stops); a stop more only where it cuts the RMS error by `STOP_RMS_GAIN` (a
+stop that changes the rendering by less is markup for nothing).
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from shared import gradient_profile
+from shared.gradient_profile import STOP_RMS_GAIN, best_profile, bits, profile
 from shared.paint import Gradient, Stop, hex_rgb
 
 MIN_PIXELS = 48  # regions with fewer interior pixels keep their flat fill
 SAMPLE = 3000  # most pixels a region (or regions fitted together) is fitted on
 SEARCH_SAMPLE = 1000  # most of them a radial centre's pattern search evaluates its profiles on
-FLOOR = (0.5 / 255) ** 2  # quantisation noise: a fit is never credited below it
 MARGIN_BITS = 64.0  # a gradient must save this much over the flat fill
 FLAT_PARAMS = 4
 MAX_RMS = 0.04  # a gradient leaving more error than this is not the region's model (mixed flat parts)
 GRADIENT_BYTES, STOP_BYTES, ELLIPSE_BYTES = 90, 35, 45  # about what a gradient's markup costs: element,
 # per stop, an ellipse's transform
 ELLIPSE_RATIO = 0.8  # a radial gradient is tried as an ellipse where its axes' ratio is below this
-STOP_RMS_GAIN = 1.0 / 255  # an extra stop must cut the RMS error by this much (its markup costs ~40 B)
-PLACE_GRID = 20  # stops between the ends are placed at multiples of 1/this of the range ...
-PLACE_ROUNDS = 2  # ... one at a time, in up to this many rounds (`_placed_profile`) ...
-PLACE_MIN_PX = 4.0  # ... at least this far apart: closer stops draw an edge as a ramp (generated text
-# on a pink plate got a 1 px ramp from pink to white, +217 B for no gain)
 
 
 @dataclass(frozen=True)
@@ -48,45 +45,6 @@ class Fit:
     paint: Gradient | None
     bits: float
     rms: float
-
-
-def _bits(sse: float, n: int, params: int) -> float:
-    channels = 4
-    return 0.5 * n * channels * np.log2(sse / (n * channels) + FLOOR) + params * np.log2(max(n, 2))
-
-
-def _profile(t: np.ndarray, colours: np.ndarray, stops: int, energy: float | None = None,
-             fractions: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
-    """Knots, knot colours (k, 4) and SSE of the best piecewise-linear colour profile along `t` (knots
-    evenly spaced from its least to its greatest value, or at `fractions` of that range): least squares
-    on the hat basis B through the k x k normal equations, the SSE as |C|^2 - 2 tr(V'B'C) + tr(V'B'BV)
-    (this runs ~50 times a radial fit; `energy`: |C|^2 where the caller has it)."""
-    lo, hi = float(t.min()), float(t.max())
-    if hi - lo <= 1e-6:
-        knots = np.array([lo, lo + 1.0])
-        basis = np.maximum(1.0 - np.abs(t[:, None] - knots), 0.0)
-    elif fractions is None:  # np.linspace(lo, hi, stops), written out (~15 us a call less)
-        knots = np.arange(stops) * ((hi - lo) / (stops - 1)) + lo
-        knots[-1] = hi
-        basis = np.maximum(1.0 - np.abs(t[:, None] - knots) / (knots[1] - knots[0]), 0.0)  # (n, k) hats
-    else:
-        knots = lo + fractions * (hi - lo)
-        knots[-1] = hi
-        segment = np.clip(np.searchsorted(knots, t, side="right") - 1, 0, len(knots) - 2)
-        weight = np.clip((t - knots[segment]) / (knots[segment + 1] - knots[segment]), 0.0, 1.0)
-        basis = np.zeros((len(t), len(knots)))
-        rows = np.arange(len(t))
-        basis[rows, segment] = 1.0 - weight
-        basis[rows, segment + 1] += weight
-    normal, rhs = basis.T @ basis, basis.T @ colours
-    try:
-        values = np.linalg.solve(normal, rhs)
-    except np.linalg.LinAlgError:  # a knot no position weighs on: the least-norm solution
-        values, *_ = np.linalg.lstsq(normal, rhs, rcond=None)
-    values = np.clip(values, 0.0, 1.0)
-    energy = float((colours * colours).sum()) if energy is None else energy
-    sse = energy - 2 * float((values * rhs).sum()) + float((values * (normal @ values)).sum())
-    return knots, values, max(sse, 0.0)
 
 
 def _stops(offsets: np.ndarray, values: np.ndarray) -> tuple[Stop, ...]:
@@ -106,11 +64,11 @@ def _linear(xy: np.ndarray, colours: np.ndarray, max_stops: int, place: bool = F
     if s[0] < 1e-6:
         return None
     axis = u[:, 0]
-    knots, values, bits, rms = _best_profile(xy @ axis, colours, max_stops, 4, place)
+    knots, values, fit_bits, rms = best_profile(xy @ axis, colours, max_stops, 4, place)
     x1, y1 = axis * knots[0]
     x2, y2 = axis * knots[-1]
     offsets = (knots - knots[0]) / (knots[-1] - knots[0])
-    return Fit(Gradient("linear", (x1, y1, x2, y2), _stops(offsets, values)), bits, rms)
+    return Fit(Gradient("linear", (x1, y1, x2, y2), _stops(offsets, values)), fit_bits, rms)
 
 
 def _least_squares(design: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -127,52 +85,6 @@ def _least_squares(design: np.ndarray, values: np.ndarray) -> np.ndarray:
     return (coef.T / peak).T
 
 
-def _best_profile(t: np.ndarray, colours: np.ndarray, max_stops: int, place_params: int,
-                  place: bool = False) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Knots, knot colours, bits and RMS of the profile along `t` with the fewest stops: one more stop
-    (~40 B of markup) only where it costs fewer bits and cuts the RMS by `STOP_RMS_GAIN`. With `place`,
-    stops between the ends are placed (`_placed_profile`), each moved one charged as a parameter."""
-    energy = float((colours * colours).sum())
-    knots, values, sse = _profile(t, colours, 2, energy)
-    bits, rms = _bits(sse, len(t), place_params + 8), float(np.sqrt(sse / (4 * len(t))))
-    for stops in range(3, max_stops + 1):
-        more_knots, more_values, more_sse, placed = _placed_profile(t, colours, stops, energy) if place \
-            else (*_profile(t, colours, stops, energy), 0)
-        more_bits = _bits(more_sse, len(t), place_params + 4 * stops + placed)
-        more_rms = float(np.sqrt(more_sse / (4 * len(t))))
-        if more_bits >= bits or rms - more_rms < STOP_RMS_GAIN:
-            break
-        knots, values, bits, rms = more_knots, more_values, more_bits, more_rms
-    return knots, values, bits, rms
-
-
-def _placed_profile(t: np.ndarray, colours: np.ndarray, stops: int,
-                    energy: float) -> tuple[np.ndarray, np.ndarray, float, int]:
-    """`_profile` with its stops between the ends moved, one at a time, to the fraction of the range
-    (on a grid of 1 / `PLACE_GRID`, `PLACE_MIN_PX` from its neighbours) that leaves the least SSE, in up
-    to `PLACE_ROUNDS` rounds; and how many stops left their even place. A logo's gradient often turns
-    within a fifth of its length (devicon's talos: yellow to orange in its first 20 %), which evenly
-    spaced stops smear."""
-    best = _profile(t, colours, stops, energy)
-    fractions = np.linspace(0.0, 1.0, stops)
-    grid = np.arange(1, PLACE_GRID) / PLACE_GRID
-    gap = PLACE_MIN_PX / max(float(t.max() - t.min()), 1e-9)  # the least fraction between two stops
-    for _ in range(PLACE_ROUNDS):
-        moved = False
-        for j in range(1, stops - 1):
-            free = (grid >= fractions[j - 1] + gap) & (grid <= fractions[j + 1] - gap)
-            for fraction in grid[free].tolist():
-                trial = fractions.copy()
-                trial[j] = fraction
-                result = _profile(t, colours, stops, energy, trial)
-                if result[2] < best[2] * (1.0 - 1e-9):
-                    best, fractions, moved = result, trial, True
-        if not moved:
-            break
-    placed = int((np.abs(fractions - np.linspace(0.0, 1.0, stops)) > 1e-9).sum())
-    return *best, placed
-
-
 def _distance(xy: np.ndarray, centre: np.ndarray, shape: tuple[float, float] | None = None) -> np.ndarray:
     """Distance of points from `centre`: euclidean, or for an ellipse `shape` (ratio of its minor to
     its major axis, the major axis' angle in radians) along the major axis and stretched across it."""
@@ -186,7 +98,7 @@ def _distance(xy: np.ndarray, centre: np.ndarray, shape: tuple[float, float] | N
 
 def _radial_sse(xy: np.ndarray, colours: np.ndarray, centre: np.ndarray, stops: int,
                 shape: tuple[float, float] | None = None, energy: float | None = None) -> float:
-    return _profile(_distance(xy, centre, shape), colours, stops, energy)[2]
+    return profile(_distance(xy, centre, shape), colours, stops, energy)[2]
 
 
 def _search_centre(xy: np.ndarray, colours: np.ndarray, centre: np.ndarray, extent: float,
@@ -284,13 +196,13 @@ def _ellipse(xy: np.ndarray, colours: np.ndarray, max_stops: int, coef: np.ndarr
 
 def _radial_fit(xy: np.ndarray, colours: np.ndarray, max_stops: int, centre: np.ndarray,
                 shape: tuple[float, float] | None, place: bool = False) -> Fit:
-    knots, values, bits, rms = _best_profile(_distance(xy, centre, shape), colours, max_stops,
+    knots, values, fit_bits, rms = best_profile(_distance(xy, centre, shape), colours, max_stops,
                                              3 if shape is None else 5, place)
     radius = max(float(knots[-1]), 1e-3)
     points = (float(centre[0]), float(centre[1]), radius)
     if shape is not None:
         points += (shape[0], float(np.degrees(shape[1])))
-    return Fit(Gradient("radial", points, _stops(knots / radius, values)), bits, rms)
+    return Fit(Gradient("radial", points, _stops(knots / radius, values)), fit_bits, rms)
 
 
 def markup_bytes(paint: Gradient) -> int:
@@ -309,7 +221,7 @@ def fit_region(xy: np.ndarray, colours: np.ndarray, max_stops: int, force: bool 
     if n == 0:
         return Fit(None, 0.0, 0.0)
     flat_sse = float(((colours - colours.mean(axis=0)) ** 2).sum())
-    flat = Fit(None, _bits(flat_sse, n, FLAT_PARAMS), float(np.sqrt(flat_sse / (4 * max(n, 1)))))
+    flat = Fit(None, bits(flat_sse, n, FLAT_PARAMS), float(np.sqrt(flat_sse / (4 * max(n, 1)))))
     if not force and (n < MIN_PIXELS or flat.rms < 1.0 / 255):
         return flat
     linear = _linear(xy, colours, max_stops)
@@ -332,9 +244,9 @@ def fit_region(xy: np.ndarray, colours: np.ndarray, max_stops: int, force: bool 
 
 def _placed(fit: Fit, xy: np.ndarray, colours: np.ndarray, max_stops: int) -> Fit:
     """`fit` (the model chosen with evenly spaced stops) fitted again along its axis or from its centre
-    with its stops placed (`_placed_profile`), where that costs fewer bits: one placement per region
-    instead of one per model tried (it is ~20 profiles)."""
-    if fit.paint is None or PLACE_ROUNDS == 0:
+    with its stops placed (shared/gradient_profile.py, `placed_profile`), where that costs fewer bits:
+    one placement per region instead of one per model tried."""
+    if fit.paint is None or gradient_profile.PLACE_ROUNDS == 0:
         return fit
     if fit.paint.kind == "linear":
         placed = _linear(xy, colours, max_stops, place=True)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from bench.dataset import has_gradient
-from shared import gradient_fit
+from shared import gradient_profile
 from shared.candidate import evaluate
 from shared.features import compute_features
 from shared.geometry import Drawing
@@ -110,9 +110,25 @@ def test_a_stop_turning_early_is_placed_there() -> None:
     assert len(offsets) == 3 and round(min(offsets[1], 1 - offsets[1]), 2) == 0.2  # either way along y
     assert np.abs(paint_colours(fit.paint, xy) - colours).max() < 0.02
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(gradient_fit, "PLACE_ROUNDS", 0)
+        patch.setattr(gradient_profile, "PLACE_ROUNDS", 0)
         even = fit_region(xy, colours, 3)
     assert even.rms > 3 * fit.rms
+
+
+def test_placement_trials_from_cell_moments_match_the_hat_basis() -> None:
+    """`placed_profile` scores each trial placement from per-cell moments; on any knots at cell
+    boundaries (a stop at 1/3 for 4 stops, the rest on the 1/20 grid) the SSE is the hat basis' own."""
+    rng = np.random.default_rng(7)
+    t = rng.uniform(3.0, 180.0, 2500)
+    x = (t - t.min()) / np.ptp(t)
+    bent = np.clip(np.interp(x, [0, 0.3, 1], [0.1, 0.9, 0.6]) + rng.normal(0, 0.02, len(t)), 0, 1)
+    colours = np.column_stack([bent, x, 1 - x * x, np.ones(len(t))])
+    energy = float((colours**2).sum())
+    moments = gradient_profile._CellMoments(t, colours, 60)
+    for fractions in ([0, 0.5, 1], [0, 0.15, 1], [0, 1 / 3, 0.85, 1], [0, 0.05, 2 / 3, 1]):
+        knots = np.array(fractions, float)
+        expected = gradient_profile.profile(t, colours, len(knots), energy, knots)[2]
+        assert moments.sse(knots, energy) == pytest.approx(expected, rel=1e-9)
 
 
 def test_identical_gradients_are_written_once_with_short_ids() -> None:
