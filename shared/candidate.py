@@ -72,10 +72,10 @@ def refines(params: ConversionParams) -> bool:
 
 def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) -> Drawing:
     """The steps after tracing: a stacked trace's fringe strips dropped (shared/fringes.py), then
-    refinement, then primitives, then curves for the rings left, then a stacked trace's splines for the
-    rings left (shared/splines.py), then gradients, then flat fills measured away from the edges
-    (shared/interior_fills.py); last, a cutout trace's shared edges made seam-free
-    (shared/conflation.py). The result is written on the refine grid."""
+    refinement, then primitives, then curves for the rings left, then splines for the rings left
+    (shared/splines.py; of a cutout trace, rings that share no edge), then gradients, then flat fills
+    measured away from the edges (shared/interior_fills.py); last, a cutout trace's shared edges made
+    seam-free (shared/conflation.py). The result is written on the refine grid."""
     steps = params.steps
     if _drops_fringes(params):
         drawing = drop_fringes(drawing)
@@ -90,7 +90,7 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) 
         drawing = fit_drawing(drawing, steps.fit_tolerance_px, steps.corner_angle, rgba,
                               steps.curve_pairs_ratio)
     if _fits_splines(params):
-        drawing = fit_splines(drawing, steps.corner_angle, rgba)
+        drawing = fit_splines(drawing, steps.corner_angle, rgba, params.engine.hierarchical == "cutout")
     if steps.gradients:
         drawing = fit_gradients(drawing, rgba, steps.gradient_stops, steps.gradient_merge)
     drawing = interior_fills(drawing, rgba)
@@ -102,7 +102,7 @@ def _drops_fringes(params: ConversionParams) -> bool:
 
 
 def _fits_splines(params: ConversionParams) -> bool:
-    return params.steps.splines and params.engine.hierarchical == "stacked"
+    return params.steps.splines and params.engine.mode == "polygon"
 
 
 def _underlaps(params: ConversionParams) -> bool:

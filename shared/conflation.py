@@ -9,9 +9,10 @@ the engine's two layerings suffers from it in its own way:
   outline of a shape under it, the edge pixels are painted at 3/4 coverage in a mix of both colours, a
   halo (Twemoji's French flag drew its blue and red stripes' outer edges pale over its white base:
   0.971 stacked against 0.996 cutout).
-`underlap` removes the cutout's seams: it pushes each shape's edge outward by `SPREAD` px wherever
-opaque shapes painted later cover the strip beyond it (looked up on the drawing rasterised at
-`LOOKUP_SCALE` times the input's size, at depths `LOOK_PX`). The later shape's edge then lies over the
+`underlap` removes the cutout's seams: it pushes each shape's edge outward by `SPREAD` px (a hole's
+edge into the hole: `outward_signs`) wherever opaque shapes painted later cover the strip beyond it
+(looked up on the drawing rasterised at `LOOKUP_SCALE` times the input's size, at depths `LOOK_PX`).
+The later shape's edge then lies over the
 earlier one's fill, as in a stacked trace, and the outline keeps its place (no halo). Edges are split
 where their look-ups change (samples every `SAMPLE_PX` px); a vertex between two moved edges is
 offset as a mitre, one between a moved and a fixed edge goes where the moved line meets the fixed one
@@ -40,17 +41,45 @@ def underlap(drawing: Drawing) -> Drawing:
     opaque shapes painted later pushed out under them; fitted curves and primitives stay as they are."""
     if not drawing.is_polygonal or len(drawing.fills) < 2:
         return drawing
-    scale = max(1, min(LOOKUP_SCALE, LOOKUP_SIDE // max(drawing.width, drawing.height)))
-    top = _opaque_top(drawing, scale)
+    top, scale = later_lookup(drawing)
     rings, out, offsets = drawing.rings, [], [0]
+    outward = outward_signs(drawing)
     for index, ring in enumerate(rings):
         shape = int(drawing.ring_shape[index])
-        moved = ring if index in drawing.fitted or len(ring) < 3 else _move_ring(ring, shape, top, scale)
+        moved = ring if index in drawing.fitted or len(ring) < 3 \
+            else _move_ring(ring, shape, top, scale, outward[index])
         out.append(moved)
         offsets.append(offsets[-1] + len(moved))
     if all(a is b for a, b in zip(out, rings, strict=True)):
         return drawing
     return replace(drawing, vertices=np.vstack(out), offsets=np.array(offsets, int))
+
+
+def later_lookup(drawing: Drawing) -> tuple[np.ndarray, int]:
+    """The grid `underlap` looks shapes up on (the topmost opaque shape at each point) and its scale."""
+    scale = max(1, min(LOOKUP_SCALE, LOOKUP_SIDE // max(drawing.width, drawing.height)))
+    return _opaque_top(drawing, scale), scale
+
+
+def borders_later(ring: np.ndarray, shape: int, top: np.ndarray, scale: int, outward: float) -> bool:
+    """Whether `underlap` pushes part of `ring` (of `shape`; `outward`: its `outward_signs` entry)
+    under an opaque shape painted later (`top`, `scale`: `later_lookup`); a ring that borders none may
+    be drawn as a curve, since its earlier neighbours are pushed under it (shared/splines.py)."""
+    return _move_ring(ring, shape, top, scale, outward) is not ring
+
+
+def outward_signs(drawing: Drawing) -> np.ndarray:
+    """Per ring, +1 or -1: the sign that turns its right-hand edge normals (dy, -dx) away from its
+    shape's fill. That is the sign of the area of the shape's largest ring for all of the shape's rings:
+    a hole runs the other way round its outer ring (nonzero winding), and its fill lies outside it, so
+    the sign of its own area would point into the fill."""
+    areas = np.array([signed_area(ring) for ring in drawing.rings])
+    signs = np.ones(len(areas))
+    for ring_ids in drawing.shape_rings():
+        if ring_ids:
+            ids = list(ring_ids)
+            signs[ids] = np.sign(areas[ids][np.argmax(np.abs(areas[ids]))]) or 1.0
+    return signs
 
 
 def _opaque_top(drawing: Drawing, k: int) -> np.ndarray:
@@ -77,17 +106,16 @@ def _later_at(points: np.ndarray, shape: int, top: np.ndarray, k: int) -> np.nda
     return found
 
 
-def _move_ring(ring: np.ndarray, shape: int, top: np.ndarray, scale: int) -> np.ndarray:
+def _move_ring(ring: np.ndarray, shape: int, top: np.ndarray, scale: int, outward: float) -> np.ndarray:
     """One ring of `shape` with the parts that may move (see the module docstring) moved out by SPREAD:
     edges split where their samples' look-ups change, then each vertex between two moving edges offset
     as a mitre and each between a moving and a fixed edge put where the moved line meets the fixed one
     (a step of two vertices where the two are within `STEP_SINE` of parallel)."""
-    area = signed_area(ring)
-    if area == 0:
+    if signed_area(ring) == 0:
         return ring
     direction = np.roll(ring, -1, axis=0) - ring
     length = np.hypot(direction[:, 0], direction[:, 1])
-    normal = np.sign(area) * np.column_stack([direction[:, 1], -direction[:, 0]]) \
+    normal = outward * np.column_stack([direction[:, 1], -direction[:, 0]]) \
         / np.maximum(length, 1e-12)[:, None]
     counts = np.maximum(np.ceil(length / SAMPLE_PX).astype(int), 1)
     edge_of = np.repeat(np.arange(len(ring)), counts)
@@ -120,7 +148,7 @@ def _move_ring(ring: np.ndarray, shape: int, top: np.ndarray, scale: int) -> np.
     direction = np.roll(vertices, -1, axis=0) - vertices
     length = np.maximum(np.hypot(direction[:, 0], direction[:, 1]), 1e-12)
     unit = direction / length[:, None]
-    normal = np.sign(area) * np.column_stack([unit[:, 1], -unit[:, 0]])  # outward, away from the fill
+    normal = outward * np.column_stack([unit[:, 1], -unit[:, 0]])  # outward, away from the fill
     out: list[np.ndarray] = []
     for k in range(len(vertices)):
         before, after = (k - 1) % len(vertices), k

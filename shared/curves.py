@@ -13,7 +13,7 @@ one line. A ring keeps its polygon where the curve would take more coordinate pa
 times `pairs_ratio` (the `curve_pairs_ratio` parameter: a cubic takes 3 pairs, a line 1).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 
 import numpy as np
@@ -47,19 +47,21 @@ def fit_drawing(drawing: Drawing, tolerance: float, corner_angle: float,
 
 def measured_edge_points(drawing: Drawing, corner_angle: float, rgba: np.ndarray | None,
                          wanted: Callable[[np.ndarray, float], bool] | None = None,
-                         spacing: float = SAMPLE_SPACING_PX
+                         spacing: float = SAMPLE_SPACING_PX, rings: Collection[int] | None = None
                          ) -> list[tuple[int, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]]:
     """What a fitter of smooth outlines works from, for every polygon ring of 3+ vertices not fitted
     yet (and `wanted` by the fitter, given the ring with its corners restored): (ring index, the ring
     with its cut-off corners restored, its `ring_samples` (every ~`spacing` px) moved onto the input's
     edge along their edge's normal (NaN rows where no edge was found or near a corner; None without
-    `rgba`), the samples where they lie on the ring, the samples' first-index array)."""
+    `rgba`), the samples where they lie on the ring, the samples' first-index array). `rings`: only
+    these ring indices."""
     if not drawing.is_polygonal:
         return []
     image = premultiplied(rgba) if rgba is not None else None
     fills = fill_colours(drawing.fills, drawing.opacity)
     todo = [(i, restore_corners(r, corner_angle, _sharpness(image, fills[drawing.ring_shape[i]])))
-            for i, r in enumerate(drawing.rings) if i not in drawing.fitted and len(r) >= 3]
+            for i, r in enumerate(drawing.rings)
+            if i not in drawing.fitted and len(r) >= 3 and (rings is None or i in rings)]
     todo = [(i, ring) for i, ring in todo if wanted is None or wanted(ring, corner_angle)]
     if not todo:
         return []

@@ -22,15 +22,18 @@ gentle stretches (`thinned`), then with all: the first fit that lies nearer the 
 run with no such fit, or with no measured point (no evidence either way: an edge hidden under a shape
 painted later), stays a polygon.
 
-Stacked traces only: in a cutout trace neighbouring shapes share their edges, and `underlap`
-(shared/conflation.py) moves the polygon vertices of one side under the other; a spline on one side
-would open seams.
+In a cutout trace neighbouring shapes share their edges, and `underlap` (shared/conflation.py) pushes
+the polygon vertices of the earlier one out under the later one; a spline there would open seams. So
+of a cutout trace only rings that no later opaque shape borders are fitted (`borders_later`): a
+letter or a silhouette on a transparent ground, a shape on top of all it touches (an emoji's eyes on
+its face); their earlier neighbours are pushed under them as before.
 """
 
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from shared.conflation import borders_later, later_lookup, outward_signs
 from shared.curves import measured_edge_points, turning_angles
 from shared.geometry import Drawing, Spline
 
@@ -42,14 +45,24 @@ PULL = 0.01  # least-squares weight pulling each control towards its polygon ver
 FIT_ROUNDS = 2  # solve, move the parameters to the nearest curve points (2 Newton steps), solve again
 NEWTON_STEPS = 2
 GENTLE_TURN = 15.0  # degrees: see `thinned`
+CUTOUT_RINGS = True  # of a cutout trace, the rings no later opaque shape borders are fitted (False: none)
 
 
-def fit_splines(drawing: Drawing, corner_angle: float, rgba: np.ndarray) -> Drawing:
+def fit_splines(drawing: Drawing, corner_angle: float, rgba: np.ndarray, cutout: bool = False) -> Drawing:
     """`drawing` with the rings not fitted yet written as splines where those lie nearer the input's
-    edge than their polygons (see the module docstring)."""
+    edge than their polygons (see the module docstring); of a `cutout` trace, only rings that no later
+    opaque shape borders."""
     fitted = dict(drawing.fitted)
+    rings = None
+    if cutout and not CUTOUT_RINGS:
+        return drawing
+    if cutout and drawing.is_polygonal:
+        top, scale = later_lookup(drawing)
+        outward = outward_signs(drawing)
+        rings = {i for i, ring in enumerate(drawing.rings) if i not in fitted and len(ring) >= 3
+                 and not borders_later(ring, int(drawing.ring_shape[i]), top, scale, outward[i])}
     for index, ring, moved, samples, first in measured_edge_points(drawing, corner_angle, rgba, has_run,
-                                                                   SAMPLE_SPACING_PX):
+                                                                   SAMPLE_SPACING_PX, rings):
         spline = None if moved is None else spline_ring(ring, moved, samples, first, corner_angle)
         if spline is not None:
             fitted[index] = spline

@@ -42,6 +42,20 @@ def test_shared_edge_has_no_seam_after_underlap() -> None:
     assert after.min() == 255
 
 
+def test_a_hole_is_pushed_under_the_later_shape_inside_it() -> None:
+    """A hole runs the other way round (nonzero winding) and its shape's fill lies outside it: its
+    edge moves into the hole, under the shape painted there later, and the seam closes."""
+    window = _square(10.5, 10.5, 21.5, 21.5)
+    vertices = np.array(_square(4, 4, 28, 28) + window[::-1] + window, float)
+    drawing = Drawing(SIDE, SIDE, ("#ff0000", "#0000ff"), vertices, np.array([0, 4, 8, 12]),
+                      np.array([0, 0, 1]), view=(SIDE * 4.0, SIDE * 4.0), grid=True)
+    moved = underlap(drawing)
+    assert _alpha(drawing)[12:20, 10].max() < 250 and _alpha(moved)[12:20, 10].min() == 255
+    hole = moved.ring(1)
+    assert hole[:, 0].min() == 10.5 + SPREAD and hole[:, 0].max() == 21.5 - SPREAD  # into the hole
+    assert np.array_equal(moved.ring(0), drawing.ring(0)) and np.array_equal(moved.ring(2), drawing.ring(2))
+
+
 def test_only_the_earlier_shape_moves_and_only_where_it_meets_the_later_one() -> None:
     drawing = underlap(_drawing(HALVES, ("#ff0000", "#0000ff")))
     first, second = drawing.rings
