@@ -73,7 +73,7 @@ def refines(params: ConversionParams) -> bool:
 def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) -> Drawing:
     """The steps after tracing: a stacked trace's fringe strips dropped (shared/fringes.py), then
     refinement, then primitives, then curves for the rings left, then splines for the rings left
-    (shared/splines.py; of a cutout trace, rings that share no edge), then gradients, then flat fills
+    (shared/splines.py; of a cutout trace, rings no later shape borders), then gradients, then flat fills
     measured away from the edges (shared/interior_fills.py); last, a cutout trace's shared edges made
     seam-free (shared/conflation.py). The result is written on the refine grid."""
     steps = params.steps

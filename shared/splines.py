@@ -52,10 +52,10 @@ def fit_splines(drawing: Drawing, corner_angle: float, rgba: np.ndarray, cutout:
     """`drawing` with the rings not fitted yet written as splines where those lie nearer the input's
     edge than their polygons (see the module docstring); of a `cutout` trace, only rings that no later
     opaque shape borders."""
-    fitted = dict(drawing.fitted)
-    rings = None
     if cutout and not CUTOUT_RINGS:
         return drawing
+    fitted = dict(drawing.fitted)
+    rings = None  # all
     if cutout and drawing.is_polygonal:
         top, scale = later_lookup(drawing)
         outward = outward_signs(drawing)
