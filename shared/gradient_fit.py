@@ -197,7 +197,7 @@ def _ellipse(xy: np.ndarray, colours: np.ndarray, max_stops: int, coef: np.ndarr
 def _radial_fit(xy: np.ndarray, colours: np.ndarray, max_stops: int, centre: np.ndarray,
                 shape: tuple[float, float] | None, place: bool = False) -> Fit:
     knots, values, fit_bits, rms = best_profile(_distance(xy, centre, shape), colours, max_stops,
-                                             3 if shape is None else 5, place)
+                                                3 if shape is None else 5, place)
     radius = max(float(knots[-1]), 1e-3)
     points = (float(centre[0]), float(centre[1]), radius)
     if shape is not None:

@@ -29,9 +29,10 @@ MIN_MERGE_PIXELS = 16  # slivers smaller than this keep their flat fill and stay
 MIN_GAIN_PER_BYTE = 2e-6  # estimated SSIM of the image a lone gradient must buy per byte (~4e-4 each)
 OUTSIDE_TOLERANCE = 0.01  # share of a dropped band's pixels that may lie outside the region it joins
 RAMP_STEP, RAMP_SHARE = 0.5 / 255, 0.5  # a region ramps where this share of its pixels 2 px in step to a
-# neighbour by more: only there are a gradient's stops placed (shared/gradient_fit.py, `_placed_profile`);
-# two flat colours the trace left in one region (a twemoji face and its shade) step at their edge alone,
-# and placed stops would draw that edge as a ramp (farmer 1f9d1-1f3fe-200d-1f33e: 1x 0.9793 -> 0.9785)
+# neighbour by more: only there are a gradient's stops placed (shared/gradient_profile.py,
+# `placed_profile`); two flat colours the trace left in one region (a twemoji face and its shade) step at
+# their edge alone, and placed stops would draw that edge as a ramp (farmer 1f9d1-1f3fe-200d-1f33e: 1x
+# 0.9793 -> 0.9785)
 
 
 class Masks:
