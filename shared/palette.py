@@ -18,6 +18,9 @@ from scipy import ndimage
 from scipy.cluster.vq import kmeans2
 from skimage.color import lab2rgb, rgb2lab
 
+from shared.quality import composite
+from shared.render import render_svg
+
 VISIBLE_ALPHA = 128
 MERGE_DELTA_E = 12.0  # Lab distance under which two colour clusters are one logo colour
 MIN_COLOR_SHARE = 0.003  # a palette colour holds at least this share of the calm visible pixels (training
@@ -63,7 +66,9 @@ FILL_SNAP_LEVELS = 8  # a traced flat fill this close (every channel) to a main 
 # is that colour: the engine averages a region's pixels, edge mixes included (black traced as #050505)
 FILL_SNAP_SHARE = 0.01  # main colours: exact RGB values holding this share of the visible pixels
 LOST_SHARE = 0.03  # a main colour holding this share of the visible pixels ...
-LOST_LEVELS = 24  # ... with no fill or stop this close (every channel) was lost in the trace (`lost_colours`)
+LOST_LEVELS = 12  # ... drawn more than this off (any channel) on most of its calm pixels was lost in the
+# trace (`lost_colours`); 24 against the fills alone let a white ring drawn #F4F2ED pass (mint-light)
+LOST_SAMPLE_SIDE = 64  # ... looked for in blocks of max(side) / this px (~2 ms a trace at 256 px)
 
 
 def to_lab(colours: np.ndarray) -> np.ndarray:
@@ -295,17 +300,35 @@ def snap_fills(svg: str, rgba: np.ndarray) -> str:
 
 def lost_colours(svg: str, rgba: np.ndarray) -> np.ndarray:
     """Main colours (k x 3 int) of the image `svg` was traced from that hold LOST_SHARE of its visible
-    pixels and that no flat fill or gradient stop of `svg` comes within LOST_LEVELS of: the engine's
-    hierarchical clustering merged their region into a neighbour's (a favicon's #DD2E44 die face traced
-    as the #EA596E face beside it)."""
-    step = max(1, max(rgba.shape[:2]) // 256)  # shares from a strided sample: ~2 ms at any size
-    colours = main_colours(rgba[::step, ::step], LOST_SHARE)
-    found = [h if len(h) == 6 else "".join(c + c for c in h) for h in _PAINTED.findall(svg)]
-    painted = np.array([[int(h[i : i + 2], 16) for i in (0, 2, 4)] for h in found])
-    if len(painted) == 0:
+    pixels and that `svg` paints more than LOST_LEVELS (any channel) off on most of those pixels: the
+    engine's clustering merged their region into a neighbour's (a favicon's #DD2E44 die face traced as
+    the #EA596E face beside it; skill-icons' mint-light's white ring drawn in its #F4F2ED plate, which
+    6-bit colours do not tell apart, while the #F8F8F8 letters inside took #FFFFFF: a fill of the
+    colour is not enough, it must be where the colour is)."""
+    step = max(1, max(rgba.shape[:2]) // LOST_SAMPLE_SIDE)  # blocks of step x step px (3 % is large)
+    height, width = rgba.shape[0] // step, rgba.shape[1] // step
+    blocks = rgba[: height * step, : width * step].reshape(height, step, width, step, 4)
+    colours = main_colours(blocks[:, step // 2, :, step // 2], LOST_SHARE)
+    if not len(colours):
         return colours
-    gaps = np.abs(colours[:, None, :] - painted[None, :, :]).max(axis=-1).min(axis=1)
-    return colours[gaps > LOST_LEVELS]
+    # calm blocks: one exact colour over the block (and its 8 neighbours where blocks are under 3 px):
+    # no edge, no anti-aliasing
+    first = blocks[:, 0, :, 0].astype(np.int64)
+    codes = first @ np.array([1 << 24, 1 << 16, 1 << 8, 1])
+    codes[(blocks.max(axis=(1, 3)) != blocks.min(axis=(1, 3))).any(axis=-1)] = -1
+    padded = np.pad(codes, 1, constant_values=-2)
+    calm = codes >= 0
+    if step < 3:
+        for dy in range(3):
+            for dx in range(3):
+                calm &= padded[dy : dy + height, dx : dx + width] == codes
+    drawn = composite(render_svg(svg, width, height), 255.0)
+    off = np.abs(drawn - composite(first.astype(np.uint8), 255.0)).max(axis=-1) > LOST_LEVELS
+    lost = []
+    for colour in colours:
+        where = calm & (first[..., :3] == colour).all(axis=-1) & (first[..., 3] >= VISIBLE_ALPHA)
+        lost.append(where.sum() >= 4 and off[where].mean() > 0.5)
+    return colours[np.array(lost, bool)]
 
 
 def snap_labels(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:

@@ -60,14 +60,15 @@ The formula encodes measured findings (README, "Measured findings"):
   gradient logos 0.9633 -> 0.9667 (rider 0.876 -> 0.959, webstorm 0.854 -> 0.923 at 1x); under 4 %
   smooth shading (flat emoji, flags) the retry changed nothing and is not tried. Damaged copies:
   README, "Real-world inputs";
-- a trace that lost a main colour (an exact RGB holding 3 % of the visible pixels with no fill or stop
-  within 24 levels: shared/palette.py, `lost_colours`) is traced again with `layer_difference` 8
-  (`lost_params`) and kept where it measures higher: the engine outputs a colour cluster only where its
-  nearest neighbour differs by more than `layer_difference`, and the clusters of an anti-aliased edge's
-  mixes bridged Twemoji's die's #DD2E44 face to the #EA596E one (at 64 px 0.878 -> 0.917, the held-out
-  favicon 0.945 -> 0.959 against the clean die). Rare: 2 of 240 clean training images and 2 of 864
-  damaged copies set it off (none kept), 1 of 240 Iconify icons (emojione's US flag at 64 px, 0.738 ->
-  0.790), so it costs nothing elsewhere (no other figure changed);
+- a trace that lost a main colour (an exact RGB holding 3 % of the visible pixels that the trace draws
+  more than 12 levels off on most of its calm pixels: shared/palette.py, `lost_colours`) is traced again
+  with `layer_difference` 8 and, on a clean input, exact colours (`lost_params`), kept under the size
+  sanity rule: the engine outputs a colour cluster only where its nearest neighbour differs by more than
+  `layer_difference`, and the clusters of an anti-aliased edge's mixes bridged Twemoji's die's #DD2E44
+  face to the #EA596E one (at 64 px 0.878 -> 0.917, the held-out favicon 0.945 -> 0.959 against the
+  clean die); at 6-bit colours skill-icons' mint-light's white ring fell into its #F4F2ED plate's cluster
+  (0.976 -> 0.993). Rare: on 1 of 216 clean training images, 1 of 120 and 2 of 160 Iconify icons it
+  changes the result (README, "Lost colours");
 - last, a clean input's trace (not a cleaned-up one: there the detail is noise) that still measures under
   SHARPER_BELOW and under the target (in at most SHARPER_MAX_BYTES) is traced again supersampled
   `SHARPER_SCALE` from the best layering so far (`sharper_params`), kept under the size sanity rule at
@@ -115,6 +116,7 @@ CLOSE_LEVELS = 16  # a cleaned image with two main colours this close is traced 
 CUTOUT_BELOW = 0.99  # a stacked trace measuring under this is traced cutout too (`cutout_params`) ...
 CUTOUT = {"hierarchical": "cutout", "underlap": True}  # ... with its shared edges seam-free
 LOST_LAYER_DIFFERENCE = 8  # a trace that lost a main colour (`lost_params`) is traced again with this
+LOST_COLOR_PRECISION = 8  # ... and, on a clean input, with exact colours
 SHARPER_BELOW = 0.97  # a clean trace under this and under the target is traced again ...
 SHARPER_SCALE = 2.0  # ... supersampled this much (`sharper_params`), kept under the size sanity rule,
 SHARPER_MAX_BYTES = 16 * 1024  # ... unless its SVG is this big already: the 2x trace doubles that detail
@@ -171,9 +173,9 @@ def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
                                                             request.overrides, close)
     if finer is not None:
         best, evaluated = _saner_trace(best, finer, request), evaluated + 1
-    lost = lost_params(best, request.rgba, request.overrides)
+    lost = lost_params(best, request.rgba, request.overrides, request.cleaned)
     if lost is not None:
-        best, evaluated = _higher_trace(best, lost, request), evaluated + 1
+        best, evaluated = _saner_trace(best, lost, request), evaluated + 1
     cutout = cutout_params(best, request.overrides)
     if cutout is not None:
         best, evaluated = _saner_trace(best, cutout, request), evaluated + 1
@@ -237,18 +239,27 @@ def retry_params(params: ConversionParams, overrides: dict[str, Any]) -> Convers
     return params.with_overrides({"scale": MANY_COLORS_SCALE})
 
 
-def lost_params(best: Candidate, rgba: np.ndarray, overrides: dict[str, Any]) -> ConversionParams | None:
-    """`best`'s parameters with LOST_LAYER_DIFFERENCE for a polygon trace that lost a main colour of its
-    image (shared/palette.py, `lost_colours`); None otherwise (the layer difference fixed by the caller or
-    already as fine). The engine outputs a colour cluster as a shape of its own only where its nearest
-    neighbour differs by more than `layer_difference` (summed RGB); anti-aliased edges between two
-    faces make clusters of their mixes that bridge them, and the face is merged away."""
+def lost_params(best: Candidate, rgba: np.ndarray, overrides: dict[str, Any],
+                cleaned: bool = False) -> ConversionParams | None:
+    """`best`'s parameters with LOST_LAYER_DIFFERENCE and, on a clean input, LOST_COLOR_PRECISION for a
+    polygon trace that lost a main colour of its image (shared/palette.py, `lost_colours`); None
+    otherwise (both fixed by the caller or already as fine). The engine outputs a colour cluster as a
+    shape of its own only where its nearest neighbour differs by more than `layer_difference` (summed
+    RGB): anti-aliased edges between two faces make clusters of their mixes that bridge them, and the
+    face is merged away. At 6-bit colours two colours within 4 levels a channel share a cluster (a white
+    ring on a #F4F2ED plate). A cleaned-up input is not traced with exact colours: there they trace
+    noise (a held-out favicon 287 -> 5,141 B, 0.937 -> 0.898 against the clean source)."""
     engine = best.params.engine
-    if "layer_difference" in overrides or engine.mode != "polygon":
+    if engine.mode != "polygon":
         return None
-    if engine.layer_difference <= LOST_LAYER_DIFFERENCE or not len(lost_colours(best.svg, rgba)):
+    finer: dict[str, Any] = {}
+    if "layer_difference" not in overrides and engine.layer_difference > LOST_LAYER_DIFFERENCE:
+        finer["layer_difference"] = LOST_LAYER_DIFFERENCE
+    if not cleaned and "color_precision" not in overrides and engine.color_precision < LOST_COLOR_PRECISION:
+        finer["color_precision"] = LOST_COLOR_PRECISION
+    if not finer or not len(lost_colours(best.svg, rgba)):
         return None
-    return best.params.with_overrides({"layer_difference": LOST_LAYER_DIFFERENCE})
+    return best.params.with_overrides(finer)
 
 
 def sharper_params(best: Candidate, request: TierRequest) -> ConversionParams | None:
