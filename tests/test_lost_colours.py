@@ -11,11 +11,19 @@ from shared.params import ConversionParams, EngineParams
 from shared.pipeline import convert
 from shared.quality import measure
 from shared.render import render_svg
-from shared.tiers.tier1 import LOST_COLOR_PRECISION, LOST_LAYER_DIFFERENCE, lost_params
+from shared.tiers.tier1 import (
+    LOST_COLOR_PRECISION,
+    LOST_LAYER_DIFFERENCE,
+    LOST_LAYER_DIFFERENCE_CLEANED,
+    lost_params,
+)
 
 # Twemoji's game die (1f3b2, CC-BY 4.0, https://github.com/jdecked/twemoji): at 48-128 px the engine's
 # hierarchical clustering merges its #DD2E44 face into the #EA596E one beside it (layer_difference 16).
 DIE = (Path(__file__).parent / "fixtures" / "twemoji-1f3b2.svg").read_text()
+# vscode-icons' folder-type-svelte (MIT, https://github.com/vscode-icons/vscode-icons): at 6-bit colours and
+# layer_difference 8 or more the engine merges its #FF3E00 S into the #FF815A folder under it.
+SVELTE = (Path(__file__).parent / "fixtures" / "vscode-icons-folder-type-svelte.svg").read_text()
 
 
 def three_colours() -> np.ndarray:
@@ -68,8 +76,9 @@ def test_a_lost_colour_asks_for_finer_layers_and_exact_colours_unless_fixed() ->
     assert only_colours is not None and only_colours.engine.layer_difference == 16
     assert only_colours.engine.color_precision == LOST_COLOR_PRECISION
     assert lost_params(traced, rgba, {"layer_difference": 16, "color_precision": 6}) is None
-    cleaned = lost_params(traced, rgba, {}, cleaned=True)  # exact colours trace a cleaned image's noise
+    cleaned = lost_params(traced, rgba, {}, cleaned=True)  # finer traces a cleaned image's noise
     assert cleaned is not None and cleaned.engine.color_precision == traced.params.engine.color_precision
+    assert cleaned.engine.layer_difference == LOST_LAYER_DIFFERENCE_CLEANED
     finest = ConversionParams(engine=EngineParams(mode="polygon", layer_difference=LOST_LAYER_DIFFERENCE,
                                                   color_precision=LOST_COLOR_PRECISION))
     assert lost_params(candidate(svg, rgba, finest), rgba, {}) is None
@@ -80,8 +89,17 @@ def test_the_die_keeps_its_three_faces() -> None:
     rgba = render_svg(DIE, 64, 64)
     result = convert(rgba, tier=1)
     assert lost_colours(result.svg, rgba).tolist() == []
-    assert result.params.engine.layer_difference == LOST_LAYER_DIFFERENCE
+    assert result.params.engine.layer_difference == LOST_LAYER_DIFFERENCE_CLEANED  # upscaled: cleaned
     assert result.figures.ssim > 0.9
+
+
+def test_the_svelte_folder_keeps_its_red_s() -> None:
+    """Tier 1 measured 0.908 with the S drawn in the folder's salmon at layer_difference 8, 0.991 at 4."""
+    rgba = render_svg(SVELTE, 256, 256)
+    result = convert(rgba, tier=1)
+    assert lost_colours(result.svg, rgba).tolist() == []
+    assert result.params.engine.layer_difference == LOST_LAYER_DIFFERENCE
+    assert result.figures.ssim > 0.98
 
 
 def test_a_white_ring_on_a_near_white_plate_is_traced() -> None:

@@ -62,11 +62,12 @@ The formula encodes measured findings (README, "Measured findings"):
   README, "Real-world inputs";
 - a trace that lost a main colour (an exact RGB holding 3 % of the visible pixels that the trace draws
   more than 12 levels off on most of its calm pixels: shared/palette.py, `lost_colours`) is traced again
-  with `layer_difference` 8 and, on a clean input, exact colours (`lost_params`), kept under the size
+  with `layer_difference` 4 and, on a clean input, exact colours (`lost_params`), kept under the size
   sanity rule: the engine outputs a colour cluster only where its nearest neighbour differs by more than
   `layer_difference`, and the clusters of an anti-aliased edge's mixes bridged Twemoji's die's #DD2E44
   face to the #EA596E one (at 64 px 0.878 -> 0.917, the held-out favicon 0.945 -> 0.959 against the
-  clean die); at 6-bit colours skill-icons' mint-light's white ring fell into its #F4F2ED plate's cluster
+  clean die), and vscode-icons' Svelte folder's #FF3E00 S to the #FF815A folder (0.908 at 8, 0.991 at
+  4); at 6-bit colours skill-icons' mint-light's white ring fell into its #F4F2ED plate's cluster
   (0.976 -> 0.993). Rare: on 1 of 216 clean training images, 1 of 120 and 2 of 160 Iconify icons it
   changes the result (README, "Lost colours");
 - last, a clean input's trace (not a cleaned-up one: there the detail is noise) that still measures under
@@ -115,8 +116,10 @@ FINER_COLOR_PRECISION = 8  # ... with exact colours (`finer_params`)
 CLOSE_LEVELS = 16  # a cleaned image with two main colours this close is traced with exact colours too
 CUTOUT_BELOW = 0.99  # a stacked trace measuring under this is traced cutout too (`cutout_params`) ...
 CUTOUT = {"hierarchical": "cutout", "underlap": True}  # ... with its shared edges seam-free
-LOST_LAYER_DIFFERENCE = 8  # a trace that lost a main colour (`lost_params`) is traced again with this
+LOST_LAYER_DIFFERENCE = 4  # a trace that lost a main colour (`lost_params`) is traced again with this
 LOST_COLOR_PRECISION = 8  # ... and, on a clean input, with exact colours
+LOST_LAYER_DIFFERENCE_CLEANED = 8  # ... and on a cleaned-up one with this only (at 4 a 48 px JPEG's noise
+# split off: 0.899 -> 0.880 against the clean logo)
 SHARPER_BELOW = 0.97  # a clean trace under this and under the target is traced again ...
 SHARPER_SCALE = 2.0  # ... supersampled this much (`sharper_params`), kept under the size sanity rule,
 SHARPER_MAX_BYTES = 16 * 1024  # ... unless its SVG is this big already: the 2x trace doubles that detail
@@ -241,20 +244,22 @@ def retry_params(params: ConversionParams, overrides: dict[str, Any]) -> Convers
 
 def lost_params(best: Candidate, rgba: np.ndarray, overrides: dict[str, Any],
                 cleaned: bool = False) -> ConversionParams | None:
-    """`best`'s parameters with LOST_LAYER_DIFFERENCE and, on a clean input, LOST_COLOR_PRECISION for a
-    polygon trace that lost a main colour of its image (shared/palette.py, `lost_colours`); None
-    otherwise (both fixed by the caller or already as fine). The engine outputs a colour cluster as a
+    """`best`'s parameters with LOST_LAYER_DIFFERENCE and LOST_COLOR_PRECISION (a cleaned-up input: see
+    below) for a polygon trace that lost a main colour of its image (shared/palette.py, `lost_colours`);
+    None otherwise (both fixed by the caller or already as fine). The engine outputs a colour cluster as a
     shape of its own only where its nearest neighbour differs by more than `layer_difference` (summed
     RGB): anti-aliased edges between two faces make clusters of their mixes that bridge them, and the
     face is merged away. At 6-bit colours two colours within 4 levels a channel share a cluster (a white
-    ring on a #F4F2ED plate). A cleaned-up input is not traced with exact colours: there they trace
-    noise (a held-out favicon 287 -> 5,141 B, 0.937 -> 0.898 against the clean source)."""
+    ring on a #F4F2ED plate). A cleaned-up input is traced with LOST_LAYER_DIFFERENCE_CLEANED and not
+    with exact colours: finer than that traces noise (a held-out favicon 287 -> 5,141 B, 0.937 -> 0.898
+    against the clean source)."""
     engine = best.params.engine
     if engine.mode != "polygon":
         return None
     finer: dict[str, Any] = {}
-    if "layer_difference" not in overrides and engine.layer_difference > LOST_LAYER_DIFFERENCE:
-        finer["layer_difference"] = LOST_LAYER_DIFFERENCE
+    layers = LOST_LAYER_DIFFERENCE_CLEANED if cleaned else LOST_LAYER_DIFFERENCE
+    if "layer_difference" not in overrides and engine.layer_difference > layers:
+        finer["layer_difference"] = layers
     if not cleaned and "color_precision" not in overrides and engine.color_precision < LOST_COLOR_PRECISION:
         finer["color_precision"] = LOST_COLOR_PRECISION
     if not finer or not len(lost_colours(best.svg, rgba)):
