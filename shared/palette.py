@@ -2,9 +2,9 @@
 apart in lightness stay apart: `_same_colour`), the colours of thin
 strokes that have no calm pixels (`stroke_colours`), less the pale bands JPEG's chroma bleeds around a
 stroke (`drop_halos`), colours as their pixels' medians (`median_colours`), near-black made exact
-(`exact_black`); and, after tracing, flat fills set to the
-cleaned image's main colours (`snap_fills`), and any image's main colours that no fill comes near
-(`lost_colours`: shared/tiers/tier1.py traces those again). shared/damage.py estimates the damage and
+(`exact_black`); and, after tracing, flat fills set to the cleaned image's main colours (`snap_fills`),
+and any image's main colours that the trace does not draw where they are (`lost_colours`:
+shared/tiers/tier1.py traces those again). shared/damage.py estimates the damage and
 cleans the image up with it.
 """
 
@@ -257,7 +257,6 @@ def exact_black(palette: np.ndarray) -> np.ndarray:
 
 
 _FILL = re.compile(r' fill="#([0-9A-Fa-f]{6})"')
-_PAINTED = re.compile(r'(?:fill|stop-color)="#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})"')
 
 
 def main_colours(rgba: np.ndarray, share: float = FILL_SNAP_SHARE) -> np.ndarray:
