@@ -19,7 +19,8 @@ from scipy.cluster.vq import kmeans2
 from skimage.color import lab2rgb, rgb2lab
 
 from shared.quality import composite
-from shared.render import render_svg
+from shared.render import render_svg_zoomed
+from shared.svg import svg_size, with_output_size
 
 VISIBLE_ALPHA = 128
 MERGE_DELTA_E = 12.0  # Lab distance under which two colour clusters are one logo colour
@@ -321,7 +322,11 @@ def lost_colours(svg: str, rgba: np.ndarray) -> np.ndarray:
         for dy in range(3):
             for dx in range(3):
                 calm &= padded[dy : dy + height, dx : dx + width] == codes
-    drawn = composite(render_svg(svg, width, height), 255.0)
+    if svg_size(svg) != (rgba.shape[1], rgba.shape[0]):  # zoomed from its declared size: the image's
+        svg = with_output_size(svg, rgba.shape[1], rgba.shape[0])
+    drawn = render_svg_zoomed(svg, 1.0 / step)  # one pixel a block; resvg rounds the size either way
+    short = (0, max(height - drawn.shape[0], 0)), (0, max(width - drawn.shape[1], 0)), (0, 0)
+    drawn = composite(np.pad(drawn, short)[:height, :width], 255.0)
     off = np.abs(drawn - composite(first.astype(np.uint8), 255.0)).max(axis=-1) > LOST_LEVELS
     lost = []
     for colour in colours:

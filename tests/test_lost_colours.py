@@ -116,3 +116,19 @@ def test_a_white_ring_on_a_near_white_plate_is_traced() -> None:
     ring = drawn[128, [34, 36, 220, 222], :3]  # 46-47 units from the centre, left and right
     assert (ring >= 250).all(), ring
     assert result.figures.ssim > 0.99
+
+
+def test_any_aspect_ratio_and_declared_size() -> None:
+    """Blocks of 1/64 of the longer side leave a remainder on a 1500 x 1000 image, and the trace may
+    declare another size than the image's (the pipeline scales a working copy's SVG up): the drawing is
+    still compared block for block (asked for 65 x 43, a render fitted to the SVG came back 65 x 44)."""
+    rgba = np.zeros((1000, 1500, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[:, :700, 0] = 200
+    rect = '<path fill="#000" d="M0 0h1500v1000H0z"/>'
+    red = '<path fill="#C80000" d="M0 0h700v1000H0z"/>'
+    for declared in ((1500, 1000), (3000, 2000), (512, 341)):
+        head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{declared[0]}" height="{declared[1]}" '
+                'viewBox="0 0 1500 1000">')
+        assert lost_colours(head + rect + "</svg>", rgba).tolist() == [[200, 0, 0]]
+        assert lost_colours(head + rect + red + "</svg>", rgba).tolist() == []
