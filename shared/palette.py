@@ -69,7 +69,7 @@ FILL_SNAP_SHARE = 0.01  # main colours: exact RGB values holding this share of t
 LOST_SHARE = 0.03  # a main colour holding this share of the visible pixels ...
 LOST_LEVELS = 12  # ... drawn more than this off (any channel) on most of its calm pixels was lost in the
 # trace (`lost_colours`); 24 against the fills alone let a white ring drawn #F4F2ED pass (mint-light)
-LOST_SAMPLE_SIDE = 64  # ... looked for in blocks of max(side) / this px (~2 ms a trace at 256 px)
+LOST_SAMPLE_SIDE = 64  # ... looked for in blocks of max(side) / this px (~6 ms a trace at 256 px)
 
 
 def to_lab(colours: np.ndarray) -> np.ndarray:
