@@ -316,9 +316,9 @@ def lost_colours(svg: str, rgba: np.ndarray) -> np.ndarray:
     first = blocks[:, 0, :, 0].astype(np.int64)
     codes = first @ np.array([1 << 24, 1 << 16, 1 << 8, 1])
     codes[(blocks.max(axis=(1, 3)) != blocks.min(axis=(1, 3))).any(axis=-1)] = -1
-    padded = np.pad(codes, 1, constant_values=-2)
     calm = codes >= 0
     if step < 3:
+        padded = np.pad(codes, 1, constant_values=-2)
         for dy in range(3):
             for dx in range(3):
                 calm &= padded[dy : dy + height, dx : dx + width] == codes

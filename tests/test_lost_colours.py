@@ -12,7 +12,7 @@ from shared.pipeline import convert
 from shared.quality import measure
 from shared.render import render_svg
 from shared.tiers.tier1 import (
-    LOST_COLOR_PRECISION,
+    FINER_COLOR_PRECISION,
     LOST_LAYER_DIFFERENCE,
     LOST_LAYER_DIFFERENCE_CLEANED,
     lost_params,
@@ -71,16 +71,16 @@ def test_a_lost_colour_asks_for_finer_layers_and_exact_colours_unless_fixed() ->
     traced = candidate(svg, rgba, ConversionParams(engine=EngineParams(mode="polygon")))
     retry = lost_params(traced, rgba, {})
     assert retry is not None and retry.engine.layer_difference == LOST_LAYER_DIFFERENCE
-    assert retry.engine.color_precision == LOST_COLOR_PRECISION
+    assert retry.engine.color_precision == FINER_COLOR_PRECISION
     only_colours = lost_params(traced, rgba, {"layer_difference": 16})
     assert only_colours is not None and only_colours.engine.layer_difference == 16
-    assert only_colours.engine.color_precision == LOST_COLOR_PRECISION
+    assert only_colours.engine.color_precision == FINER_COLOR_PRECISION
     assert lost_params(traced, rgba, {"layer_difference": 16, "color_precision": 6}) is None
     cleaned = lost_params(traced, rgba, {}, cleaned=True)  # finer traces a cleaned image's noise
     assert cleaned is not None and cleaned.engine.color_precision == traced.params.engine.color_precision
     assert cleaned.engine.layer_difference == LOST_LAYER_DIFFERENCE_CLEANED
     finest = ConversionParams(engine=EngineParams(mode="polygon", layer_difference=LOST_LAYER_DIFFERENCE,
-                                                  color_precision=LOST_COLOR_PRECISION))
+                                                  color_precision=FINER_COLOR_PRECISION))
     assert lost_params(candidate(svg, rgba, finest), rgba, {}) is None
 
 

@@ -118,7 +118,7 @@ CLOSE_LEVELS = 16  # a cleaned image with two main colours this close is traced 
 CUTOUT_BELOW = 0.99  # a stacked trace measuring under this is traced cutout too (`cutout_params`) ...
 CUTOUT = {"hierarchical": "cutout", "underlap": True}  # ... with its shared edges seam-free
 LOST_LAYER_DIFFERENCE = 4  # a trace that lost a main colour (`lost_params`) is traced again with this
-LOST_COLOR_PRECISION = 8  # ... and, on a clean input, with exact colours
+# and, on a clean input, with exact colours (FINER_COLOR_PRECISION) ...
 LOST_LAYER_DIFFERENCE_CLEANED = 8  # ... and on a cleaned-up one with this only (at 4 a 48 px JPEG's noise
 # split off: 0.899 -> 0.880 against the clean logo)
 SHARPER_BELOW = 0.97  # a clean trace under this and under the target is traced again ...
@@ -245,7 +245,7 @@ def retry_params(params: ConversionParams, overrides: dict[str, Any]) -> Convers
 
 def lost_params(best: Candidate, rgba: np.ndarray, overrides: dict[str, Any],
                 cleaned: bool = False) -> ConversionParams | None:
-    """`best`'s parameters with LOST_LAYER_DIFFERENCE and LOST_COLOR_PRECISION (a cleaned-up input: see
+    """`best`'s parameters with LOST_LAYER_DIFFERENCE and FINER_COLOR_PRECISION (a cleaned-up input: see
     below) for a polygon trace that lost a main colour of its image (shared/palette.py, `lost_colours`);
     None otherwise (both fixed by the caller or already as fine). The engine outputs a colour cluster as a
     shape of its own only where its nearest neighbour differs by more than `layer_difference` (summed
@@ -261,8 +261,8 @@ def lost_params(best: Candidate, rgba: np.ndarray, overrides: dict[str, Any],
     layers = LOST_LAYER_DIFFERENCE_CLEANED if cleaned else LOST_LAYER_DIFFERENCE
     if "layer_difference" not in overrides and engine.layer_difference > layers:
         finer["layer_difference"] = layers
-    if not cleaned and "color_precision" not in overrides and engine.color_precision < LOST_COLOR_PRECISION:
-        finer["color_precision"] = LOST_COLOR_PRECISION
+    if not cleaned and "color_precision" not in overrides and engine.color_precision < FINER_COLOR_PRECISION:
+        finer["color_precision"] = FINER_COLOR_PRECISION
     if not finer or not len(lost_colours(best.svg, rgba)):
         return None
     return best.params.with_overrides(finer)
