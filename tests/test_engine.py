@@ -193,3 +193,27 @@ def test_small_transparent_corners_are_background_not_black_shapes() -> None:
     assert 'height="96"' in svg
     rendered = render_svg(svg, side, side)
     assert (rendered[..., 3][~inside] < 128).mean() > 0.75  # the corners stay transparent
+
+
+def test_an_outline_the_engine_begins_with_a_lineto_is_drawn() -> None:
+    """The engine's cutout trace of flat-color-icons' electrical-threshold (MIT, tests/fixtures/) begins
+    its zigzag's outline with `L` instead of `M`; read as written it renders nothing and the zigzag, a
+    fifth of the icon, was missing (0.858). It is read as the moveto it stands for (shared/geometry.py)."""
+    from pathlib import Path
+
+    from shared.params import ConversionParams, StepParams
+    from shared.quality import alpha_aware_ssim
+
+    source = (Path(__file__).parent / "fixtures" / "flat-color-icons-electrical-threshold.svg").read_text()
+    rgba = render_svg(source, 256, 256)
+    engine = EngineParams(mode="polygon", hierarchical="cutout")
+    traced = trace(threshold_alpha(rgba, 128), engine)
+    assert re.search(r'<path d="\s*[Ll]', traced), "the engine writes no such outline now: drop this test"
+    candidate = evaluate(rgba, ConversionParams(engine=engine, steps=StepParams(alpha="threshold")),
+                         compare_unrefined=False)
+    drawn = render_svg(candidate.svg, 256, 256)
+    blue = np.array([0x3F, 0x51, 0xB5])
+    zigzag = (np.abs(rgba[..., :3].astype(int) - blue).max(axis=-1) <= 8) & (rgba[..., 3] == 255)
+    near = np.abs(drawn[..., :3].astype(int) - blue).max(axis=-1) <= 24
+    assert zigzag.sum() > 3000 and near[zigzag].mean() > 0.95
+    assert alpha_aware_ssim(rgba, drawn)[0] > 0.98

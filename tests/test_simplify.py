@@ -110,8 +110,11 @@ def reference_path_data(shapes: list[np.ndarray]) -> str:
 def reference_simplify_polygons(svg: str, tolerance: float) -> list[str]:
     out = []
     for d in path_ds(svg):
+        d = d.lstrip()
+        if d[:1] in ("L", "l"):  # a leading lineto is read as the moveto it stands for (the engine's
+            d = {"L": "M", "l": "m"}[d[0]] + d[1:]  # cutout traces begin some outlines so)
         shapes = [reference_simplify(o, tolerance) for o in outlines(d)]
-        if d.lstrip()[:1] in ("M", "m"):  # a path that does not begin with a moveto renders nothing
+        if d[:1] in ("M", "m"):  # other path data that does not begin with a moveto renders nothing
             out.append(reference_path_data(shapes))
     return out
 
@@ -167,7 +170,9 @@ def test_curved_traces_are_kept_as_markup_and_empty_paths_write_nothing() -> Non
     assert simplify_polygons(HEAD + square + square + "</svg>", 0.25) == ["M0,0l10,0 0,10-10,0Z"] * 2
     assert simplify_polygons(HEAD + "</svg>", 0.5) == []
     empty = HEAD + '<path d="" fill="#000000"/><path d="Z" fill="#000000"/>' + square + "</svg>"
-    assert simplify_polygons(empty, 0.25) == ["M0,0l10,0 0,10-10,0Z"], "paths without a moveto draw nothing"
+    assert simplify_polygons(empty, 0.25) == ["M0,0l10,0 0,10-10,0Z"], "empty paths draw nothing"
+    led = HEAD + '<path d="L2,2l5,0 0,5-5,0Z" fill="#000000"/><path d="l1,1 4,0 0,4Z" fill="#000000"/></svg>'
+    assert simplify_polygons(led, 0) == ["M2,2l5,0 0,5-5,0Z", "M1,1l4,0 0,4Z"], "a leading lineto is a moveto"
 
 
 def test_relative_text_reads_as_absolute_vertices_and_round_trips() -> None:
