@@ -79,3 +79,12 @@ def test_partly_transparent_pixels_do_not_count() -> None:
     image[8:24, 8:24, 3] = 255
     out = interior_fills(squares(("#101010", "#E01E40"), inner), image)
     assert out.fills == ("#101010", "#F0143C")
+
+
+def test_a_thin_bar_takes_the_colour_one_pixel_inside_it() -> None:
+    """A 4 px bar has no pixel 2 px inside it; its two middle rows are its own colour (a chart's
+    gridlines were drawn #DEE5E5 for #DCE2E2)."""
+    bar = (4, 14, 28, 18)
+    image = two_colour_image(bar)
+    image[13, 4:28, :3] = image[18, 4:28, :3] = (128, 17, 30)  # anti-aliased rows beside it
+    assert interior_fills(squares(("#000000", "#E01E40"), bar), image).fills[1] == "#F0143C"
