@@ -192,9 +192,10 @@ def _straight_line(points: np.ndarray, tolerance: float) -> tuple[np.ndarray, np
 
 
 def _meet(p: np.ndarray, u: np.ndarray, q: np.ndarray, v: np.ndarray) -> np.ndarray | None:
-    """Where the line through p along u meets the line through q along v (None if parallel)."""
+    """Where the line through p along u meets the line through q along v (None if parallel, or if u
+    or v is zero: a ring's repeated vertex makes a zero-length edge, whose line is no line)."""
     det = u[0] * v[1] - u[1] * v[0]
-    if abs(det) < 1e-9 * np.hypot(*u) * np.hypot(*v):
+    if not abs(det) > 1e-9 * np.hypot(*u) * np.hypot(*v):
         return None
     return p + ((q - p)[0] * v[1] - (q - p)[1] * v[0]) / det * u
 
