@@ -140,7 +140,7 @@ def _with_moveto(d: str) -> str:
     electrical-threshold lost its whole zigzag, devicon's linux parts of its beak); the outline it
     then draws is the shape's, closed by its `Z`."""
     d = d.lstrip()
-    return ("M" if d[:1] == "L" else "m") + d[1:] if d[:1] in ("L", "l") else d
+    return {"L": "M", "l": "m"}.get(d[:1], d[:1]) + d[1:]
 
 
 def merge_consecutive_fills(drawing: Drawing) -> Drawing:
