@@ -7,8 +7,9 @@ import re
 import numpy as np
 import pytest
 
+from shared import simplify
 from shared.geometry import Drawing, parse_paths, read_trace
-from shared.simplify import simplify_drawing, simplify_outline
+from shared.simplify import simplify_drawing, simplify_outline, without_jogs
 from shared.svg import write_svg
 
 HEAD = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
@@ -227,7 +228,8 @@ def test_a_large_noisy_ring_keeps_the_vertices_of_a_recursive_reference() -> Non
         np.testing.assert_array_equal(kept, reference_simplify(ring, tolerance))
 
 
-def test_many_paths_give_the_text_of_the_reference_path_by_path() -> None:
+def test_many_paths_give_the_text_of_the_reference_path_by_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(simplify, "JOG_MAX_TRACED_PX", 0.0)  # the reference is the RDP alone
     rng = np.random.default_rng(7)
     for decimals in (0, 2):  # integer text (the tracer's) and decimal text
         ds = []
@@ -242,3 +244,36 @@ def test_many_paths_give_the_text_of_the_reference_path_by_path() -> None:
 def test_a_command_with_an_odd_number_of_coordinates_is_an_error() -> None:
     with pytest.raises(ValueError):
         parse_paths(["M0,0l5,0 5Z"])
+
+
+def test_the_risers_of_a_slanted_edge_traced_at_one_and_a_half_times_go_to_their_middles() -> None:
+    # the engine's trace of a slanted edge (slope 0.625) from a 1.5x input: 19 x 11 segments
+    # joined by 2 px risers, which stay through a 0.75 px simplification (0.9 px off the true line)
+    steps = [[0, 0], [19, 11], [19, 13], [24, 15], [43, 26], [43, 28], [48, 30], [67, 41], [67, 43]]
+    ring = np.array([*steps, [72, 45], [72, 70], [0, 70]], float)
+    assert len(simplify_outline(ring, 0.75)) > 6, "the sawtooth survives the simplification"
+    vertices, offsets = without_jogs(ring, np.array([0, len(ring)]))
+    np.testing.assert_array_equal(offsets, [0, len(ring) - 3])
+    edge = simplify_outline(vertices, 0.75)
+    np.testing.assert_array_equal(edge, [[0, 0], [72, 45], [72, 70], [0, 70]])  # one slanted segment
+    middles = np.array([[19, 12], [43, 27], [67, 42]])
+    along = (edge[1] - edge[0]) / np.hypot(*(edge[1] - edge[0]))
+    rel = middles - edge[0]
+    assert np.abs(rel[:, 0] * along[1] - rel[:, 1] * along[0]).max() < 0.3  # the risers' middles on it
+
+
+def test_a_jog_between_a_curve_s_flat_top_and_its_slanted_side_goes_to_its_middle() -> None:
+    ring = np.array([[0, 0], [10, 0], [10, 2], [16, 5], [16, 20], [-6, 20], [-6, 5], [0, 2]], float)
+    vertices, _ = without_jogs(ring, np.array([0, len(ring)]))
+    # both ends of the flat top: the ring now starts at the first jog's middle
+    np.testing.assert_array_equal(vertices, [[10, 1], [16, 5], [16, 20], [-6, 20], [-6, 5], [0, 1]])
+
+
+@pytest.mark.parametrize("ring", [
+    [[0, 0], [20, 0], [20, 2], [40, 2], [40, 20], [0, 20]],  # a step in a horizontal edge
+    [[0, 0], [20, 0], [20, 2], [22, 2], [22, 0], [40, 0], [40, 20], [0, 20]],  # a notch
+    [[0, 0], [2, 0], [2, 2], [0, 2]],  # a pixel
+])
+def test_steps_of_axis_parallel_edges_and_notches_stay(ring: list[list[float]]) -> None:
+    vertices, _ = without_jogs(np.array(ring, float), np.array([0, len(ring)]))
+    np.testing.assert_array_equal(vertices, ring)
