@@ -70,6 +70,7 @@ LOST_SHARE = 0.03  # a main colour holding this share of the visible pixels ...
 LOST_LEVELS = 12  # ... drawn more than this off (any channel) on most of its calm pixels was lost in the
 # trace (`lost_colours`); 24 against the fills alone let a white ring drawn #F4F2ED pass (mint-light)
 LOST_SAMPLE_SIDE = 64  # ... looked for in blocks of max(side) / this px (~6 ms a trace at 256 px)
+LOST_REGION_BLOCKS = 4  # ... or drawn off on most of one of its regions (connected calm blocks) this big
 
 
 def to_lab(colours: np.ndarray) -> np.ndarray:
@@ -331,8 +332,23 @@ def lost_colours(svg: str, rgba: np.ndarray) -> np.ndarray:
     lost = []
     for colour in colours:
         where = calm & (first[..., :3] == colour).all(axis=-1) & (first[..., 3] >= VISIBLE_ALPHA)
-        lost.append(where.sum() >= 4 and off[where].mean() > 0.5)
+        lost.append(where.sum() >= 4 and (off[where].mean() > 0.5 or _region_lost(where, off)))
     return colours[np.array(lost, bool)]
+
+
+def _region_lost(where: np.ndarray, off: np.ndarray) -> bool:
+    """Whether one region of `where` (8-connected blocks) of LOST_REGION_BLOCKS or more is drawn off
+    (`off`) on most of its blocks: a colour's plate drawn right and a ring of it elsewhere painted over
+    (skill-icons' sequelize-dark: the dark gap around its inner cubes, the colour of its plate, traced
+    into the cubes' blue at 6-bit colours)."""
+    if not LOST_REGION_BLOCKS:
+        return False
+    labels, count = ndimage.label(where, structure=np.ones((3, 3), bool))
+    if count < 2:
+        return False
+    size = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    offs = np.bincount(labels.ravel(), weights=off.ravel(), minlength=count + 1)[1:]
+    return bool(((size >= LOST_REGION_BLOCKS) & (offs > 0.5 * size)).any())
 
 
 def snap_labels(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
