@@ -139,3 +139,15 @@ def test_a_slanted_trace_edge_turns_onto_a_straight_boundary() -> None:
                        '<rect x="28.25" y="27.75" width="40" height="40" fill="url(#g)"/>')
     top = refine_drawing(drawing, shaded, 16).vertices[:2]
     assert abs((top[1, 1] - top[0, 1]) - 0.5) <= 1e-9  # shifted, never turned
+
+
+def test_an_edge_traced_more_than_a_pixel_off_reaches_the_boundary() -> None:
+    """At 1x the engine clusters a small letter's anti-aliased pixels with its fill and traces edges up
+    to 1.3 px outside the boundary (devicon's goland-wordmark); refinement finds a boundary 1.2 px
+    away (it looked within 1 px before)."""
+    from shared.refine import edge_offsets, fill_colours, premultiplied
+
+    rgba = _rendered('<rect x="28.25" y="27.75" width="40" height="40" fill="#0f766e"/>')
+    starts, ends = np.array([[29.45, 78.0]]), np.array([[29.45, 18.0]])  # the left side, 1.2 px inside
+    offsets, _ = edge_offsets(premultiplied(rgba), starts, ends, fill_colours(["#0f766e"]))
+    assert offsets[0] == pytest.approx(-1.2, abs=0.05)  # the left-hand normal points inwards here
