@@ -14,7 +14,7 @@ offsets): the RDP makes one pass per recursion level over every open segment.
 
 import numpy as np
 
-from shared.geometry import Drawing
+from shared.geometry import Drawing, ring_index
 
 JOG_MAX_TRACED_PX = 2.0  # axis-parallel jogs up to this long on a slanted outline: see `without_jogs`
 
@@ -52,14 +52,10 @@ def without_jogs(vertices: np.ndarray, offsets: np.ndarray,
     n, longest = len(vertices), JOG_MAX_TRACED_PX if longest is None else longest
     if n < 4 or longest <= 0:
         return vertices, offsets
-    ring = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    start, size = offsets[:-1][ring], np.diff(offsets)[ring]
-    local = np.arange(n) - start
-
-    def at(shift: int) -> np.ndarray:
-        return vertices[start + (local + shift) % size]
-
-    before, jog, after = vertices - at(-1), at(1) - vertices, at(2) - at(1)
+    following, previous = ring_index(offsets)
+    size = np.repeat(np.diff(offsets), np.diff(offsets))
+    before, jog = vertices - vertices[previous], vertices[following] - vertices
+    after = vertices[following[following]] - vertices[following]
     jog_length = np.abs(jog).sum(axis=1)
     axis = np.argmax(np.abs(jog), axis=1)
     along = np.take_along_axis(jog, axis[:, None], 1)[:, 0]
@@ -73,11 +69,10 @@ def without_jogs(vertices: np.ndarray, offsets: np.ndarray,
               & (turn_in * turn_out < 0))
     if not is_jog.any():
         return vertices, offsets
-    ends = start + (local + 1) % size  # each jog's second vertex, dropped; its first moves to the middle
-    moved = vertices.copy()
+    moved = vertices.copy()  # each jog's first vertex moves to its middle; its second is dropped
     moved[is_jog] = vertices[is_jog] + jog[is_jog] / 2
     keep = np.ones(n, bool)
-    keep[ends[is_jog]] = False
+    keep[following[is_jog]] = False
     return moved[keep], np.append(0, np.cumsum(keep))[offsets]
 
 

@@ -10,7 +10,7 @@ from scipy import ndimage
 from shared.candidate import evaluate, trace_drawing, trace_svg, write
 from shared.params import parse_params
 from shared.quality import measure
-from shared.refine import edge_positions, refine_drawing
+from shared.refine import edge_offsets, edge_positions, fill_colours, premultiplied, refine_drawing
 from shared.render import render_svg
 
 SIZE = 96
@@ -145,8 +145,6 @@ def test_an_edge_traced_more_than_a_pixel_off_reaches_the_boundary() -> None:
     """At 1x the engine clusters a small letter's anti-aliased pixels with its fill and traces edges up
     to 1.3 px outside the boundary (devicon's goland-wordmark); refinement finds a boundary 1.2 px
     away (it looked within 1 px before)."""
-    from shared.refine import edge_offsets, fill_colours, premultiplied
-
     rgba = _rendered('<rect x="28.25" y="27.75" width="40" height="40" fill="#0f766e"/>')
     starts, ends = np.array([[29.45, 78.0]]), np.array([[29.45, 18.0]])  # the left side, 1.2 px inside
     offsets, _ = edge_offsets(premultiplied(rgba), starts, ends, fill_colours(["#0f766e"]))
