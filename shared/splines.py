@@ -19,8 +19,13 @@ nearest curve point; a small pull (`PULL`) towards the polygon's vertices keeps 
 samples in place. A run is fitted with every other vertex first, then without every other vertex of its
 gentle stretches (`thinned`), then with all: the first fit that lies nearer the measured edge points
 (RMS) than the polygon is kept (fewer controls also pay for the half-unit joints the writer needs). A
-run with no such fit, or with no measured point (no evidence either way: an edge hidden under a shape
-painted later), stays a polygon.
+run with no such fit that holds straight sides (`straight_edges`: a rounded rectangle's sides between
+its corners' facets) is split at both ends of each and its pieces are fitted on their own: a uniform
+spline cannot follow a long side into a tight bend (the segment about a control spans half of each
+edge beside it), so such a run as a whole stayed a polygon, bends and all; split, the bends become
+splines and the sides stay lines (a ring without corners whose closed fit fails is split the same way).
+A run or piece with no such fit, or with no measured point (no evidence either way: an edge hidden
+under a shape painted later), stays a polygon.
 
 In a cutout trace neighbouring shapes share their edges, and `underlap` (shared/conflation.py) pushes
 the polygon vertices of the earlier one out under the later one; a spline there would open seams. So
@@ -45,6 +50,8 @@ PULL = 0.01  # least-squares weight pulling each control towards its polygon ver
 FIT_ROUNDS = 2  # solve, move the parameters to the nearest curve points (2 Newton steps), solve again
 NEWTON_STEPS = 2
 GENTLE_TURN = 15.0  # degrees: see `thinned`
+STRAIGHT_EDGE_PX = 10.0  # a run with no better fit is split at both ends of each edge this long (input px)
+STRAIGHT_EDGE_RATIO = 1.5  # ... and this many times its shorter neighbour (`straight_edges`); 0: not split
 CUTOUT_RINGS = True  # of a cutout trace, the rings no later opaque shape borders are fitted (False: none)
 
 
@@ -92,34 +99,61 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
     turns = turning_angles(ring)
     corners = np.flatnonzero(turns > corner_angle)  # no notch exception (curves.py's
     # `corner_vertices`): a concave corner beside a convex one is no notch, and a spline would round it
+    sides = straight_edges(lengths)
+    splits = sides | np.roll(sides, 1)  # both ends of each straight side
     if len(corners) == 0:
         controls = _fit_run(ring, turns, at_vertex[:-1], None, at_vertex[-1], points)
+        if controls is not None:
+            ends = _segment_ends(controls, None)[1]
+            count = len(controls)
+            return Spline(ends[-1].copy(), controls, ends, np.zeros(count, bool), np.ones(count, bool))
+        if not splits.any():
+            return None
+        corners = np.flatnonzero(splits)  # a rounded rectangle's sides: its corners' bends apart
+
+    def run_parts(a: int, b: int) -> list[tuple[np.ndarray, np.ndarray, bool, bool]] | None:
+        """The parts (`parts` below) of the spline from vertex a to vertex b (a < n; b > a, past n where
+        the run wraps), None where it is no nearer the measured points than the polygon."""
+        vertices = ring[np.arange(a, b + 1) % n]  # corner, the run's vertices, corner
+        if len(vertices) <= 2:
+            return None
+        picked = np.concatenate([np.arange(first[e], first[e + 1]) for e in np.arange(a, b) % n])
+        knots = np.array([at_vertex[k % n] + (at_vertex[-1] if k >= n else 0.0) for k in range(a, b + 1)])
+        run = points.take(picked, shift=at_vertex[a])
+        run.along[run.along < 0] += at_vertex[-1]  # the run wraps past the ring's first vertex
+        controls = _fit_run(vertices[1:-1], turns[np.arange(a + 1, b) % n], knots[1:-1] - knots[0],
+                            (vertices[0], vertices[-1]), knots[-1] - knots[0], run)
         if controls is None:
             return None
-        ends = _segment_ends(controls, None)[1]
-        count = len(controls)
-        return Spline(ends[-1].copy(), controls, ends, np.zeros(count, bool), np.ones(count, bool))
+        ends = _segment_ends(controls, (vertices[0], vertices[-1]))[1]
+        return [(c, e, False, k > 0) for k, (c, e) in enumerate(zip(controls, ends, strict=True))]
+
     parts: list[tuple[np.ndarray, np.ndarray, bool, bool]] = []  # (control, end, straight, smooth)
     for a, b in zip(corners.tolist(), [*corners[1:].tolist(), int(corners[0]) + n], strict=True):
-        vertices = ring[np.arange(a, b + 1) % n]  # corner, the run's vertices, corner
-        picked = np.concatenate([np.arange(first[e], first[e + 1]) for e in np.arange(a, b) % n])
-        controls = None
-        if len(vertices) > 2:
-            knots = np.array([at_vertex[k % n] + (at_vertex[-1] if k >= n else 0.0) for k in range(a, b + 1)])
-            run = points.take(picked, shift=at_vertex[a])
-            run.along[run.along < 0] += at_vertex[-1]  # the run wraps past the ring's first vertex
-            controls = _fit_run(vertices[1:-1], turns[np.arange(a + 1, b) % n], knots[1:-1] - knots[0],
-                                (vertices[0], vertices[-1]), knots[-1] - knots[0], run)
-        if controls is None:
-            parts += [(end, end, True, False) for end in vertices[1:]]
+        fitted = run_parts(a, b)
+        if fitted is not None:
+            parts += fitted
             continue
-        ends = _segment_ends(controls, (vertices[0], vertices[-1]))[1]
-        parts += [(c, e, False, k > 0) for k, (c, e) in enumerate(zip(controls, ends, strict=True))]
+        inner = [k for k in range(a + 1, b) if splits[k % n]]  # no fit as a whole: its pieces between
+        for c, d in zip([a, *inner], [*inner, b], strict=True):  # straight edges, each on its own
+            piece = run_parts(c % n, d - (c - c % n)) if inner else None
+            parts += piece if piece is not None else \
+                [(end, end, True, False) for end in ring[np.arange(c + 1, d + 1) % n]]
     if all(straight for _, _, straight, _ in parts):
         return None
     controls, ends = np.array([p[0] for p in parts]), np.array([p[1] for p in parts])
     return Spline(ring[corners[0]].copy(), controls, ends, np.array([p[2] for p in parts]),
                   np.array([p[3] for p in parts]))
+
+
+def straight_edges(lengths: np.ndarray) -> np.ndarray:
+    """Which edges of a ring (`lengths`, input px; edge i from vertex i to i + 1) are straight sides
+    rather than facets of a bend: at least STRAIGHT_EDGE_PX long and STRAIGHT_EDGE_RATIO times the
+    shorter of their neighbours (a bend's facets are of similar lengths)."""
+    if STRAIGHT_EDGE_RATIO <= 0:
+        return np.zeros(len(lengths), bool)
+    shorter = np.minimum(np.roll(lengths, 1), np.roll(lengths, -1))
+    return (lengths >= STRAIGHT_EDGE_PX) & (lengths >= STRAIGHT_EDGE_RATIO * shorter)
 
 
 @dataclass(frozen=True)
