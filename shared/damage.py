@@ -40,6 +40,7 @@ from shared.palette import (
     to_lab,
 )
 from shared.quality import alpha_aware_ssim
+from shared.thin_lines import with_thin_lines
 
 NOISE_DAMAGED = 1.0  # grey levels: noise sigma away from edges from this on is damage (clean dev logos
 # <= 0.41, blurred + noisy scans >= 1.5 at their 5th percentile)
@@ -372,6 +373,8 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
     labels = snap_labels(ndimage.median_filter(rgba, size=(3, 3, 1)), palette)
     window = PHOTO_WINDOW if found.kind == "photo" else 3 if found.noise < 3.0 else 5  # specks go
     labels = majority(labels, len(palette), window)
+    if sharp:  # a JPEG's hairlines: the 3 px filters above take them for specks (shared/thin_lines.py)
+        labels = with_thin_lines(labels, snap_labels(rgba, palette), len(palette))
     if found.kind != "photo" and count_regions(labels, len(palette)) > MAX_REGIONS:
         return clean_up(rgba, replace(found, kind="photo"))  # too many regions to trace within a budget
     if sharp:  # a JPEG (not upscaled: `small`): sharp edges
