@@ -34,6 +34,7 @@ from shared.palette import (
     drop_halos,
     exact_black,
     median_colours,
+    merged_unimodal,
     robust_palette,
     snap_labels,
     stroke_colours,
@@ -353,6 +354,8 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
         and len(palette) > 0 and shaded(rgba, palette, on_ground=True, calm=calm)
     if found.kind == "damaged" and not keep_shading:  # a shaded image is smoothed, not snapped
         palette = snap_palette(rgba, found, calm)
+        if found.noise >= NOISE_DAMAGED:  # one ink that noise split in two (shared/palette.py)
+            palette = merged_unimodal(palette, calm)
     if found.kind == "photo":
         side = max(rgba.shape[:2])
         if side > PHOTO_SIDE:
