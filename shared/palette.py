@@ -71,6 +71,9 @@ LOST_LEVELS = 12  # ... drawn more than this off (any channel) on most of its ca
 # trace (`lost_colours`); 24 against the fills alone let a white ring drawn #F4F2ED pass (mint-light)
 LOST_SAMPLE_SIDE = 64  # ... looked for in blocks of max(side) / this px (~6 ms a trace at 256 px)
 LOST_REGION_BLOCKS = 4  # ... or drawn off on most of one of its regions (connected calm blocks) this big
+UNIMODAL_DELTA_E = 25.0  # two palette colours of a noisy image closer than this (Lab) ...
+UNIMODAL_DIP = 0.5  # ... with their pixels between them at least this dense (of the thinner end's peak) ...
+UNIMODAL_PEAK = 1.3  # ... and a peak this many times as dense as the far ends are one ink (`merged_unimodal`)
 
 
 def to_lab(colours: np.ndarray) -> np.ndarray:
@@ -251,11 +254,6 @@ def median_colours(palette: np.ndarray, pixels: np.ndarray) -> np.ndarray:
     return out
 
 
-UNIMODAL_DELTA_E = 25.0  # two palette colours of a noisy image closer than this (Lab) ...
-UNIMODAL_DIP = 0.5  # ... with their pixels between them at least this dense (of the thinner end's peak)
-UNIMODAL_PEAK = 1.3  # ... and a peak this many times as dense as the far ends: one colour (`merged_unimodal`)
-
-
 def merged_unimodal(palette: np.ndarray, pixels: np.ndarray) -> np.ndarray:
     """The palette (k x 3 uint8) of a noisy image (a scan) with colours merged where their calm `pixels`
     (N x 3 uint8) form one blob. Noise spreads one ink's pixels so wide that `robust_palette`'s k-means
@@ -263,12 +261,18 @@ def merged_unimodal(palette: np.ndarray, pixels: np.ndarray) -> np.ndarray:
     `MERGE_DELTA_E`), and the clean-up then snaps the noise to the two: specks and ragged edges (0.928
     against the clean icon; 0.974 merged). A pair closer than UNIMODAL_DELTA_E whose pixels (those
     nearest either), projected onto the line between the two colours, show no dip there (the density
-    between them at least UNIMODAL_DIP of the thinner end's peak) is one colour; the one fewer pixels
-    are nearest goes. Two inks that far apart with less noise leave a gap between their blobs."""
+    between them at least UNIMODAL_DIP of the thinner end's peak) and a hump (the densest part
+    UNIMODAL_PEAK times as dense as the far ends: a gradient's bands spread flat along that line) is one
+    colour; the one fewer pixels are nearest goes. Two inks that far apart with less noise leave a gap
+    between their blobs."""
     if len(palette) < 2 or len(pixels) == 0:
         return palette
     lab, centres = to_lab(pixels), to_lab(palette)
-    nearest = np.argmin(((lab[:, None, :] - centres[None]) ** 2).sum(axis=-1), axis=1)
+    nearest, least = np.zeros(len(lab), np.intp), np.full(len(lab), np.inf)
+    for index, centre in enumerate(centres):  # one colour at a time: memory in proportion to the pixels
+        distance = ((lab - centre) ** 2).sum(axis=1)
+        closer = distance < least
+        nearest[closer], least[closer] = index, distance[closer]
     counts = np.bincount(nearest, minlength=len(palette))
     keep = list(range(len(palette)))
     for i in range(len(palette)):
