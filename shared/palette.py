@@ -268,11 +268,7 @@ def merged_unimodal(palette: np.ndarray, pixels: np.ndarray) -> np.ndarray:
     if len(palette) < 2 or len(pixels) == 0:
         return palette
     lab, centres = to_lab(pixels), to_lab(palette)
-    nearest, least = np.zeros(len(lab), np.intp), np.full(len(lab), np.inf)
-    for index, centre in enumerate(centres):  # one colour at a time: memory in proportion to the pixels
-        distance = ((lab - centre) ** 2).sum(axis=1)
-        closer = distance < least
-        nearest[closer], least[closer] = index, distance[closer]
+    nearest = snap_labels(pixels, palette)
     counts = np.bincount(nearest, minlength=len(palette))
     keep = list(range(len(palette)))
     for i in range(len(palette)):
@@ -391,8 +387,12 @@ def _region_lost(where: np.ndarray, off: np.ndarray) -> bool:
 
 
 def snap_labels(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
-    """Index of the nearest palette colour (Lab distance) for every pixel."""
+    """Index of the nearest palette colour (Lab distance) for every pixel (an image, or N x 3 pixels),
+    found one colour at a time: memory in proportion to the pixels, not pixels x palette colours."""
     lab = rgb2lab(rgba[..., :3] / 255.0).astype(np.float32)
-    centres = to_lab(palette).astype(np.float32)
-    distances = ((lab[..., None, :] - centres) ** 2).sum(axis=-1)
-    return np.argmin(distances, axis=-1)
+    nearest, least = np.zeros(lab.shape[:-1], np.intp), np.full(lab.shape[:-1], np.inf, np.float32)
+    for index, centre in enumerate(to_lab(palette).astype(np.float32)):
+        distance = ((lab - centre) ** 2).sum(axis=-1)
+        closer = distance < least  # strict: ties go to the first colour, as argmin's
+        nearest[closer], least[closer] = index, distance[closer]
+    return nearest

@@ -3,6 +3,7 @@
 cleaned to that one colour."""
 
 import numpy as np
+from scipy import ndimage
 
 from shared.damage import clean_up, estimate
 from shared.palette import merged_unimodal
@@ -46,6 +47,4 @@ def test_a_scan_of_a_one_colour_icon_is_cleaned_to_one_ink() -> None:
 
 def _edge(mask: np.ndarray) -> np.ndarray:
     """Pixels of `mask` within 2 px of its outside."""
-    from scipy import ndimage
-
     return mask & ~ndimage.binary_erosion(mask, iterations=2)
