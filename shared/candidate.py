@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from shared.conflation import underlap
+from shared.conflation import closed_holes, underlap
 from shared.curves import fit_drawing
 from shared.engine import trace
 from shared.fringes import drop_fringes
@@ -74,8 +74,9 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) 
     """The steps after tracing: a stacked trace's fringe strips dropped (shared/fringes.py), then
     refinement, then primitives, then curves for the rings left, then splines for the rings left
     (shared/splines.py; of a cutout trace, rings no later shape borders), then gradients, then flat fills
-    measured away from the edges (shared/interior_fills.py); last, a cutout trace's shared edges made
-    seam-free (shared/conflation.py). The result is written on the refine grid."""
+    measured away from the edges (shared/interior_fills.py); last, a cutout trace's holes that later
+    shapes fill dropped and its shared edges made seam-free (shared/conflation.py). The result is
+    written on the refine grid."""
     steps = params.steps
     if _drops_fringes(params):
         drawing = drop_fringes(drawing)
@@ -94,7 +95,7 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) 
     if steps.gradients:
         drawing = fit_gradients(drawing, rgba, steps.gradient_stops, steps.gradient_merge)
     drawing = interior_fills(drawing, rgba)
-    return underlap(drawing) if _underlaps(params) else drawing
+    return underlap(closed_holes(drawing, rgba), rgba) if _underlaps(params) else drawing
 
 
 def _drops_fringes(params: ConversionParams) -> bool:

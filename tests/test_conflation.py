@@ -5,7 +5,7 @@ stacked trace with halos again cutout (shared/tiers/tier1.py, `cutout_params`)."
 import numpy as np
 import pytest
 
-from shared.conflation import SPREAD, underlap
+from shared.conflation import SPREAD, closed_holes, underlap
 from shared.geometry import Drawing, signed_area
 from shared.pipeline import convert
 from shared.render import render_svg
@@ -87,6 +87,59 @@ def test_a_moved_edge_meets_its_fixed_neighbours_on_their_lines() -> None:
 def test_translucent_later_shape_is_not_underlapped() -> None:
     drawing = _drawing(HALVES, ("#ff0000", "#0000ff"), opacity={1: 0.5})
     assert underlap(drawing) is drawing
+
+
+def _framed(inner: list[tuple[float, float]], outer_fill: str = "#000000") -> Drawing:
+    """A square frame (shape 0: an outline with a square hole from 10 to 22 px) and a later shape
+    `inner` (shape 1) inside the hole."""
+    window = _square(10, 10, 22, 22)
+    vertices = np.array(_square(4, 4, 28, 28) + window[::-1] + inner, float)
+    return Drawing(SIDE, SIDE, (outer_fill, "#ffcc00"), vertices, np.array([0, 4, 8, 8 + len(inner)]),
+                   np.array([0, 0, 1]), view=(SIDE * 4.0, SIDE * 4.0), grid=True)
+
+
+OPAQUE = np.full((SIDE, SIDE, 4), 255, np.uint8)
+
+
+def test_a_hole_that_a_later_shape_fills_is_closed() -> None:
+    """The later shape came out a pixel short of the hole's edge on every side (refinement measures the
+    two apart): the hole goes, the frame runs on under the later shape and no background shows."""
+    drawing = _framed(_square(11, 11, 21, 21))
+    assert _alpha(drawing)[10:22, 10:22].min() == 0  # the gap all round: background
+    closed = closed_holes(drawing, OPAQUE)
+    assert len(closed.rings) == 2 and np.array_equal(closed.ring_shape, [0, 1])
+    assert _alpha(closed)[4:28, 4:28].min() == 255
+    assert len(write_svg(closed)) < len(write_svg(drawing))
+
+
+def test_a_hole_stays_where_the_input_is_transparent_or_an_earlier_shape_shows() -> None:
+    drawing = _framed(_square(11, 11, 21, 21))
+    see_through = OPAQUE.copy()
+    see_through[11:21, 11:21, 3] = 0  # a real hole in the image
+    assert closed_holes(drawing, see_through) is drawing
+    earlier = _framed(_square(11, 11, 21, 21))  # the shape in the hole painted first
+    earlier = Drawing(SIDE, SIDE, earlier.fills, earlier.vertices, earlier.offsets, np.array([1, 1, 0]),
+                      view=earlier.view, grid=True)
+    assert closed_holes(earlier, OPAQUE) is earlier
+
+
+def test_a_gap_on_opaque_input_is_covered_by_the_earlier_shape() -> None:
+    """Two shapes 0.5 px apart (their shared edge refined apart, once per shape): on an opaque input
+    the earlier one is pushed across the gap by SPREAD, to 0.25 px under the later one, so the column
+    the gap halves goes from half covered to 7/8 (the two shapes' anti-aliasing conflated); where the
+    input is transparent there, it stays."""
+    drawing = _drawing([_square(4, 4, 16, 28), _square(16.5, 4, 28, 28)], ("#ff0000", "#0000ff"))
+    assert underlap(drawing) is drawing  # nothing later at the look-up's first depth
+    assert _alpha(drawing)[8:24, 16].max() <= 128
+    card = np.zeros_like(OPAQUE)
+    card[4:28, 4:28] = 255  # opaque where the two shapes and the gap are, transparent round them
+    pushed = underlap(drawing, card)
+    assert pushed.rings[0][:, 0].max() == 16 + SPREAD  # only the edge at the gap moves
+    assert pushed.rings[0][:, 0].min() == 4 and pushed.rings[0][:, 1].min() == 4
+    assert _alpha(pushed)[8:24, 16].min() >= 0.85 * 255
+    see_through = card.copy()
+    see_through[:, 16] = 0
+    assert underlap(drawing, see_through) is drawing
 
 
 # a flag drawn like the icon sets draw them: stripes over a light base, clipped to a rounded card
