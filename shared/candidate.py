@@ -22,7 +22,7 @@ from shared.primitives import find_primitives
 from shared.quality import QualityFigures, measure
 from shared.refine import refine_drawing
 from shared.simplify import simplify_drawing
-from shared.splines import fit_splines
+from shared.splines import fit_splines, fit_visible_parts
 from shared.svg import write_svg
 from shared.translucency import translucent_fills
 
@@ -75,8 +75,8 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) 
     refinement, then primitives, then curves for the rings left, then splines for the rings left
     (shared/splines.py; of a cutout trace, rings no later shape borders), then gradients, then flat fills
     measured away from the edges (shared/interior_fills.py); last, a cutout trace's holes that later
-    shapes fill dropped and its shared edges made seam-free (shared/conflation.py). The result is
-    written on the refine grid."""
+    shapes fill dropped, its shared edges made seam-free (shared/conflation.py) and its rings' visible
+    stretches fitted as splines (`fit_visible_parts`). The result is written on the refine grid."""
     steps = params.steps
     if _drops_fringes(params):
         drawing = drop_fringes(drawing)
@@ -95,7 +95,10 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) 
     if steps.gradients:
         drawing = fit_gradients(drawing, rgba, steps.gradient_stops, steps.gradient_merge)
     drawing = interior_fills(drawing, rgba)
-    return underlap(closed_holes(drawing, rgba), rgba) if _underlaps(params) else drawing
+    if not _underlaps(params):
+        return drawing
+    drawing = underlap(closed_holes(drawing, rgba), rgba)
+    return fit_visible_parts(drawing, steps.corner_angle, rgba) if _fits_splines(params) else drawing
 
 
 def _drops_fringes(params: ConversionParams) -> bool:

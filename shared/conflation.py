@@ -45,6 +45,7 @@ SAMPLE_PX = 1.0  # spacing of the samples that find where along an edge its part
 HOLE_EARLIER_SHARE = 0.01  # most of a dropped hole's inner part (1 px in) an earlier shape may show in
 HOLE_OPAQUE_SHARE = 0.99  # least of a dropped hole's area that must be opaque in the input
 GAP_FILL = 1  # 1: `underlap` pushes edges into gaps where the input is opaque (0: only under later shapes)
+HIDDEN_PX = 0.25  # see `hidden_edges`
 NOTHING, TRANSLUCENT = -1, -2  # `later_lookup`'s marks where no shape, or a translucent one, is on top
 
 
@@ -131,6 +132,21 @@ def borders_later(ring: np.ndarray, shape: int, top: np.ndarray, scale: int, out
     under an opaque shape painted later (`top`, `scale`: `later_lookup`); a ring that borders none may
     be drawn as a curve, since its earlier neighbours are pushed under it (shared/splines.py)."""
     return _move_ring(ring, shape, top, scale, outward) is not ring
+
+
+def hidden_edges(ring: np.ndarray, shape: int, top: np.ndarray, scale: int, outward: float) -> np.ndarray:
+    """Per edge of `ring` (of `shape`; `outward`: its `outward_signs` entry; `top`, `scale`:
+    `later_lookup` of a drawing after `underlap`), whether it lies under opaque shapes painted later: its
+    points at a quarter, half and three quarters of its length show a later shape HIDDEN_PX either side
+    of it (an edge `underlap` pushed lies SPREAD inside the later shape)."""
+    direction = np.roll(ring, -1, axis=0) - ring
+    length = np.maximum(np.hypot(direction[:, 0], direction[:, 1]), 1e-12)
+    normal = outward * np.column_stack([direction[:, 1], -direction[:, 0]]) / length[:, None]
+    hidden = np.ones(len(ring), bool)
+    for along in (0.25, 0.5, 0.75):
+        for side in (-HIDDEN_PX, HIDDEN_PX):
+            hidden &= _later_at(ring + along * direction + side * normal, shape, top, scale)
+    return hidden
 
 
 def outward_signs(drawing: Drawing) -> np.ndarray:

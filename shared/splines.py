@@ -29,16 +29,17 @@ under a shape painted later), stays a polygon.
 
 In a cutout trace neighbouring shapes share their edges, and `underlap` (shared/conflation.py) pushes
 the polygon vertices of the earlier one out under the later one; a spline there would open seams. So
-of a cutout trace only rings that no later opaque shape borders are fitted (`borders_later`): a
+of a cutout trace `fit_splines` fits only rings that no later opaque shape borders (`borders_later`): a
 letter or a silhouette on a transparent ground, a shape on top of all it touches (an emoji's eyes on
-its face); their earlier neighbours are pushed under them as before.
+its face); their earlier neighbours are pushed under them as before. The other rings are fitted after
+`underlap` (`fit_visible_parts`), with the edges it pushed under later shapes kept straight.
 """
 
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from shared.conflation import borders_later, later_lookup, outward_signs
+from shared.conflation import borders_later, hidden_edges, later_lookup, outward_signs
 from shared.curves import measured_edge_points, turning_angles
 from shared.geometry import Drawing, Spline
 
@@ -53,6 +54,7 @@ GENTLE_TURN = 15.0  # degrees: see `thinned`
 STRAIGHT_EDGE_PX = 10.0  # a run with no better fit is split at both ends of each edge this long (input px)
 STRAIGHT_EDGE_RATIO = 1.5  # ... and this many times its shorter neighbour (`straight_edges`); 0: not split
 CUTOUT_RINGS = True  # of a cutout trace, the rings no later opaque shape borders are fitted (False: none)
+CUTOUT_PARTS = True  # of a cutout trace after `underlap`, the other rings' visible parts too
 
 
 def fit_splines(drawing: Drawing, corner_angle: float, rgba: np.ndarray, cutout: bool = False) -> Drawing:
@@ -76,16 +78,42 @@ def fit_splines(drawing: Drawing, corner_angle: float, rgba: np.ndarray, cutout:
     return replace(drawing, fitted=fitted) if len(fitted) > len(drawing.fitted) else drawing
 
 
+def fit_visible_parts(drawing: Drawing, corner_angle: float, rgba: np.ndarray) -> Drawing:
+    """A cutout trace after `underlap` with its rings not fitted yet (those that border later shapes)
+    written as splines along their visible stretches: the edges that lie under later opaque shapes
+    (`hidden_edges`: those `underlap` pushed) stay straight with corners at their ends, so the push keeps
+    covering the seam. Rings of gradient-painted shapes stay polygons (their flat fill is not what the
+    input shows along their edges)."""
+    if not CUTOUT_PARTS or not drawing.is_polygonal or len(drawing.fills) < 2:
+        return drawing
+    top, scale = later_lookup(drawing)
+    outward = outward_signs(drawing)
+    shapes = drawing.ring_shape.tolist()
+    rings = {i for i, ring in enumerate(drawing.rings)
+             if i not in drawing.fitted and len(ring) >= 3 and shapes[i] not in drawing.paints
+             and hidden_edges(ring, shapes[i], top, scale, outward[i]).any()}
+    fitted = dict(drawing.fitted)
+    for index, ring, moved, samples, first in measured_edge_points(drawing, corner_angle, rgba, has_run,
+                                                                   SAMPLE_SPACING_PX, rings):
+        hidden = hidden_edges(ring, int(drawing.ring_shape[index]), top, scale, outward[index])
+        spline = None if moved is None or hidden.all() else \
+            spline_ring(ring, moved, samples, first, corner_angle, hidden)
+        if spline is not None:
+            fitted[index] = spline
+    return replace(drawing, fitted=fitted) if len(fitted) > len(drawing.fitted) else drawing
+
+
 def has_run(ring: np.ndarray, corner_angle: float) -> bool:
     """Whether a ring has a vertex that is no corner (a ring of corners only stays a polygon)."""
     return bool((turning_angles(ring) <= corner_angle).any())
 
 
 def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first: np.ndarray,
-                corner_angle: float) -> Spline | None:
+                corner_angle: float, straight: np.ndarray | None = None) -> Spline | None:
     """A closed ring (corners restored) as straight runs and spline runs, from its `ring_samples`
     (`samples`, their first-index array `first`) and those samples `moved` onto the input's edge (NaN
-    rows: none found); None where no run is better as a spline."""
+    rows: none found); None where no run is better as a spline. `straight` (per edge): edges kept as
+    lines, both their ends corners."""
     n = len(ring)
     measured = ~np.isnan(moved[:, 0])
     counts = np.diff(first)
@@ -97,7 +125,8 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
     weight = np.where(measured, 1.0, UNMEASURED_WEIGHT)
     points = _Points(data, weight, measured, np.hypot(*(data - samples).T), along)
     turns = turning_angles(ring)
-    corners = np.flatnonzero(turns > corner_angle)  # no notch exception (curves.py's
+    kept = np.zeros(n, bool) if straight is None else straight | np.roll(straight, 1)
+    corners = np.flatnonzero((turns > corner_angle) | kept)  # no notch exception (curves.py's
     # `corner_vertices`): a concave corner beside a convex one is no notch, and a spline would round it
     sides = straight_edges(lengths)
     splits = sides | np.roll(sides, 1)  # both ends of each straight side

@@ -1,8 +1,9 @@
 """Spline runs (shared/splines.py, written by shared/svg.py): a smooth blob comes out as `q`/`t` runs
 nearer its true outline than the polygon (this one at a fifth more bytes: its spline needs every
 vertex, and a fair share of its joints lie on half units); a square keeps its corners; a
-spline is written on the grid within a unit of where it was fitted; of a cutout trace only rings that
-no later shape borders; a rounded rectangle's bends are fitted apart from its straight sides."""
+spline is written on the grid within a unit of where it was fitted; of a cutout trace the rings that
+no later shape borders, and of the others after `underlap` the stretches that show; a rounded
+rectangle's bends are fitted apart from its straight sides."""
 
 import re
 
@@ -167,6 +168,48 @@ def test_cutout_traces_fit_only_rings_no_later_shape_borders() -> None:
             radius = np.hypot((xx - SIDE * 2) / 1.3, yy - SIDE * 2) / 4
             seam = alpha[(radius > 14) & (radius < 18)]
             assert seam.min() >= 200 and (seam < 250).mean() < 0.001
+
+
+def _blob_with_bar(side: int) -> np.ndarray:
+    """The blob with a red bar painted across its right side (x 80-120, y 54-74 at 128 px), at `side`
+    px: the blob's outline runs round the bar's end, which sits over it and sticks out beyond it."""
+    scale = side / SIDE * SUPER
+    big = Image.new("RGBA", (side * SUPER, side * SUPER), (0, 0, 0, 0))
+    ImageDraw.Draw(big).rectangle([80 * scale, 54 * scale, 120 * scale, 74 * scale], fill=(220, 60, 40, 255))
+    bar = np.asarray(big.resize((side, side), Image.Resampling.BOX)).astype(float)
+    cover = bar[..., 3:] / 255
+    out = _blob(side).astype(float)
+    out[..., :3] = bar[..., :3] * cover + out[..., :3] * (1 - cover)
+    out[..., 3:] = 255 * cover + out[..., 3:] * (1 - cover)
+    return out.round().astype(np.uint8)
+
+
+def test_cutout_rings_under_later_shapes_are_splines_where_they_show(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The blob borders the bar painted after it, so its ring was left a polygon; after `underlap` the
+    edges pushed under the bar stay straight and the blob's visible outline becomes spline runs: truer
+    at 4x, no seam along the bar."""
+    rgba, source = _blob_with_bar(SIDE), _blob_with_bar(SIDE * 4)
+    params = tier1.formula_params(compute_features(rgba)).with_overrides(
+        {**NO_PRIMITIVES, "splines": True, "hierarchical": "cutout"})
+    drawings = {}
+    for parts in (False, True):
+        monkeypatch.setattr("shared.splines.CUTOUT_PARTS", parts)
+        drawings[parts] = shape_drawing(trace_drawing(rgba, params), rgba, params)
+    for parts, drawing in drawings.items():
+        blue, red = (drawing.fills.index(f) for f in ("#1E78C8", "#DC3C28"))
+        assert blue < red  # the blob is painted first
+        (ring,) = [i for i in range(len(drawing.rings)) if drawing.ring_shape[i] == blue]
+        outline = drawing.fitted.get(ring)
+        if not parts:
+            assert outline is None
+        else:
+            assert isinstance(outline, Spline) and outline.straight.any() and (~outline.straight).any()
+    at_4x = {parts: render_svg(write_svg(d), SIDE * 4, SIDE * 4) for parts, d in drawings.items()}
+    ssim = {parts: alpha_aware_ssim(source, image)[0] for parts, image in at_4x.items()}
+    assert ssim[True] > ssim[False] + 0.001
+    inside = source[..., 3] == 255
+    inside[1:-1, 1:-1] &= inside[:-2, 1:-1] & inside[2:, 1:-1] & inside[1:-1, :-2] & inside[1:-1, 2:]
+    assert (at_4x[True][..., 3][inside] < 250).mean() < 0.001
 
 
 def test_straight_edges_are_sides_much_longer_than_a_neighbour() -> None:
