@@ -50,11 +50,12 @@ NOTHING, TRANSLUCENT = -1, -2  # `later_lookup`'s marks where no shape, or a tra
 
 
 def closed_holes(drawing: Drawing, rgba: np.ndarray) -> Drawing:
-    """`drawing` (a cutout trace) without the holes of its opaque flat shapes that no earlier shape
-    shows through (at most HOLE_EARLIER_SHARE of the hole 1 px in from its edge, on `later_lookup`'s
-    grid) and that lie on opaque input (`rgba`'s alpha 255 on HOLE_OPAQUE_SHARE of the hole): what
-    fills such a hole is painted later, over the shape, so the shape may run on under it (see the module
-    docstring). Where the later shapes leave a gap, the shape's colour shows instead of the background."""
+    """`drawing` (a cutout trace) without the holes of its opaque shapes (flat or gradient) that no
+    earlier shape shows through (at most HOLE_EARLIER_SHARE of the hole 1 px in from its edge, on
+    `later_lookup`'s grid) and that lie on opaque input (`rgba`'s alpha 255 on HOLE_OPAQUE_SHARE of the
+    hole): what fills such a hole is painted later, over the shape, so the shape may run on under it
+    (see the module docstring). Where the later shapes leave a gap, the shape's colour shows instead of
+    the background."""
     if not drawing.is_polygonal or len(drawing.fills) < 2:
         return drawing
     areas = np.array([signed_area(ring) for ring in drawing.rings])
