@@ -140,14 +140,22 @@ def hidden_edges(ring: np.ndarray, shape: int, top: np.ndarray, scale: int, outw
     `later_lookup` of a drawing after `underlap`), whether it lies under opaque shapes painted later: its
     points at a quarter, half and three quarters of its length show a later shape HIDDEN_PX either side
     of it (an edge `underlap` pushed lies SPREAD inside the later shape)."""
-    direction = np.roll(ring, -1, axis=0) - ring
-    length = np.maximum(np.hypot(direction[:, 0], direction[:, 1]), 1e-12)
-    normal = outward * np.column_stack([direction[:, 1], -direction[:, 0]]) / length[:, None]
+    direction, _, normal = _edge_normals(ring, outward)
     hidden = np.ones(len(ring), bool)
     for along in (0.25, 0.5, 0.75):
         for side in (-HIDDEN_PX, HIDDEN_PX):
             hidden &= _later_at(ring + along * direction + side * normal, shape, top, scale)
     return hidden
+
+
+def _edge_normals(ring: np.ndarray, outward: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each edge of `ring` as (direction: end minus start, length px, unit normal turned away from the
+    fill by `outward`, its `outward_signs` entry)."""
+    direction = np.roll(ring, -1, axis=0) - ring
+    length = np.hypot(direction[:, 0], direction[:, 1])
+    normal = outward * np.column_stack([direction[:, 1], -direction[:, 0]]) \
+        / np.maximum(length, 1e-12)[:, None]
+    return direction, length, normal
 
 
 def outward_signs(drawing: Drawing) -> np.ndarray:
@@ -200,10 +208,7 @@ def _move_ring(ring: np.ndarray, shape: int, top: np.ndarray, scale: int, outwar
     (a step of two vertices where the two are within `STEP_SINE` of parallel)."""
     if signed_area(ring) == 0:
         return ring
-    direction = np.roll(ring, -1, axis=0) - ring
-    length = np.hypot(direction[:, 0], direction[:, 1])
-    normal = outward * np.column_stack([direction[:, 1], -direction[:, 0]]) \
-        / np.maximum(length, 1e-12)[:, None]
+    direction, length, normal = _edge_normals(ring, outward)
     counts = np.maximum(np.ceil(length / SAMPLE_PX).astype(int), 1)
     edge_of = np.repeat(np.arange(len(ring)), counts)
     t = (np.arange(len(edge_of)) - np.repeat(np.cumsum(counts) - counts, counts) + 0.5) / counts[edge_of]

@@ -268,7 +268,7 @@ def merged_unimodal(palette: np.ndarray, pixels: np.ndarray) -> np.ndarray:
     if len(palette) < 2 or len(pixels) == 0:
         return palette
     lab, centres = to_lab(pixels), to_lab(palette)
-    nearest = snap_labels(pixels, palette)
+    nearest = _nearest_colours(lab.astype(np.float32), centres.astype(np.float32))  # as `snap_labels`
     counts = np.bincount(nearest, minlength=len(palette))
     keep = list(range(len(palette)))
     for i in range(len(palette)):
@@ -390,8 +390,13 @@ def snap_labels(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
     """Index of the nearest palette colour (Lab distance) for every pixel (an image, or N x 3 pixels),
     found one colour at a time: memory in proportion to the pixels, not pixels x palette colours."""
     lab = rgb2lab(rgba[..., :3] / 255.0).astype(np.float32)
+    return _nearest_colours(lab, to_lab(palette).astype(np.float32))
+
+
+def _nearest_colours(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Index of the nearest of `centres` (k x 3 Lab) for every Lab value of `lab` (... x 3)."""
     nearest, least = np.zeros(lab.shape[:-1], np.intp), np.full(lab.shape[:-1], np.inf, np.float32)
-    for index, centre in enumerate(to_lab(palette).astype(np.float32)):
+    for index, centre in enumerate(centres):
         distance = ((lab - centre) ** 2).sum(axis=-1)
         closer = distance < least  # strict: ties go to the first colour, as argmin's
         nearest[closer], least[closer] = index, distance[closer]

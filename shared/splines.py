@@ -95,7 +95,7 @@ def fit_visible_parts(drawing: Drawing, corner_angle: float, rgba: np.ndarray) -
     fitted = dict(drawing.fitted)
     for index, ring, moved, samples, first in measured_edge_points(drawing, corner_angle, rgba, has_run,
                                                                    SAMPLE_SPACING_PX, rings):
-        hidden = hidden_edges(ring, int(drawing.ring_shape[index]), top, scale, outward[index])
+        hidden = hidden_edges(ring, shapes[index], top, scale, outward[index])
         spline = None if moved is None or hidden.all() else \
             spline_ring(ring, moved, samples, first, corner_angle, hidden)
         if spline is not None:
