@@ -213,7 +213,7 @@ def _slid_ends(points: tuple[float, ...]) -> list[tuple[float, ...]]:
 
 def _ring_texts(vertices: np.ndarray, offsets: np.ndarray) -> list[str]:
     """The `d` text of every polygon ring: `M` and absolute for a ring's first vertex, then relative
-    (`l` once, a separator only where the pair has no minus sign), `Z` after its last. Each distinct
+    (`l` once, a separator only where the next number has no minus sign), `Z` after its last. Each distinct
     number is formatted once."""
     if not len(vertices):
         return ["" for _ in range(len(offsets) - 1)]
@@ -223,10 +223,10 @@ def _ring_texts(vertices: np.ndarray, offsets: np.ndarray) -> list[str]:
     unique, inverse = np.unique(values.ravel(), return_inverse=True)
     texts = [number(v) for v in unique.tolist()]
     words = np.array(texts, object)[inverse.reshape(-1, 2)]
-    minus = np.array([t.startswith("-") for t in texts], bool)[inverse.reshape(-1, 2)[:, 0]]
+    minus = np.array([t.startswith("-") for t in texts], bool)[inverse.reshape(-1, 2)]
     after_first = np.append(False, first[:-1]) & ~first
-    prefix = np.array([" ", "", "l", "M"], object)[np.select([first, after_first, minus], [3, 2, 1], 0)]
-    pieces = prefix + words[:, 0] + "," + words[:, 1]
+    prefix = np.array([" ", "", "l", "M"], object)[np.select([first, after_first, minus[:, 0]], [3, 2, 1], 0)]
+    pieces = prefix + words[:, 0] + np.where(minus[:, 1], "", ",").astype(object) + words[:, 1]
     return ["".join(pieces[a:b]) + "Z" if b > a else "" for a, b in pairwise(offsets.tolist())]
 
 
@@ -234,9 +234,15 @@ def _pairs(values: np.ndarray) -> str:
     """Relative coordinate pairs 'x,y' joined by a space, or nothing before a minus sign."""
     out = ""
     for x, y in values.tolist():
-        pair = f"{number(x)},{number(y)}"
+        pair = _pair(x, y)
         out += pair if not out or pair[0] == "-" else " " + pair
     return out
+
+
+def _pair(x: float, y: float) -> str:
+    """'x,y', or 'x-y' where y has a minus sign (the path grammar starts a number there)."""
+    y_text = number(y)
+    return number(x) + ("" if y_text.startswith("-") else ",") + y_text
 
 
 def _fitted_text(drawing: Drawing, ring: int, scale: np.ndarray) -> str:
@@ -256,7 +262,7 @@ def _curve_text(curve: Curve, scale: np.ndarray, grid: bool) -> str:
     points = np.round(points) if grid else np.round(points, 2)
     start, controls = points[0], points[1:].reshape(-1, 3, 2)
     ends = np.vstack([start[None], controls[:-1, 2]])
-    text, command = f"M{number(start[0])},{number(start[1])}", ""
+    text, command = "M" + _pair(start[0], start[1]), ""
     last = len(controls) - 1
     for k, (straight, ctrl, origin) in enumerate(zip(curve.straight.tolist(), controls, ends, strict=True)):
         if straight and k == last:
@@ -285,7 +291,7 @@ def _spline_text(spline: Spline, scale: np.ndarray, grid: bool) -> str:
 
     ends = np.where(joins[:, None], (controls + controls[following]) / 2, snap(spline.ends))
     here = start = ends[last] if closed else snap(spline.start)
-    text, command = f"M{number(start[0])},{number(start[1])}", ""
+    text, command = "M" + _pair(start[0], start[1]), ""
     for k in range(len(controls)):
         end = start if k == last else ends[k]
         if spline.straight[k]:

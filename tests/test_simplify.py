@@ -99,12 +99,17 @@ def number(value: float) -> str:
     return text.replace("0.", ".", 1) if text.startswith(("0.", "-0.")) else text
 
 
+def pair(x: float, y: float) -> str:
+    """'x,y', or 'x-y' where y is negative."""
+    return f"{number(x)},{number(y)}".replace(",-", "-")
+
+
 def reference_path_data(shapes: list[np.ndarray]) -> str:
     out = ""
     for shape in shapes:
-        pairs = [f"{number(dx)},{number(dy)}" for dx, dy in np.diff(shape, axis=0)]
+        pairs = [pair(dx, dy) for dx, dy in np.diff(shape, axis=0)]
         run = "".join(p if i == 0 or p.startswith("-") else " " + p for i, p in enumerate(pairs))
-        out += f"M{number(shape[0][0])},{number(shape[0][1])}" + (f"l{run}" if run else "") + "Z"
+        out += f"M{pair(shape[0][0], shape[0][1])}" + (f"l{run}" if run else "") + "Z"
     return out
 
 
@@ -184,7 +189,7 @@ def test_relative_text_reads_as_absolute_vertices_and_round_trips() -> None:
                 [[12, 12], [10, 0.5], [9.75, -1]]]
     assert [s.tolist() for s in found] == expected
     assert [s.tolist() for s in outlines(path_data(found))] == expected
-    assert path_data(found) == "M10,10l5,0 0,5-5,0ZM12,12l1,0 0,1ZM12,12l-2,-11.5-.25,-1.5Z"
+    assert path_data(found) == "M10,10l5,0 0,5-5,0ZM12,12l1,0 0,1ZM12,12l-2-11.5-.25-1.5Z"
     vertices, offsets, _ = parse_paths([d])
     assert [s.tolist() for s in np.split(vertices, offsets[1:-1])] == expected
     assert outlines("") == [] and path_data([]) == ""
@@ -216,7 +221,7 @@ def test_path_data_writes_the_reference_text() -> None:
         sizes = rng.integers(1, 20, 30)
         shapes = [np.round(rng.uniform(-30, 30, (n, 2)) * grid) / grid for n in sizes]
         assert path_data(shapes) == reference_path_data(shapes)
-    assert path_data([np.array([[0.0, -0.0], [-0.001, 0.004], [0.5, -0.5]])]) == "M0,0l0,0 .5,-.5Z"
+    assert path_data([np.array([[0.0, -0.0], [-0.001, 0.004], [0.5, -0.5]])]) == "M0,0l0,0 .5-.5Z"
 
 
 def test_a_large_noisy_ring_keeps_the_vertices_of_a_recursive_reference() -> None:
