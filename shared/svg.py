@@ -2,8 +2,9 @@
 
 The root gets the output size in pixels and a viewBox of the drawing's view (traced px, or a grid of
 units per input px), so sub-pixel vertices survive. Polygon rings are written with compact relative
-commands (an absolute `M` per ring, one `l` run, a separator only where the next number has no minus
-sign); fitted rings as `l`/`c` runs, splines as `l` and `q`/`t` runs; a shape that is one primitive as
+commands: an absolute `M` per ring, then `h` or `v` where one coordinate is 0 and `l` pairs otherwise,
+a separator only where the next number has no minus sign; fitted rings as `l`/`c` runs, splines as `l`
+and `q`/`t` runs (straight segments as `h`/`v` too); a shape that is one primitive as
 `<circle>`, `<ellipse>` or `<rect>` (rotation by `transform`), a circle or ellipse among the rings of a
 compound shape as two arcs in the ring's winding; a translucent flat fill gets its `fill-opacity`.
 Numbers have at most 2 decimals in view units (integers on a grid).
@@ -213,8 +214,9 @@ def _slid_ends(points: tuple[float, ...]) -> list[tuple[float, ...]]:
 
 def _ring_texts(vertices: np.ndarray, offsets: np.ndarray) -> list[str]:
     """The `d` text of every polygon ring: `M` and absolute for a ring's first vertex, then relative
-    (`l` once, a separator only where the next number has no minus sign), `Z` after its last. Each distinct
-    number is formatted once."""
+    (`h` or `v` where one coordinate is 0, `l` pairs otherwise, each letter once per run, a separator
+    only where the next number has no minus sign), `Z` after its last. Each distinct number is
+    formatted once."""
     if not len(vertices):
         return ["" for _ in range(len(offsets) - 1)]
     first = np.zeros(len(vertices), bool)
@@ -224,9 +226,15 @@ def _ring_texts(vertices: np.ndarray, offsets: np.ndarray) -> list[str]:
     texts = [number(v) for v in unique.tolist()]
     words = np.array(texts, object)[inverse.reshape(-1, 2)]
     minus = np.array([t.startswith("-") for t in texts], bool)[inverse.reshape(-1, 2)]
-    after_first = np.append(False, first[:-1]) & ~first
-    prefix = np.array([" ", "", "l", "M"], object)[np.select([first, after_first, minus[:, 0]], [3, 2, 1], 0)]
-    pieces = prefix + words[:, 0] + np.where(minus[:, 1], "", ",").astype(object) + words[:, 1]
+    zero = np.array([t == "0" for t in texts], bool)[inverse.reshape(-1, 2)]
+    kind = np.select([first, zero[:, 1] & ~zero[:, 0], zero[:, 0] & ~zero[:, 1]], [0, 2, 3], 1)  # M l h v
+    pair = words[:, 0] + np.where(minus[:, 1], "", ",").astype(object) + words[:, 1]
+    body = np.select([kind == 2, kind == 3], [words[:, 0], words[:, 1]], pair)
+    signed = np.where(kind == 3, minus[:, 1], minus[:, 0])
+    same = (kind == np.roll(kind, 1)) & ~first
+    letter = np.array(["M", "l", "h", "v"], object)[kind]
+    prefix = np.where(same, np.where(signed, "", " ").astype(object), letter)
+    pieces = prefix + body
     return ["".join(pieces[a:b]) + "Z" if b > a else "" for a, b in pairwise(offsets.tolist())]
 
 
@@ -237,6 +245,14 @@ def _pairs(values: np.ndarray) -> str:
         pair = _pair(x, y)
         out += pair if not out or pair[0] == "-" else " " + pair
     return out
+
+
+def _line(offset: np.ndarray) -> tuple[str, str]:
+    """A relative line's command letter and text: `h` or `v` where one coordinate is 0, else `l`."""
+    x, y = number(offset[0]), number(offset[1])
+    if (x == "0") != (y == "0"):
+        return ("v", y) if x == "0" else ("h", x)
+    return "l", _pair(offset[0], offset[1])
 
 
 def _pair(x: float, y: float) -> str:
@@ -257,7 +273,7 @@ def _fitted_text(drawing: Drawing, ring: int, scale: np.ndarray) -> str:
 
 
 def _curve_text(curve: Curve, scale: np.ndarray, grid: bool) -> str:
-    """The `d` text of a fitted curve: `l`/`c` runs, relative."""
+    """The `d` text of a fitted curve: `l` (or `h`, `v`) and `c` runs, relative."""
     points = np.vstack([curve.start[None], curve.controls.reshape(-1, 2)]) * scale
     points = np.round(points) if grid else np.round(points, 2)
     start, controls = points[0], points[1:].reshape(-1, 3, 2)
@@ -267,8 +283,7 @@ def _curve_text(curve: Curve, scale: np.ndarray, grid: bool) -> str:
     for k, (straight, ctrl, origin) in enumerate(zip(curve.straight.tolist(), controls, ends, strict=True)):
         if straight and k == last:
             break  # Z draws the closing line
-        letter, rel = ("l", ctrl[2:] - origin) if straight else ("c", ctrl - origin)
-        pairs = _pairs(rel)
+        letter, pairs = _line(ctrl[2] - origin) if straight else ("c", _pairs(ctrl - origin))
         text += (letter + pairs) if letter != command else (pairs if pairs[0] == "-" else " " + pairs)
         command = letter
     return text + "Z"
@@ -297,11 +312,11 @@ def _spline_text(spline: Spline, scale: np.ndarray, grid: bool) -> str:
         if spline.straight[k]:
             if k == last:
                 break  # Z draws the closing line
-            letter, rel = "l", end[None] - here
+            letter, pairs = _line(end - here)
         else:
             letter = "t" if spline.smooth[k] and k > 0 else "q"
             rel = (end - here)[None] if letter == "t" else np.array([controls[k] - here, end - here])
-        pairs = _pairs(rel)
+            pairs = _pairs(rel)
         text += (letter + pairs) if letter != command else (pairs if pairs[0] == "-" else " " + pairs)
         command, here = letter, end
     return text + "Z"

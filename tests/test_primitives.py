@@ -11,6 +11,7 @@ from shared.geometry import Primitive, parse_paths
 from shared.params import parse_params
 from shared.primitives import snap
 from shared.refine import fill_colours, premultiplied
+from tests.path_text import as_lines
 
 SIZE = 256
 STEPS = {"mode": "polygon", "hierarchical": "stacked", "scale": 1.5, "alpha": "threshold", "simplify_px": 0.5,
@@ -142,7 +143,7 @@ def test_a_squares_corners_stay_within_a_tenth_of_a_pixel(angle: float) -> None:
 
     # on a 1/16 px grid: Tier 1's 1/4 px grid alone can move a corner by 0.18 px
     svg = evaluate(covered(inside), parse_params({**STEPS, "refine_grid": 16}), compare_unrefined=False).svg
-    vertices, _, _ = parse_paths([re.search(r' d="([^"]*)"', svg).group(1)])
+    vertices, _, _ = parse_paths([as_lines(re.search(r' d="([^"]*)"', svg).group(1))])
     vertices = vertices / 16
     assert len(vertices) == 4, svg
     nearest = np.min(np.hypot(*(vertices[:, None, :] - corners[None]).transpose(2, 0, 1)), axis=0)

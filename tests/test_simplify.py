@@ -11,6 +11,7 @@ from shared import simplify
 from shared.geometry import Drawing, parse_paths, read_trace
 from shared.simplify import simplify_drawing, simplify_outline, without_jogs
 from shared.svg import write_svg
+from tests.path_text import as_lines
 
 HEAD = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
 _TOKEN = re.compile(r"[MmLlZz]|-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -107,9 +108,17 @@ def pair(x: float, y: float) -> str:
 def reference_path_data(shapes: list[np.ndarray]) -> str:
     out = ""
     for shape in shapes:
-        pairs = [pair(dx, dy) for dx, dy in np.diff(shape, axis=0)]
-        run = "".join(p if i == 0 or p.startswith("-") else " " + p for i, p in enumerate(pairs))
-        out += f"M{pair(shape[0][0], shape[0][1])}" + (f"l{run}" if run else "") + "Z"
+        out += f"M{pair(shape[0][0], shape[0][1])}"
+        command = ""
+        for dx, dy in np.diff(shape, axis=0):
+            x, y = number(dx), number(dy)
+            if (x == "0") != (y == "0"):
+                letter, text = ("h", x) if y == "0" else ("v", y)
+            else:
+                letter, text = "l", pair(dx, dy)
+            out += (letter if letter != command else "" if text.startswith("-") else " ") + text
+            command = letter
+        out += "Z"
     return out
 
 
@@ -173,12 +182,12 @@ def test_curved_traces_are_kept_as_markup_and_empty_paths_write_nothing() -> Non
     curved = read_trace(HEAD + square + curve + "</svg>", 40, 40, 40, 40)
     assert not curved.is_polygonal and simplify_drawing(curved, 0.25) is curved
     assert "C10,0,20,10,20,20" in write_svg(curved)
-    assert simplify_polygons(HEAD + square + square + "</svg>", 0.25) == ["M0,0l10,0 0,10-10,0Z"] * 2
+    assert simplify_polygons(HEAD + square + square + "</svg>", 0.25) == ["M0,0h10v10h-10Z"] * 2
     assert simplify_polygons(HEAD + "</svg>", 0.5) == []
     empty = HEAD + '<path d="" fill="#000000"/><path d="Z" fill="#000000"/>' + square + "</svg>"
-    assert simplify_polygons(empty, 0.25) == ["M0,0l10,0 0,10-10,0Z"], "empty paths draw nothing"
+    assert simplify_polygons(empty, 0.25) == ["M0,0h10v10h-10Z"], "empty paths draw nothing"
     led = HEAD + '<path d="L2,2l5,0 0,5-5,0Z" fill="#000000"/><path d="l1,1 4,0 0,4Z" fill="#000000"/></svg>'
-    assert simplify_polygons(led, 0) == ["M2,2l5,0 0,5-5,0Z", "M1,1l4,0 0,4Z"], "a leading lineto is a moveto"
+    assert simplify_polygons(led, 0) == ["M2,2h5v5h-5Z", "M1,1h4v4Z"], "a leading lineto is a moveto"
 
 
 def test_relative_text_reads_as_absolute_vertices_and_round_trips() -> None:
@@ -188,8 +197,8 @@ def test_relative_text_reads_as_absolute_vertices_and_round_trips() -> None:
     expected = [[[10, 10], [15, 10], [15, 15], [10, 15]], [[12, 12], [13, 12], [13, 13]],
                 [[12, 12], [10, 0.5], [9.75, -1]]]
     assert [s.tolist() for s in found] == expected
-    assert [s.tolist() for s in outlines(path_data(found))] == expected
-    assert path_data(found) == "M10,10l5,0 0,5-5,0ZM12,12l1,0 0,1ZM12,12l-2-11.5-.25-1.5Z"
+    assert [s.tolist() for s in outlines(as_lines(path_data(found)))] == expected
+    assert path_data(found) == "M10,10h5v5h-5ZM12,12h1v1ZM12,12l-2-11.5-.25-1.5Z"
     vertices, offsets, _ = parse_paths([d])
     assert [s.tolist() for s in np.split(vertices, offsets[1:-1])] == expected
     assert outlines("") == [] and path_data([]) == ""

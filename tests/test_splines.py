@@ -19,6 +19,7 @@ from shared.quality import alpha_aware_ssim
 from shared.render import render_svg
 from shared.svg import _spline_text, write_svg
 from shared.tiers import tier1
+from tests.path_text import as_lines
 
 SIDE, SUPER = 128, 8
 NO_PRIMITIVES = {"primitives": False}  # the blob is no primitive; the disc would be one
@@ -79,8 +80,8 @@ def _square_corners(angle: float) -> np.ndarray:
 
 
 def _on_curve_points(d: str) -> list[np.ndarray]:
-    """Where every segment of a relative `M`/`l`/`q`/`t` path ends (view units)."""
-    tokens = re.findall(r"[MlqtZ]|-?(?:\d+\.?\d*|\.\d+)", d)
+    """Where every segment of a relative `M`/`l`/`h`/`v`/`q`/`t` path ends (view units)."""
+    tokens = re.findall(r"[MlqtZ]|-?(?:\d+\.?\d*|\.\d+)", as_lines(d))
     here, command, out, i = np.zeros(2), "", [], 0
     while i < len(tokens):
         if tokens[i] in "MlqtZ":
@@ -95,8 +96,8 @@ def _on_curve_points(d: str) -> list[np.ndarray]:
 
 
 def _written_segments(d: str) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """(start, control, end) of every quadratic in a relative `M`/`l`/`q`/`t`/`Z` path, view units."""
-    tokens = re.findall(r"[MlqtZ]|-?(?:\d+\.?\d*|\.\d+)", d)
+    """(start, control, end) of every quadratic in a relative `M`/`l`/`h`/`v`/`q`/`t`/`Z` path, view units."""
+    tokens = re.findall(r"[MlqtZ]|-?(?:\d+\.?\d*|\.\d+)", as_lines(d))
     out: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     here, control, command, i = np.zeros(2), None, "", 0
     while i < len(tokens):

@@ -7,6 +7,7 @@ from shared.geometry import merge_consecutive_fills, parse_paths, read_trace
 from shared.render import render_svg
 from shared.simplify import simplify_drawing
 from shared.svg import write_svg
+from tests.path_text import as_lines
 
 HEAD = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" viewBox="0 0 80 80">'
 RED_A = '<path d="M0,0l30,0l0,30l-30,0Z" fill="#FF0000"/>'
@@ -47,7 +48,7 @@ def test_simplification_keeps_the_shape_and_drops_redundant_vertices() -> None:
     svg = HEAD + f'<path d="{d}" fill="#000000"/></svg>'
     simple = write_svg(simplify_drawing(read_trace(svg, 40, 40, 80, 80), 0.25))
     simple_d = simple.split('d="')[1].split('"')[0]
-    vertices, offsets, _ = parse_paths([simple_d])
+    vertices, offsets, _ = parse_paths([as_lines(simple_d)])
     shapes = np.split(vertices, offsets[1:-1])
     assert [len(s) for s in shapes] == [4, 4]
     np.testing.assert_allclose(shapes[0], [[0, 0], [30, 0], [30, 30], [0, 30]])
