@@ -78,6 +78,13 @@ The formula encodes measured findings (README, "Measured findings"):
   (skill-icons' LaTeX bird loses its feather lines: 0.937 -> 0.981 at 2x, 4x 0.955 -> 0.964, 2.0 ->
   6.4 KB). On Iconify icons outside the dev set (README, "Supersampled retry") ~10 % of colour logos
   fall under it; a fixed pick of 160 changed on 12, 4x higher on 9 and lower on 1, total bytes +21 %;
+- refined vertices are written on a 1/8 px grid (`REFINE_GRID`): the 1/4 px grid of earlier rounds
+  moved edges by up to 1/8 px, which a 4x zoom shows as a seam along the whole edge. 1/4 -> 1/8 px
+  (`python -m bench.paired --tier1 REFINE_GRID=4`, bench/results/grid8-compact-*.json): 216 training
+  images 1x mean 0.99224 -> 0.99252, 4x 0.99018 -> 0.99081 (65 up, 9 down by more than 0.001), bytes +5.5 %;
+  96 Iconify icons (12 per package, seed 71) 1x 0.99037 -> 0.99070, 4x 0.98773 -> 0.98837, +6.6 %.
+  The writer's shorter path text (shared/svg.py: no comma before a minus, `h`/`v`) saved 7 % first,
+  so results are no larger than on 1/4 px before it;
 - the traced-and-refined result is measured once, not beside the plain trace: on 60 training images the
   plain trace measured higher on 2 (by at most 0.0014 SSIM, 0.00002 on average), and the second
   render and SSIM were a third of Tier 1's time.
@@ -108,7 +115,7 @@ TINY_SIDE = 16  # below this many pixels a side, curve fitting degenerates: trac
 FEW_COLORS = 3  # up to this many significant colours: 1.5x, 0.5 px simplification; more: 1x, 0.75 px
 FEW_COLORS_SCALE, FEW_COLORS_SIMPLIFY_PX = 1.5, 0.5
 MANY_COLORS_SCALE, MANY_COLORS_SIMPLIFY_PX = 1.0, 0.75
-REFINE_GRID = 4  # refined vertices on a 1/4 px grid: within 0.0007 of 1/16 px at 12 % fewer bytes
+REFINE_GRID = 8  # refined vertices on a 1/8 px grid (see the docstring; 1/4 px: 5-7 % fewer bytes)
 RETRY_BELOW = 0.9  # a 1.5x trace measuring under this against its image is traced again at 1x
 # (301 held-out dev images, clean 256 px and damaged: 5 fall under it, 2 of them 1.5x; `retry_params`)
 FINER_BELOW = 0.97  # a clean trace measuring under this and under the target is traced again ...
