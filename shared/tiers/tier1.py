@@ -85,6 +85,13 @@ The formula encodes measured findings (README, "Measured findings"):
   96 Iconify icons (12 per package, seed 71) 1x 0.99037 -> 0.99070, 4x 0.98773 -> 0.98837, +6.6 %.
   The writer's shorter path text (shared/svg.py: no comma before a minus, `h`/`v`) saved 7 % first,
   so results are no larger than on 1/4 px before it;
+- on that grid, simplification at 0.375 px (few colours) and 0.625 px (more) instead of 0.5 and 0.75
+  keeps vertices that the finer grid now places truly (`python -m bench.paired --tier1
+  FEW_COLORS_SIMPLIFY_PX=0.5 --tier1 MANY_COLORS_SIMPLIFY_PX=0.75`, bench/results/simplify-*.json):
+  108 training images 4x mean 0.99075 -> 0.99108 (16 up, 3 down by more than 0.001), 1x +0.00017,
+  bytes +4.3 %; 96 Iconify icons (seed 83) 4x 0.98905 -> 0.98957 (22 / 2), 1x +0.00042, +3.9 %; each
+  alone on the 59 held-out images 4x +0.00027 / +0.00032 (5 / 0 and 8 / 0), +2.1 / +2.4 %; 236
+  held-out damaged copies against the clean source +0.0002 (36 up, 10 down), +3.3 %;
 - the traced-and-refined result is measured once, not beside the plain trace: on 60 training images the
   plain trace measured higher on 2 (by at most 0.0014 SSIM, 0.00002 on average), and the second
   render and SSIM were a third of Tier 1's time.
@@ -112,9 +119,10 @@ from shared.tiers import TierOutcome, TierRequest
 from shared.tiers.search import SSIM_PER_KB, SSIM_PER_KB_CLEAN, size_sane_score
 
 TINY_SIDE = 16  # below this many pixels a side, curve fitting degenerates: trace exact pixel squares
-FEW_COLORS = 3  # up to this many significant colours: 1.5x, 0.5 px simplification; more: 1x, 0.75 px
-FEW_COLORS_SCALE, FEW_COLORS_SIMPLIFY_PX = 1.5, 0.5
-MANY_COLORS_SCALE, MANY_COLORS_SIMPLIFY_PX = 1.0, 0.75
+FEW_COLORS = 3  # up to this many significant colours: 1.5x, 0.375 px simplification; more: 1x, 0.625 px
+# (0.5 and 0.75 px on the 1/4 px grid before: see the docstring)
+FEW_COLORS_SCALE, FEW_COLORS_SIMPLIFY_PX = 1.5, 0.375
+MANY_COLORS_SCALE, MANY_COLORS_SIMPLIFY_PX = 1.0, 0.625
 REFINE_GRID = 8  # refined vertices on a 1/8 px grid (see the docstring; 1/4 px: 5-7 % fewer bytes)
 RETRY_BELOW = 0.9  # a 1.5x trace measuring under this against its image is traced again at 1x
 # (301 held-out dev images, clean 256 px and damaged: 5 fall under it, 2 of them 1.5x; `retry_params`)
