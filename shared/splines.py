@@ -35,6 +35,7 @@ its face); their earlier neighbours are pushed under them as before. The other r
 `underlap` (`fit_visible_parts`), with the edges it pushed under later shapes kept straight.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -66,19 +67,13 @@ def fit_splines(drawing: Drawing, corner_angle: float, rgba: np.ndarray, cutout:
     opaque shape borders."""
     if cutout and not CUTOUT_RINGS:
         return drawing
-    fitted = dict(drawing.fitted)
     rings = None  # all
     if cutout and drawing.is_polygonal:
         top, scale = later_lookup(drawing)
         outward = outward_signs(drawing)
-        rings = {i for i, ring in enumerate(drawing.rings) if i not in fitted and len(ring) >= 3
+        rings = {i for i, ring in enumerate(drawing.rings) if i not in drawing.fitted and len(ring) >= 3
                  and not borders_later(ring, int(drawing.ring_shape[i]), top, scale, outward[i])}
-    for index, ring, moved, samples, first in measured_edge_points(drawing, corner_angle, rgba, has_run,
-                                                                   SAMPLE_SPACING_PX, rings):
-        spline = None if moved is None else spline_ring(ring, moved, samples, first, corner_angle)
-        if spline is not None:
-            fitted[index] = spline
-    return replace(drawing, fitted=fitted) if len(fitted) > len(drawing.fitted) else drawing
+    return _with_splines(drawing, corner_angle, rgba, rings)
 
 
 def fit_visible_parts(drawing: Drawing, corner_angle: float, rgba: np.ndarray) -> Drawing:
@@ -95,12 +90,22 @@ def fit_visible_parts(drawing: Drawing, corner_angle: float, rgba: np.ndarray) -
     rings = {i for i, ring in enumerate(drawing.rings)
              if i not in drawing.fitted and len(ring) >= 3 and shapes[i] not in drawing.paints
              and hidden_edges(ring, shapes[i], top, scale, outward[i]).any()}
+    return _with_splines(drawing, corner_angle, rgba, rings,
+                         lambda index, ring: hidden_edges(ring, shapes[index], top, scale, outward[index]))
+
+
+def _with_splines(drawing: Drawing, corner_angle: float, rgba: np.ndarray, rings: set[int] | None,
+                  straight: Callable[[int, np.ndarray], np.ndarray] | None = None) -> Drawing:
+    """`drawing` with those of `rings` (None: every ring not fitted yet) that `spline_ring` fits written
+    as splines; `straight(index, ring)`: the edges of a ring (corners restored) kept as lines (None:
+    none; a ring whose edges are all kept stays a polygon)."""
     fitted = dict(drawing.fitted)
     for index, ring, moved, samples, first in measured_edge_points(drawing, corner_angle, rgba, has_run,
                                                                    SAMPLE_SPACING_PX, rings):
-        hidden = hidden_edges(ring, shapes[index], top, scale, outward[index])
-        spline = None if moved is None or hidden.all() else \
-            spline_ring(ring, moved, samples, first, corner_angle, hidden)
+        lines = None if straight is None else straight(index, ring)
+        if moved is None or (lines is not None and lines.all()):
+            continue
+        spline = spline_ring(ring, moved, samples, first, corner_angle, lines)
         if spline is not None:
             fitted[index] = spline
     return replace(drawing, fitted=fitted) if len(fitted) > len(drawing.fitted) else drawing

@@ -141,7 +141,7 @@ def test_a_squares_corners_stay_within_a_tenth_of_a_pixel(angle: float) -> None:
         v = -(x - centre[0]) * np.sin(theta) + (y - centre[1]) * np.cos(theta)
         return (np.abs(u) < half) & (np.abs(v) < half)
 
-    # on a 1/16 px grid: Tier 1's 1/4 px grid alone can move a corner by 0.18 px
+    # on a 1/16 px grid: a 1/4 px grid alone can move a corner by 0.18 px
     svg = evaluate(covered(inside), parse_params({**STEPS, "refine_grid": 16}), compare_unrefined=False).svg
     vertices, _, _ = parse_paths([as_lines(re.search(r' d="([^"]*)"', svg).group(1))])
     vertices = vertices / 16
