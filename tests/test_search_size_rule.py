@@ -37,9 +37,21 @@ def test_more_bytes_must_buy_their_ssim() -> None:
     assert score(much_better) > score(small)
 
 
-def test_above_the_target_fewer_bytes_win() -> None:
-    assert size_sane_score(0.981, 900, 0.98) > size_sane_score(0.999, 1000, 0.98)
+def test_above_the_target_fewer_bytes_win_unless_ten_times_the_rate_buys_more() -> None:
+    """Above the target a bigger candidate must buy ten times the rate below it (ABOVE_TARGET_WEIGHT):
+    0.004 SSIM for 512 more bytes does not pay at the clean rate, 0.014 for 100 bytes does."""
+    rate = SSIM_PER_KB_CLEAN
+    assert size_sane_score(0.981, 900, 0.98, rate) > size_sane_score(0.985, 1412, 0.98, rate)
+    assert size_sane_score(0.995, 1000, 0.98, rate) > size_sane_score(0.981, 900, 0.98, rate)
     assert size_sane_score(0.981, 900, 0.98) > size_sane_score(0.979, 800, 0.98) - 0.001
+
+
+def test_a_far_truer_trace_past_the_target_beats_one_just_under_it() -> None:
+    """The held-out `shapes/022` (Tier 1): its stacked trace measured 0.9799 at 1,343 B and its cutout
+    trace 0.9967 at 1,658 B; counted only up to the target, the cutout's 0.0168 bought 0.0001 and the
+    stacked trace was kept."""
+    rate = SSIM_PER_KB_CLEAN
+    assert size_sane_score(0.9967, 1658, 0.98, rate) > size_sane_score(0.9799, 1343, 0.98, rate)
 
 
 def test_the_search_keeps_by_a_gentler_rate_on_a_clean_input() -> None:

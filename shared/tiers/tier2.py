@@ -1,6 +1,6 @@
 """Tier 2: a few measured candidates. Tier 1's guess plus a fixed portfolio of K configurations,
-all traced and measured; the best under the size sanity rule is kept (shared/tiers/search.py: reach
-the target with the fewest bytes, else the highest SSIM that its extra bytes pay for).
+all traced and measured; the best under the size sanity rule is kept (shared/tiers/search.py: the highest
+SSIM that its extra bytes pay for, counted up to the target and past it at a tenth).
 
 The portfolio (`portfolio.json`) is chosen by measurement on the dev set's training split
 (`python -m bench.portfolio`): the K configurations that together do best over all images. It was
