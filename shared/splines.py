@@ -24,8 +24,11 @@ its corners' facets) is split at both ends of each and its pieces are fitted on 
 spline cannot follow a long side into a tight bend (the segment about a control spans half of each
 edge beside it), so such a run as a whole stayed a polygon, bends and all; split, the bends become
 splines and the sides stay lines (a ring without corners whose closed fit fails is split the same way).
-A run or piece with no such fit, or with no measured point (no evidence either way: an edge hidden
-under a shape painted later), stays a polygon.
+A bend between two straight sides that no spline fits is tried as the circular arc tangent to both
+(shared/corner_arcs.py: its tangent points may lie off the polygon's vertices, within `ARC_REACH` of
+each side, whose end moves there), under the same test with the sides' points counted too. A run or
+piece with no such fit, or with no measured point (no evidence either way: an edge hidden under a shape
+painted later), stays a polygon.
 
 In a cutout trace neighbouring shapes share their edges, and `underlap` (shared/conflation.py) pushes
 the polygon vertices of the earlier one out under the later one; a spline there would open seams. So
@@ -41,6 +44,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from shared.conflation import borders_later, hidden_edges, later_lookup, outward_signs
+from shared.corner_arcs import Side, corner_arc
 from shared.curves import measured_edge_points, turning_angles
 from shared.geometry import Drawing, Spline
 
@@ -57,8 +61,12 @@ STRAIGHT_EDGE_RATIO = 1.5  # ... and this many times its shorter neighbour (`str
 ACCEPT_RATIO = 1.0  # a fit is kept where its squared error on the measured points is under this times
 # the polygon's; 0.5 / 0.7 / 1.4 changed held-out 4x means by +0.00006 / +0.00017 / -0.00004 (1-2
 # images moving by > 0.001 each), 0.7 on 108 training images -0.00006 (bench/results/spline-accept-*)
+ARC_REACH = 0.5  # a bend between straight sides with no better spline may be an arc tangent to both
+# (shared/corner_arcs.py) whose tangent points lie within this share of each side's length of its ends
 CUTOUT_RINGS = True  # of a cutout trace, the rings no later opaque shape borders are fitted (False: none)
 CUTOUT_PARTS = True  # of a cutout trace after `underlap`, the other rings' visible parts too
+
+Part = tuple[np.ndarray, np.ndarray, bool, bool]  # a segment of a spline: control, end, straight, smooth
 
 
 def fit_splines(drawing: Drawing, corner_angle: float, rgba: np.ndarray, cutout: bool = False) -> Drawing:
@@ -148,9 +156,20 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
             return None
         corners = np.flatnonzero(splits)  # a rounded rectangle's sides: its corners' bends apart
 
-    def run_parts(a: int, b: int) -> list[tuple[np.ndarray, np.ndarray, bool, bool]] | None:
+    def side(vertex: int, edge: int, forward: int) -> Side | None:
+        """The straight side `edge` that a bend ending at `vertex` continues (`forward`: the side's far
+        vertex minus `vertex` in ring order), None where `edge` is no straight side or `vertex` a
+        corner by angle or kept straight."""
+        if not sides[edge] or turns[vertex] > corner_angle or kept[vertex]:
+            return None
+        direction = (ring[(vertex + forward) % n] - ring[vertex]) * forward / lengths[edge]
+        return Side(ring[vertex], direction, ARC_REACH * lengths[edge])
+
+    def run_parts(a: int, b: int) -> tuple[list[Part], np.ndarray] | None:
         """The parts (`parts` below) of the spline from vertex a to vertex b (a < n; b > a, past n where
-        the run wraps), None where it is no nearer the measured points than the polygon."""
+        the run wraps) and where they start (vertex a, or a tangent point on the side before it), None
+        where neither a spline nor an arc between straight sides (shared/corner_arcs.py) is nearer the
+        measured points than the polygon."""
         vertices = ring[np.arange(a, b + 1) % n]  # corner, the run's vertices, corner
         if len(vertices) <= 2:
             return None
@@ -160,27 +179,60 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         run.along[run.along < 0] += at_vertex[-1]  # the run wraps past the ring's first vertex
         controls = _fit_run(vertices[1:-1], turns[np.arange(a + 1, b) % n], knots[1:-1] - knots[0],
                             (vertices[0], vertices[-1]), knots[-1] - knots[0], run)
-        if controls is None:
+        if controls is not None:
+            ends = _segment_ends(controls, (vertices[0], vertices[-1]))[1]
+            return _curved_parts(controls, ends), vertices[0]
+        head, tail = (side(a % n, (a - 1) % n, -1), side(b % n, b % n, 1)) if ARC_REACH > 0 else (None, None)
+        if head is None or tail is None or not run.measured.any():
             return None
-        ends = _segment_ends(controls, (vertices[0], vertices[-1]))[1]
-        return [(c, e, False, k > 0) for k, (c, e) in enumerate(zip(controls, ends, strict=True))]
+        # the arc may take over the ends of the sides: their points are fitted and measured with it
+        edges = np.arange(a - 1, b + 1) % n
+        wide = points.take(np.concatenate([np.arange(first[e], first[e + 1]) for e in edges]))
+        arc = corner_arc(head, tail, wide.data, wide.weight)
+        if arc is None or not _nearer(arc.errors[wide.measured], wide.polygon_error[wide.measured]):
+            return None
+        return _curved_parts(arc.controls, arc.ends), arc.start
 
-    parts: list[tuple[np.ndarray, np.ndarray, bool, bool]] = []  # (control, end, straight, smooth)
+    parts: list[Part] = []  # (control, end, straight, smooth)
+    ring_start = ring[corners[0]].copy()
+
+    def append(fitted: tuple[list[Part], np.ndarray]) -> None:
+        """A run's parts appended; where it starts off its first vertex, the straight side before it
+        ends there."""
+        nonlocal ring_start
+        run, start = fitted
+        if parts:
+            parts[-1] = (start, start, True, False) if parts[-1][2] else parts[-1]
+        else:
+            ring_start = start  # the ring's last part, a straight side, ends there too (below)
+        parts.extend(run)
+
     for a, b in zip(corners.tolist(), [*corners[1:].tolist(), int(corners[0]) + n], strict=True):
         fitted = run_parts(a, b)
         if fitted is not None:
-            parts += fitted
+            append(fitted)
             continue
         inner = [k for k in range(a + 1, b) if splits[k % n]]  # no fit as a whole: its pieces between
         for c, d in zip([a, *inner], [*inner, b], strict=True):  # straight edges, each on its own
             piece = run_parts(c % n, d - (c - c % n)) if inner else None
-            parts += piece if piece is not None else \
-                [(end, end, True, False) for end in ring[np.arange(c + 1, d + 1) % n]]
+            if piece is not None:
+                append(piece)
+            else:
+                parts.extend((end, end, True, False) for end in ring[np.arange(c + 1, d + 1) % n])
     if all(straight for _, _, straight, _ in parts):
         return None
+    if parts[-1][2]:  # a straight last part ends where the first run starts; a curved one where the
+        parts[-1] = (ring_start, ring_start, True, False)  # ring starts (an arc's tangent point)
+    else:
+        ring_start = parts[-1][1]
     controls, ends = np.array([p[0] for p in parts]), np.array([p[1] for p in parts])
-    return Spline(ring[corners[0]].copy(), controls, ends, np.array([p[2] for p in parts]),
+    return Spline(ring_start.copy(), controls, ends, np.array([p[2] for p in parts]),
                   np.array([p[3] for p in parts]))
+
+
+def _curved_parts(controls: np.ndarray, ends: np.ndarray) -> list[Part]:
+    """One run of quadratics as parts: the first opens it, the others continue it."""
+    return [(c, e, False, k > 0) for k, (c, e) in enumerate(zip(controls, ends, strict=True))]
 
 
 def straight_edges(lengths: np.ndarray) -> np.ndarray:
@@ -253,8 +305,12 @@ def _fit(vertices: np.ndarray, knots: np.ndarray, ends: tuple[np.ndarray, np.nda
         starts, finishes = _segment_ends(controls, ends)
         u = _newton(starts[segment], controls[segment], finishes[segment], u, points.data)
     error = np.hypot(*(_point(starts[segment], controls[segment], finishes[segment], u) - points.data).T)
-    mine, polygon = error[points.measured], points.polygon_error[points.measured]
-    return controls if float(mine @ mine) < ACCEPT_RATIO * float(polygon @ polygon) else None
+    return controls if _nearer(error[points.measured], points.polygon_error[points.measured]) else None
+
+
+def _nearer(errors: np.ndarray, polygon_errors: np.ndarray) -> bool:
+    """Whether a fit lies nearer the measured points than the polygon (`ACCEPT_RATIO`)."""
+    return float(errors @ errors) < ACCEPT_RATIO * float(polygon_errors @ polygon_errors)
 
 
 def _parameters(knots: np.ndarray, closed: bool, length: float, along: np.ndarray
