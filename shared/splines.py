@@ -201,10 +201,10 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         ends there."""
         nonlocal ring_start
         run, start = fitted
-        if parts:
-            parts[-1] = (start, start, True, False) if parts[-1][2] else parts[-1]
-        else:
+        if not parts:
             ring_start = start  # the ring's last part, a straight side, ends there too (below)
+        elif parts[-1][2]:
+            parts[-1] = (start, start, True, False)
         parts.extend(run)
 
     for a, b in zip(corners.tolist(), [*corners[1:].tolist(), int(corners[0]) + n], strict=True):
