@@ -12,7 +12,8 @@ input (the result's own figure), SSIM against the source rendered at 4x the side
 `--side` over 256, at the side itself), bytes, elements and seconds. The other run takes `--set`
 overrides and/or `--tier1 NAME=VALUE`, a constant of shared/tiers/tier1.py set for that run (a retry's
 threshold: `SHARPER_BELOW=0` turns the supersampled retry off), or `--constant MODULE.NAME=VALUE`, one of
-any shared module (`shared.gradient_profile.PLACE_ROUNDS=0`: gradient stops evenly spaced). Prints the
+any shared module (`shared.gradient_profile.PLACE_ROUNDS=0`: gradient stops evenly spaced), or
+`--portfolio FILE`, a Tier 2 portfolio (an earlier shared/tiers/portfolio.json). Prints the
 images that changed, then for the other run -> the deployed run: medians, means and totals, and how
 many images fell or rose by more than 0.001; `--out` writes the rows.
 """
@@ -36,16 +37,18 @@ from bench.synthetic import render
 from shared.pipeline import convert
 from shared.quality import alpha_aware_ssim
 from shared.render import render_svg
+from shared.tiers import tier2
 
 FIELDS = ("ssim", "ssim_source", "bytes", "paths", "seconds")
 
 
 def run_once(rgba: np.ndarray, source: np.ndarray, tier: int, overrides: dict[str, Any] | None,
-             constants: dict[tuple[ModuleType, str], float] | None = None) -> list[float]:
+             constants: dict[tuple[ModuleType, str], Any] | None = None) -> list[float]:
     """One conversion's figures (FIELDS), with `constants` ((module, name) -> value) set for it."""
     deployed = {key: getattr(*key) for key in constants or {}}
     for (module, name), value in (constants or {}).items():
         setattr(module, name, value)
+    tier2.portfolio.cache_clear()  # read again from tier2.PORTFOLIO_PATH, which may be one of them
     try:
         t0 = time.perf_counter()
         result = convert(rgba, tier=tier, overrides=overrides)
@@ -53,6 +56,7 @@ def run_once(rgba: np.ndarray, source: np.ndarray, tier: int, overrides: dict[st
     finally:
         for (module, name), value in deployed.items():
             setattr(module, name, value)
+        tier2.portfolio.cache_clear()
     rendered = render_svg(result.svg, source.shape[1], source.shape[0])
     return [result.figures.ssim, alpha_aware_ssim(source, rendered)[0], result.figures.bytes,
             result.figures.paths, seconds]
@@ -94,6 +98,8 @@ def main() -> None:
     parser.add_argument("--constant", action="append", default=[],
                         help="MODULE.NAME=VALUE: a constant of a shared module, e.g. "
                              "shared.gradient_profile.PLACE_ROUNDS=0 (the other run)")
+    parser.add_argument("--portfolio", type=Path, default=None,
+                        help="a Tier 2 portfolio file (the other run; with --tier 2)")
     parser.add_argument("--icons", nargs="+", default=None, help="pinned Iconify packages (name@version)")
     parser.add_argument("--per-package", type=int, default=40)
     parser.add_argument("--seed", type=int, default=11)
@@ -101,7 +107,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
-    constants: dict[tuple[ModuleType, str], float] = {}  # an integer where written as one
+    constants: dict[tuple[ModuleType, str], Any] = {}  # an integer where written as one
+    if args.portfolio is not None:
+        constants[(tier2, "PORTFOLIO_PATH")] = args.portfolio
     for item in [f"shared.tiers.tier1.{c}" for c in args.tier1] + args.constant:
         path, value = item.split("=", 1)
         module_name, name = path.rsplit(".", 1)

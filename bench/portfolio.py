@@ -1,11 +1,14 @@
-"""Choose Tier 2's fixed portfolio by measurement on the dev set's training split.
+"""Choose Tier 2's fixed portfolio by measurement on the dev set's training split, as Tier 2 runs it.
 
-Every image of a stratified training sample is traced with every configuration of a candidate pool
-(a grid over the choices that matter most, plus random points of the search space); then K
-configurations are picked greedily so that the best of them per image does best on average under the
-tiers' objective. Writes shared/tiers/portfolio.json and the raw grid to bench/results/.
+Every image of a stratified training sample is prepared as a conversion prepares it (working size,
+damage clean-up), then traced with Tier 2's first two candidates (Tier 1's pick, stacked and cutout) and
+with every configuration of a candidate pool, each with the steps Tier 2 adds (`tier2.SHAPING_ON`).
+Each result is scored as Tier 2 keeps candidates: the size sanity rule (shared/tiers/search.py,
+`size_sane_score`, at the cleaned rate on a cleaned input). Then K configurations are picked greedily so
+that the best score per image, Tier 1's two candidates included, is highest on average: the portfolio
+adds what Tier 1's pick misses. Writes shared/tiers/portfolio.json and the raw grid to bench/results/.
 
-    python -m bench.portfolio [--images 120] [--k 6] [--target 0.98]
+    python -m bench.portfolio [--images 64] [--k 6] [--target 0.98] [--random 8]
 """
 
 import argparse
@@ -20,35 +23,40 @@ import numpy as np
 
 from bench.dataset import DevImage, load_manifest
 from shared.candidate import evaluate
+from shared.features import compute_features
 from shared.images import load_image
 from shared.params import ConversionParams, parse_params
+from shared.pipeline import lift_opacity, prepare_input
 from shared.search_space import random_params
-from shared.tiers import objective_value
-from shared.tiers.tier2 import PORTFOLIO_PATH
+from shared.tiers import tier1
+from shared.tiers.search import SSIM_PER_KB, SSIM_PER_KB_CLEAN, size_sane_score
+from shared.tiers.tier2 import PORTFOLIO_PATH, SHAPING_ON
 
 RESULTS = Path("bench/results")
+REFINED = {"mode": "polygon", "alpha": "threshold", "refine": True, "refine_grid": 8, "primitives": True}
 
 
-def candidate_pool(rng: np.random.Generator, n_random: int) -> list[ConversionParams]:
-    grid = [
-        parse_params({"scale": s, "mode": m, "hierarchical": h, "alpha": "threshold"})
-        for s in (1.0, 1.5, 2.0, 3.0, 4.0)
-        for m in ("polygon", "spline")
-        for h in ("cutout", "stacked")
-    ]
-    grid += [parse_params({"scale": s, "mode": "polygon", "hierarchical": h, "alpha": "threshold",
-                           "simplify_px": t})
-             for s in (1.5, 2.0, 3.0, 4.0) for h in ("cutout", "stacked") for t in (0.25, 0.5)]
-    grid += [parse_params({"scale": s, "mode": "polygon", "hierarchical": "cutout", "alpha": "threshold",
-                           "filter_speckle": f, "color_precision": 8}) for s in (1.0, 2.0) for f in (0, 2)]
-    grid += [parse_params({"scale": s, "mode": "polygon", "hierarchical": h, "alpha": "threshold",
-                           "simplify_px": t, "refine": True, "refine_grid": g, "primitives": True})
-             for s in (1.0, 1.5, 2.0) for h in ("cutout", "stacked") for t in (0.5, 0.75) for g in (4, 16)]
-    grid += [parse_params({"scale": s, "mode": "polygon", "hierarchical": h, "alpha": "threshold",
-                           "simplify_px": t, "refine": True, "refine_grid": 16, "primitives": True,
-                           "fit_curves": True})
-             for s in (1.0, 1.5, 2.0) for h in ("cutout", "stacked") for t in (0.5, 0.75)]
-    return grid + [random_params(rng) for _ in range(n_random)]
+def candidate_pool(rng: np.random.Generator, n_random: int) -> list[dict[str, Any]]:
+    """Flat parameter sets (Tier 2 adds `SHAPING_ON`): refined polygon traces over scale, layering and
+    simplification; exact colours, finer layers, kept specks; the engine's own splines; the portfolio
+    in use (so the new one cannot score lower on the sample); random points of the search space."""
+    layerings = ("stacked", "cutout")
+    grid = [{**REFINED, "scale": s, "hierarchical": h, "simplify_px": t}
+            for s in (1.0, 1.5, 2.0, 3.0) for h in layerings for t in (0.25, 0.375, 0.625)]
+    grid += [{**REFINED, "scale": s, "hierarchical": h, "simplify_px": 0.5, "color_precision": 8}
+             for s in (1.0, 1.5, 2.0) for h in layerings]
+    grid += [{**REFINED, "scale": s, "hierarchical": h, "simplify_px": 0.5, "color_precision": 8,
+              "layer_difference": 4} for s in (1.0, 2.0) for h in layerings]
+    grid += [{**REFINED, "scale": s, "hierarchical": h, "simplify_px": 0.375, "filter_speckle": 0}
+             for s in (1.5, 2.0) for h in layerings]
+    grid += [{"mode": "spline", "alpha": "threshold", "scale": s, "hierarchical": h}
+             for s in (1.0, 2.0) for h in layerings]
+    grid += [entry["params"] for entry in json.loads(PORTFOLIO_PATH.read_text())["configs"]]
+    grid += [random_params(rng).flat() for _ in range(n_random)]
+    defaults = ConversionParams().flat()
+    flats = [{k: v for k, v in parse_params(g).flat().items() if v != defaults[k]} for g in grid]
+    unique = {json.dumps(f, sort_keys=True): f for f in flats}
+    return list(unique.values())
 
 
 def stratified_sample(images: list[DevImage], n: int, rng: np.random.Generator) -> list[DevImage]:
@@ -64,20 +72,29 @@ def stratified_sample(images: list[DevImage], n: int, rng: np.random.Generator) 
     return picked
 
 
-def _measure_image(path: str, configs: list[dict[str, Any]]) -> list[tuple[float, int, float]]:
-    rgba = load_image(path).rgba
-    rows = []
-    for flat in configs:
-        c = evaluate(rgba, parse_params(flat), compare_unrefined=False)  # as Tier 2 measures it
-        rows.append((c.figures.ssim, c.figures.bytes, c.trace_seconds))
-    return rows
+def _measure_image(path: str, configs: list[dict[str, Any]], target: float
+                   ) -> tuple[list[float], list[tuple[float, int, float]]]:
+    """(Tier 2's first candidates' scores, (SSIM, bytes, score) per configuration) for one image,
+    prepared and measured as a conversion does (shared/pipeline.py)."""
+    rgba, _, cleaned, _ = prepare_input(load_image(path))
+    traced, _ = lift_opacity(cleaned)
+    per_kb = SSIM_PER_KB if cleaned is not rgba else SSIM_PER_KB_CLEAN
+    first = tier1.choose_params(compute_features(cleaned), target, {})
+    firsts = [first, first.with_overrides(tier1.CUTOUT)] if first.engine.mode == "polygon" else [first]
+
+    def scored(params: ConversionParams) -> tuple[float, int, float]:
+        figures = evaluate(traced, params, compare_unrefined=False).figures  # as Tier 2 measures it
+        return figures.ssim, figures.bytes, size_sane_score(figures.ssim, figures.bytes, target, per_kb)
+
+    base = [scored(p)[2] for p in firsts]
+    return base, [scored(parse_params(flat).with_overrides(SHAPING_ON)) for flat in configs]
 
 
-def greedy_portfolio(values: np.ndarray, k: int) -> list[int]:
-    """Indices of k columns of `values` (images x configs, higher is better) whose row-wise max has the
-    highest mean, chosen greedily."""
+def greedy_portfolio(values: np.ndarray, k: int, base: np.ndarray) -> list[int]:
+    """Indices of k columns of `values` (images x configs, higher is better) whose row-wise max, with
+    `base` (per image: what the portfolio is added to), has the highest mean, chosen greedily."""
     chosen: list[int] = []
-    current = np.full(values.shape[0], -np.inf)
+    current = base.astype(float).copy()
     for _ in range(k):
         gains = [np.mean(np.maximum(current, values[:, j])) if j not in chosen else -np.inf
                  for j in range(values.shape[1])]
@@ -89,46 +106,48 @@ def greedy_portfolio(values: np.ndarray, k: int) -> list[int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--images", type=int, default=120)
+    ap.add_argument("--images", type=int, default=64)
     ap.add_argument("--k", type=int, default=6)
     ap.add_argument("--target", type=float, default=0.98)
-    ap.add_argument("--random", type=int, default=16)
+    ap.add_argument("--random", type=int, default=8)
     ap.add_argument("--size", type=int, default=256)
     args = ap.parse_args()
     rng = np.random.default_rng(7)
     train = [im for im in load_manifest() if im.split == "train" and im.size == args.size]
     sample = stratified_sample(train, args.images, rng)
-    pool = candidate_pool(rng, args.random)
-    flats = [p.flat() for p in pool]
+    flats = candidate_pool(rng, args.random)
     t0 = time.perf_counter()
+    n = len(sample)
     with ProcessPoolExecutor(max_workers=os.cpu_count()) as ex:
-        grid = list(ex.map(_measure_image, [str(im.path) for im in sample], [flats] * len(sample)))
-    ssim = np.array([[r[0] for r in rows] for rows in grid])
-    nbytes = np.array([[r[1] for r in rows] for rows in grid])
-    values = objective_value(ssim, nbytes, args.target)
-    chosen = greedy_portfolio(values, args.k)
+        grid = list(ex.map(_measure_image, [str(im.path) for im in sample], [flats] * n, [args.target] * n))
+    base = np.array([max(scores) for scores, _ in grid])
+    ssim = np.array([[r[0] for r in rows] for _, rows in grid])
+    nbytes = np.array([[r[1] for r in rows] for _, rows in grid])
+    values = np.array([[r[2] for r in rows] for _, rows in grid])
+    chosen = greedy_portfolio(values, args.k, base)
     configs = []
     for step, j in enumerate(chosen, 1):
-        best = values[:, chosen[:step]].max(axis=1)
-        pick = np.argmax(values[:, chosen[:step]], axis=1)
-        kept_ssim = ssim[np.arange(len(sample)), np.array(chosen[:step])[pick]]
+        best = np.maximum(base, values[:, chosen[:step]].max(axis=1))
         configs.append({
-            "params": {k: v for k, v in flats[j].items() if v != ConversionParams().flat()[k]},
+            "params": flats[j],
             "alone_median_ssim": round(float(np.median(ssim[:, j])), 4),
             "alone_median_bytes": int(np.median(nbytes[:, j])),
-            "set_mean_objective": round(float(best.mean()), 4),
-            "set_median_ssim": round(float(np.median(kept_ssim)), 4),
+            "set_mean_score": round(float(best.mean()), 5),
+            "images_improved": int((values[:, chosen[:step]].max(axis=1) > base).sum()),
         })
     PORTFOLIO_PATH.write_text(json.dumps({
         "chosen_by": "python -m bench.portfolio " + " ".join(f"--{k} {v}" for k, v in vars(args).items()),
-        "target_ssim": args.target, "images": len(sample), "pool": len(pool), "configs": configs,
+        "target_ssim": args.target, "images": n, "pool": len(flats),
+        "base_mean_score": round(float(base.mean()), 5), "configs": configs,
     }, indent=1) + "\n")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "portfolio_grid.json").write_text(json.dumps({
         "images": [str(im.path.name) + f":{im.category}" for im in sample], "configs": flats,
-        "ssim": ssim.round(5).tolist(), "bytes": nbytes.tolist(),
+        "base_score": base.round(5).tolist(), "ssim": ssim.round(5).tolist(), "bytes": nbytes.tolist(),
+        "score": values.round(5).tolist(),
     }))
-    print(f"{len(sample)} images x {len(pool)} configs in {time.perf_counter() - t0:.0f} s")
+    print(f"{n} images x {len(flats)} configs in {time.perf_counter() - t0:.0f} s; "
+          f"base mean score {base.mean():.5f}")
     for c in configs:
         print(c)
 
