@@ -132,10 +132,9 @@ def shape_masks(drawing: Drawing, scale: int = 1, within: tuple[int, int, int, i
 
 def winding(rings: list[np.ndarray], height: int, width: int) -> np.ndarray:
     """The winding number of every pixel centre for closed rings (vertices in px)."""
-    out = np.zeros((height, width + 1), np.int32)
     starts = [r for r in rings if len(r) >= 3]
     if not starts:
-        return out[:, :width]
+        return np.zeros((height, width), np.int32)
     p0 = np.vstack(starts)
     p1 = np.vstack([np.roll(r, -1, axis=0) for r in starts])
     y0, y1 = p0[:, 1], p1[:, 1]
@@ -150,8 +149,9 @@ def winding(rings: list[np.ndarray], height: int, width: int) -> np.ndarray:
     t = (yc - y0[edge]) / (y1[edge] - y0[edge])
     xc = p0[edge, 0] + t * (p1[edge, 0] - p0[edge, 0])
     column = np.clip(np.floor(xc - 0.5).astype(int) + 1, 0, width)
-    np.add.at(out, (row, column), np.where(y1[edge] > y0[edge], 1, -1))
-    return np.cumsum(out, axis=1)[:, :width]
+    crossings = np.bincount(row * (width + 1) + column, np.where(y1[edge] > y0[edge], 1.0, -1.0),
+                            height * (width + 1))  # as np.add.at, several times faster
+    return np.cumsum(crossings.reshape(height, width + 1), axis=1)[:, :width].astype(int)
 
 
 def premultiplied(rgba: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from bench.dataset import has_gradient
-from shared import gradient_profile
+from shared import gradient_profile, gradients
 from shared.candidate import evaluate
 from shared.features import compute_features
 from shared.geometry import Drawing
@@ -163,3 +163,29 @@ def test_a_fading_square_gets_stop_opacity() -> None:
     # the translucent part is traced apart from the opaque band (shared/translucency.py): two shapes
     assert "stop-opacity" in faded.svg and _elements(faded.svg) <= 2
     assert faded.figures.ssim > flat.figures.ssim + 0.02 and faded.figures.ssim > 0.95
+
+
+def _winding_by_rays(rings: list[np.ndarray], height: int, width: int) -> np.ndarray:
+    """The winding number of every pixel centre, one centre at a time: edges crossing the centre's row
+    left of it, +1 going down (y growing), -1 going up."""
+    y, x = np.mgrid[0:height, 0:width] + 0.5
+    total = np.zeros((height, width), int)
+    for ring in rings:
+        for (x0, y0), (x1, y1) in zip(ring, np.roll(ring, -1, axis=0), strict=True):
+            if y0 == y1:
+                continue
+            spans = (np.minimum(y0, y1) <= y) & (y < np.maximum(y0, y1))
+            crossing = x0 + (y - y0) / (y1 - y0) * (x1 - x0)
+            total += np.where(spans & (crossing < x), 1 if y1 > y0 else -1, 0)
+    return total
+
+
+def test_winding_matches_a_ray_count_per_pixel() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(40):
+        rings = [rng.random((int(rng.integers(3, 12)), 2)) * 40 - 4 for _ in range(int(rng.integers(1, 4)))]
+        assert np.array_equal(gradients.winding(rings, 32, 32), _winding_by_rays(rings, 32, 32))
+    outer = np.array([[2.2, 2.2], [29.7, 2.2], [29.7, 29.7], [2.2, 29.7]])
+    hole = outer[::-1] * 0.5 + 8.0  # the other way round: its inside has winding 0
+    covered = gradients.winding([outer, hole], 32, 32) != 0
+    assert covered[5, 5] and not covered[16, 16] and not covered[0, 0]
