@@ -48,7 +48,7 @@ def run_once(rgba: np.ndarray, source: np.ndarray, tier: int, overrides: dict[st
     deployed = {key: getattr(*key) for key in constants or {}}
     for (module, name), value in (constants or {}).items():
         setattr(module, name, value)
-    tier2.portfolio.cache_clear()  # read again from tier2.PORTFOLIO_PATH, which may be one of them
+    tier2.portfolio.cache_clear()  # each run reads tier2.PORTFOLIO_PATH, which may be one of them
     try:
         t0 = time.perf_counter()
         result = convert(rgba, tier=tier, overrides=overrides)
@@ -56,7 +56,6 @@ def run_once(rgba: np.ndarray, source: np.ndarray, tier: int, overrides: dict[st
     finally:
         for (module, name), value in deployed.items():
             setattr(module, name, value)
-        tier2.portfolio.cache_clear()
     rendered = render_svg(result.svg, source.shape[1], source.shape[0])
     return [result.figures.ssim, alpha_aware_ssim(source, rendered)[0], result.figures.bytes,
             result.figures.paths, seconds]

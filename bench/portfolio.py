@@ -22,15 +22,14 @@ from typing import Any
 import numpy as np
 
 from bench.dataset import DevImage, load_manifest
-from shared.candidate import evaluate
 from shared.features import compute_features
 from shared.images import load_image
 from shared.params import ConversionParams, parse_params
 from shared.pipeline import lift_opacity, prepare_input
 from shared.search_space import random_params
-from shared.tiers import tier1
-from shared.tiers.search import SSIM_PER_KB, SSIM_PER_KB_CLEAN, size_sane_score
-from shared.tiers.tier2 import PORTFOLIO_PATH, SHAPING_ON
+from shared.tiers import TierRequest
+from shared.tiers.search import MeasuredSearch
+from shared.tiers.tier2 import PORTFOLIO_PATH, SHAPING_ON, first_candidates
 
 RESULTS = Path("bench/results")
 REFINED = {"mode": "polygon", "alpha": "threshold", "refine": True, "refine_grid": 8, "primitives": True}
@@ -75,26 +74,22 @@ def stratified_sample(images: list[DevImage], n: int, rng: np.random.Generator) 
 def _measure_image(path: str, configs: list[dict[str, Any]], target: float
                    ) -> tuple[list[float], list[tuple[float, int, float]]]:
     """(Tier 2's first candidates' scores, (SSIM, bytes, score) per configuration) for one image,
-    prepared and measured as a conversion does (shared/pipeline.py)."""
+    prepared as a conversion prepares it (shared/pipeline.py) and measured and scored as Tier 2 does
+    (shared/tiers/search.py, `MeasuredSearch`)."""
     rgba, _, cleaned, _ = prepare_input(load_image(path))
     traced, _ = lift_opacity(cleaned)
-    per_kb = SSIM_PER_KB if cleaned is not rgba else SSIM_PER_KB_CLEAN
-    first = tier1.choose_params(compute_features(cleaned), target, {})
-    firsts = [first, first.with_overrides(tier1.CUTOUT)] if first.engine.mode == "polygon" else [first]
-
-    def scored(params: ConversionParams) -> tuple[float, int, float]:
-        figures = evaluate(traced, params, compare_unrefined=False).figures  # as Tier 2 measures it
-        return figures.ssim, figures.bytes, size_sane_score(figures.ssim, figures.bytes, target, per_kb)
-
-    base = [scored(p)[2] for p in firsts]
-    return base, [scored(parse_params(flat).with_overrides(SHAPING_ON)) for flat in configs]
+    request = TierRequest(traced, compute_features(cleaned), target, cleaned=cleaned is not rgba)
+    search = MeasuredSearch(request)
+    base = [search.score(c) for c in search.evaluate_many(first_candidates(request))]
+    measured = search.evaluate_many(parse_params(flat).with_overrides(SHAPING_ON) for flat in configs)
+    return base, [(c.figures.ssim, c.figures.bytes, search.score(c)) for c in measured]
 
 
 def greedy_portfolio(values: np.ndarray, k: int, base: np.ndarray) -> list[int]:
     """Indices of k columns of `values` (images x configs, higher is better) whose row-wise max, with
     `base` (per image: what the portfolio is added to), has the highest mean, chosen greedily."""
     chosen: list[int] = []
-    current = base.astype(float).copy()
+    current = base.astype(float)
     for _ in range(k):
         gains = [np.mean(np.maximum(current, values[:, j])) if j not in chosen else -np.inf
                  for j in range(values.shape[1])]
@@ -127,13 +122,13 @@ def main() -> None:
     chosen = greedy_portfolio(values, args.k, base)
     configs = []
     for step, j in enumerate(chosen, 1):
-        best = np.maximum(base, values[:, chosen[:step]].max(axis=1))
+        added = values[:, chosen[:step]].max(axis=1)
         configs.append({
             "params": flats[j],
             "alone_median_ssim": round(float(np.median(ssim[:, j])), 4),
             "alone_median_bytes": int(np.median(nbytes[:, j])),
-            "set_mean_score": round(float(best.mean()), 5),
-            "images_improved": int((values[:, chosen[:step]].max(axis=1) > base).sum()),
+            "set_mean_score": round(float(np.maximum(base, added).mean()), 5),
+            "images_improved": int((added > base).sum()),
         })
     PORTFOLIO_PATH.write_text(json.dumps({
         "chosen_by": "python -m bench.portfolio " + " ".join(f"--{k} {v}" for k, v in vars(args).items()),

@@ -38,19 +38,25 @@ def portfolio() -> tuple[ConversionParams, ...]:
     return tuple(parse_params(entry["params"]).with_overrides(SHAPING_ON) for entry in data["configs"])
 
 
-def candidates(request: TierRequest) -> list[ConversionParams]:
-    """Tier 1's choice (and the same traced cutout), then K more: the quality
-    predictor's top K (where it measured better than the fixed portfolio, shared/models/use.json),
-    else the portfolio."""
+def first_candidates(request: TierRequest) -> list[ConversionParams]:
+    """Tier 1's choice and, for a polygon trace, the same traced cutout: what the portfolio is added to
+    (and what bench/portfolio.py chooses it for)."""
     first = tier1.choose_params(request.features, request.target_ssim, request.overrides)
+    if first.engine.mode != "polygon":
+        return [first]
+    return [first, first.with_overrides({**tier1.CUTOUT, **request.overrides})]
+
+
+def candidates(request: TierRequest) -> list[ConversionParams]:
+    """`first_candidates`, then K more: the quality predictor's top K after Tier 1's choice alone
+    (where it measured better than the fixed portfolio, shared/models/use.json), else the portfolio."""
+    firsts = first_candidates(request)
     k = len(portfolio())
     if learned.enabled("tier2"):
         ranked = learned.rank_candidates(request.features, request.target_ssim, request.overrides, [])
         if ranked:
-            return [first, *[c for c in ranked if c != first][:k]]
-    traced_cutout = first.with_overrides({**tier1.CUTOUT, **request.overrides})
-    cutout = [traced_cutout] if first.engine.mode == "polygon" else []
-    return [first, *cutout, *(p.with_overrides(request.overrides) for p in portfolio())]
+            return [firsts[0], *[c for c in ranked if c != firsts[0]][:k]]
+    return [*firsts, *(p.with_overrides(request.overrides) for p in portfolio())]
 
 
 def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
