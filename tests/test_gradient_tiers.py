@@ -5,6 +5,7 @@ regions is traced again at 8 bits) and Tier 2's portfolio with the gradient step
 
 from dataclasses import replace
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -14,10 +15,12 @@ from bench.synthetic import GENERATORS
 from shared.candidate import Candidate
 from shared.features import compute_features
 from shared.palette import main_colour_share, robust_palette, snap_labels
+from shared.params import ConversionParams
 from shared.pipeline import convert
 from shared.quality import QualityFigures
 from shared.render import render_svg
-from shared.tiers import TierRequest, tier1, tier2
+from shared.tiers import TierRequest, search, tier1, tier2, tier3
+from shared.tiers.search import MeasuredSearch, params_key
 from shared.tiers.tier1 import (
     FINER_BELOW,
     FINER_COLOR_PRECISION,
@@ -105,3 +108,28 @@ def test_a_thin_bevelled_rim_is_traced_with_exact_colours() -> None:
     result = convert(rgba, tier=1)
     assert result.params.engine.color_precision == FINER_COLOR_PRECISION
     assert result.figures.ssim > 0.98
+
+
+@pytest.mark.parametrize("tier", [tier2, tier3])
+def test_the_searching_tiers_start_from_tier1s_retried_result(
+    shaded: np.ndarray, tier: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tiers 2 and 3 run Tier 1 (its retries too) through their memo: Tier 1's result is among their
+    candidates, no configuration is traced twice, and they never end below it under their own rule."""
+    features = compute_features(shaded)
+    first = tier1.run(TierRequest(shaded, features, 0.98))
+    assert first.evaluated >= 2  # the exact-colour retry, which neither tier's own candidates include
+    traced: list[str] = []
+    real = search.evaluate
+
+    def counting(rgba: np.ndarray, params: ConversionParams, **kwargs: bool) -> Candidate:
+        traced.append(params_key(params))
+        return real(rgba, params, **kwargs)
+
+    monkeypatch.setattr(search, "evaluate", counting)
+    request = TierRequest(shaded, features, 0.98, budget_s=1e-6)  # Tier 3: Tier 1, then one batch
+    outcome = tier.run(request)
+    assert len(traced) == len(set(traced)) == outcome.evaluated
+    assert params_key(first.best.params) in traced
+    score = MeasuredSearch(TierRequest(shaded, features, 0.98)).score
+    assert score(outcome.best) >= score(first.best)

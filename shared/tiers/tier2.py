@@ -1,6 +1,8 @@
-"""Tier 2: a few measured candidates. Tier 1's guess plus a fixed portfolio of K configurations,
-all traced and measured; the best under the size sanity rule is kept (shared/tiers/search.py: the highest
-SSIM that its extra bytes pay for, counted up to the target and past it at a tenth).
+"""Tier 2: a few measured candidates. Tier 1's result (with its retries, run through the search's memo:
+`tier1.run_in`), then Tier 1's guess traced cutout and a fixed portfolio of K configurations, all traced
+and measured; the best under the size sanity rule is kept (shared/tiers/search.py: the highest SSIM that
+its extra bytes pay for, counted up to the target and past it at a tenth), so Tier 2 never ends below
+Tier 1 by that rule.
 
 The portfolio (`portfolio.json`) is chosen by measurement on the dev set's training split
 (`python -m bench.portfolio`) as Tier 2 runs: each configuration with the steps after tracing that every
@@ -60,8 +62,9 @@ def candidates(request: TierRequest) -> list[ConversionParams]:
 
 
 def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
-    configs = candidates(request)
     search = MeasuredSearch(request, executor)
+    tier1.run_in(search)  # Tier 1's result with its retries; its traces are in the memo
+    configs = candidates(request)
     step = 2 if executor is not None else 1
     for i in range(0, len(configs), step):
         search.evaluate_many(configs[i : i + step])

@@ -1,6 +1,8 @@
 """Tier 3: measured search over the whole space with Optuna's TPE sampler.
 
-Seeded with Tier 1's formula and Tier 2's portfolio; each trial traces and measures one configuration.
+Starts from Tier 1's result (with its retries, through the search's memo: `tier1.run_in`), so it never
+ends below Tier 1 by its own rule; then seeded with Tier 1's formula and Tier 2's portfolio; each trial
+traces and measures one configuration.
 Stops when the budget ends, when the trial limit is reached, or when the target has been met and
 `patience` trials in a row found nothing better (smaller results have become unlikely). Trials are
 scored and kept by the size sanity rule (shared/tiers/search.py).
@@ -55,11 +57,12 @@ def seed_configs(request: TierRequest) -> list[ConversionParams]:
 
 
 def run(request: TierRequest, executor: Executor | None = None, batch: int = 2) -> TierOutcome:
-    """Search until the budget (default DEFAULT_BUDGET_S) or the stopping rule ends it. The first batch
-    (Tier 1's guess among it) always runs, so even a tiny budget returns a measured result."""
+    """Search until the budget (default DEFAULT_BUDGET_S) or the stopping rule ends it. Tier 1's run and
+    the first batch always run, so even a tiny budget returns a measured result."""
     if request.budget_s is None:
         request.budget_s = DEFAULT_BUDGET_S
     search = MeasuredSearch(request, executor)
+    tier1.run_in(search)  # Tier 1's result with its retries, kept; its traces are in the memo
     dims = free_dimensions(request.overrides)
     sampler = optuna.samplers.TPESampler(seed=_seed(request), n_startup_trials=10, multivariate=True)
     study = optuna.create_study(direction="maximize", sampler=sampler)
