@@ -28,10 +28,10 @@ from PIL import Image
 from scipy import ndimage
 
 from shared.features import blockiness, noise_sigma
+from shared.halos import drop_halos
 from shared.palette import (
     SAMPLE_PIXELS,
     VISIBLE_ALPHA,
-    drop_halos,
     exact_black,
     median_colours,
     merged_unimodal,

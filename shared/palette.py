@@ -1,7 +1,7 @@
 """A damaged image's palette: robust colour clusters in Lab (`robust_palette`; big near-neutral ones
 apart in lightness stay apart: `_same_colour`), the colours of thin
-strokes that have no calm pixels (`stroke_colours`), less the pale bands JPEG's chroma bleeds around a
-stroke (`drop_halos`), colours as their pixels' medians (`median_colours`), near-black made exact
+strokes that have no calm pixels (`stroke_colours`; shared/halos.py drops the bands a JPEG's chroma
+bleeds and rings around them), colours as their pixels' medians (`median_colours`), near-black made exact
 (`exact_black`); and, after tracing, flat fills set to the cleaned image's main colours (`snap_fills`),
 and any image's main colours that the trace does not draw where they are (`lost_colours`:
 shared/tiers/tier1.py traces those again). shared/damage.py estimates the damage and
@@ -10,7 +10,6 @@ cleans the image up with it.
 
 import re
 import warnings
-from collections.abc import Callable
 
 import numpy as np
 from PIL import Image
@@ -42,21 +41,10 @@ STROKE_MIN_AREA = 12  # px, 8-connected: smaller groups of unexplained pixels ar
 STROKE_QUANTILE = 0.75  # the stroke colour is the median of the unexplained pixels furthest from the
 # palette, from this quantile of their distance up (a thin stroke's centre, least mixed)
 MAX_STROKE_COLORS = 3
-HALO_DELTA_E = 8.0  # a JPEG palette colour this close (Lab) to a mix of two others, nearer the first, ...
-HALO_PX = 3  # ... whose pixels lie within this many px of the second's (HALO_SHARE of them) is a colour
-HALO_SHARE = 0.9  # bleed: 4:2:0 chroma spreads a stroke's hue 2-3 px into its ground (432 training JPEG
-# copies: median ssim_clean 0.9604 -> 0.9617, median bytes 2,098 -> 2,029; 2 px: 0.89 of a text's halo)
 EXACT_LEVELS = 6  # a damaged image's palette colour with every channel this close to 0 is pure black: JPEG
 # clips the ringing of a flat black at 0, so its cluster's mean sits 1-3 levels above, and SSIM's
 # luminance term is steep there ((2ab + C1) / (a^2 + b^2 + C1), C1 = 6.5: black drawn at 1 scores 0.87,
 # at 5 0.21 in flat areas). Near white it is flat, and exact white changed the engine's layering
-OVERSHOOT_T = 1.3  # a JPEG palette colour past another one (1 <= t < this along the line from a third
-OVERSHOOT_DELTA_E = 20.0  # to it), within this Lab distance of it, with HALO_SHARE of its pixels within
-OVERSHOOT_PX = 12  # this many px of the third's, is ringing: JPEG's 8x8 blocks (16x16 for subsampled
-# chroma) overshoot an edge, a Twemoji flag's #0038B8 stripe drew a #0435C7 band along it (0.982 -> 0.991
-# against the clean flag without it). Training split, 160 JPEG and small JPEG copies, Tier 1: median
-# ssim_clean 0.9703 -> 0.9714, mean 0.9498 -> 0.9534, 29 up and 2 down by over 0.002 (worst -0.0022),
-# median bytes 1,804 -> 1,596; 16 px: the same median, 5 down (a small JPEG emoji -0.017)
 MEDIAN_MIN_PIXELS = 64  # a damaged image's palette colour with this many calm pixels nearest it takes their
 # per-channel median (`median_colours`): JPEG clips ringing at 0 and 255, so a cluster's mean sits off a
 # channel at 0 (#0038B8 stripes found as #023AB7, 0.62 of SSIM's luminance term on that channel in flat
@@ -188,52 +176,6 @@ def stroke_colours(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
         rgb = lab2rgb(centre.reshape(1, 1, 3).astype(np.float64)).reshape(3)
         palette = np.vstack([palette.reshape(-1, 3), np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8)])
     return palette
-
-
-def _is_halo(own: np.ndarray, near: Callable[..., np.ndarray], centres: np.ndarray, c: int,
-             dropped: list[int]) -> bool:
-    """Whether palette colour `c` (its pixels: `own`) is a bleed of another colour into a third (see
-    `drop_halos`) or its ringing past the second, away from the first (`OVERSHOOT_T`); `near(j, px)`: the
-    pixels within `px` of colour j's."""
-    for i in range(len(centres)):
-        for j in range(len(centres)):
-            if len({i, j, c}) < 3 or i in dropped or j in dropped:
-                continue
-            step = centres[j] - centres[i]
-            t = float((centres[c] - centres[i]) @ step) / max(float(step @ step), 1e-6)
-            off = float(np.linalg.norm(centres[c] - (centres[i] + np.clip(t, 0.0, 1.0) * step)))
-            if 0.0 < t < 0.5 and off < HALO_DELTA_E and near(j)[own].mean() >= HALO_SHARE:
-                return True
-            if 1.0 <= t < OVERSHOOT_T and off < OVERSHOOT_DELTA_E and near(i, OVERSHOOT_PX)[own].mean() \
-                    >= HALO_SHARE:
-                return True
-    return False
-
-
-def drop_halos(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
-    """A JPEG's palette without its colour bleeds: subsampled chroma spreads a coloured stroke's hue 2-3 px
-    into its ground, a pale tint common enough to be a calm colour, and the clean-up would draw it as a
-    band around the stroke. A colour (not the most common) within HALO_DELTA_E of the mix of two other
-    palette colours, nearer the first, whose pixels lie (HALO_SHARE of them) within HALO_PX px of the
-    second's is such a band; a pale plate or a grey between black and white is wider than that."""
-    if len(palette) < 3:
-        return palette
-    visible = rgba[..., 3] >= VISIBLE_ALPHA
-    labels = snap_labels(rgba, palette)
-    centres = to_lab(palette).astype(np.float32)
-    dilated: dict[tuple[int, int], np.ndarray] = {}
-
-    def near(j: int, px: int = HALO_PX) -> np.ndarray:
-        if (j, px) not in dilated:
-            dilated[j, px] = ndimage.maximum_filter(labels == j, size=2 * px + 1)  # square dilation, fast
-        return dilated[j, px]
-
-    dropped: list[int] = []
-    for c in range(1, len(palette)):
-        own = (labels == c) & visible
-        if own.any() and _is_halo(own, near, centres, c, dropped):
-            dropped.append(c)
-    return np.delete(palette, dropped, axis=0)
 
 
 def median_colours(palette: np.ndarray, pixels: np.ndarray) -> np.ndarray:

@@ -1,13 +1,14 @@
 """Thin strokes keep their colour through a damaged copy's clean-up, without the pale band JPEG bleeds
-around them (shared/palette.py: stroke_colours, drop_halos)."""
+around them (shared/palette.py: stroke_colours; shared/halos.py: drop_halos)."""
 
 import numpy as np
 from PIL import Image
 from skimage.color import rgb2lab
 
 from shared.damage import calm_pixels, clean_up, estimate
+from shared.halos import drop_halos
 from shared.images import decode_image
-from shared.palette import drop_halos, robust_palette, stroke_colours
+from shared.palette import robust_palette, stroke_colours
 from tests.image_files import jpeg_bytes
 
 YELLOW = np.array([245.0, 200.0, 40.0])
