@@ -73,7 +73,20 @@ def drop_halos(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
         own = (labels == c) & visible
         if own.any() and _is_halo(own, near, centres, c, dropped):
             dropped.append(c)
-    return chroma_bands(rgba, np.delete(palette, dropped, axis=0))
+    kept = np.delete(palette, dropped, axis=0)
+    return chroma_bands(rgba, kept, _without(labels, dropped, rgba, kept))
+
+
+def _without(labels: np.ndarray, dropped: list[int], rgba: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """`snap_labels(rgba, kept)` from the labels of the palette before `dropped` were taken out: only the
+    dropped colours' pixels are snapped again (a pixel's nearest kept colour stays its nearest)."""
+    remap = np.full(len(kept) + len(dropped), -1, np.intp)
+    remap[[j for j in range(len(remap)) if j not in dropped]] = np.arange(len(kept))
+    relabelled = remap[labels]
+    stale = relabelled < 0
+    if stale.any():
+        relabelled[stale] = snap_labels(rgba[stale], kept)
+    return relabelled
 
 
 def ycbcr(colours: np.ndarray) -> np.ndarray:
@@ -83,19 +96,27 @@ def ycbcr(colours: np.ndarray) -> np.ndarray:
     return rgb @ matrix.T
 
 
-def chroma_bands(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
+def chroma_bands(rgba: np.ndarray, palette: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
     """The palette without the bands a JPEG's subsampled chroma bleeds into a colour along its edges: JPEG
     keeps luma at full resolution and chroma at half, so the band keeps its colour's luma (within
     CHROMA_BAND_LUMA) with its chroma pulled towards the neighbours' (within CHROMA_BAND_CHROMA), and
     lies along edges with other colours (HALO_SHARE of its pixels within HALO_PX of a third colour's).
     Unlike `drop_halos`' rule it needs no single neighbour: a green plate's band mixes the chroma of the
     text on it and of the white around it (a 96 px JPEG of `generated:text:10` drew a #A1BE3C band at
-    the plate's rim and around every letter: 0.849 against the clean logo, 0.942 with it green)."""
+    the plate's rim and around every letter: 0.849 against the clean logo, 0.942 with it green).
+    `labels`: `snap_labels(rgba, palette)` where the caller has them."""
     if len(palette) < 3:
         return palette
     visible = rgba[..., 3] >= VISIBLE_ALPHA
-    labels = snap_labels(rgba, palette)
+    labels = snap_labels(rgba, palette) if labels is None else labels
     colours = ycbcr(palette)
+    dilated: dict[int, np.ndarray] = {}
+
+    def near(j: int) -> np.ndarray:  # each colour's dilation once (at most k, not one per pair)
+        if j not in dilated:
+            dilated[j] = ndimage.maximum_filter((labels == j) & visible, size=2 * HALO_PX + 1)
+        return dilated[j]
+
     dropped: list[int] = []
     for c in range(1, len(palette)):
         own = (labels == c) & visible
@@ -107,8 +128,11 @@ def chroma_bands(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
             if abs(colours[c, 0] - colours[i, 0]) > CHROMA_BAND_LUMA \
                     or np.linalg.norm(colours[c, 1:] - colours[i, 1:]) > CHROMA_BAND_CHROMA:
                 continue
-            others = visible & ~np.isin(labels, [c, i, *dropped])
-            if ndimage.maximum_filter(others, size=2 * HALO_PX + 1)[own].mean() >= HALO_SHARE:
+            covered = np.zeros(int(own.sum()), bool)
+            for j in range(len(palette)):
+                if j not in (c, i) and j not in dropped:
+                    covered |= near(j)[own]
+            if covered.mean() >= HALO_SHARE:
                 dropped.append(c)
                 break
     return np.delete(palette, dropped, axis=0)
