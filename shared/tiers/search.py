@@ -70,10 +70,17 @@ def params_key(params: ConversionParams) -> str:
     return params.model_dump_json()
 
 
+def request_score(cand: Candidate, request: TierRequest) -> float:
+    """How good a candidate is for a request (higher is better): the size sanity rule's score at
+    SSIM_PER_KB on a cleaned input, whose SSIM is against an estimate, and SSIM_PER_KB_CLEAN otherwise.
+    Tier 1's retries and the searching tiers keep candidates by it."""
+    per_kb = SSIM_PER_KB if request.cleaned else SSIM_PER_KB_CLEAN
+    return size_sane_score(cand.figures.ssim, cand.figures.bytes, request.target_ssim, per_kb)
+
+
 class MeasuredSearch:
     """Evaluates configurations on one image, never the same one twice, and keeps the best so far
-    under the size sanity rule (`ssim_per_kb`: SSIM_PER_KB on a cleaned input, SSIM_PER_KB_CLEAN
-    otherwise)."""
+    under the size sanity rule (`request_score`)."""
 
     def __init__(self, request: TierRequest, executor: Executor | None = None) -> None:
         self.request = request
@@ -85,18 +92,12 @@ class MeasuredSearch:
         self.last_batch = 1
 
     @property
-    def ssim_per_kb(self) -> float:
-        """What each extra KB must buy: more on a cleaned input, whose SSIM is against an estimate."""
-        return SSIM_PER_KB if self.request.cleaned else SSIM_PER_KB_CLEAN
-
-    @property
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
 
     def score(self, cand: Candidate) -> float:
         """How good a candidate is for this search (higher is better): the size sanity rule's score."""
-        return size_sane_score(cand.figures.ssim, cand.figures.bytes, self.request.target_ssim,
-                               self.ssim_per_kb)
+        return request_score(cand, self.request)
 
     def keep(self, cand: Candidate) -> None:
         """Make `cand` the best so far if it scores higher (the earlier one on ties)."""
