@@ -1,12 +1,13 @@
 """Choose Tier 2's fixed portfolio by measurement on the dev set's training split, as Tier 2 runs it.
 
 Every image of a stratified training sample is prepared as a conversion prepares it (working size,
-damage clean-up), then traced with Tier 2's first two candidates (Tier 1's pick, stacked and cutout) and
-with every configuration of a candidate pool, each with the steps Tier 2 adds (`tier2.SHAPING_ON`).
-Each result is scored as Tier 2 keeps candidates: the size sanity rule (shared/tiers/search.py,
-`size_sane_score`, at the cleaned rate on a cleaned input). Then K configurations are picked greedily so
-that the best score per image, Tier 1's two candidates included, is highest on average: the portfolio
-adds what Tier 1's pick misses. Writes shared/tiers/portfolio.json and the raw grid to bench/results/.
+damage clean-up), then traced as Tier 2 starts (Tier 1's run with its retries, Tier 1's pick traced
+cutout) and with every configuration of a candidate pool, each with the steps Tier 2 adds
+(`tier2.SHAPING_ON`). Each result is scored as Tier 2 keeps candidates: the size sanity rule
+(shared/tiers/search.py, `size_sane_score`, at the cleaned rate on a cleaned input). Then K
+configurations are picked greedily so that the best score per image, Tier 2's start included, is
+highest on average: the portfolio adds what Tier 1 misses. Writes shared/tiers/portfolio.json and the
+raw grid to bench/results/.
 
     python -m bench.portfolio [--images 64] [--k 6] [--target 0.98] [--random 8]
 """
@@ -27,7 +28,7 @@ from shared.images import load_image
 from shared.params import ConversionParams, parse_params
 from shared.pipeline import lift_opacity, prepare_input
 from shared.search_space import random_params
-from shared.tiers import TierRequest
+from shared.tiers import TierRequest, tier1
 from shared.tiers.search import MeasuredSearch
 from shared.tiers.tier2 import PORTFOLIO_PATH, SHAPING_ON, first_candidates
 
@@ -73,14 +74,16 @@ def stratified_sample(images: list[DevImage], n: int, rng: np.random.Generator) 
 
 def _measure_image(path: str, configs: list[dict[str, Any]], target: float
                    ) -> tuple[list[float], list[tuple[float, int, float]]]:
-    """(Tier 2's first candidates' scores, (SSIM, bytes, score) per configuration) for one image,
-    prepared as a conversion prepares it (shared/pipeline.py) and measured and scored as Tier 2 does
-    (shared/tiers/search.py, `MeasuredSearch`)."""
+    """(the scores of what Tier 2 has before its portfolio: Tier 1's traces and result, the cutout guess;
+    (SSIM, bytes, score) per configuration) for one image, prepared as a conversion prepares it
+    (shared/pipeline.py) and measured and scored as Tier 2 does (shared/tiers/search.py)."""
     rgba, _, cleaned, _ = prepare_input(load_image(path))
     traced, _ = lift_opacity(cleaned)
     request = TierRequest(traced, compute_features(cleaned), target, cleaned=cleaned is not rgba)
     search = MeasuredSearch(request)
-    base = [search.score(c) for c in search.evaluate_many(first_candidates(request))]
+    tier1.run_in(search)  # as Tier 2 starts: Tier 1's result with its retries, then the cutout guess
+    search.evaluate_many(first_candidates(request))
+    base = [search.score(c) for c in (*search.memo.values(), search.best) if c is not None]
     measured = search.evaluate_many(parse_params(flat).with_overrides(SHAPING_ON) for flat in configs)
     return base, [(c.figures.ssim, c.figures.bytes, search.score(c)) for c in measured]
 
