@@ -330,7 +330,12 @@ def steepened_mixes(upscaled: np.ndarray, palette: np.ndarray, factor: float,
     the palette colour `b` whose segment from `a` passes nearest to it (RGB: anti-aliasing mixes sRGB
     values), the fraction of `b` steepened by `factor` about 1/2: the edge stays where the upscale's
     half-way level runs, between pixels, where snapping each pixel to its nearest colour moved it to the
-    pixel grid (a 64 px disc came out as a bumpy polygon, no circle)."""
+    pixel grid (a 64 px disc came out as a bumpy polygon, no circle). Unlike `mix_edges` (a JPEG at its
+    own size, whose edges are 1 px wide), every palette colour is a candidate `b`, not only the labels
+    of the 8 neighbours: tried as a `mix_edges` option, that lost 0.0004 mean ssim_clean on 108
+    training small JPEGs (19 up, 29 down) and 108 training favicons (1 up, 7 down). `labels`: the
+    caller's (a damaged input's majority-filtered labels); a pixel whose label is not its nearest colour
+    is left that label's colour."""
     rgb = upscaled[..., :3].astype(np.float32)
     colours = palette.astype(np.float32)
     own = snap_labels(upscaled, palette)
