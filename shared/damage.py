@@ -9,8 +9,8 @@ shared/palette.py); `clean_up` replaces a damaged image by a cleaned estimate of
 snapped to its palette colour, specks below a noise-scaled area removed by a majority filter, edges
 re-softened so sub-pixel refinement still finds them; on a JPEG of 160 px or more, each pixel next to
 another colour becomes the nearest mix of the two in quarters: `mix_edges`; on an upscaled small
-input, the upscale's mix of two palette colours steepened: `steepened_mixes`), upscaling small inputs
-first. A damaged palette's near-black is exact black, and Tier 1 sets the fills it traced near a colour
+input or a noisy one, its mix of two palette colours steepened: `steepened_mixes`), upscaling small
+inputs first. A damaged palette's near-black is exact black, and Tier 1 sets the fills it traced near a colour
 of the cleaned image to that colour (`snap_fills`, shared/palette.py): SSIM is steep at black, where
 JPEG and the engine's averaging left fills at 1-7 grey levels. A shaded JPEG (gradients) is only
 smoothed, not snapped (`shaded`, also measured off the ground so a wide white ground does not hide a
@@ -79,7 +79,6 @@ DAMAGED_EDGE_PX = 2.0  # a damaged small input's edges spread over about this ma
 NOISY_EDGE_PX = 3.0  # a noisy (scanned, blurred) input's edges spread over about this many pixels: its mixes
 # are steepened this much (`steepened_mixes`; two halves of the 216 training scans against the clean
 # source, Tier 1 mean gain at 2 / 3 / 4: +0.0053 / +0.0041 / +0.0037 and +0.0011 / +0.0032 / +0.0026)
-# SSIM against the small image (detailed emoji lost 0.08-0.14: the palette lacked their small colours)
 MIX_STEPS = 4  # JPEG edge pixels keep their mix of two palette colours rounded to 1/MIX_STEPS (training
 # split, all 216 JPEGs on white, Tier 1: better than the raster 77.8 % -> 84.3 %, median ssim_clean
 # 0.9739 -> 0.9758, median bytes 1,852 -> 2,503 for halves against none; unrounded mixes 83.8 %, 0.9743,
