@@ -1,10 +1,11 @@
 """JPEG clean-up keeps where edges cross pixels: snapped colours plus their mixes in quarters
-(shared/damage.py, MIX_STEPS)."""
+(shared/edge_mixes.py, MIX_STEPS)."""
 
 
 import numpy as np
 
-from shared.damage import MIX_STEPS, clean_up, estimate, mix_edges, snap_palette
+from shared.damage import clean_up, estimate, snap_palette
+from shared.edge_mixes import MIX_STEPS, mix_edges
 from shared.images import decode_image
 from tests.image_files import jpeg_bytes
 

@@ -1,4 +1,4 @@
-"""Upscaled small inputs and noisy scans keep their edges between pixels (shared/damage.py,
+"""Upscaled small inputs and noisy scans keep their edges between pixels (shared/edge_mixes.py,
 `steepened_mixes`): a disc traced from a 32-64 px PNG or JPEG, or from a blurred and noisy copy, lands
 where the true disc is, not on the (upscale's) pixel grid."""
 
@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
-from shared.damage import steepened_mixes
+from shared.edge_mixes import steepened_mixes
 from shared.images import decode_image
 from shared.pipeline import convert
 from shared.render import render_svg
