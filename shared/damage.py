@@ -336,9 +336,9 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
         notes.append("JPEG artefacts smoothed (shaded colours kept)")
         return np.ascontiguousarray(smoothed), notes
     filtered = ndimage.median_filter(rgba, size=(3, 3, 1))
-    labels = snap_labels(filtered, palette)
+    nearest = snap_labels(filtered, palette)
     window = PHOTO_WINDOW if found.kind == "photo" else 3 if found.noise < 3.0 else 5  # specks go
-    labels = majority(labels, len(palette), window)
+    labels = majority(nearest, len(palette), window)
     if sharp:  # a JPEG's hairlines: the 3 px filters above take them for specks (shared/thin_lines.py)
         labels = with_thin_lines(labels, snap_labels(rgba, palette), len(palette))
     if found.kind != "photo" and count_regions(labels, len(palette)) > MAX_REGIONS:
@@ -350,7 +350,7 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
             snapped = palette[labels].astype(np.float32)
         else:  # the edges between pixels, not on the (upscale's) pixel grid
             steepen = factor * DAMAGED_EDGE_PX if factor != 1.0 else NOISY_EDGE_PX
-            snapped = steepened_mixes(filtered, palette, steepen, labels)
+            snapped = steepened_mixes(filtered, palette, steepen, labels, nearest)
         soft = _softened(snapped)
     out = np.dstack([np.clip(np.round(soft), 0, 255).astype(np.uint8), rgba[..., 3]])
     what = "noise" if found.noise >= NOISE_DAMAGED else "JPEG artefacts"

@@ -48,8 +48,7 @@ def mix_edges(rgba: np.ndarray, labels: np.ndarray, palette: np.ndarray, steps: 
         other = padded[1 + dy + ys, 1 + dx + xs]
         differs = other != label
         step = colours[other] - own
-        t = ((rgb - own) * step).sum(axis=-1) / np.maximum((step * step).sum(axis=-1), 1e-6)
-        t = np.round(np.clip(t, 0.0, 1.0) * steps) / steps
+        t = np.round(_fraction_along(rgb - own, step) * steps) / steps
         mixed = own + t[..., None] * step
         residual = ((rgb - mixed) ** 2).sum(axis=-1)
         take = differs & (residual < best)
@@ -60,7 +59,7 @@ def mix_edges(rgba: np.ndarray, labels: np.ndarray, palette: np.ndarray, steps: 
 
 
 def steepened_mixes(upscaled: np.ndarray, palette: np.ndarray, factor: float,
-                    labels: np.ndarray | None = None) -> np.ndarray:
+                    labels: np.ndarray | None = None, nearest: np.ndarray | None = None) -> np.ndarray:
     """HxWx3 float RGB: each pixel of a bicubic upscale as the mix of its nearest palette colour `a` and
     the palette colour `b` whose segment from `a` passes nearest to it (RGB: anti-aliasing mixes sRGB
     values), the fraction of `b` steepened by `factor` about 1/2: the edge stays where the upscale's
@@ -70,26 +69,24 @@ def steepened_mixes(upscaled: np.ndarray, palette: np.ndarray, factor: float,
     of the 8 neighbours: tried as a `mix_edges` option, that lost 0.0004 mean ssim_clean on 108
     training small JPEGs (19 up, 29 down) and 108 training favicons (1 up, 7 down). `labels`: the
     caller's (a damaged input's majority-filtered labels); a pixel whose label is not its nearest colour
-    is left that label's colour."""
+    is left that label's colour. `nearest`: `snap_labels(upscaled, palette)` where the caller has them."""
     rgb = upscaled[..., :3].astype(np.float32)
     colours = palette.astype(np.float32)
-    own = snap_labels(upscaled, palette)
+    own = snap_labels(upscaled, palette) if nearest is None else nearest
     labels = own if labels is None else labels
-    nearest = colours[labels]
-    offset = rgb - nearest
+    start = colours[labels]
+    offset = rgb - start
     least = np.full(labels.shape, np.inf, np.float32)
     fraction = np.zeros(labels.shape, np.float32)
-    other = nearest.copy()
+    other = start.copy()
     for index, colour in enumerate(colours):
-        segment = colour - nearest
-        length2 = (segment ** 2).sum(axis=-1)
-        t = np.clip((offset * segment).sum(axis=-1) / np.maximum(length2, 1e-6), 0.0, 1.0)
+        segment = colour - start
+        t = _fraction_along(offset, segment)
         residual = ((offset - t[..., None] * segment) ** 2).sum(axis=-1)
         better = (residual < least) & (labels != index)
         least[better], fraction[better], other[better] = residual[better], t[better], colour
     fraction[labels != own] = 0.0
-    steep = np.clip((fraction - 0.5) * factor + 0.5, 0.0, 1.0)
-    return nearest + steep[..., None] * (other - nearest)
+    return start + _steepened(fraction, factor)[..., None] * (other - start)
 
 
 def steepened_shading(upscaled: np.ndarray, factor: float) -> np.ndarray:
@@ -114,8 +111,19 @@ def steepened_shading(upscaled: np.ndarray, factor: float) -> np.ndarray:
             darkest[darker], dark[darker] = near_luma[darker], near_rgb[darker]
             lightest[lighter], light[lighter] = near_luma[lighter], near_rgb[lighter]
     segment = light - dark
-    length2 = (segment**2).sum(axis=-1)
-    t = np.clip(((rgb - dark) * segment).sum(axis=-1) / np.maximum(length2, 1e-6), 0.0, 1.0)
-    steep = np.clip((t - 0.5) * factor + 0.5, 0.0, 1.0)
-    edge = length2 >= SHADED_EDGE_LEVELS**2
+    edge = (segment * segment).sum(axis=-1) >= SHADED_EDGE_LEVELS**2
+    steep = _steepened(_fraction_along(rgb - dark, segment), factor)
     return np.where(edge[..., None], dark + steep[..., None] * segment, rgb)
+
+
+def _fraction_along(offset: np.ndarray, segment: np.ndarray) -> np.ndarray:
+    """How far along `segment` (... x 3) the point nearest `offset` (from the segment's start) lies,
+    0..1: the share of the end colour in the mix of two colours nearest a pixel."""
+    length2 = (segment * segment).sum(axis=-1)
+    return np.clip((offset * segment).sum(axis=-1) / np.maximum(length2, 1e-6), 0.0, 1.0)
+
+
+def _steepened(fraction: np.ndarray, factor: float) -> np.ndarray:
+    """A mix fraction steepened by `factor` about one half: an edge spread over `factor` px by an upscale
+    (or blur) made that much narrower, its half-way level where it was."""
+    return np.clip((fraction - 0.5) * factor + 0.5, 0.0, 1.0)
