@@ -73,8 +73,8 @@ def stratified_sample(images: list[DevImage], n: int, rng: np.random.Generator) 
 
 
 def _measure_image(path: str, configs: list[dict[str, Any]], target: float
-                   ) -> tuple[list[float], list[tuple[float, int, float]]]:
-    """(the scores of what Tier 2 has before its portfolio: Tier 1's traces and result, the cutout guess;
+                   ) -> tuple[float, list[tuple[float, int, float]]]:
+    """(the best score Tier 2 has before its portfolio: Tier 1's result and traces, the cutout guess;
     (SSIM, bytes, score) per configuration) for one image, prepared as a conversion prepares it
     (shared/pipeline.py) and measured and scored as Tier 2 does (shared/tiers/search.py)."""
     rgba, _, cleaned, _ = prepare_input(load_image(path))
@@ -83,7 +83,8 @@ def _measure_image(path: str, configs: list[dict[str, Any]], target: float
     search = MeasuredSearch(request)
     tier1.run_in(search)  # as Tier 2 starts: Tier 1's result with its retries, then the cutout guess
     search.evaluate_many(first_candidates(request))
-    base = [search.score(c) for c in (*search.memo.values(), search.best) if c is not None]
+    assert search.best is not None
+    base = search.score(search.best)  # the search keeps the best of all it measured
     measured = search.evaluate_many(parse_params(flat).with_overrides(SHAPING_ON) for flat in configs)
     return base, [(c.figures.ssim, c.figures.bytes, search.score(c)) for c in measured]
 
@@ -118,7 +119,7 @@ def main() -> None:
     n = len(sample)
     with ProcessPoolExecutor(max_workers=os.cpu_count()) as ex:
         grid = list(ex.map(_measure_image, [str(im.path) for im in sample], [flats] * n, [args.target] * n))
-    base = np.array([max(scores) for scores, _ in grid])
+    base = np.array([score for score, _ in grid])
     ssim = np.array([[r[0] for r in rows] for _, rows in grid])
     nbytes = np.array([[r[1] for r in rows] for _, rows in grid])
     values = np.array([[r[2] for r in rows] for _, rows in grid])
