@@ -1,4 +1,5 @@
-"""Rounded corners between straight sides as circular arcs, written as quadratic B-spline runs.
+"""Circular arcs written as quadratic B-spline runs: rounded corners between straight sides
+(`corner_arc`) and whole runs between two corners (`run_arc`, below).
 
 A bend between two straight sides of a ring (a rounded rectangle's corner, a shield's shoulder) is
 most often a circular arc in the source, tangent to both sides. shared/splines.py fits bends as
@@ -14,6 +15,11 @@ quadratics of at most ARC_STEP_DEGREES each with their controls where the circle
 circle the joint of two such quadratics is the middle of their controls, so the run is a quadratic
 B-spline (SVG `q` then `t`, one coordinate pair per control) and within 0.31 % of the radius of the
 circle (45-degree steps).
+
+A run between two corners that is an arc of a circle (the ring of a gear between its teeth, a rounded
+tab) is fitted as one (`run_arc`): the circle nearest its measured edge points, the run's corners moved
+along the straight edges beside them onto it, written in steps whose quadratics stay within
+RUN_ARC_ERROR_PX of the circle (shared/splines.py compares it with the run's spline).
 """
 
 from dataclasses import dataclass
@@ -23,6 +29,16 @@ from scipy.optimize import minimize_scalar
 
 ARC_STEP_DEGREES = 45.0  # each quadratic spans at most this much of the arc
 MAX_TURN_DEGREES = 150.0  # bends turning more (nearly parallel sides) have no useful tangent circle
+RUN_ARC_ERROR_PX = 0.01  # a run arc's quadratics lie this close to its circle (input px)
+MAX_RUN_TURN_DEGREES = 270.0  # a run between two corners turning more is no arc of ours (`run_arc`)
+RUN_ARC_REACH_PX = 1.0  # a run arc's corner moves at most this far along its straight side (input px)
+FIXED_WEIGHT = 100.0  # a corner that stays weighs this many times the run's points in the circle fit ...
+FIXED_MISS_PX = 0.05  # ... which must pass it within this much (input px)
+OUTLIER_PX, OUTLIER_SPREAD = 0.15, 3.0  # a point off the first circle by more than both (px, times the
+# median) is left out of the next fit, for up to this many rounds:
+OUTLIER_ROUNDS = 3
+CIRCLE_STEPS = 4  # Gauss-Newton steps on the geometric distance after Kasa's circle
+MIN_RADIUS_PX, MAX_RADIUS_PX = 1.0, 1e4
 
 
 @dataclass(frozen=True)
@@ -82,13 +98,139 @@ def corner_arc(head: Side, tail: Side, data: np.ndarray, weight: np.ndarray) -> 
     radius = float(minimize_scalar(squared_error, bounds=(low / half, high / half), method="bounded",
                                    options={"xatol": 1e-4}).x)
     centre, start, _ = placed(radius)
-    steps = int(np.ceil(abs(np.degrees(turn)) / ARC_STEP_DEGREES - 1e-9))
+    controls, ends = _quadratics(centre, radius, start, turn, ARC_STEP_DEGREES)
+    return CornerArc(start, controls, ends, _distances(data, centre, radius, start, d0, ends[-1], d1))
+
+
+Line = tuple[np.ndarray, np.ndarray]  # a point and a unit direction
+
+
+def run_arc(start: np.ndarray, end: np.ndarray, data: np.ndarray, measured: np.ndarray, head: Line | None,
+            tail: Line | None) -> CornerArc | None:
+    """The circular arc that fits a run's points `data` (n, 2) that were `measured` on the input's edge
+    best, from its first corner
+    `start` to its last `end`; a corner with a `head` (before) or `tail` (after) line (a straight side
+    that is a run of its own) moves along that line to where the circle crosses it, within
+    RUN_ARC_REACH_PX, and a corner without one stays (the circle fitted through it). Its quadratics lie
+    within RUN_ARC_ERROR_PX of the circle; `errors` are all points' distances from the arc. None where
+    there are under 3 measured points, the circle misses a corner or a line, or the arc turns by over
+    MAX_RUN_TURN_DEGREES."""
+    on_edge = data[measured]
+    if len(on_edge) < 3:
+        return None
+    fixed = [corner for corner, line in ((start, head), (end, tail)) if line is None]
+    points = np.vstack([on_edge, *fixed]) if fixed else on_edge
+    weights = np.concatenate([np.ones(len(on_edge)), np.full(len(fixed), FIXED_WEIGHT * len(on_edge))])
+    circle = _fitted_circle(points, weights)
+    if circle is None:
+        return None
+    # a point far off the circle (an edge measured into the rounded foot of a corner) is left out of the
+    # next fit: on a short arc one such point moves the radius by several per cent
+    kept = np.ones(len(points), bool)
+    for _ in range(OUTLIER_ROUNDS):
+        gaps = np.abs(np.hypot(*(points - circle[0]).T) - circle[1])
+        outlying = kept & (gaps > max(OUTLIER_PX, OUTLIER_SPREAD * float(np.median(gaps[kept]))))
+        outlying[len(on_edge):] = False
+        if not outlying.any() or (kept & ~outlying).sum() < 3:
+            break
+        kept &= ~outlying
+        circle = _fitted_circle(points[kept], weights[kept])
+        if circle is None:
+            return None
+    centre, radius = circle
+    first, last = (_on_circle(corner, line, centre, radius) for corner, line in ((start, head), (end, tail)))
+    if first is None or last is None or float(np.hypot(*(last - first))) < 0.5:
+        return None
+    turn = _sweep(first - centre, last - centre, on_edge[len(on_edge) // 2] - centre)
+    if abs(np.degrees(turn)) > MAX_RUN_TURN_DEGREES:
+        return None
+    on_circle = centre + radius * (first - centre) / max(float(np.hypot(*(first - centre))), 1e-9)
+    controls, ends = _quadratics(centre, radius, on_circle, turn, _step_degrees(radius))
+    ends[-1] = last  # a corner that stays: the arc runs from and to it, though the circle misses it a little
+    return CornerArc(first, controls, ends, _arc_distances(data, centre, radius, first, turn, last))
+
+
+def _fitted_circle(points: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """The circle nearest the points (weighted least squares on the geometric distance): Kasa's algebraic
+    circle, then Gauss-Newton steps; None where they are (nearly) on a line."""
+    x, y = points[:, 0] - points[:, 0].mean(), points[:, 1] - points[:, 1].mean()
+    design = np.column_stack([2 * x, 2 * y, np.ones_like(x)]) * weights[:, None]
+    try:
+        a, b, c = np.linalg.solve(design.T @ np.column_stack([2 * x, 2 * y, np.ones_like(x)]),
+                                  design.T @ (x * x + y * y))
+    except np.linalg.LinAlgError:
+        return None
+    centre, radius = np.array([a, b]), float(np.sqrt(max(c + a * a + b * b, 0.0)))
+    local = np.column_stack([x, y])
+    for _ in range(CIRCLE_STEPS):
+        offsets = local - centre
+        distances = np.maximum(np.hypot(*offsets.T), 1e-9)
+        jacobian = np.column_stack([-offsets / distances[:, None], -np.ones(len(local))])
+        weighted = jacobian * weights[:, None]
+        try:
+            step = np.linalg.solve(weighted.T @ jacobian, -weighted.T @ (distances - radius))
+        except np.linalg.LinAlgError:
+            return None
+        centre, radius = centre + step[:2], radius + float(step[2])
+    if not MIN_RADIUS_PX <= radius <= MAX_RADIUS_PX:
+        return None
+    return centre + points.mean(axis=0), radius
+
+
+def _on_circle(corner: np.ndarray, line: Line | None, centre: np.ndarray, radius: float) -> np.ndarray | None:
+    """Where a corner goes on the circle: along its line to the nearer crossing within RUN_ARC_REACH_PX,
+    or itself where it has no line and lies within FIXED_MISS_PX of the circle; None otherwise."""
+    offset = corner - centre
+    if line is None:
+        return corner if abs(float(np.hypot(*offset)) - radius) <= FIXED_MISS_PX else None
+    direction = line[1]
+    half_b = float(direction @ offset)
+    discriminant = half_b * half_b - float(offset @ offset) + radius * radius
+    if discriminant < 0:
+        return None
+    roots = (-half_b - np.sqrt(discriminant), -half_b + np.sqrt(discriminant))
+    s = min(roots, key=abs)
+    return corner + s * direction if abs(s) <= RUN_ARC_REACH_PX else None
+
+
+def _sweep(first: np.ndarray, last: np.ndarray, middle: np.ndarray) -> float:
+    """The signed angle (radians) from `first` to `last` (vectors from the centre) the way that passes
+    `middle`."""
+    def angle(v: np.ndarray) -> float:
+        return float(np.arctan2(v[1], v[0]))
+    counter = (angle(last) - angle(first)) % (2 * np.pi)
+    return counter if (angle(middle) - angle(first)) % (2 * np.pi) < counter else counter - 2 * np.pi
+
+
+def _arc_distances(data: np.ndarray, centre: np.ndarray, radius: float, first: np.ndarray, turn: float,
+                   last: np.ndarray) -> np.ndarray:
+    """Each point's distance from the arc: from the circle within the arc's span, else from its nearer
+    end."""
+    offsets = data - centre
+    start = float(np.arctan2(*(first - centre)[::-1]))
+    along = (np.arctan2(offsets[:, 1], offsets[:, 0]) - start) * np.sign(turn) % (2 * np.pi)
+    within = along <= abs(turn)
+    to_ends = np.minimum(np.hypot(*(data - first).T), np.hypot(*(data - last).T))
+    return np.where(within, np.abs(np.hypot(*offsets.T) - radius), to_ends)
+
+
+def _step_degrees(radius: float) -> float:
+    """The widest step (at most ARC_STEP_DEGREES) whose quadratic lies within RUN_ARC_ERROR_PX of a
+    circle of `radius`: a quadratic spanning 2h radians bulges radius * h**4 / 8 past it."""
+    return min(ARC_STEP_DEGREES, float(np.degrees(2 * (8 * RUN_ARC_ERROR_PX / radius) ** 0.25)))
+
+
+def _quadratics(centre: np.ndarray, radius: float, start: np.ndarray, turn: float,
+                max_step: float) -> tuple[np.ndarray, np.ndarray]:
+    """The controls and ends of an arc from `start` turning by `turn` radians about `centre`, in
+    quadratics of equal steps of at most `max_step` degrees, their controls where the tangents meet."""
+    steps = int(np.ceil(abs(np.degrees(turn)) / max_step - 1e-9))
     step = turn / steps
     first = (start - centre) / radius
     angles = step * np.arange(1, steps + 1)
     ends = centre + radius * _rotated(first, angles)
     controls = centre + radius / np.cos(step / 2) * _rotated(first, angles - step / 2)
-    return CornerArc(start, controls, ends, _distances(data, centre, radius, start, d0, ends[-1], d1))
+    return controls, ends
 
 
 def _rotated(unit: np.ndarray, angles: np.ndarray) -> np.ndarray:

@@ -28,7 +28,11 @@ A bend between two straight sides that no spline fits is tried as the circular a
 (shared/corner_arcs.py: its tangent points may lie off the polygon's vertices, within `ARC_REACH` of
 each side, whose end moves there), under the same test with the sides' points counted too. A run or
 piece with no such fit, or with no measured point (no evidence either way: an edge hidden under a shape
-painted later), stays a polygon.
+painted later), stays a polygon. Every run or piece is also tried as one circular arc
+(shared/corner_arcs.py, `run_arc`: the circle of its measured points, a corner beside a straight edge
+drawn on its own moved along that edge to where the circle crosses it), kept where it lies within
+`RUN_ARC_MAX_GAP_PX` of every point and nearer the measured points than the polygon and than the spline
+(`RUN_ARC_RATIO`): an arc of a circle stays one at any zoom, where a spline wavers about it.
 
 In a cutout trace neighbouring shapes share their edges, and `underlap` (shared/conflation.py) pushes
 the polygon vertices of the earlier one out under the later one; a spline there would open seams. So
@@ -44,7 +48,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from shared.conflation import borders_later, hidden_edges, later_lookup, outward_signs
-from shared.corner_arcs import Side, corner_arc
+from shared.corner_arcs import Line, Side, corner_arc, run_arc
 from shared.curves import measured_edge_points, turning_angles
 from shared.geometry import Drawing, Spline
 
@@ -63,6 +67,9 @@ ACCEPT_RATIO = 1.0  # a fit is kept where its squared error on the measured poin
 # images moving by > 0.001 each), 0.7 on 108 training images -0.00006 (bench/results/spline-accept-*)
 ARC_REACH = 0.5  # a bend between straight sides with no better spline may be an arc tangent to both
 # (shared/corner_arcs.py) whose tangent points lie within this share of each side's length of its ends
+RUN_ARC_RATIO = 1.0  # a run between corners is one circular arc (shared/corner_arcs.py, `run_arc`) where
+# that lies nearer the measured points than this times the spline's squared error; 0: no arcs ...
+RUN_ARC_MAX_GAP_PX = 0.5  # ... and within this of every point (input px; unmeasured: the polygon's)
 CUTOUT_RINGS = True  # of a cutout trace, the rings no later opaque shape borders are fitted (False: none)
 CUTOUT_PARTS = True  # of a cutout trace after `underlap`, the other rings' visible parts too
 
@@ -147,8 +154,9 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
     sides = straight_edges(lengths)
     splits = sides | np.roll(sides, 1)  # both ends of each straight side
     if len(corners) == 0:
-        controls = _fit_run(ring, turns, at_vertex[:-1], None, at_vertex[-1], points)
-        if controls is not None:
+        fit = _fit_run(ring, turns, at_vertex[:-1], None, at_vertex[-1], points)
+        if fit is not None:
+            controls = fit[0]
             ends = _segment_ends(controls, None)[1]
             count = len(controls)
             return Spline(ends[-1].copy(), controls, ends, np.zeros(count, bool), np.ones(count, bool))
@@ -165,7 +173,19 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         direction = (ring[(vertex + forward) % n] - ring[vertex]) * forward / lengths[edge]
         return Side(ring[vertex], direction, ARC_REACH * lengths[edge])
 
-    def run_parts(a: int, b: int) -> tuple[list[Part], np.ndarray] | None:
+    corner_set = set(corners.tolist())
+
+    def line(vertex: int, forward: int, ends: frozenset[int]) -> Line | None:
+        """The line of the edge from `vertex` to its neighbour `forward` (-1 or 1) where that edge is a run
+        of its own between two corners, or a piece of its own between two of `ends` (the straight sides'
+        ends of a run fitted in pieces): drawn straight, so a run arc's end may move along it."""
+        other = (vertex + forward) % n
+        if not {vertex, other} <= corner_set | ends:
+            return None
+        edge = vertex if forward > 0 else other
+        return ring[vertex], (ring[other] - ring[vertex]) / max(float(lengths[edge]), 1e-9)
+
+    def run_parts(a: int, b: int, ends: frozenset[int] = frozenset()) -> tuple[list[Part], np.ndarray] | None:
         """The parts (`parts` below) of the spline from vertex a to vertex b (a < n; b > a, past n where
         the run wraps) and where they start (vertex a, or a tangent point on the side before it), None
         where neither a spline nor an arc between straight sides (shared/corner_arcs.py) is nearer the
@@ -177,11 +197,17 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         knots = np.array([at_vertex[k % n] + (at_vertex[-1] if k >= n else 0.0) for k in range(a, b + 1)])
         run = points.take(picked, shift=at_vertex[a])
         run.along[run.along < 0] += at_vertex[-1]  # the run wraps past the ring's first vertex
-        controls = _fit_run(vertices[1:-1], turns[np.arange(a + 1, b) % n], knots[1:-1] - knots[0],
-                            (vertices[0], vertices[-1]), knots[-1] - knots[0], run)
-        if controls is not None:
-            ends = _segment_ends(controls, (vertices[0], vertices[-1]))[1]
-            return _curved_parts(controls, ends), vertices[0]
+        fit = _fit_run(vertices[1:-1], turns[np.arange(a + 1, b) % n], knots[1:-1] - knots[0],
+                       (vertices[0], vertices[-1]), knots[-1] - knots[0], run)
+        arc = run_arc(vertices[0], vertices[-1], run.data, run.measured, line(a % n, -1, ends),
+                      line(b % n, 1, ends)) if RUN_ARC_RATIO > 0 else None
+        if arc is not None and arc.errors.max() <= RUN_ARC_MAX_GAP_PX and _nearer(
+                arc.errors[run.measured], run.polygon_error[run.measured]) and (
+                fit is None or _squared(arc.errors[run.measured]) <= RUN_ARC_RATIO * fit[1]):
+            return _curved_parts(arc.controls, arc.ends), arc.start
+        if fit is not None:
+            fit_ends = _segment_ends(fit[0], (vertices[0], vertices[-1]))[1]
+            return _curved_parts(fit[0], fit_ends), vertices[0]
         head, tail = (side(a % n, (a - 1) % n, -1), side(b % n, b % n, 1)) if ARC_REACH > 0 else (None, None)
         if head is None or tail is None or not run.measured.any():
             return None
@@ -214,7 +240,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
             continue
         inner = [k for k in range(a + 1, b) if splits[k % n]]  # no fit as a whole: its pieces between
         for c, d in zip([a, *inner], [*inner, b], strict=True):  # straight edges, each on its own
-            piece = run_parts(c % n, d - (c - c % n)) if inner else None
+            piece = run_parts(c % n, d - (c - c % n), frozenset(k % n for k in inner)) if inner else None
             if piece is not None:
                 append(piece)
             else:
@@ -262,10 +288,11 @@ class _Points:
 
 
 def _fit_run(vertices: np.ndarray, turns: np.ndarray, knots: np.ndarray,
-             ends: tuple[np.ndarray, np.ndarray] | None, length: float, points: _Points) -> np.ndarray | None:
-    """The controls of one run: the first of its fits with every other vertex, with its gentle
-    stretches `thinned`, and with all vertices that lies nearer the measured points than the polygon;
-    None where none does (or nothing was measured)."""
+             ends: tuple[np.ndarray, np.ndarray] | None, length: float, points: _Points
+             ) -> tuple[np.ndarray, float] | None:
+    """The controls of one run and their squared error on the measured points: the first of its fits
+    with every other vertex, with its gentle stretches `thinned`, and with all vertices that lies nearer
+    the measured points than the polygon; None where none does (or nothing was measured)."""
     if not points.measured.any():
         return None
     every_other = np.arange(len(vertices) % 2 if ends is not None else 0, len(vertices), 2)
@@ -274,9 +301,9 @@ def _fit_run(vertices: np.ndarray, turns: np.ndarray, knots: np.ndarray,
         if len(vertices) > len(kept) >= (3 if ends is None else 1) and \
                 not any(np.array_equal(kept, other) for other in tried):  # a run of 2 thins to 1 either way
             tried.append(kept)
-            controls = _fit(vertices[kept], knots[kept], ends, length, points)
-            if controls is not None:
-                return controls
+            fit = _fit(vertices[kept], knots[kept], ends, length, points)
+            if fit is not None:
+                return fit
     return _fit(vertices, knots, ends, length, points)
 
 
@@ -291,7 +318,7 @@ def thinned(turns: np.ndarray) -> np.ndarray:
 
 
 def _fit(vertices: np.ndarray, knots: np.ndarray, ends: tuple[np.ndarray, np.ndarray] | None, length: float,
-         points: _Points) -> np.ndarray | None:
+         points: _Points) -> tuple[np.ndarray, float] | None:
     """The fitted controls of one run: `vertices` the polygon vertices they start from, at arc
     lengths `knots` along the run (of `length`); `ends` its fixed corners (None: a closed run over the
     whole ring); None where the spline is no nearer the measured points than the polygon."""
@@ -305,12 +332,19 @@ def _fit(vertices: np.ndarray, knots: np.ndarray, ends: tuple[np.ndarray, np.nda
         starts, finishes = _segment_ends(controls, ends)
         u = _newton(starts[segment], controls[segment], finishes[segment], u, points.data)
     error = np.hypot(*(_point(starts[segment], controls[segment], finishes[segment], u) - points.data).T)
-    return controls if _nearer(error[points.measured], points.polygon_error[points.measured]) else None
+    measured = error[points.measured]
+    if not _nearer(measured, points.polygon_error[points.measured]):
+        return None
+    return controls, _squared(measured)
+
+
+def _squared(errors: np.ndarray) -> float:
+    return float(errors @ errors)
 
 
 def _nearer(errors: np.ndarray, polygon_errors: np.ndarray) -> bool:
     """Whether a fit lies nearer the measured points than the polygon (`ACCEPT_RATIO`)."""
-    return float(errors @ errors) < ACCEPT_RATIO * float(polygon_errors @ polygon_errors)
+    return _squared(errors) < ACCEPT_RATIO * _squared(polygon_errors)
 
 
 def _parameters(knots: np.ndarray, closed: bool, length: float, along: np.ndarray

@@ -7,7 +7,7 @@ that stayed polygons become arcs, truer at 4x."""
 import numpy as np
 import pytest
 
-from shared.corner_arcs import Side, corner_arc
+from shared.corner_arcs import CornerArc, Side, corner_arc, run_arc
 from shared.pipeline import convert
 from shared.quality import alpha_aware_ssim
 from shared.render import render_svg
@@ -74,3 +74,49 @@ def test_a_rounded_rectangles_polygon_bends_become_arcs_truer_at_4x(monkeypatch:
     at_4x = [alpha_aware_ssim(source, render_svg(r.svg, SIDE * 4, SIDE * 4))[0] for r in (polygons, arcs)]
     assert at_4x[1] > at_4x[0] + 0.0002
     assert arcs.figures.ssim > polygons.figures.ssim - 0.0005
+
+
+def _on_arc(centre: np.ndarray, radius: float, degrees: np.ndarray) -> np.ndarray:
+    angles = np.radians(degrees)
+    return centre + radius * np.column_stack([np.cos(angles), np.sin(angles)])
+
+
+def _arc_radii(arc: CornerArc, centre: np.ndarray) -> np.ndarray:
+    starts = np.vstack([arc.start[None], arc.ends[:-1]])
+    return np.concatenate([np.hypot(*(_quadratic(s, c, e) - centre).T)
+                           for s, c, e in zip(starts, arc.controls, arc.ends, strict=True)])
+
+
+def test_a_runs_arc_is_its_measured_points_circle_with_a_corner_moved_along_its_side() -> None:
+    """A 60-degree run of radius 40 px between a corner on a radial side (its polygon vertex 0.5 px off
+    the circle, along the side) and a fixed corner; points measured with 0.02 px noise, the last one
+    0.4 px off (the rounded foot of a corner): the circle is found within 0.03 px, the first corner
+    moves onto it along its side, and the quadratics join as one B-spline."""
+    centre, radius = np.array([100.0, 100.0]), 40.0
+    points = _on_arc(centre, radius, np.linspace(-60.0, 0.0, 31))
+    outward = (points[0] - centre) / radius
+    vertex = points[0] + 0.5 * outward
+    data = points[1:-1] + np.random.default_rng(3).normal(0.0, 0.02, (29, 2))
+    data[-1] += 0.4 * (data[-1] - centre) / radius
+    arc = run_arc(vertex, points[-1], data, np.ones(len(data), bool), (vertex, outward), None)
+    assert arc is not None
+    assert np.allclose(arc.start, points[0], atol=0.03)
+    assert np.array_equal(arc.ends[-1], points[-1])
+    radii = _arc_radii(arc, centre)
+    assert np.abs(radii - radius).max() < 0.03
+    assert np.allclose((arc.controls[:-1] + arc.controls[1:]) / 2, arc.ends[:-1], atol=1e-9)
+
+
+def test_a_run_arc_passes_its_fixed_corners_and_needs_three_measured_points() -> None:
+    """A corner without a side to move along stays where it is: the circle bends through one 0.3 px off
+    and its errors tell the caller (shared/splines.py compares them with the spline's)."""
+    centre, radius = np.array([100.0, 100.0]), 40.0
+    points = _on_arc(centre, radius, np.linspace(-60.0, 0.0, 31))
+    data, measured = points[1:-1], np.ones(29, bool)
+    true = run_arc(points[0], points[-1], data, measured, None, None)
+    assert true is not None and true.errors.max() < 0.01
+    off = points[-1] + 0.3 * (points[-1] - centre) / radius
+    bent = run_arc(points[0], off, data, measured, None, None)
+    assert bent is not None and np.array_equal(bent.ends[-1], off) and bent.errors.max() > 0.2
+    measured[2:] = False
+    assert run_arc(points[0], points[-1], data, measured, None, None) is None
