@@ -70,13 +70,15 @@ def refines(params: ConversionParams) -> bool:
     return shaping and params.engine.mode == "polygon"
 
 
-def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) -> Drawing:
+def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams, source_px: float = 1.0
+                  ) -> Drawing:
     """The steps after tracing: a stacked trace's fringe strips dropped (shared/fringes.py), then
     refinement, then primitives, then curves for the rings left, then splines for the rings left
     (shared/splines.py; of a cutout trace, rings no later shape borders), then gradients, then flat fills
     measured away from the edges (shared/interior_fills.py); last, a cutout trace's holes that later
     shapes fill dropped, its shared edges made seam-free (shared/conflation.py) and its rings' visible
-    stretches fitted as splines (`fit_visible_parts`). The result is written on the refine grid."""
+    stretches fitted as splines (`fit_visible_parts`). The result is written on the refine grid.
+    `source_px`: `rgba`'s pixels per pixel of the input (`evaluate`)."""
     steps = params.steps
     if _drops_fringes(params):
         drawing = drop_fringes(drawing)
@@ -86,7 +88,7 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams) 
         grid = float(steps.refine_grid)
         drawing = replace(drawing, view=(drawing.width * grid, drawing.height * grid), grid=True)
     if steps.primitives:
-        drawing = find_primitives(drawing, rgba)
+        drawing = find_primitives(drawing, rgba, source_px)
     if steps.fit_curves:
         drawing = fit_drawing(drawing, steps.fit_tolerance_px, steps.corner_angle, rgba,
                               steps.curve_pairs_ratio)
@@ -130,7 +132,8 @@ def trace_svg(rgba: np.ndarray, params: ConversionParams) -> str:
     return write(trace_drawing(rgba, params), params)
 
 
-def evaluate(rgba: np.ndarray, params: ConversionParams, compare_unrefined: bool = True) -> Candidate:
+def evaluate(rgba: np.ndarray, params: ConversionParams, compare_unrefined: bool = True,
+             source_px: float = 1.0) -> Candidate:
     """Trace `rgba` with `params` and measure the result with the one alpha-aware metric.
 
     With steps after tracing (`refines`), their drawing is kept only if it measures higher than the
@@ -138,13 +141,15 @@ def evaluate(rgba: np.ndarray, params: ConversionParams, compare_unrefined: bool
     is a point of their space; Tier 1: the plain trace rarely wins, see shared/tiers/tier1.py), so the
     shaped drawing is measured alone, which halves the cost of a candidate. The steps count as
     tracing time. An image with translucent plateaus is traced with them apart and without
-    (shared/translucency.py), the one measuring higher kept."""
+    (shared/translucency.py), the one measuring higher kept. `source_px`: `rgba`'s pixels per pixel of
+    the input it was made from, over 1 where a small input was upscaled (TierRequest.source_px)."""
     t0 = time.perf_counter()
     traced, layered = _traced(rgba, params, translucent=True)
-    svgs = _written_steps(traced, rgba, params, compare_unrefined)
+    svgs = _written_steps(traced, rgba, params, compare_unrefined, source_px)
     if layered:  # and the trace with translucent plateaus thresholded as before (a soft shadow's
         # slowly fading alpha is a plateau too, and drawn flat it can measure lower than left out)
-        plain = _written_steps(_traced(rgba, params, translucent=False)[0], rgba, params, compare_unrefined)
+        plain = _written_steps(_traced(rgba, params, translucent=False)[0], rgba, params, compare_unrefined,
+                               source_px)
         svgs += [written for written in plain if all(written[0] != other for other, _ in svgs)]
     t1 = time.perf_counter()
     svg, figures = svgs[0][0], measure(svgs[0][0], rgba, svgs[0][1])
@@ -156,11 +161,11 @@ def evaluate(rgba: np.ndarray, params: ConversionParams, compare_unrefined: bool
 
 
 def _written_steps(traced: Drawing, rgba: np.ndarray, params: ConversionParams,
-                   compare_unrefined: bool) -> list[tuple[str, int | None]]:
+                   compare_unrefined: bool, source_px: float = 1.0) -> list[tuple[str, int | None]]:
     """The written trace (where `compare_unrefined` or no step applies) and the written shaped one."""
     svgs = [_written(traced, params)] if compare_unrefined or not refines(params) else []
     if refines(params):
-        shaped = _written(shape_drawing(traced, rgba, params), params)
+        shaped = _written(shape_drawing(traced, rgba, params, source_px), params)
         if not svgs or shaped[0] != svgs[0][0]:
             svgs.append(shaped)
     return svgs

@@ -160,7 +160,8 @@ def convert(
         max(budget_s - (time.perf_counter() - t_start) - AFTER_TIER_S, MIN_TIER_BUDGET_S)
     request = TierRequest(traced, features, target, overrides, tier_budget, progress, is_cancelled,
                           cleaned=cleaned is not rgba,
-                          sharp_edges=cleaned is not rgba and sharp_edges(rgba, found))
+                          sharp_edges=cleaned is not rgba and sharp_edges(rgba, found),
+                          source_px=max(1.0, cleaned.shape[1] / rgba.shape[1]))
     t = time.perf_counter()
     outcome = TIER_RUNNERS[chosen](request, executor)
     svg, figures = outcome.best.svg, outcome.best.figures

@@ -32,6 +32,7 @@ TOLERANCE_PX = 0.1  # root-mean-square distance of the input's edge from the pri
 MAX_ERROR_PX = 0.35  # no measured edge point farther than this
 POLYGON_TOLERANCE_PX = 0.25  # the same for the ring's edge points (a simplified polygon is coarser)
 POLYGON_MAX_ERROR_PX = 0.6
+KIND_SLACK = 1.25  # of the kinds that fit, the first within this times the best one's RMS error
 CURVATURE_BIAS_PX2 = 0.125  # a profile across a curved edge reads it this much times the curvature
 # inside: bilinear sampling of box-filtered pixels averages over a tangential variance of 1/6 + 1/12 px²,
 # and a curve falls away from its tangent by t²/2r (measured 0.13/r on exactly covered discs, r 4-60 px)
@@ -51,10 +52,13 @@ CIRCLE_SLACK_PX = 0.01  # a snapped ellipse whose circle fits the edge within th
 MIN_SNAPPED_SHARE = 0.5  # fewer measured boundary points than this share: the polygon fit is kept
 
 
-def find_primitives(drawing: Drawing, rgba: np.ndarray) -> Drawing:
+def find_primitives(drawing: Drawing, rgba: np.ndarray, source_px: float = 1.0) -> Drawing:
     """`drawing` with every ring that fits a primitive marked as that primitive: a one-ring shape as a
     circle, ellipse or rounded rectangle; a ring of a compound shape (a ring logo's outline and hole,
-    a round hole in a plate) as a circle or ellipse, written as arcs inside the shape's path."""
+    a round hole in a plate) as a circle or ellipse, written as arcs inside the shape's path.
+    `source_px`: the traced image's pixels per pixel of the input it came from (an upscaled small
+    input's factor), which the tolerances are in: the edge of a 64 px disc upscaled 4x wavers by
+    0.25 px about its circle (its pixels' own aliasing, 0.06 of theirs), over 4 times TOLERANCE_PX."""
     if not drawing.is_polygonal or not drawing.fills:
         return drawing
     image: np.ndarray | None = None
@@ -67,11 +71,12 @@ def find_primitives(drawing: Drawing, rgba: np.ndarray) -> Drawing:
             if len(rings[ring]) < MIN_VERTICES or not convex(rings[ring]):
                 continue
             points, weights = edge_points(rings[ring])
-            found = fit_primitive(points, weights, kinds=kinds)
+            found = fit_primitive(points, weights, POLYGON_TOLERANCE_PX * source_px,
+                                  POLYGON_MAX_ERROR_PX * source_px, kinds=kinds)
             if found is None:
                 continue
             image = premultiplied(rgba) if image is None else image
-            snapped = snap(found, image, fills[shape])
+            snapped = snap(found, image, fills[shape], source_px)
             if snapped is not None:
                 fitted[ring] = snapped
     return replace(drawing, fitted=fitted)
@@ -100,13 +105,19 @@ def edge_points(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def fit_primitive(points: np.ndarray, weights: np.ndarray, tolerance: float = POLYGON_TOLERANCE_PX,
                   max_error: float = POLYGON_MAX_ERROR_PX, kinds: tuple[str, ...] = SHAPE_KINDS
                   ) -> Primitive | None:
-    """The first of `kinds` (circle, ellipse, rounded rectangle) that fits the points within tolerance."""
+    """The first of `kinds` (circle, ellipse, rounded rectangle) that fits the points within tolerance
+    and within KIND_SLACK times the RMS error of the best that does (at an upscaled input's looser
+    tolerance an ellipse also fits a slot that is a rounded rectangle: mdi's locker as a 32 px favicon)."""
     fits = {"circle": fit_circle, "ellipse": fit_ellipse, "rect": fit_rounded_rect}
+    good = []
     for kind in kinds:
         found = fits[kind](points, weights)
         if found is not None and _acceptable(found, points, weights, tolerance, max_error):
-            return found
-    return None
+            good.append((_rms(np.abs(distance(found, points)), weights), found))
+    if not good:
+        return None
+    best = min(rms for rms, _ in good)
+    return next(found for rms, found in good if rms <= KIND_SLACK * best)
 
 
 def _acceptable(shape: Primitive, points: np.ndarray, weights: np.ndarray, tolerance: float,
@@ -321,7 +332,7 @@ def inside_image(points: np.ndarray, image: np.ndarray, margin: float = 1.0) -> 
     return (x > margin) & (x < width - margin) & (y > margin) & (y < height - margin)
 
 
-def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray) -> Primitive | None:
+def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray, source_px: float = 1.0) -> Primitive | None:
     """The primitive fitted again to its boundary points moved onto the input's edge (see the module
     docstring); None where the input's edge does not follow it or where fewer than MIN_SNAPPED_SHARE of
     its boundary points off the image's border find the edge (the shape hidden under others)."""
@@ -341,11 +352,12 @@ def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray) -> Primitive | N
             return None
         shape = again
     weights = np.ones(len(moved))
-    if not _acceptable(shape, moved, weights, TOLERANCE_PX, MAX_ERROR_PX):
+    tolerance, max_error = TOLERANCE_PX * source_px, MAX_ERROR_PX * source_px
+    if not _acceptable(shape, moved, weights, tolerance, max_error):
         return None
     if shape.kind == "ellipse":  # an ellipse the input does not tell from a circle is written as one
         circle = fit_circle(moved, weights)
-        if circle is not None and _acceptable(circle, moved, weights, TOLERANCE_PX, MAX_ERROR_PX):
+        if circle is not None and _acceptable(circle, moved, weights, tolerance, max_error):
             rms_circle, rms_ellipse = (_rms(distance(s, moved), weights) for s in (circle, shape))
             if rms_circle <= rms_ellipse + CIRCLE_SLACK_PX:
                 return circle

@@ -9,7 +9,8 @@ import pytest
 from shared.candidate import evaluate
 from shared.geometry import Primitive, parse_paths
 from shared.params import parse_params
-from shared.primitives import snap
+from shared.pipeline import convert
+from shared.primitives import edge_points, fit_ellipse, fit_primitive, snap
 from shared.refine import fill_colours, premultiplied
 from tests.path_text import as_lines
 
@@ -206,3 +207,31 @@ def test_a_repeated_vertex_never_turns_into_a_nan_corner() -> None:
     assert _meet(point, np.zeros(2), other, np.array([-0.25, -63.0])) is None
     square = np.array([[0, 0], [20, 0], [20, 0], [21, 1], [21, 20], [0, 20], [0, 10]], float)
     assert np.isfinite(restore_corners(square, 40.0)).all()
+
+
+def test_a_small_disc_upscaled_before_tracing_comes_out_as_one_circle_on_its_boundary() -> None:
+    """A 64 px disc on a transparent ground is upscaled 4x before tracing (shared/damage.py); its traced
+    edge wavers 0.25 px about the circle there (the small image's own aliasing), and the primitives'
+    tolerances are in the input's pixels (`source_px`): one <circle> within 0.05 input px."""
+    size, centre, radius = 64, 32.3, 22.4
+    rgba = covered(lambda x, y: (x - centre) ** 2 + (y - centre) ** 2 <= radius**2, size)
+    result = convert(rgba, tier=1)
+    assert "small input upscaled 4.0x before tracing" in result.notes
+    found = re.findall(r"<circle ([^>]*)/>", result.svg)
+    assert len(found) == 1 and "<path" not in result.svg, result.svg
+    unit = 2048 / size  # the viewBox's units per input px
+    values = {k: float(v) / unit for k, v in re.findall(r'(\w+)="([-\d.]+)"', found[0])}
+    assert abs(values["cx"] - centre) < 0.05 and abs(values["cy"] - centre) < 0.05
+    assert abs(values["r"] - radius) < 0.05
+
+
+def test_of_kinds_that_fit_within_a_loose_tolerance_the_nearest_is_taken() -> None:
+    """A flat rounded rectangle (a slot, 24 x 8 px, corners of 3 px) fits an ellipse within a loose
+    tolerance too; the rounded rectangle, far nearer, is taken (KIND_SLACK)."""
+    centres = [(3.0, 3.0), (21.0, 3.0), (21.0, 5.0), (3.0, 5.0)]  # the corners' arcs, a quarter turn each
+    ring = np.array([(cx + 3 * np.cos(t), cy + 3 * np.sin(t)) for k, (cx, cy) in enumerate(centres)
+                     for t in np.linspace(np.pi * (1 + k / 2), np.pi * (1.5 + k / 2), 6)])
+    points, weights = edge_points(ring)
+    assert fit_ellipse(points, weights) is not None
+    loose = fit_primitive(points, weights, tolerance=2.0, max_error=4.0)
+    assert loose is not None and loose.kind == "rect", loose

@@ -59,8 +59,9 @@ def test_tier1_traces_a_broken_supersampled_trace_again_at_1x(monkeypatch: pytes
     real = tier1.evaluate
     scales: list[float] = []
 
-    def broken_at_1_5x(rgba: np.ndarray, params: object, compare_unrefined: bool = True) -> object:
-        found = real(rgba, params, compare_unrefined=compare_unrefined)
+    def broken_at_1_5x(rgba: np.ndarray, params: object, compare_unrefined: bool = True,
+                       source_px: float = 1.0) -> object:
+        found = real(rgba, params, compare_unrefined=compare_unrefined, source_px=source_px)
         scales.append(params.steps.scale)
         if params.steps.scale == tier1.FEW_COLORS_SCALE:  # what the engine's layering sometimes does
             return replace(found, figures=replace(found.figures, ssim=0.5))

@@ -120,7 +120,8 @@ class MeasuredSearch:
         configs = list(configs)
         todo = {params_key(p): p for p in configs if params_key(p) not in self.memo}
         rgba: np.ndarray = self.request.rgba
-        measure_one = partial(evaluate, compare_unrefined=False)  # refine on/off are points of their own
+        measure_one = partial(evaluate, compare_unrefined=False,  # refine on/off are points of their own
+                              source_px=self.request.source_px)
         if self.executor is not None and len(todo) > 1:
             results = list(self.executor.map(measure_one, [rgba] * len(todo), todo.values()))
         else:

@@ -188,7 +188,7 @@ def run(request: TierRequest, executor: Executor | None = None,
     signature and not used. `evaluate_one` replaces the plain trace-and-measure (Tiers 2 and 3 start from
     Tier 1's result through their own memo, so a trace is never made twice)."""
     if evaluate_one is None:
-        evaluate_one = partial(_evaluate_plain, request.rgba)
+        evaluate_one = partial(_evaluate_plain, request.rgba, request.source_px)
     params = choose_params(request.features, request.target_ssim, request.overrides)
     request.check_cancelled()
     best = evaluate_one(params)  # one measurement: see the docstring
@@ -226,8 +226,8 @@ def run_in(search: MeasuredSearch) -> Candidate:
     return outcome.best
 
 
-def _evaluate_plain(rgba: np.ndarray, params: ConversionParams) -> Candidate:
-    return evaluate(rgba, params, compare_unrefined=False)
+def _evaluate_plain(rgba: np.ndarray, source_px: float, params: ConversionParams) -> Candidate:
+    return evaluate(rgba, params, compare_unrefined=False, source_px=source_px)
 
 
 def _saner_trace(best: Candidate, params: ConversionParams, request: TierRequest,
