@@ -54,9 +54,10 @@ class Side:
 
 @dataclass(frozen=True)
 class CornerArc:
-    """A fitted arc: its first tangent point `start`, its quadratics' `controls` and `ends` (the last
-    end is the second tangent point), and each fitting point's distance (px) from the outline the arc
-    makes with its sides (`_distances`)."""
+    """A fitted arc: its first tangent point `start` (`run_arc`: its first corner), its quadratics'
+    `controls` and `ends` (the last end is the second tangent point or the last corner), and each fitting
+    point's distance (px) from the outline the arc makes with its sides (`_distances`; `run_arc`: from
+    the arc, `_arc_distances`)."""
 
     start: np.ndarray
     controls: np.ndarray
@@ -107,12 +108,11 @@ Line = tuple[np.ndarray, np.ndarray]  # a point and a unit direction
 
 def run_arc(start: np.ndarray, end: np.ndarray, data: np.ndarray, measured: np.ndarray, head: Line | None,
             tail: Line | None) -> CornerArc | None:
-    """The circular arc that fits a run's points `data` (n, 2) that were `measured` on the input's edge
-    best, from its first corner
-    `start` to its last `end`; a corner with a `head` (before) or `tail` (after) line (a straight side
-    that is a run of its own) moves along that line to where the circle crosses it, within
-    RUN_ARC_REACH_PX, and a corner without one stays (the circle fitted through it). Its quadratics lie
-    within RUN_ARC_ERROR_PX of the circle; `errors` are all points' distances from the arc. None where
+    """The circular arc from a run's first corner `start` to its last `end` that fits the run's points `data`
+    (n, 2) that were `measured` on the input's edge best; a corner with a `head` (before) or `tail`
+    (after) line (a straight edge drawn on its own) moves along that line to where the circle crosses it,
+    within RUN_ARC_REACH_PX, and a corner without one stays (the circle fitted through it). Its quadratics
+    lie within RUN_ARC_ERROR_PX of the circle; `errors` are all points' distances from the arc. None where
     there are under 3 measured points, the circle misses a corner or a line, or the arc turns by over
     MAX_RUN_TURN_DEGREES."""
     on_edge = data[measured]

@@ -109,7 +109,7 @@ def fit_primitive(points: np.ndarray, weights: np.ndarray, tolerance: float = PO
     and within KIND_SLACK times the RMS error of the best that does (at an upscaled input's looser
     tolerance an ellipse also fits a slot that is a rounded rectangle: mdi's locker as a 32 px favicon)."""
     fits = {"circle": fit_circle, "ellipse": fit_ellipse, "rect": fit_rounded_rect}
-    good = []
+    good: list[tuple[float, Primitive]] = []
     for kind in kinds:
         found = fits[kind](points, weights)
         if found is not None and _acceptable(found, points, weights, tolerance, max_error):

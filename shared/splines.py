@@ -11,20 +11,20 @@ facets (which a 4x zoom shows) for about the polygon's bytes. Corners (vertices 
 next is a clamped spline from corner to corner with (some of) the run's vertices as its controls; a
 ring without corners is one closed spline.
 
-Fitting (shared/spline_fit.py): the controls of a run are fitted by least squares to the ring's edge samples moved onto the
-input's edge (shared/curves.py `measured_edge_points`; samples that found no edge count with
-`UNMEASURED_WEIGHT`, at the polygon's own position), each sample at the parameter its place along the
-polygon gives (the segment of the nearest control's vertex), improved by Newton steps towards the
-nearest curve point; a small pull (`PULL`) towards the polygon's vertices keeps controls with few
+Fitting (shared/spline_fit.py): the controls of a run are fitted by least squares to the ring's edge
+samples moved onto the input's edge (shared/curves.py `measured_edge_points`; samples that found no edge
+count with `UNMEASURED_WEIGHT`, at the polygon's own position), each sample at the parameter its place
+along the polygon gives (the segment of the nearest control's vertex), improved by Newton steps towards
+the nearest curve point; a small pull (`PULL`) towards the polygon's vertices keeps controls with few
 samples in place. A run is fitted with every other vertex first, then without every other vertex of its
 gentle stretches (`thinned`), then with all: the first fit that lies nearer the measured edge points
 (RMS) than the polygon is kept (fewer controls also pay for the half-unit joints the writer needs). A
 run with no such fit that holds straight sides (`straight_edges`: a rounded rectangle's sides between
 its corners' facets) is split at both ends of each and its pieces are fitted on their own: a uniform
-spline cannot follow a long side into a tight bend (the segment about a control spans half of each
-edge beside it), so such a run as a whole stayed a polygon, bends and all; split, the bends become
-splines and the sides stay lines (a ring without corners whose closed fit fails is split the same way).
-A bend between two straight sides that no spline fits is tried as the circular arc tangent to both
+spline cannot follow a long side into a tight bend (the segment about a control spans half of each edge
+beside it), so such a run as a whole stayed a polygon, bends and all; split, the bends become splines
+and the sides stay lines (a ring without corners whose closed fit fails is split the same way). A bend
+between two straight sides that no spline fits is tried as the circular arc tangent to both
 (shared/corner_arcs.py: its tangent points may lie off the polygon's vertices, within `ARC_REACH` of
 each side, whose end moves there), under the same test with the sides' points counted too. A run or
 piece with no such fit, or with no measured point (no evidence either way: an edge hidden under a shape
