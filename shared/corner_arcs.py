@@ -31,7 +31,6 @@ ARC_STEP_DEGREES = 45.0  # each quadratic spans at most this much of the arc
 MAX_TURN_DEGREES = 150.0  # bends turning more (nearly parallel sides) have no useful tangent circle
 RUN_ARC_ERROR_PX = 0.01  # a run arc's quadratics lie this close to its circle (input px)
 MAX_RUN_TURN_DEGREES = 270.0  # a run between two corners turning more is no arc of ours (`run_arc`)
-RUN_ARC_REACH_PX = 1.0  # a run arc's corner moves at most this far along its straight side (input px)
 FIXED_WEIGHT = 100.0  # a corner that stays weighs this many times the run's points in the circle fit ...
 FIXED_MISS_PX = 0.05  # ... which must pass it within this much (input px)
 OUTLIER_PX, OUTLIER_SPREAD = 0.15, 3.0  # a point off the first circle by more than both (px, times the
@@ -103,22 +102,19 @@ def corner_arc(head: Side, tail: Side, data: np.ndarray, weight: np.ndarray) -> 
     return CornerArc(start, controls, ends, _distances(data, centre, radius, start, d0, ends[-1], d1))
 
 
-Line = tuple[np.ndarray, np.ndarray]  # a point and a unit direction
-
-
-def run_arc(start: np.ndarray, end: np.ndarray, data: np.ndarray, measured: np.ndarray, head: Line | None,
-            tail: Line | None) -> CornerArc | None:
+def run_arc(start: np.ndarray, end: np.ndarray, data: np.ndarray, measured: np.ndarray, head: Side | None,
+            tail: Side | None) -> CornerArc | None:
     """The circular arc from a run's first corner `start` to its last `end` that fits the run's points `data`
     (n, 2) that were `measured` on the input's edge best; a corner with a `head` (before) or `tail`
-    (after) line (a straight edge drawn on its own) moves along that line to where the circle crosses it,
-    within RUN_ARC_REACH_PX, and a corner without one stays (the circle fitted through it). Its quadratics
+    (after) side (a straight edge drawn on its own) moves along that side to where the circle crosses it,
+    within the side's reach, and a corner without one stays (the circle fitted through it). Its quadratics
     lie within RUN_ARC_ERROR_PX of the circle; `errors` are all points' distances from the arc. None where
-    there are under 3 measured points, the circle misses a corner or a line, or the arc turns by over
+    there are under 3 measured points, the circle misses a corner or a side, or the arc turns by over
     MAX_RUN_TURN_DEGREES."""
     on_edge = data[measured]
     if len(on_edge) < 3:
         return None
-    fixed = [corner for corner, line in ((start, head), (end, tail)) if line is None]
+    fixed = [corner for corner, side in ((start, head), (end, tail)) if side is None]
     points = np.vstack([on_edge, *fixed]) if fixed else on_edge
     weights = np.concatenate([np.ones(len(on_edge)), np.full(len(fixed), FIXED_WEIGHT * len(on_edge))])
     circle = _fitted_circle(points, weights)
@@ -138,7 +134,7 @@ def run_arc(start: np.ndarray, end: np.ndarray, data: np.ndarray, measured: np.n
         if circle is None:
             return None
     centre, radius = circle
-    first, last = (_on_circle(corner, line, centre, radius) for corner, line in ((start, head), (end, tail)))
+    first, last = (_on_circle(corner, side, centre, radius) for corner, side in ((start, head), (end, tail)))
     if first is None or last is None or float(np.hypot(*(last - first))) < 0.5:
         return None
     turn = _sweep(first - centre, last - centre, on_edge[len(on_edge) // 2] - centre)
@@ -177,20 +173,20 @@ def _fitted_circle(points: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray,
     return centre + points.mean(axis=0), radius
 
 
-def _on_circle(corner: np.ndarray, line: Line | None, centre: np.ndarray, radius: float) -> np.ndarray | None:
-    """Where a corner goes on the circle: along its line to the nearer crossing within RUN_ARC_REACH_PX,
-    or itself where it has no line and lies within FIXED_MISS_PX of the circle; None otherwise."""
+def _on_circle(corner: np.ndarray, side: Side | None, centre: np.ndarray, radius: float) -> np.ndarray | None:
+    """Where a corner goes on the circle: along its side to the nearer crossing within the side's reach,
+    or itself where it has no side and lies within FIXED_MISS_PX of the circle; None otherwise."""
     offset = corner - centre
-    if line is None:
+    if side is None:
         return corner if abs(float(np.hypot(*offset)) - radius) <= FIXED_MISS_PX else None
-    direction = line[1]
+    direction = side.direction
     half_b = float(direction @ offset)
     discriminant = half_b * half_b - float(offset @ offset) + radius * radius
     if discriminant < 0:
         return None
     roots = (-half_b - np.sqrt(discriminant), -half_b + np.sqrt(discriminant))
     s = min(roots, key=abs)
-    return corner + s * direction if abs(s) <= RUN_ARC_REACH_PX else None
+    return corner + s * direction if abs(s) <= side.reach else None
 
 
 def _sweep(first: np.ndarray, last: np.ndarray, middle: np.ndarray) -> float:

@@ -48,7 +48,7 @@ from dataclasses import replace
 import numpy as np
 
 from shared.conflation import borders_later, hidden_edges, later_lookup, outward_signs
-from shared.corner_arcs import Line, Side, corner_arc, run_arc
+from shared.corner_arcs import Side, corner_arc, run_arc
 from shared.curves import measured_edge_points, turning_angles
 from shared.geometry import Drawing, Spline
 from shared.spline_fit import Points, fit_run, nearer, segment_ends, squared
@@ -64,6 +64,7 @@ ARC_REACH = 0.5  # a bend between straight sides with no better spline may be an
 RUN_ARC_RATIO = 1.0  # a run between corners is one circular arc (shared/corner_arcs.py, `run_arc`) where
 # that lies nearer the measured points than this times the spline's squared error; 0: no arcs ...
 RUN_ARC_MAX_GAP_PX = 0.5  # ... and within this of every point (input px; unmeasured: the polygon's)
+RUN_ARC_REACH_PX = 1.0  # a run arc's corner moves at most this far along a straight edge beside it (input px)
 CUTOUT_RINGS = True  # of a cutout trace, the rings no later opaque shape borders are fitted (False: none)
 CUTOUT_PARTS = True  # of a cutout trace after `underlap`, the other rings' visible parts too
 
@@ -158,26 +159,31 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
             return None
         corners = np.flatnonzero(splits)  # a rounded rectangle's sides: its corners' bends apart
 
-    def side(vertex: int, edge: int, forward: int) -> Side | None:
-        """The straight side `edge` that a bend ending at `vertex` continues (`forward`: the side's far
-        vertex minus `vertex` in ring order), None where `edge` is no straight side or `vertex` a
-        corner by angle or kept straight."""
+    def edge_side(vertex: int, forward: int, reach: float) -> Side:
+        """The edge from `vertex` to its neighbour `forward` (-1 or 1) as a `Side` (direction in ring
+        order) along which an arc ending at `vertex` may move its end by `reach` px."""
+        edge = vertex if forward > 0 else (vertex - 1) % n
+        direction = (ring[(vertex + forward) % n] - ring[vertex]) * forward / max(float(lengths[edge]), 1e-9)
+        return Side(ring[vertex], direction, reach)
+
+    def side(vertex: int, forward: int) -> Side | None:
+        """The straight side that a bend ending at `vertex` continues (`forward`: the side's far vertex
+        minus `vertex` in ring order), None where that edge is no straight side or `vertex` a corner by
+        angle or kept straight."""
+        edge = vertex if forward > 0 else (vertex - 1) % n
         if not sides[edge] or turns[vertex] > corner_angle or kept[vertex]:
             return None
-        direction = (ring[(vertex + forward) % n] - ring[vertex]) * forward / lengths[edge]
-        return Side(ring[vertex], direction, ARC_REACH * lengths[edge])
+        return edge_side(vertex, forward, ARC_REACH * lengths[edge])
 
     corner_set = set(corners.tolist())
 
-    def line(vertex: int, forward: int, ends: frozenset[int]) -> Line | None:
-        """The line of the edge from `vertex` to its neighbour `forward` (-1 or 1) where that edge is a run
-        of its own between two corners, or a piece of its own between two of `ends` (the straight sides'
-        ends of a run fitted in pieces): drawn straight, so a run arc's end may move along it."""
-        other = (vertex + forward) % n
-        if not {vertex, other} <= corner_set | ends:
+    def drawn_straight(vertex: int, forward: int, ends: frozenset[int]) -> Side | None:
+        """The edge from `vertex` to its neighbour `forward` where that edge is a run of its own between
+        two corners, or a piece of its own between two of `ends` (the straight sides' ends of a run
+        fitted in pieces): drawn straight, so a run arc's end may move along it by RUN_ARC_REACH_PX."""
+        if not {vertex, (vertex + forward) % n} <= corner_set | ends:
             return None
-        edge = vertex if forward > 0 else other
-        return ring[vertex], (ring[other] - ring[vertex]) / max(float(lengths[edge]), 1e-9)
+        return edge_side(vertex, forward, RUN_ARC_REACH_PX)
 
     def run_parts(a: int, b: int, ends: frozenset[int] = frozenset()) -> tuple[list[Part], np.ndarray] | None:
         """The parts (`parts` below) of the spline from vertex a to vertex b (a < n; b > a, past n where
@@ -192,9 +198,9 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         run = points.take(picked, shift=at_vertex[a])
         run.along[run.along < 0] += at_vertex[-1]  # the run wraps past the ring's first vertex
         fit = fit_run(vertices[1:-1], turns[np.arange(a + 1, b) % n], knots[1:-1] - knots[0],
-                       (vertices[0], vertices[-1]), knots[-1] - knots[0], run)
-        arc = run_arc(vertices[0], vertices[-1], run.data, run.measured, line(a % n, -1, ends),
-                      line(b % n, 1, ends)) if RUN_ARC_RATIO > 0 else None
+                      (vertices[0], vertices[-1]), knots[-1] - knots[0], run)
+        arc = run_arc(vertices[0], vertices[-1], run.data, run.measured, drawn_straight(a % n, -1, ends),
+                      drawn_straight(b % n, 1, ends)) if RUN_ARC_RATIO > 0 else None
         if arc is not None and arc.errors.max() <= RUN_ARC_MAX_GAP_PX and nearer(
                 arc.errors[run.measured], run.polygon_error[run.measured]) and (
                 fit is None or squared(arc.errors[run.measured]) <= RUN_ARC_RATIO * fit[1]):
@@ -202,7 +208,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         if fit is not None:
             fit_ends = segment_ends(fit[0], (vertices[0], vertices[-1]))[1]
             return _curved_parts(fit[0], fit_ends), vertices[0]
-        head, tail = (side(a % n, (a - 1) % n, -1), side(b % n, b % n, 1)) if ARC_REACH > 0 else (None, None)
+        head, tail = (side(a % n, -1), side(b % n, 1)) if ARC_REACH > 0 else (None, None)
         if head is None or tail is None or not run.measured.any():
             return None
         # the arc may take over the ends of the sides: their points are fitted and measured with it
@@ -233,8 +239,9 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
             append(fitted)
             continue
         inner = [k for k in range(a + 1, b) if splits[k % n]]  # no fit as a whole: its pieces between
+        piece_ends = frozenset(k % n for k in inner)
         for c, d in zip([a, *inner], [*inner, b], strict=True):  # straight edges, each on its own
-            piece = run_parts(c % n, d - (c - c % n), frozenset(k % n for k in inner)) if inner else None
+            piece = run_parts(c % n, d - (c - c % n), piece_ends) if inner else None
             if piece is not None:
                 append(piece)
             else:

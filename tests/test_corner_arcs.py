@@ -98,7 +98,7 @@ def test_a_runs_arc_is_its_measured_points_circle_with_a_corner_moved_along_its_
     vertex = points[0] + 0.5 * outward
     data = points[1:-1] + np.random.default_rng(3).normal(0.0, 0.02, (29, 2))
     data[-1] += 0.4 * (data[-1] - centre) / radius
-    arc = run_arc(vertex, points[-1], data, np.ones(len(data), bool), (vertex, outward), None)
+    arc = run_arc(vertex, points[-1], data, np.ones(len(data), bool), Side(vertex, outward, 1.0), None)
     assert arc is not None
     assert np.allclose(arc.start, points[0], atol=0.03)
     assert np.array_equal(arc.ends[-1], points[-1])
