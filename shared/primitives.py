@@ -112,20 +112,24 @@ def fit_primitive(points: np.ndarray, weights: np.ndarray, tolerance: float = PO
     good: list[tuple[float, Primitive]] = []
     for kind in kinds:
         found = fits[kind](points, weights)
-        if found is not None and _acceptable(found, points, weights, tolerance, max_error):
-            good.append((_rms(np.abs(distance(found, points)), weights), found))
+        rms = None if found is None else _fit_rms(found, points, weights, tolerance, max_error)
+        if found is not None and rms is not None:
+            good.append((rms, found))
     if not good:
         return None
     best = min(rms for rms, _ in good)
     return next(found for rms, found in good if rms <= KIND_SLACK * best)
 
 
-def _acceptable(shape: Primitive, points: np.ndarray, weights: np.ndarray, tolerance: float,
-                max_error: float) -> bool:
+def _fit_rms(shape: Primitive, points: np.ndarray, weights: np.ndarray, tolerance: float,
+             max_error: float) -> float | None:
+    """The points' RMS distance (px) from `shape` where that is within `tolerance` and none is farther
+    than `max_error` (a rectangle's corner at least MIN_CORNER_PX), else None."""
     if shape.kind == "rect" and shape.corner < MIN_CORNER_PX:
-        return False
+        return None
     error = np.abs(distance(shape, points))
-    return bool(_rms(error, weights) <= tolerance and error.max() <= max_error)
+    rms = _rms(error, weights)
+    return rms if rms <= tolerance and error.max() <= max_error else None
 
 
 def fit_circle(points: np.ndarray, weights: np.ndarray) -> Primitive | None:
@@ -353,14 +357,14 @@ def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray, source_px: float
         shape = again
     weights = np.ones(len(moved))
     tolerance, max_error = TOLERANCE_PX * source_px, MAX_ERROR_PX * source_px
-    if not _acceptable(shape, moved, weights, tolerance, max_error):
+    rms = _fit_rms(shape, moved, weights, tolerance, max_error)
+    if rms is None:
         return None
     if shape.kind == "ellipse":  # an ellipse the input does not tell from a circle is written as one
         circle = fit_circle(moved, weights)
-        if circle is not None and _acceptable(circle, moved, weights, tolerance, max_error):
-            rms_circle, rms_ellipse = (_rms(distance(s, moved), weights) for s in (circle, shape))
-            if rms_circle <= rms_ellipse + CIRCLE_SLACK_PX:
-                return circle
+        rms_circle = None if circle is None else _fit_rms(circle, moved, weights, tolerance, max_error)
+        if circle is not None and rms_circle is not None and rms_circle <= rms + CIRCLE_SLACK_PX:
+            return circle
     return shape
 
 
