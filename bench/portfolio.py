@@ -26,9 +26,9 @@ from bench.dataset import DevImage, load_manifest
 from shared.features import compute_features
 from shared.images import load_image
 from shared.params import ConversionParams, parse_params
-from shared.pipeline import lift_opacity, prepare_input
+from shared.pipeline import prepare_input, tier_request
 from shared.search_space import random_params
-from shared.tiers import TierRequest, tier1
+from shared.tiers import tier1
 from shared.tiers.search import MeasuredSearch
 from shared.tiers.tier2 import PORTFOLIO_PATH, SHAPING_ON, first_candidates
 
@@ -77,9 +77,8 @@ def _measure_image(path: str, configs: list[dict[str, Any]], target: float
     """(the best score Tier 2 has before its portfolio: Tier 1's result and traces, the cutout guess;
     (SSIM, bytes, score) per configuration) for one image, prepared as a conversion prepares it
     (shared/pipeline.py) and measured and scored as Tier 2 does (shared/tiers/search.py)."""
-    rgba, _, cleaned, _ = prepare_input(load_image(path))
-    traced, _ = lift_opacity(cleaned)
-    request = TierRequest(traced, compute_features(cleaned), target, cleaned=cleaned is not rgba)
+    rgba, found, cleaned, _ = prepare_input(load_image(path))
+    request = tier_request(rgba, found, cleaned, compute_features(cleaned), target)[0]
     search = MeasuredSearch(request)
     tier1.run_in(search)  # as Tier 2 starts: Tier 1's result with its retries, then the cutout guess
     search.evaluate_many(first_candidates(request))

@@ -14,7 +14,7 @@ from shared.classifier import LogoType, classify
 from shared.config import get_settings
 from shared.damage import DamageEstimate, clean_up, estimate, sharp_edges
 from shared.errors import ParameterError
-from shared.features import compute_features
+from shared.features import ImageFeatures, compute_features
 from shared.images import DecodedImage, decode_image, load_image
 from shared.params import ConversionParams, parse_params
 from shared.quality import QualityFigures, measure
@@ -155,13 +155,10 @@ def convert(
     chosen, reason = decision.tier, decision.reason
     timings["route"] = time.perf_counter() - t
 
-    traced, opacity = lift_opacity(cleaned)
     tier_budget = None if budget_s is None else \
         max(budget_s - (time.perf_counter() - t_start) - AFTER_TIER_S, MIN_TIER_BUDGET_S)
-    request = TierRequest(traced, features, target, overrides, tier_budget, progress, is_cancelled,
-                          cleaned=cleaned is not rgba,
-                          sharp_edges=cleaned is not rgba and sharp_edges(rgba, found),
-                          source_px=max(1.0, cleaned.shape[1] / rgba.shape[1]))
+    request, opacity = tier_request(rgba, found, cleaned, features, target, overrides, tier_budget, progress,
+                                    is_cancelled)
     t = time.perf_counter()
     outcome = TIER_RUNNERS[chosen](request, executor)
     svg, figures = outcome.best.svg, outcome.best.figures
@@ -211,6 +208,21 @@ def lift_opacity(rgba: np.ndarray) -> tuple[np.ndarray, float]:
     lifted = rgba.copy()
     lifted[..., 3] = np.minimum(255.0, np.round(rgba[..., 3] * (255.0 / peak))).astype(np.uint8)
     return lifted, peak / 255.0
+
+
+def tier_request(rgba: np.ndarray, found: DamageEstimate, cleaned: np.ndarray, features: ImageFeatures,
+                 target_ssim: float, overrides: dict[str, Any] | None = None, budget_s: float | None = None,
+                 progress: ProgressCallback | None = None, is_cancelled: Callable[[], bool] | None = None
+                 ) -> tuple[TierRequest, float]:
+    """The request a tier gets for an image `prepare_input` made (`rgba`, `found`, `cleaned`), and the
+    opacity lifted off it (`lift_opacity`): the cleaned image traced, whether it was cleaned, kept 1 px
+    edge mixes (`sharp_edges`) and was upscaled (`source_px`)."""
+    traced, opacity = lift_opacity(cleaned)
+    request = TierRequest(traced, features, target_ssim, overrides or {}, budget_s, progress, is_cancelled,
+                          cleaned=cleaned is not rgba,
+                          sharp_edges=cleaned is not rgba and sharp_edges(rgba, found),
+                          source_px=max(1.0, cleaned.shape[1] / rgba.shape[1]))
+    return request, opacity
 
 
 def prepare_input(
