@@ -29,7 +29,7 @@ from PIL import Image
 from scipy import ndimage
 
 from shared.edge_mixes import mix_edges, steepened_mixes, steepened_shading
-from shared.features import blockiness, noise_sigma
+from shared.features import blockiness, noise_sigma, over_white_grey
 from shared.halos import drop_halos
 from shared.palette import (
     SAMPLE_PIXELS,
@@ -103,12 +103,6 @@ class DamageEstimate:
                 "texture": round(self.texture, 1), "colors": len(self.palette)}
 
 
-def _grey_over_white(rgba: np.ndarray) -> np.ndarray:
-    alpha = rgba[..., 3:4].astype(np.float32) / 255.0
-    rgb = rgba[..., :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
-    return rgb @ np.array([0.299, 0.587, 0.114], np.float32)
-
-
 def flat_share(rgba: np.ndarray) -> float:
     """Share of visible pixels whose RGBA equals that of all four neighbours (0 for tiny images)."""
     if min(rgba.shape[:2]) < 3:
@@ -123,7 +117,7 @@ def flat_share(rgba: np.ndarray) -> float:
 
 def calm_pixels(rgba: np.ndarray) -> np.ndarray:
     """RGB of visible pixels away from strong edges (anti-aliasing and ringing are not colours)."""
-    grey = _grey_over_white(rgba)
+    grey = over_white_grey(rgba)
     gradient = np.hypot(ndimage.sobel(grey, 0), ndimage.sobel(grey, 1)) / 4.0
     calm = (gradient < 12.0) & (rgba[..., 3] >= VISIBLE_ALPHA)
     pixels = rgba[calm][:, :3] if calm.sum() >= 64 else rgba[rgba[..., 3] >= VISIBLE_ALPHA][:, :3]
@@ -153,7 +147,7 @@ def estimate(rgba: np.ndarray, source_format: str | None = None, original: np.nd
     copy: downscaling hides noise), the palette from `rgba`. A JPEG source (`source_format`, as sniffed
     from the bytes) carries its artefacts whatever the pixels say."""
     detail = detail_crop(rgba if original is None else original)
-    grey = _grey_over_white(detail)
+    grey = over_white_grey(detail)
     edges = np.hypot(ndimage.sobel(grey, 0), ndimage.sobel(grey, 1)) / 4.0 > 48.0 if min(grey.shape) >= 3 \
         else np.zeros(grey.shape, bool)
     texture = float(np.median(np.abs(ndimage.laplace(grey)))) if min(grey.shape) >= 3 else 0.0

@@ -9,6 +9,7 @@ is steepened by the upscale factor, since bicubic spreads a 1 px edge over that 
 
 import numpy as np
 
+from shared.features import LUMA
 from shared.palette import snap_labels
 
 MIX_STEPS = 4  # JPEG edge pixels keep their mix of two palette colours rounded to 1/MIX_STEPS (training
@@ -96,7 +97,7 @@ def steepened_shading(upscaled: np.ndarray, factor: float) -> np.ndarray:
     (RGB distance: an edge, where a gradient changes less) becomes the mix of those two nearest to it,
     steepened by `factor` about one half; other pixels, the gradients, stay as they are."""
     rgb = upscaled[..., :3].astype(np.float32)
-    luma = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = rgb @ LUMA
     reach = int(np.ceil(factor / 2))
     height, width = luma.shape
     padded_luma = np.pad(luma, reach, mode="edge")

@@ -56,15 +56,18 @@ class ImageFeatures:
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in fields(ImageFeatures))
 
 
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # Rec. 601 weights of R, G, B in luminance
+
+
 def _over_white(rgba: np.ndarray) -> np.ndarray:
     """RGB (0..255, float32) of the image composited over white."""
     a = rgba[..., 3:4].astype(np.float32) / 255.0
     return rgba[..., :3].astype(np.float32) * a + 255.0 * (1.0 - a)
 
 
-def _over_white_grey(rgba: np.ndarray) -> np.ndarray:
+def over_white_grey(rgba: np.ndarray) -> np.ndarray:
     """Luminance (0..255, float32) of the image composited over white."""
-    return _over_white(rgba) @ np.array([0.299, 0.587, 0.114], np.float32)
+    return _over_white(rgba) @ LUMA
 
 
 def _downscale(rgba: np.ndarray, side: int) -> np.ndarray:
@@ -156,7 +159,7 @@ def compute_features(rgba: np.ndarray) -> ImageFeatures:
         spread = vis_rgb.max(axis=1) - vis_rgb.min(axis=1)
         is_grey = float(spread.max() < 12)
         saturation = float((spread / np.maximum(vis_rgb.max(axis=1), 1.0)).mean())
-        lum_std = float((vis_rgb @ np.array([0.299, 0.587, 0.114], np.float32)).std() / 255.0)
+        lum_std = float((vis_rgb @ LUMA).std() / 255.0)
         rows, cols = np.flatnonzero(visible.any(axis=1)), np.flatnonzero(visible.any(axis=0))
         bbox = float((rows[-1] - rows[0] + 1) * (cols[-1] - cols[0] + 1) / total)
     else:
@@ -164,7 +167,7 @@ def compute_features(rgba: np.ndarray) -> ImageFeatures:
 
     small = _downscale(rgba, ANALYSIS_SIDE)
     rgb = _over_white(small)
-    grey = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    grey = rgb @ LUMA
     magnitude = _sobel_magnitude(rgb)
     edges = magnitude > EDGE_STRENGTH
     small_visible = small[..., 3] >= VISIBLE_ALPHA
@@ -172,7 +175,7 @@ def compute_features(rgba: np.ndarray) -> ImageFeatures:
     shading = (magnitude > SMOOTH_RANGE[0]) & (magnitude < SMOOTH_RANGE[1]) & ~near_edge & small_visible
     smooth = float(shading.sum() / max(1, small_visible.sum()))
 
-    block = blockiness(_over_white_grey(rgba[:: stride * 2]))
+    block = blockiness(over_white_grey(rgba[:: stride * 2]))
     background = _background_mask(small)
     text, n_comp, comp_area = component_stats(~background & small_visible)
     return ImageFeatures(

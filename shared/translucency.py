@@ -23,6 +23,7 @@ from dataclasses import replace
 import numpy as np
 from scipy import ndimage
 
+from shared.features import LUMA
 from shared.geometry import Drawing
 from shared.gradients import rasterise
 
@@ -82,7 +83,7 @@ def split_layers(rgba: np.ndarray, level: int) -> tuple[np.ndarray, np.ndarray |
     layer = np.zeros_like(rgba)
     p = (near[shown] / 255.0)[:, None]
     rgb = rgba[shown, :3].astype(np.float32)
-    ground = np.where(rgb @ np.array([0.299, 0.587, 0.114], np.float32) < 128.0, 255.0, 0.0)[:, None]
+    ground = np.where(rgb @ LUMA < 128.0, 255.0, 0.0)[:, None]
     layer[shown, :3] = np.round(rgb * p + ground * (1.0 - p)).astype(np.uint8)
     layer[shown, 3] = 255
     return out, layer
