@@ -59,7 +59,7 @@ def measured_edge_points(drawing: Drawing, corner_angle: float, rgba: np.ndarray
         return []
     image = premultiplied(rgba) if rgba is not None else None
     fills = fill_colours(drawing.fills, drawing.opacity)
-    todo = [(i, restore_corners(r, corner_angle, _sharpness(image, fills[drawing.ring_shape[i]])))
+    todo = [(i, restore_corners(r, corner_angle, sharpness(image, fills[drawing.ring_shape[i]])))
             for i, r in enumerate(drawing.rings)
             if i not in drawing.fitted and len(r) >= 3 and (rings is None or i in rings)]
     todo = [(i, ring) for i, ring in todo if wanted is None or wanted(ring, corner_angle)]
@@ -79,7 +79,7 @@ def measured_edge_points(drawing: Drawing, corner_angle: float, rgba: np.ndarray
             for (index, ring), mine, (samples, _, first) in zip(todo, moved, sampled, strict=True)]
 
 
-def _sharpness(image: np.ndarray | None, fill: np.ndarray) -> Callable[[np.ndarray, np.ndarray], bool] | None:
+def sharpness(image: np.ndarray | None, fill: np.ndarray) -> Callable[[np.ndarray, np.ndarray], bool] | None:
     """Whether the input, SHARP_INSET_PX inside a corner point along `inward`, is more like the fill
     than like the input 1.5 px outside it (a sharp corner; a cut or rounded one is not filled there)."""
     if image is None:

@@ -32,7 +32,9 @@ painted later), stays a polygon. Every run or piece is also tried as one circula
 (shared/corner_arcs.py, `run_arc`: the circle of its measured points, a corner beside a straight edge
 drawn on its own moved along that edge to where the circle crosses it), kept where it lies within
 `RUN_ARC_MAX_GAP_PX` of every point and nearer the measured points than the polygon and than the spline
-(`RUN_ARC_RATIO`): an arc of a circle stays one at any zoom, where a spline wavers about it.
+(`RUN_ARC_RATIO`): an arc of a circle stays one at any zoom, where a spline wavers about it. A ring left
+a polygon (corners only, or its spline lost) gets its cut-off corners restored all the same
+(`restored_polygons`).
 
 In a cutout trace neighbouring shapes share their edges, and `underlap` (shared/conflation.py) pushes
 the polygon vertices of the earlier one out under the later one; a spline there would open seams. So
@@ -49,8 +51,9 @@ import numpy as np
 
 from shared.conflation import borders_later, hidden_edges, later_lookup, outward_signs
 from shared.corner_arcs import Side, corner_arc, run_arc
-from shared.curves import measured_edge_points, turning_angles
+from shared.curves import measured_edge_points, restore_corners, sharpness, turning_angles
 from shared.geometry import Drawing, Spline
+from shared.refine import fill_colours, premultiplied
 from shared.spline_fit import Points, fit_run, nearer, segment_ends, squared
 
 SAMPLE_SPACING_PX = 3.0  # fitting points along each edge (at least 2 per edge); every 2 px (curves.py's
@@ -65,6 +68,7 @@ RUN_ARC_RATIO = 1.0  # a run between corners is one circular arc (shared/corner_
 # that lies nearer the measured points than this times the spline's squared error; 0: no arcs ...
 RUN_ARC_MAX_GAP_PX = 0.5  # ... and within this of every point (input px; unmeasured: the polygon's)
 RUN_ARC_REACH_PX = 1.0  # a run arc's corner moves at most this far along a straight edge beside it (input px)
+RESTORE_POLYGON_CORNERS = True  # rings left polygons get their cut-off corners restored (`restored_polygons`)
 CUTOUT_RINGS = True  # of a cutout trace, the rings no later opaque shape borders are fitted (False: none)
 CUTOUT_PARTS = True  # of a cutout trace after `underlap`, the other rings' visible parts too
 
@@ -83,7 +87,30 @@ def fit_splines(drawing: Drawing, corner_angle: float, rgba: np.ndarray, cutout:
         outward = outward_signs(drawing)
         rings = {i for i, ring in enumerate(drawing.rings) if i not in drawing.fitted and len(ring) >= 3
                  and not borders_later(ring, int(drawing.ring_shape[i]), top, scale, outward[i])}
-    return _with_splines(drawing, corner_angle, rgba, rings)
+    return restored_polygons(_with_splines(drawing, corner_angle, rgba, rings), corner_angle, rgba, rings)
+
+
+def restored_polygons(drawing: Drawing, corner_angle: float, rgba: np.ndarray, rings: set[int] | None
+                      ) -> Drawing:
+    """`drawing` with the cut-off corners of those of `rings` (None: all) left polygons restored as the
+    fitters restore them before fitting (shared/curves.py, `restore_corners`). A ring of corners only
+    (a rectangle) is no spline's to fit, and a ring whose spline lost to its polygon keeps the polygon
+    as traced: either kept the trace's chamfer at each corner, a diagonal of about one traced pixel that
+    a 4x zoom shows (a 150 x 100 px square traced at 1.5x: 0.4 x 0.6 px cut off each corner)."""
+    if not RESTORE_POLYGON_CORNERS or not drawing.is_polygonal:
+        return drawing
+    image, fills = premultiplied(rgba), fill_colours(drawing.fills, drawing.opacity)
+    shapes = drawing.ring_shape.tolist()
+    out, changed = [], False
+    for index, ring in enumerate(drawing.rings):
+        if len(ring) >= 5 and index not in drawing.fitted and (rings is None or index in rings):
+            restored = restore_corners(ring, corner_angle, sharpness(image, fills[shapes[index]]))
+            if len(restored) >= 3 and (len(restored) != len(ring) or not np.array_equal(restored, ring)):
+                ring, changed = restored, True
+        out.append(ring)
+    if not changed:
+        return drawing
+    return drawing.with_rings(np.vstack(out), np.append(0, np.cumsum([len(r) for r in out])))
 
 
 def fit_visible_parts(drawing: Drawing, corner_angle: float, rgba: np.ndarray) -> Drawing:

@@ -73,6 +73,23 @@ def test_a_square_keeps_its_corners(angle: float) -> None:
     assert np.all(np.array(distances[1]) <= np.array(distances[0]) + 0.05)
 
 
+def test_a_rectangle_left_a_polygon_keeps_its_corners_whole() -> None:
+    """A rectangle off the pixel grid, traced at 1.5x, is a ring of corners only: no spline fits it,
+    yet its corners are restored as a spline ring's are (`restored_polygons`). The trace cut each by a
+    diagonal of about one traced pixel (0.4 x 0.6 px), which the written path kept as an `l` step."""
+    x0, y0, x1, y1 = 31.713, 44.736, 183.764, 148.023
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256"><rect x="{x0}" y="{y0}" '
+           f'width="{x1 - x0}" height="{y1 - y0}" fill="#000"/></svg>')
+    result = convert(render_svg(svg, 256, 256), tier=1, overrides=NO_PRIMITIVES)
+    d = re.search(r' d="([^"]+)"', result.svg)
+    assert d is not None
+    view = float(re.search(r'viewBox="0 0 ([\d.]+)', result.svg).group(1)) / 256  # units per px
+    points = np.array(_on_curve_points(d.group(1))) / view
+    assert len(points) == 4  # the start and three corners (Z closes the fourth side)
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    assert max(np.hypot(*(points - corner).T).min() for corner in corners) <= 0.2
+
+
 def _square_corners(angle: float) -> np.ndarray:
     turn = np.radians(angle)
     corners = np.array([[-30, -30], [30, -30], [30, 30], [-30, 30]], float)
