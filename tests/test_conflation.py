@@ -142,6 +142,21 @@ def test_a_gap_on_opaque_input_is_covered_by_the_earlier_shape() -> None:
     assert underlap(drawing, see_through) is drawing
 
 
+def test_a_gap_between_two_rings_of_one_shape_is_covered() -> None:
+    """Two bands the gradient step merged into one shape (its rings 0.5 px apart, each refined against
+    its own flat colour) over opaque input: a ring is pushed into the shape's own other ring as into a
+    later shape, so the background no longer shows between them."""
+    vertices = np.array(_square(4, 4, 16, 28) + _square(16.5, 4, 28, 28) + _square(1, 1, 3, 3), float)
+    drawing = Drawing(SIDE, SIDE, ("#ff0000", "#0000ff"), vertices, np.array([0, 4, 8, 12]),
+                      np.array([0, 0, 1]), view=(SIDE * 4.0, SIDE * 4.0), grid=True)
+    card = np.zeros_like(OPAQUE)
+    card[4:28, 4:28] = card[1:3, 1:3] = 255
+    assert _alpha(drawing)[8:24, 16].max() <= 128
+    pushed = underlap(drawing, card)
+    assert _alpha(pushed)[8:24, 16].min() >= 0.85 * 255
+    assert pushed.rings[0][:, 0].min() == 4 and pushed.rings[1][:, 0].max() == 28  # outer edges stay
+
+
 # a flag drawn like the icon sets draw them: stripes over a light base, clipped to a rounded card
 FLAG = ('<svg xmlns="http://www.w3.org/2000/svg" width="192" height="128" viewBox="0 0 96 64">'
         '<clipPath id="c"><rect x="4.3" y="8.3" width="87.4" height="47.4" rx="8"/></clipPath>'
