@@ -122,7 +122,7 @@ def underlap(drawing: Drawing, rgba: np.ndarray | None = None) -> Drawing:
     for index, ring in enumerate(rings):
         shape = int(drawing.ring_shape[index])
         moved = ring if index in drawing.fitted or len(ring) < 3 \
-            else _move_ring(ring, shape, top, scale, outward[index], SAME_SHAPE_GAPS)
+            else _move_ring(ring, shape, top, scale, outward[index], bool(SAME_SHAPE_GAPS))
         out.append(moved)
         offsets.append(offsets[-1] + len(moved))
     if all(a is b for a, b in zip(out, rings, strict=True)):

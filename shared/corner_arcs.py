@@ -150,10 +150,10 @@ def _fitted_circle(points: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray,
     """The circle nearest the points (weighted least squares on the geometric distance): Kasa's algebraic
     circle, then Gauss-Newton steps; None where they are (nearly) on a line."""
     x, y = points[:, 0] - points[:, 0].mean(), points[:, 1] - points[:, 1].mean()
-    design = np.column_stack([2 * x, 2 * y, np.ones_like(x)]) * weights[:, None]
+    basis = np.column_stack([2 * x, 2 * y, np.ones_like(x)])
+    weighted = basis * weights[:, None]
     try:
-        a, b, c = np.linalg.solve(design.T @ np.column_stack([2 * x, 2 * y, np.ones_like(x)]),
-                                  design.T @ (x * x + y * y))
+        a, b, c = np.linalg.solve(weighted.T @ basis, weighted.T @ (x * x + y * y))
     except np.linalg.LinAlgError:
         return None
     centre, radius = np.array([a, b]), float(np.sqrt(max(c + a * a + b * b, 0.0)))

@@ -99,13 +99,15 @@ def restored_polygons(drawing: Drawing, corner_angle: float, rgba: np.ndarray, r
     a 4x zoom shows (a 150 x 100 px square traced at 1.5x: 0.4 x 0.6 px cut off each corner)."""
     if not RESTORE_POLYGON_CORNERS or not drawing.is_polygonal:
         return drawing
-    image, fills = premultiplied(rgba), fill_colours(drawing.fills, drawing.opacity)
+    image: np.ndarray | None = None  # converted once a ring needs it (most are fitted)
+    fills = fill_colours(drawing.fills, drawing.opacity)
     shapes = drawing.ring_shape.tolist()
     out, changed = [], False
     for index, ring in enumerate(drawing.rings):
         if len(ring) >= 5 and index not in drawing.fitted and (rings is None or index in rings):
+            image = premultiplied(rgba) if image is None else image
             restored = restore_corners(ring, corner_angle, sharpness(image, fills[shapes[index]]))
-            if len(restored) >= 3 and (len(restored) != len(ring) or not np.array_equal(restored, ring)):
+            if len(restored) >= 3 and not np.array_equal(restored, ring):
                 ring, changed = restored, True
         out.append(ring)
     if not changed:
