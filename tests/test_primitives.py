@@ -115,6 +115,26 @@ def test_a_rounded_rectangle_comes_out_as_one_rect_with_rx() -> None:
         assert rect[name] == pytest.approx(value, abs=0.1), (name, rect)
 
 
+def test_a_pill_shaped_bar_comes_out_as_one_rect_with_round_ends() -> None:
+    """A bar with semicircular ends (a stadium: corner radius = half its height). Tier 1's free fit of
+    the radius overshot the half height on it and the bar stayed a polygon with faceted ends."""
+    x0, y0, w, h = 20.2, 30.7, 200.0, 12.5
+
+    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        qx = np.abs(x - (x0 + w / 2)) - (w / 2 - h / 2)
+        qy = np.abs(y - (y0 + h / 2))
+        return np.hypot(np.maximum(qx, 0), qy) < h / 2
+
+    svg = convert(covered(inside), tier=1).svg
+    assert svg.count("<path") == 0
+    found = re.findall(r"<rect ([^>]*)/>", svg)
+    assert len(found) == 1, svg
+    view = float(re.search(r'viewBox="0 0 ([\d.]+)', svg)[1]) / SIZE  # units per px
+    rect = {k: float(v) / view for k, v in re.findall(r'(\w+)="([-\d.]+)"', found[0])}
+    for name, value in (("x", x0), ("y", y0), ("width", w), ("height", h), ("rx", h / 2)):
+        assert rect[name] == pytest.approx(value, abs=0.1), (name, rect)
+
+
 def test_a_rounded_square_filling_the_canvas_comes_out_as_one_rect() -> None:
     """An app-icon-like rounded square whose sides lie on the image's border: only its corners have an
     outside to measure the edge against (shared/primitives.py, `inside_image`)."""
