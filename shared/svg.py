@@ -7,7 +7,8 @@ a separator only where the next number has no minus sign; fitted rings as `l`/`c
 and `q`/`t` runs (straight segments as `h`/`v` too); a shape that is one primitive as
 `<circle>`, `<ellipse>` or `<rect>` (rotation by `transform`), a circle or ellipse among the rings of a
 compound shape as two arcs in the ring's winding; a translucent flat fill gets its `fill-opacity`.
-Numbers have at most 2 decimals in view units (integers on a grid).
+Numbers have at most 2 decimals in view units (integers on a grid; a primitive's as many as keep
+its step within PRIMITIVE_STEP_PX: 1 on the usual grid of 8 units per px).
 A trace kept as markup (spline traces) only gets the root replaced and whitespace removed.
 """
 
@@ -27,8 +28,13 @@ _XML_DECL = re.compile(r"<\?xml[^>]*\?>\s*")
 _COMMENT = re.compile(r"<!--.*?-->\s*", re.DOTALL)
 _BETWEEN_TAGS = re.compile(r">\s+<")
 SVG_NS = "http://www.w3.org/2000/svg"
+PRIMITIVE_STEP_PX = 1 / 64  # a primitive's lengths and places are written with the fewest decimals
+# (at most 2) whose step is at most this (input px): 1/80 px on a grid of 8 units per px, 1/400 on
+# one of 4, far inside the 0.05 px its fit is held to (shared/primitives.py); 0: always 2 decimals
+ARC_RADIUS_SHORT_STEPS = 1  # an arc ring's radii are written this many rounding steps short (`_arcs_text`)
 HALF_UNIT_COST = 0.5  # squared grid units a spline control may move to keep its joints on the grid
-MIN_ROTATION_SHIFT_PX = 0.01  # a rotation moving no point of a primitive farther is not written
+MIN_ROTATION_SHIFT_PX = 0.05  # a rotation moving no point of a primitive farther is not written (the
+# fit's own accuracy; twemoji's upright eyes came out turned by 0.12 degrees, a 0.02 px shift for 35 B)
 
 
 def root_element(width: int, height: int, view_width: float, view_height: float) -> str:
@@ -90,9 +96,9 @@ def minify(svg: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def number(value: float) -> str:
-    """At most 2 decimals, no trailing zeros, no leading zero ('.5', '-.25')."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
+def number(value: float, decimals: int = 2) -> str:
+    """At most `decimals` decimals, no trailing zeros, no leading zero ('.5', '-.25')."""
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:.0f}"
     if text in ("", "-0", "-"):
         return "0"
     return text.replace("0.", ".", 1) if text.startswith(("0.", "-0.")) else text
@@ -338,23 +344,38 @@ def _run_controls(spline: Spline, controls: np.ndarray, grid: bool) -> np.ndarra
     return written
 
 
+def primitive_decimals(scale: float) -> int:
+    """The decimals a primitive's lengths and places are written with at `scale` view units per input
+    px: the fewest whose step is at most PRIMITIVE_STEP_PX, and at most 2."""
+    return next((d for d in range(2) if 10.0**-d / scale <= PRIMITIVE_STEP_PX), 2)
+
+
 def _arcs_text(shape: Primitive, scale: float, clockwise: bool) -> str:
     """A circle or ellipse as a closed subpath of two half-turn elliptical arcs from the end of its
-    major axis (sweep flag 1: clockwise on screen)."""
+    major axis (sweep flag 1: clockwise on screen). The radii are written one rounding step short:
+    where the rounded chord came out shorter than the rounded diameter, each half-turn arc took a
+    centre off the chord's middle (by sqrt(2 r e) for a shortfall e: 4.8 units on a 326-unit ellipse
+    at 1 decimal, beatport's ring 0.9971 -> 0.9938), while radii too short for the chord are scaled up
+    by the renderer until the arc just spans it (SVG 1.1, F.6.6), which is exact."""
     if shape.kind == "rect":
         raise ValueError("a rectangle inside a compound path")  # shared/primitives.py fits none there
+    d = primitive_decimals(scale)
+    step = ARC_RADIUS_SHORT_STEPS * 10.0**-d
     theta = np.radians(shape.angle)
     dx, dy = shape.rx * scale * np.cos(theta), shape.rx * scale * np.sin(theta)
-    x, y = number(shape.cx * scale + dx), number(shape.cy * scale + dy)
-    rx, ry, turn = number(shape.rx * scale), number(shape.ry * scale), number(shape.angle)
+    x, y = number(shape.cx * scale + dx, d), number(shape.cy * scale + dy, d)
+    rx, ry = (number(max(v * scale - step, 10.0**-d), d) for v in (shape.rx, shape.ry))
+    turn = number(shape.angle)
     sweep = "1" if clockwise else "0"
-    there, back = (f"{number(-2 * dx)} {number(-2 * dy)}", f"{number(2 * dx)} {number(2 * dy)}")
+    there, back = (f"{number(-2 * dx, d)} {number(-2 * dy, d)}", f"{number(2 * dx, d)} {number(2 * dy, d)}")
     return f"M{x},{y}a{rx} {ry} {turn} 1 {sweep} {there}a{rx} {ry} {turn} 1 {sweep} {back}Z"
 
 
 def _primitive_element(shape: Primitive, scale: float, paint: str) -> str:
-    """`shape` as an element with `paint` (its fill attributes)."""
-    cx, cy, rx, ry, corner = (number(v * scale)
+    """`shape` as an element with `paint` (its fill attributes); the angle keeps 2 decimals (0.01
+    degree moves a point 120 px from the centre by 0.02 px)."""
+    d = primitive_decimals(scale)
+    cx, cy, rx, ry, corner = (number(v * scale, d)
                               for v in (shape.cx, shape.cy, shape.rx, shape.ry, shape.corner))
     turned = np.radians(abs(shape.angle)) * max(shape.rx, shape.ry) >= MIN_ROTATION_SHIFT_PX
     turn = f' transform="rotate({number(shape.angle)} {cx} {cy})"' if turned else ""
@@ -362,7 +383,9 @@ def _primitive_element(shape: Primitive, scale: float, paint: str) -> str:
         return f'<circle cx="{cx}" cy="{cy}" r="{rx}" {paint}/>'
     if shape.kind == "ellipse":
         return f'<ellipse cx="{cx}" cy="{cy}" rx="{rx}" ry="{ry}"{turn} {paint}/>'
-    x, y = number((shape.cx - shape.rx) * scale), number((shape.cy - shape.ry) * scale)
-    w, h = number(2 * shape.rx * scale), number(2 * shape.ry * scale)
+    centre, half = np.array([shape.cx, shape.cy]), np.array([shape.rx, shape.ry])
+    low, high = np.round((centre - half) * scale, d), np.round((centre + half) * scale, d)
+    x, y = number(float(low[0]), d), number(float(low[1]), d)  # each side rounded on its own, not the
+    w, h = number(float(high[0] - low[0]), d), number(float(high[1] - low[1]), d)  # far one off the near
     rounded = f' rx="{corner}"' if corner != "0" else ""
     return f'<rect x="{x}" y="{y}" width="{w}" height="{h}"{rounded}{turn} {paint}/>'
