@@ -38,6 +38,7 @@ OUTLIER_PX, OUTLIER_SPREAD = 0.15, 3.0  # a point off the first circle by more t
 OUTLIER_ROUNDS = 3
 CIRCLE_STEPS = 4  # Gauss-Newton steps on the geometric distance after Kasa's circle
 MIN_RADIUS_PX, MAX_RADIUS_PX = 1.0, 1e4
+TANGENT_MISS_PX = 0.1  # a run arc's side whose line passes its circle by at most this (px) touches it
 
 
 @dataclass(frozen=True)
@@ -182,8 +183,12 @@ def _on_circle(corner: np.ndarray, side: Side | None, centre: np.ndarray, radius
     direction = side.direction
     half_b = float(direction @ offset)
     discriminant = half_b * half_b - float(offset @ offset) + radius * radius
-    if discriminant < 0:
-        return None
+    if discriminant < 0:  # the side's line passes the circle: a side tangent to it (a stroke's round
+        # end between parallel sides) misses it by the fit's error; within TANGENT_MISS_PX it touches
+        miss = float(np.sqrt(max(float(offset @ offset) - half_b * half_b, 0.0))) - radius
+        if miss > TANGENT_MISS_PX:
+            return None
+        discriminant = 0.0
     roots = (-half_b - np.sqrt(discriminant), -half_b + np.sqrt(discriminant))
     s = min(roots, key=abs)
     return corner + s * direction if abs(s) <= side.reach else None

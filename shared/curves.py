@@ -47,14 +47,16 @@ def fit_drawing(drawing: Drawing, tolerance: float, corner_angle: float,
 
 def measured_edge_points(drawing: Drawing, corner_angle: float, rgba: np.ndarray | None,
                          wanted: Callable[[np.ndarray, float], bool] | None = None,
-                         spacing: float = SAMPLE_SPACING_PX, rings: Collection[int] | None = None
+                         spacing: float = SAMPLE_SPACING_PX, rings: Collection[int] | None = None,
+                         rounded: Callable[[np.ndarray, float], np.ndarray] | None = None,
                          ) -> list[tuple[int, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]]:
     """What a fitter of smooth outlines works from, for every polygon ring of 3+ vertices not fitted
     yet (and `wanted` by the fitter, given the ring with its corners restored): (ring index, the ring
     with its cut-off corners restored, its `ring_samples` (every ~`spacing` px) moved onto the input's
     edge along their edge's normal (NaN rows where no edge was found or near a corner; None without
     `rgba`), the samples where they lie on the ring, the samples' first-index array). `rings`: only
-    these ring indices."""
+    these ring indices. `rounded(ring, corner_angle)`: which corners by angle are a small bend's facet
+    joints, whose samples are measured all the same (shared/splines.py, `rounded_joints`)."""
     if not drawing.is_polygonal:
         return []
     image = premultiplied(rgba) if rgba is not None else None
@@ -72,7 +74,8 @@ def measured_edge_points(drawing: Drawing, corner_angle: float, rgba: np.ndarray
         colours = np.repeat(fills[drawing.ring_shape[[i for i, _ in todo]]], [len(p) for p in points], axis=0)
         flat, normals = np.vstack(points), np.vstack([n for _, n, _ in sampled])
         offsets = profile_offsets(image, flat[:, None, :], normals, colours)
-        offsets[np.concatenate([_near_corners(ring, first, corner_angle)
+        offsets[np.concatenate([_near_corners(ring, first, corner_angle, None if rounded is None else
+                                              rounded(ring, corner_angle))
                                 for (_, ring), (_, _, first) in zip(todo, sampled, strict=True)])] = np.nan
         moved = np.split(flat + offsets[:, None] * normals, np.cumsum([len(p) for p in points])[:-1])
     return [(index, ring, mine, samples, first)
@@ -94,9 +97,10 @@ def sharpness(image: np.ndarray | None, fill: np.ndarray) -> Callable[[np.ndarra
     return sharp
 
 
-def _near_corners(ring: np.ndarray, first: np.ndarray, corner_angle: float) -> np.ndarray:
+def _near_corners(ring: np.ndarray, first: np.ndarray, corner_angle: float,
+                  exempt: np.ndarray | None = None) -> np.ndarray:
     """Which of a ring's samples lie within CORNER_GUARD_PX of a corner (their profiles cross the
-    other edge of the corner too, so they are not moved)."""
+    other edge of the corner too, so they are not moved); `exempt` (per vertex): no such corner."""
     counts = np.diff(first)
     edge = np.repeat(np.arange(len(ring)), counts)
     within = np.arange(first[-1]) - first[edge]
@@ -104,6 +108,8 @@ def _near_corners(ring: np.ndarray, first: np.ndarray, corner_angle: float) -> n
     along = (within + 0.5) / counts[edge] * length
     corner = np.zeros(len(ring), bool)
     corner[corner_vertices(ring, corner_angle)] = True
+    if exempt is not None:
+        corner &= ~exempt
     ends_at_corner = np.roll(corner, -1)[edge]
     return (corner[edge] & (along < CORNER_GUARD_PX)) | (ends_at_corner & (length - along < CORNER_GUARD_PX))
 

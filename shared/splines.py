@@ -7,7 +7,8 @@ segment's control point is the previous one's reflected about their joint, which
 `t` command assumes, so the chain is written as one `q` and then a `t` with one coordinate pair per
 control point (shared/svg.py), as a polygon takes one pair per vertex: a curved outline loses its
 facets (which a 4x zoom shows) for about the polygon's bytes. Corners (vertices turning by more than
-`corner_angle`, after shared/curves.py's `restore_corners`) stay sharp: the run from one corner to the
+`corner_angle`, after shared/curves.py's `restore_corners`, other than the joints of a small round
+bend's facets: `cap_vertices`) stay sharp: the run from one corner to the
 next is a clamped spline from corner to corner with (some of) the run's vertices as its controls; a
 ring without corners is one closed spline.
 
@@ -26,7 +27,8 @@ beside it), so such a run as a whole stayed a polygon, bends and all; split, the
 and the sides stay lines (a ring without corners whose closed fit fails is split the same way). A bend
 between two straight sides that no spline fits is tried as the circular arc tangent to both
 (shared/corner_arcs.py: its tangent points may lie off the polygon's vertices, within `ARC_REACH` of
-each side, whose end moves there), under the same test with the sides' points counted too. A run or
+each side, whose end moves there), under the same test with the sides' points counted too. One facet
+between two corners that is a small rounded corner's (`chamfer_edges`) is tried as that arc too. A run or
 piece with no such fit, or with no measured point (no evidence either way: an edge hidden under a shape
 painted later), stays a polygon. Every run or piece is also tried as one circular arc
 (shared/corner_arcs.py, `run_arc`: the circle of its measured points, a corner beside a straight edge
@@ -51,7 +53,7 @@ import numpy as np
 
 from shared.conflation import borders_later, hidden_edges, later_lookup, outward_signs
 from shared.corner_arcs import Side, corner_arc, run_arc
-from shared.curves import measured_edge_points, restore_corners, sharpness, turning_angles
+from shared.curves import measured_edge_points, restore_corners, sharpness, signed_turns, turning_angles
 from shared.geometry import Drawing, Spline
 from shared.refine import fill_colours, premultiplied
 from shared.spline_fit import Points, fit_run, nearer, segment_ends, squared
@@ -67,7 +69,14 @@ ARC_REACH = 0.5  # a bend between straight sides with no better spline may be an
 RUN_ARC_RATIO = 1.0  # a run between corners is one circular arc (shared/corner_arcs.py, `run_arc`) where
 # that lies nearer the measured points than this times the spline's squared error; 0: no arcs ...
 RUN_ARC_MAX_GAP_PX = 0.5  # ... and within this of every point (input px; unmeasured: the polygon's)
-RUN_ARC_REACH_PX = 1.0  # a run arc's corner moves at most this far along a straight edge beside it (input px)
+CHAMFER_ARC_PX = 5.0  # an edge between two corners at most this long (input px) whose ends turn the same
+# way between sides twice as long is tried as the arc tangent to those sides (`chamfer_edges`): a corner
+# rounded by 1.5-5 px is traced as one diagonal facet whose two ends both turn past the corner angle,
+# which left it a chamfer that a 4x zoom shows (a font's rounded corners); 0: not tried
+CAP_TURN_DEGREES = 80.0  # a joint of short facets turning by at most this ... (`cap_vertices`)
+CAP_NEIGHBOUR_DEGREES = 15.0  # ... between joints turning the same way by at least this ...
+CAP_EDGE_PX = 8.0  # ... with edges at most this long (input px) is no corner; 0: none
+RUN_ARC_REACH_PX = 2.5  # a run arc's corner moves at most this far along a straight edge beside it (input px)
 RESTORE_POLYGON_CORNERS = True  # rings left polygons get their cut-off corners restored (`restored_polygons`)
 CUTOUT_RINGS = True  # of a cutout trace, the rings no later opaque shape borders are fitted (False: none)
 CUTOUT_PARTS = True  # of a cutout trace after `underlap`, the other rings' visible parts too
@@ -140,7 +149,7 @@ def _with_splines(drawing: Drawing, corner_angle: float, rgba: np.ndarray, rings
     none; a ring whose edges are all kept stays a polygon)."""
     fitted = dict(drawing.fitted)
     for index, ring, moved, samples, first in measured_edge_points(drawing, corner_angle, rgba, has_run,
-                                                                   SAMPLE_SPACING_PX, rings):
+                                                                   SAMPLE_SPACING_PX, rings, rounded_joints):
         lines = None if straight is None else straight(index, ring)
         if moved is None or (lines is not None and lines.all()):
             continue
@@ -151,8 +160,43 @@ def _with_splines(drawing: Drawing, corner_angle: float, rgba: np.ndarray, rings
 
 
 def has_run(ring: np.ndarray, corner_angle: float) -> bool:
-    """Whether a ring has a vertex that is no corner (a ring of corners only stays a polygon)."""
-    return bool((turning_angles(ring) <= corner_angle).any())
+    """Whether a ring has a vertex that is no corner, or a rounded corner's facets (`cap_vertices`,
+    `chamfer_edges`): a ring of sharp corners only stays a polygon."""
+    return bool((turning_angles(ring) <= corner_angle).any() or cap_vertices(ring, corner_angle).any()
+                or chamfer_edges(ring, corner_angle).any())
+
+
+def cap_vertices(ring: np.ndarray, corner_angle: float) -> np.ndarray:
+    """Which vertices of a ring are no corner though they turn past `corner_angle`: the joints of a
+    small round bend's facets. Simplified within 0.625 px, a circle of radius r (px) is traced with
+    facets of about sqrt(5 r) px that turn by about 57 sqrt(5 / r) degrees, past 40 below r = 10 (a
+    stroke's round end, a letter's bowl): such a joint turns by at most CAP_TURN_DEGREES, both its
+    neighbours turn the same way by at least CAP_NEIGHBOUR_DEGREES (a sharp corner's neighbours turn
+    little) and both its edges are at most CAP_EDGE_PX long."""
+    signed = signed_turns(ring)
+    lengths = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)
+    short = lengths <= CAP_EDGE_PX
+    before, after = np.roll(signed, 1), np.roll(signed, -1)
+    return ((np.abs(signed) > corner_angle) & (np.abs(signed) <= CAP_TURN_DEGREES) & short & np.roll(short, 1)
+            & (signed * before > 0) & (signed * after > 0)
+            & (np.minimum(np.abs(before), np.abs(after)) >= CAP_NEIGHBOUR_DEGREES))
+
+
+def rounded_joints(ring: np.ndarray, corner_angle: float) -> np.ndarray:
+    """Which vertices of a ring join a small round bend's facets (`cap_vertices`, both ends of each
+    `chamfer_edges` edge): their edge samples are measured on the input as any others."""
+    chamfers = chamfer_edges(ring, corner_angle)
+    return cap_vertices(ring, corner_angle) | chamfers | np.roll(chamfers, 1)
+
+
+def chamfer_edges(ring: np.ndarray, corner_angle: float) -> np.ndarray:
+    """Which edges of a ring are a rounded corner's one facet: at most CHAMFER_ARC_PX long (input px),
+    both ends turning past `corner_angle` the same way, the edges beside it twice as long."""
+    signed = signed_turns(ring)
+    lengths = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)
+    after = np.roll(signed, -1)
+    return ((lengths <= CHAMFER_ARC_PX) & (np.abs(signed) > corner_angle) & (np.abs(after) > corner_angle)
+            & (signed * after > 0) & (np.minimum(np.roll(lengths, 1), np.roll(lengths, -1)) >= 2 * lengths))
 
 
 def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first: np.ndarray,
@@ -173,8 +217,9 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
     points = Points(data, weight, measured, np.hypot(*(data - samples).T), along)
     turns = turning_angles(ring)
     kept = np.zeros(n, bool) if straight is None else straight | np.roll(straight, 1)
-    corners = np.flatnonzero((turns > corner_angle) | kept)  # no notch exception (curves.py's
-    # `corner_vertices`): a concave corner beside a convex one is no notch, and a spline would round it
+    corners = np.flatnonzero((turns > corner_angle) & ~cap_vertices(ring, corner_angle) | kept)  # no notch
+    # exception (curves.py's `corner_vertices`): a concave corner beside a convex one is no notch, and a
+    # spline would round it
     sides = straight_edges(lengths)
     splits = sides | np.roll(sides, 1)  # both ends of each straight side
     if len(corners) == 0:
@@ -221,7 +266,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         measured points than the polygon."""
         vertices = ring[np.arange(a, b + 1) % n]  # corner, the run's vertices, corner
         if len(vertices) <= 2:
-            return None
+            return chamfer_arc(a % n) if not ends else None
         picked = np.concatenate([np.arange(first[e], first[e + 1]) for e in np.arange(a, b) % n])
         knots = np.array([at_vertex[k % n] + (at_vertex[-1] if k >= n else 0.0) for k in range(a, b + 1)])
         run = points.take(picked, shift=at_vertex[a])
@@ -247,6 +292,31 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         if arc is None or not nearer(arc.errors[wide.measured], wide.polygon_error[wide.measured]):
             return None
         return _curved_parts(arc.controls, arc.ends), arc.start
+
+    chamfers = chamfer_edges(ring, corner_angle)
+
+    def chamfer_arc(a: int) -> tuple[list[Part], np.ndarray] | None:
+        """The edge from corner `a` to the corner after it as the arc tangent to the two edges beside it
+        (shared/corner_arcs.py), where it is a bend's one facet (`is_chamfer`) and the arc lies nearer the
+        measured points of the three edges than the polygon does."""
+        b = (a + 1) % n
+        if not is_chamfer(a) or not points.measured[first[a] : first[a + 1]].any():
+            return None
+        head = edge_side(a, -1, ARC_REACH * lengths[(a - 1) % n])
+        tail = edge_side(b, 1, ARC_REACH * lengths[b])
+        wide = points.take(np.concatenate([np.arange(first[e], first[e + 1]) for e in ((a - 1) % n, a, b)]))
+        arc = corner_arc(head, tail, wide.data, wide.weight)
+        if arc is None or not nearer(arc.errors[wide.measured], wide.polygon_error[wide.measured]):
+            return None
+        return _curved_parts(arc.controls, arc.ends), arc.start
+
+    def is_chamfer(a: int) -> bool:
+        """Whether the edge from corner `a` to the next is the one facet of a rounded corner's bend
+        (`chamfer_edges`) between sides that are runs of their own (their far ends corners too), none
+        of the three kept straight."""
+        before, b, after = (a - 1) % n, (a + 1) % n, (a + 2) % n
+        return bool(chamfers[a] and {before, b, after} <= corner_set and not kept[[a, b]].any()
+                    and (straight is None or not straight[[before, a, b]].any()))
 
     parts: list[Part] = []  # (control, end, straight, smooth)
     ring_start = ring[corners[0]].copy()

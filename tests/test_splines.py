@@ -264,3 +264,30 @@ def test_a_rounded_rectangles_bends_are_fitted_apart_from_its_sides(monkeypatch:
     assert at_4x[1] > at_4x[0]
     assert split.figures.bytes < whole.figures.bytes
     assert split.figures.ssim >= whole.figures.ssim - 0.0002
+
+
+def _stroke_l(scale: float) -> np.ndarray:
+    """RGBA at 256 * `scale` px of an L drawn with a 12.2 px round-ended pen (coverage by 8x8 or 2x2
+    supersampling, exact enough): its ends are semicircles of radius 6.1 px between parallel sides."""
+    from tests.test_primitives import covered
+
+    def stroke(x: np.ndarray, y: np.ndarray, ax: float, ay: float, bx: float, by: float) -> np.ndarray:
+        dx, dy = bx - ax, by - ay
+        t = np.clip(((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy), 0, 1)
+        return np.hypot(x - ax - t * dx, y - ay - t * dy) < 6.1
+
+    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        x, y = x / scale, y / scale
+        return stroke(x, y, 60.3, 50.2, 60.3, 190.4) | stroke(x, y, 60.3, 190.4, 180.6, 190.4)
+
+    return covered(inside, round(256 * scale), 8 if scale == 1 else 2)
+
+
+def test_a_round_stroke_end_stays_round_at_4x() -> None:
+    """A stroke's round end 12 px across is traced as 3-4 facets that each turn past the corner angle:
+    it stayed a polygon (43 pixels of the 4x render off by over half coverage), and now is an arc
+    (`cap_vertices`, run arcs whose sides touch their circle)."""
+    result = convert(_stroke_l(1), tier=1)
+    zoomed = render_svg(result.svg, 1024, 1024)[..., 3].astype(float)
+    truth = _stroke_l(4)[..., 3].astype(float)
+    assert int((np.abs(zoomed - truth) > 127).sum()) <= 15
