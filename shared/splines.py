@@ -8,7 +8,7 @@ segment's control point is the previous one's reflected about their joint, which
 control point (shared/svg.py), as a polygon takes one pair per vertex: a curved outline loses its
 facets (which a 4x zoom shows) for about the polygon's bytes. Corners (vertices turning by more than
 `corner_angle`, after shared/curves.py's `restore_corners`, other than the joints of a small round
-bend's facets: `cap_vertices`) stay sharp: the run from one corner to the
+bend's facets: `round_bends`) stay sharp: the run from one corner to the
 next is a clamped spline from corner to corner with (some of) the run's vertices as its controls; a
 ring without corners is one closed spline.
 
@@ -28,7 +28,7 @@ and the sides stay lines (a ring without corners whose closed fit fails is split
 between two straight sides that no spline fits is tried as the circular arc tangent to both
 (shared/corner_arcs.py: its tangent points may lie off the polygon's vertices, within `ARC_REACH` of
 each side, whose end moves there), under the same test with the sides' points counted too. One facet
-between two corners that is a small rounded corner's (`chamfer_edges`) is tried as that arc too. A run or
+between two corners that is a small rounded corner's (`round_bends`) is tried as that arc too. A run or
 piece with no such fit, or with no measured point (no evidence either way: an edge hidden under a shape
 painted later), stays a polygon. Every run or piece is also tried as one circular arc
 (shared/corner_arcs.py, `run_arc`: the circle of its measured points, a corner beside a straight edge
@@ -70,10 +70,10 @@ RUN_ARC_RATIO = 1.0  # a run between corners is one circular arc (shared/corner_
 # that lies nearer the measured points than this times the spline's squared error; 0: no arcs ...
 RUN_ARC_MAX_GAP_PX = 0.5  # ... and within this of every point (input px; unmeasured: the polygon's)
 CHAMFER_ARC_PX = 5.0  # an edge between two corners at most this long (input px) whose ends turn the same
-# way between sides twice as long is tried as the arc tangent to those sides (`chamfer_edges`): a corner
+# way between sides twice as long is tried as the arc tangent to those sides (`round_bends`): a corner
 # rounded by 1.5-5 px is traced as one diagonal facet whose two ends both turn past the corner angle,
 # which left it a chamfer that a 4x zoom shows (a font's rounded corners); 0: not tried
-CAP_TURN_DEGREES = 80.0  # a joint of short facets turning by at most this ... (`cap_vertices`)
+CAP_TURN_DEGREES = 80.0  # a joint of short facets turning by at most this ... (`round_bends`)
 CAP_NEIGHBOUR_DEGREES = 15.0  # ... between joints turning the same way by at least this ...
 CAP_EDGE_PX = 8.0  # ... with edges at most this long (input px) is no corner; 0: none
 RUN_ARC_REACH_PX = 2.5  # a run arc's corner moves at most this far along a straight edge beside it (input px)
@@ -160,43 +160,42 @@ def _with_splines(drawing: Drawing, corner_angle: float, rgba: np.ndarray, rings
 
 
 def has_run(ring: np.ndarray, corner_angle: float) -> bool:
-    """Whether a ring has a vertex that is no corner, or a rounded corner's facets (`cap_vertices`,
-    `chamfer_edges`): a ring of sharp corners only stays a polygon."""
-    return bool((turning_angles(ring) <= corner_angle).any() or cap_vertices(ring, corner_angle).any()
-                or chamfer_edges(ring, corner_angle).any())
+    """Whether a ring has a vertex that is no corner, or a rounded corner's facets (`round_bends`): a
+    ring of sharp corners only stays a polygon."""
+    if (turning_angles(ring) <= corner_angle).any():
+        return True
+    caps, chamfers = round_bends(ring, corner_angle)
+    return bool(caps.any() or chamfers.any())
 
 
-def cap_vertices(ring: np.ndarray, corner_angle: float) -> np.ndarray:
-    """Which vertices of a ring are no corner though they turn past `corner_angle`: the joints of a
-    small round bend's facets. Simplified within 0.625 px, a circle of radius r (px) is traced with
-    facets of about sqrt(5 r) px that turn by about 57 sqrt(5 / r) degrees, past 40 below r = 10 (a
-    stroke's round end, a letter's bowl): such a joint turns by at most CAP_TURN_DEGREES, both its
-    neighbours turn the same way by at least CAP_NEIGHBOUR_DEGREES (a sharp corner's neighbours turn
-    little) and both its edges are at most CAP_EDGE_PX long."""
+def round_bends(ring: np.ndarray, corner_angle: float) -> tuple[np.ndarray, np.ndarray]:
+    """A ring's small round bends traced as facets that each turn past `corner_angle`: (caps, per
+    vertex: joints that are no corner; chamfers, per edge: a rounded corner's one facet).
+
+    Simplified within 0.625 px, a circle of radius r (px) is traced with facets of about sqrt(5 r) px
+    that turn by about 57 sqrt(5 / r) degrees, past 40 below r = 10 (a stroke's round end, a letter's
+    bowl). A cap joint turns by at most CAP_TURN_DEGREES, both its neighbours turn the same way by at
+    least CAP_NEIGHBOUR_DEGREES (a sharp corner's neighbours turn little) and both its edges are at most
+    CAP_EDGE_PX long. A chamfer is at most CHAMFER_ARC_PX long (input px), both its ends turn past
+    `corner_angle` the same way, and the edges beside it are twice as long."""
     signed = signed_turns(ring)
     lengths = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)
-    short = lengths <= CAP_EDGE_PX
     before, after = np.roll(signed, 1), np.roll(signed, -1)
-    return ((np.abs(signed) > corner_angle) & (np.abs(signed) <= CAP_TURN_DEGREES) & short & np.roll(short, 1)
+    turning = np.abs(signed) > corner_angle
+    short = lengths <= CAP_EDGE_PX
+    caps = (turning & (np.abs(signed) <= CAP_TURN_DEGREES) & short & np.roll(short, 1)
             & (signed * before > 0) & (signed * after > 0)
             & (np.minimum(np.abs(before), np.abs(after)) >= CAP_NEIGHBOUR_DEGREES))
+    chamfers = ((lengths <= CHAMFER_ARC_PX) & turning & np.roll(turning, -1) & (signed * after > 0)
+                & (np.minimum(np.roll(lengths, 1), np.roll(lengths, -1)) >= 2 * lengths))
+    return caps, chamfers
 
 
 def rounded_joints(ring: np.ndarray, corner_angle: float) -> np.ndarray:
-    """Which vertices of a ring join a small round bend's facets (`cap_vertices`, both ends of each
-    `chamfer_edges` edge): their edge samples are measured on the input as any others."""
-    chamfers = chamfer_edges(ring, corner_angle)
-    return cap_vertices(ring, corner_angle) | chamfers | np.roll(chamfers, 1)
-
-
-def chamfer_edges(ring: np.ndarray, corner_angle: float) -> np.ndarray:
-    """Which edges of a ring are a rounded corner's one facet: at most CHAMFER_ARC_PX long (input px),
-    both ends turning past `corner_angle` the same way, the edges beside it twice as long."""
-    signed = signed_turns(ring)
-    lengths = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)
-    after = np.roll(signed, -1)
-    return ((lengths <= CHAMFER_ARC_PX) & (np.abs(signed) > corner_angle) & (np.abs(after) > corner_angle)
-            & (signed * after > 0) & (np.minimum(np.roll(lengths, 1), np.roll(lengths, -1)) >= 2 * lengths))
+    """Which vertices of a ring join a small round bend's facets (`round_bends`: the caps, both ends of
+    each chamfer): their edge samples are measured on the input as any others."""
+    caps, chamfers = round_bends(ring, corner_angle)
+    return caps | chamfers | np.roll(chamfers, 1)
 
 
 def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first: np.ndarray,
@@ -217,7 +216,8 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
     points = Points(data, weight, measured, np.hypot(*(data - samples).T), along)
     turns = turning_angles(ring)
     kept = np.zeros(n, bool) if straight is None else straight | np.roll(straight, 1)
-    corners = np.flatnonzero((turns > corner_angle) & ~cap_vertices(ring, corner_angle) | kept)  # no notch
+    caps, chamfers = round_bends(ring, corner_angle)
+    corners = np.flatnonzero((turns > corner_angle) & ~caps | kept)  # no notch
     # exception (curves.py's `corner_vertices`): a concave corner beside a convex one is no notch, and a
     # spline would round it
     sides = straight_edges(lengths)
@@ -293,8 +293,6 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
             return None
         return _curved_parts(arc.controls, arc.ends), arc.start
 
-    chamfers = chamfer_edges(ring, corner_angle)
-
     def chamfer_arc(a: int) -> tuple[list[Part], np.ndarray] | None:
         """The edge from corner `a` to the corner after it as the arc tangent to the two edges beside it
         (shared/corner_arcs.py), where it is a bend's one facet (`is_chamfer`) and the arc lies nearer the
@@ -312,7 +310,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
 
     def is_chamfer(a: int) -> bool:
         """Whether the edge from corner `a` to the next is the one facet of a rounded corner's bend
-        (`chamfer_edges`) between sides that are runs of their own (their far ends corners too), none
+        (`round_bends`) between sides that are runs of their own (their far ends corners too), none
         of the three kept straight."""
         before, b, after = (a - 1) % n, (a + 1) % n, (a + 2) % n
         return bool(chamfers[a] and {before, b, after} <= corner_set and not kept[[a, b]].any()

@@ -286,7 +286,7 @@ def _stroke_l(scale: float) -> np.ndarray:
 def test_a_round_stroke_end_stays_round_at_4x() -> None:
     """A stroke's round end 12 px across is traced as 3-4 facets that each turn past the corner angle:
     it stayed a polygon (43 pixels of the 4x render off by over half coverage), and now is an arc
-    (`cap_vertices`, run arcs whose sides touch their circle)."""
+    (`round_bends`, run arcs whose sides touch their circle)."""
     result = convert(_stroke_l(1), tier=1)
     zoomed = render_svg(result.svg, 1024, 1024)[..., 3].astype(float)
     truth = _stroke_l(4)[..., 3].astype(float)
