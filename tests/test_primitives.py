@@ -151,6 +151,29 @@ def test_a_rounded_square_filling_the_canvas_comes_out_as_one_rect() -> None:
     assert rect.get("x", 0.0) <= 0.1 and rect["width"] >= SIZE - 0.2
 
 
+def test_a_plate_ending_in_the_outermost_pixels_keeps_its_measured_sides() -> None:
+    """A button-like rounded plate whose sides lie 0.66 px inside the border (emojione's new-button):
+    the outermost pixels are part covered, and the edge in them is measured against the transparent
+    outside the canvas. Read as a copy of the border pixel, that outside matched nothing, the sides
+    stayed at the trace's 1 px and the plate stayed a polygon."""
+    x0, r = 0.656, 27.4
+    x1 = SIZE - x0
+
+    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        half, middle = (x1 - x0) / 2, SIZE / 2
+        qx, qy = np.abs(x - middle) - (half - r), np.abs(y - middle) - (half - r)
+        return np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0) < r
+
+    svg = convert(covered(inside), tier=1).svg
+    found = re.findall(r"<rect ([^>]*)/>", svg)
+    assert len(found) == 1 and svg.count("<path") == 0, svg
+    view = float(re.search(r'viewBox="0 0 ([\d.]+)', svg)[1]) / SIZE  # units per px
+    rect = {k: float(v) / view for k, v in re.findall(r'(\w+)="([-\d.]+)"', found[0])}
+    for name, value in (("x", x0), ("y", x0), ("width", x1 - x0), ("height", x1 - x0)):
+        assert rect[name] == pytest.approx(value, abs=0.1), (name, rect)
+    assert rect["rx"] == pytest.approx(r, abs=0.25)
+
+
 @pytest.mark.parametrize("angle", [0.0, 17.0, 40.0])
 def test_a_squares_corners_stay_within_a_tenth_of_a_pixel(angle: float) -> None:
     centre, half, theta = np.array([115.3, 121.2]), 75.0, np.radians(angle)
