@@ -26,6 +26,9 @@ LONG_CHAMFER_PX = 6.0  # up to this long where the input is filled just inside t
 MIN_LINE_PX = 4.0  # a straight run at least this long places the corners at its ends by its line
 MIN_LINE_SHARE = 0.8  # of its measured points within the tolerance of the line
 SHARP_INSET_PX = 0.75  # how far inside a restored corner the input must be mostly the fill
+EVERY_CORNER = True  # a chamfer whose long edge before it ends at the corner restored just before is
+# restored too (`restore_corners`); that vertex was dropped, which left every other corner of a
+# rectangle traced with all four cut (a 115 px square 0.3 px off the grid: two corners cut by 0.6 px)
 CORNER_GUARD_PX = 1.5  # samples this close to a corner are not moved onto the input's edge
 SAMPLE_SPACING_PX = 2.0  # fitting points along each edge, at least 2 per edge
 NEWTON_STEPS = 2
@@ -159,7 +162,8 @@ def restore_corners(ring: np.ndarray, corner_angle: float,
     candidates = (length < limit) & (np.abs(pair) > corner_angle) & (turns * np.roll(turns, -1) > 0)
     for i in np.flatnonzero(candidates).tolist():
         a, b, c, d = (i - 1) % n, i, (i + 1) % n, (i + 2) % n
-        if not (keep[a] and keep[b] and keep[c] and keep[d]) or min(length[a], length[c]) < 2 * max(
+        free = keep[b] and keep[c] if EVERY_CORNER else keep[a] and keep[b] and keep[c] and keep[d]
+        if not free or min(length[a], length[c]) < 2 * max(
                 length[b], CHAMFER_PX):
             continue
         u, v = ring[b] - ring[a], ring[d] - ring[c]

@@ -194,6 +194,24 @@ def test_a_squares_corners_stay_within_a_tenth_of_a_pixel(angle: float) -> None:
     assert nearest.max() <= 0.1, nearest
 
 
+@pytest.mark.parametrize("offset", [0.2, 0.3, 0.4])
+def test_tier1_keeps_all_four_corners_of_a_square_traced_with_cut_corners(offset: float) -> None:
+    """A 115.4 px square 0.2-0.4 px off the pixel grid is traced with all four corners cut by ~0.6 px;
+    each must come back sharp (shared/curves.py, `restore_corners`). Every other corner stayed cut
+    (the corner restored before it had dropped a vertex its check asked for), and the cut was then
+    rounded into a 1 px arc."""
+    low, high = 70 + offset, 70 + offset + 115.4
+    svg = convert(covered(lambda x, y: (x > low) & (x < high) & (y > low) & (y < high)), tier=1).svg
+    view = float(re.search(r'viewBox="0 0 ([\d.]+)', svg)[1]) / SIZE  # units per px
+    paths = re.findall(r' d="([^"]*)"', svg)
+    assert len(paths) == 1 and not re.search(r"[qtcsa]", paths[0]), svg
+    vertices, _, _ = parse_paths([as_lines(paths[0])])
+    corners = np.array([[low, low], [high, low], [high, high], [low, high]])
+    assert len(vertices) == 4, svg
+    nearest = np.min(np.hypot(*(vertices[:, None, :] / view - corners[None]).transpose(2, 0, 1)), axis=0)
+    assert nearest.max() <= 0.1, nearest
+
+
 def test_without_primitives_a_circle_is_fitted_with_a_few_smooth_cubics() -> None:
     rgba = covered(lambda x, y: (x - 128.3) ** 2 + (y - 127.6) ** 2 < 60.2**2)
     curved = evaluate(rgba, parse_params({**STEPS, "primitives": False}), compare_unrefined=False)
