@@ -120,3 +120,22 @@ def test_a_run_arc_passes_its_fixed_corners_and_needs_three_measured_points() ->
     assert bent is not None and np.array_equal(bent.ends[-1], off) and bent.errors.max() > 0.2
     measured[2:] = False
     assert run_arc(points[0], points[-1], data, measured, None, None) is None
+
+
+@pytest.mark.parametrize("radius", [3.0, 12.0, 40.0, 150.0])
+def test_a_run_arcs_quadratics_stay_within_the_error_of_their_circle(radius: float) -> None:
+    """A run arc is written in the widest steps whose quadratics lie within RUN_ARC_ERROR_PX of its
+    circle: no wider (the 4x render would leave the circle), and no narrower than half the error allows
+    where under the 45 degree cap (each extra step is bytes)."""
+    from shared.corner_arcs import ARC_STEP_DEGREES, RUN_ARC_ERROR_PX, _quadratics, _step_degrees
+
+    step = _step_degrees(radius)
+    centre, start = np.array([10.0, -4.0]), np.array([10.0 + radius, -4.0])
+    controls, ends = _quadratics(centre, radius, start, np.radians(170.0), step)
+    starts = np.vstack([start, ends[:-1]])
+    u = np.linspace(0.0, 1.0, 201)[:, None, None]
+    curve = (1 - u) ** 2 * starts + 2 * u * (1 - u) * controls + u**2 * ends
+    bulge = np.abs(np.hypot(*(curve - centre).transpose(2, 0, 1)) - radius).max()
+    assert bulge <= RUN_ARC_ERROR_PX * 1.001
+    if step < ARC_STEP_DEGREES:
+        assert bulge >= RUN_ARC_ERROR_PX * 0.3  # 170 degrees in equal steps: some slack
