@@ -26,6 +26,9 @@ LONG_CHAMFER_PX = 6.0  # up to this long where the input is filled just inside t
 MIN_LINE_PX = 4.0  # a straight run at least this long places the corners at its ends by its line
 MIN_LINE_SHARE = 0.8  # of its measured points within the tolerance of the line
 SHARP_INSET_PX = 0.75  # how far inside a restored corner the input must be mostly the fill
+NOTCH_PX = 2.5  # how far into a concave corner's notch its colour is read (`sharpness`)
+CONCAVE_CORNERS = True  # a concave corner cut by 1.5-6 px is restored where the input's notch is sharp
+# (`sharpness`; the convex test alone never passed there: devicon's capacitor's chevrons, cut by 3 px)
 EVERY_CORNER = True  # a chamfer whose long edge before it ends at the corner restored just before is
 # restored too (`restore_corners`); that vertex was dropped, which left every other corner of a
 # rectangle traced with all four cut (a 115 px square 0.3 px off the grid: two corners cut by 0.6 px)
@@ -87,15 +90,26 @@ def measured_edge_points(drawing: Drawing, corner_angle: float, rgba: np.ndarray
 
 def sharpness(image: np.ndarray | None, fill: np.ndarray) -> Callable[[np.ndarray, np.ndarray], bool] | None:
     """Whether the input, SHARP_INSET_PX inside a corner point along `inward`, is more like the fill
-    than like the input 1.5 px outside it (a sharp corner; a cut or rounded one is not filled there)."""
+    than like the input 1.5 px outside it (a sharp corner; a cut or rounded one is not filled there).
+    At a concave corner (the input 1.5 px outside is the fill itself) `inward` points into the notch:
+    sharp where the input there is more like the notch's colour NOTCH_PX in than like the fill."""
     if image is None:
         return None
 
     def sharp(corner: np.ndarray, inward: np.ndarray) -> bool:
-        inside, outside = sample(image, np.array([corner + SHARP_INSET_PX * inward, corner - 1.5 * inward]))
+        inside, outside, notch = sample(image, np.array([corner + SHARP_INSET_PX * inward,
+                                                          corner - 1.5 * inward, corner + NOTCH_PX * inward]))
         span = fill - outside
         contrast = float(span @ span)
-        return contrast > 0.15**2 and float((inside - outside) @ span) / contrast >= 0.5
+        if contrast > 0.15**2:
+            return float((inside - outside) @ span) / contrast >= 0.5
+        if not CONCAVE_CORNERS:
+            return False
+        # a concave corner: the fill lies beyond it, and its notch (where `inward` points) is sharp where
+        # the input just inside the corner point is more like the notch's colour than like the fill
+        span = notch - fill
+        contrast = float(span @ span)
+        return contrast > 0.15**2 and float((inside - fill) @ span) / contrast >= 0.5
 
     return sharp
 
@@ -148,8 +162,9 @@ def restore_corners(ring: np.ndarray, corner_angle: float,
                     sharp: Callable[[np.ndarray, np.ndarray], bool] | None = None) -> np.ndarray:
     """A ring with each cut-off corner replaced by the meeting point of the two long edges beside it:
     an edge under CHAMFER_PX, or under LONG_CHAMFER_PX where `sharp(corner, inward)` says the input is
-    filled just inside that point (`inward`: unit vector along the corner's bisector), between edges
-    twice as long that together turn (one way) by more than `corner_angle`."""
+    filled just inside that point (`inward`: unit vector along the corner's bisector; at a concave
+    corner, only between long edges whose far ends are corners too), between edges twice as long that
+    together turn (one way) by more than `corner_angle`."""
     ring = ring.copy()
     n = len(ring)
     keep = np.ones(n, bool)
@@ -160,6 +175,12 @@ def restore_corners(ring: np.ndarray, corner_angle: float,
     pair = turns + np.roll(turns, -1)
     limit = LONG_CHAMFER_PX if sharp is not None else CHAMFER_PX
     candidates = (length < limit) & (np.abs(pair) > corner_angle) & (turns * np.roll(turns, -1) > 0)
+    # a concave cut is restored only between long edges whose far ends are corners (or cut corners: a
+    # short edge whose ends together turn past the corner angle): beside a bend's facet, the facet's
+    # line meets the other side off the bend, which then fits no spline (mdi's mine)
+    orientation, corner = np.sign(turns.sum()), np.abs(turns) > corner_angle
+    ends_before = corner | (np.roll(length, 1) < limit) & (np.abs(turns + np.roll(turns, 1)) > corner_angle)
+    ends_after = corner | (length < limit) & (np.abs(pair) > corner_angle)
     for i in np.flatnonzero(candidates).tolist():
         a, b, c, d = (i - 1) % n, i, (i + 1) % n, (i + 2) % n
         free = keep[b] and keep[c] if EVERY_CORNER else keep[a] and keep[b] and keep[c] and keep[d]
@@ -175,7 +196,9 @@ def restore_corners(ring: np.ndarray, corner_angle: float,
         middle = (ring[b] + ring[c]) / 2
         if np.hypot(*(meet - middle)) > max(2 * CHAMFER_PX, 2 * length[b]):
             continue
-        if length[b] >= CHAMFER_PX and (sharp is None or not sharp(meet, _unit(middle - meet))):
+        concave_between_bends = turns[b] * orientation < 0 and not (ends_before[a] and ends_after[d])
+        if length[b] >= CHAMFER_PX and (sharp is None or not sharp(meet, _unit(middle - meet))
+                                         or concave_between_bends):
             continue
         ring[b] = meet
         keep[c] = False

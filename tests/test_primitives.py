@@ -212,6 +212,34 @@ def test_tier1_keeps_all_four_corners_of_a_square_traced_with_cut_corners(offset
     assert nearest.max() <= 0.1, nearest
 
 
+def polygon(corners: np.ndarray):
+    """`inside(x, y)` of a simple polygon (even-odd crossings)."""
+    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        odd = np.zeros(x.shape, bool)
+        for (x0, y0), (x1, y1) in zip(corners, np.roll(corners, -1, axis=0), strict=True):
+            crosses = (y0 > y) != (y1 > y)
+            odd ^= crosses & (x < x0 + (y - y0) * (x1 - x0) / np.where(y1 == y0, 1.0, y1 - y0))
+        return odd
+    return inside
+
+
+@pytest.mark.parametrize("shift", [0.3, 0.6])
+def test_tier1_keeps_a_chevrons_concave_corner_sharp(shift: float) -> None:
+    """A chevron whose notch is a 90 degree concave corner between 45 degree sides (devicon's capacitor):
+    the trace cuts the notch's tip by ~3 px, and the cut is restored where the input's notch is sharp
+    (shared/curves.py, `sharpness`). The convex test alone never passed there: the cut stayed (0.71 px
+    off) or a side became a curve."""
+    chevron = np.array([(60, 40), (140, 120), (60, 200), (35, 175), (90, 120), (35, 65)], float)
+    corners = chevron + np.array([shift + 0.1, 0.2])
+    svg = convert(covered(polygon(corners)), tier=1).svg
+    paths = re.findall(r' d="([^"]*)"', svg)
+    assert len(paths) == 1 and not re.search(r"[qtcsa]", paths[0]), svg
+    view = float(re.search(r'viewBox="0 0 ([\d.]+)', svg)[1]) / SIZE  # units per px
+    vertices = parse_paths([as_lines(paths[0])])[0] / view
+    nearest = np.min(np.hypot(*(vertices[:, None, :] - corners[None]).transpose(2, 0, 1)), axis=0)
+    assert nearest.max() <= 0.2, nearest
+
+
 def test_without_primitives_a_circle_is_fitted_with_a_few_smooth_cubics() -> None:
     rgba = covered(lambda x, y: (x - 128.3) ** 2 + (y - 127.6) ** 2 < 60.2**2)
     curved = evaluate(rgba, parse_params({**STEPS, "primitives": False}), compare_unrefined=False)
