@@ -18,20 +18,12 @@ from dataclasses import replace
 
 import numpy as np
 
+from shared.corners import CHAMFER_PX, corner_vertices, lines_meet, restore_corners, sharpness, unit
 from shared.geometry import Curve, Drawing
-from shared.refine import fill_colours, premultiplied, profile_offsets, sample
+from shared.refine import fill_colours, premultiplied, profile_offsets
 
-CHAMFER_PX = 1.5  # an edge shorter than this between two corners' long edges is a cut-off corner
-LONG_CHAMFER_PX = 6.0  # up to this long where the input is filled just inside the restored corner
 MIN_LINE_PX = 4.0  # a straight run at least this long places the corners at its ends by its line
 MIN_LINE_SHARE = 0.8  # of its measured points within the tolerance of the line
-SHARP_INSET_PX = 0.75  # how far inside a restored corner the input must be mostly the fill
-NOTCH_PX = 2.5  # how far into a concave corner's notch its colour is read (`sharpness`)
-CONCAVE_CORNERS = True  # a concave corner cut by 1.5-6 px is restored where the input's notch is sharp
-# (`sharpness`; the convex test alone never passed there: devicon's capacitor's chevrons, cut by 3 px)
-EVERY_CORNER = True  # a chamfer whose long edge before it ends at the corner restored just before is
-# restored too (`restore_corners`); that vertex was dropped, which left every other corner of a
-# rectangle traced with all four cut (a 115 px square 0.3 px off the grid: two corners cut by 0.6 px)
 CORNER_GUARD_PX = 1.5  # samples this close to a corner are not moved onto the input's edge
 SAMPLE_SPACING_PX = 2.0  # fitting points along each edge, at least 2 per edge
 NEWTON_STEPS = 2
@@ -88,32 +80,6 @@ def measured_edge_points(drawing: Drawing, corner_angle: float, rgba: np.ndarray
             for (index, ring), mine, (samples, _, first) in zip(todo, moved, sampled, strict=True)]
 
 
-def sharpness(image: np.ndarray | None, fill: np.ndarray) -> Callable[[np.ndarray, np.ndarray], bool] | None:
-    """Whether the input, SHARP_INSET_PX inside a corner point along `inward`, is more like the fill
-    than like the input 1.5 px outside it (a sharp corner; a cut or rounded one is not filled there).
-    At a concave corner (the input 1.5 px outside is the fill itself) `inward` points into the notch:
-    sharp where the input there is more like the notch's colour NOTCH_PX in than like the fill."""
-    if image is None:
-        return None
-
-    def sharp(corner: np.ndarray, inward: np.ndarray) -> bool:
-        inside, outside, notch = sample(image, np.array([corner + SHARP_INSET_PX * inward,
-                                                          corner - 1.5 * inward, corner + NOTCH_PX * inward]))
-        span = fill - outside
-        contrast = float(span @ span)
-        if contrast > 0.15**2:
-            return float((inside - outside) @ span) / contrast >= 0.5
-        if not CONCAVE_CORNERS:
-            return False
-        # a concave corner: the fill lies beyond it, and its notch (where `inward` points) is sharp where
-        # the input just inside the corner point is more like the notch's colour than like the fill
-        span = notch - fill
-        contrast = float(span @ span)
-        return contrast > 0.15**2 and float((inside - fill) @ span) / contrast >= 0.5
-
-    return sharp
-
-
 def _near_corners(ring: np.ndarray, first: np.ndarray, corner_angle: float,
                   exempt: np.ndarray | None = None) -> np.ndarray:
     """Which of a ring's samples lie within CORNER_GUARD_PX of a corner (their profiles cross the
@@ -135,77 +101,6 @@ def _pairs(curve: Curve) -> int:
     return int(np.sum(np.where(curve.straight, 1, 3)))
 
 
-def turning_angles(ring: np.ndarray) -> np.ndarray:
-    """The angle (degrees, 0-180) the outline turns by at each vertex of a closed ring."""
-    return np.abs(signed_turns(ring))
-
-
-def signed_turns(ring: np.ndarray) -> np.ndarray:
-    """The signed angle (degrees, -180 to 180) the outline turns by at each vertex."""
-    incoming = ring - np.roll(ring, 1, axis=0)
-    outgoing = np.roll(ring, -1, axis=0) - ring
-    cross = incoming[:, 0] * outgoing[:, 1] - incoming[:, 1] * outgoing[:, 0]
-    dot = np.sum(incoming * outgoing, axis=1)
-    return np.degrees(np.arctan2(cross, dot))
-
-
-def corner_vertices(ring: np.ndarray, corner_angle: float) -> np.ndarray:
-    """Indices of the corners: vertices turning by more than `corner_angle`, unless the turns of the
-    vertex and its two neighbours add up to less than half of it (a notch the trace left in a smooth
-    outline, which the fitted points smooth over, not a corner)."""
-    turns = signed_turns(ring)
-    around = np.roll(turns, 1) + turns + np.roll(turns, -1)
-    return np.flatnonzero((np.abs(turns) > corner_angle) & (np.abs(around) > corner_angle / 2))
-
-
-def restore_corners(ring: np.ndarray, corner_angle: float,
-                    sharp: Callable[[np.ndarray, np.ndarray], bool] | None = None) -> np.ndarray:
-    """A ring with each cut-off corner replaced by the meeting point of the two long edges beside it:
-    an edge under CHAMFER_PX, or under LONG_CHAMFER_PX where `sharp(corner, inward)` says the input is
-    filled just inside that point (`inward`: unit vector along the corner's bisector; at a concave
-    corner, only between long edges whose far ends are corners too), between edges twice as long that
-    together turn (one way) by more than `corner_angle`."""
-    ring = ring.copy()
-    n = len(ring)
-    keep = np.ones(n, bool)
-    if n < 5:
-        return ring
-    length = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)
-    turns = signed_turns(ring)
-    pair = turns + np.roll(turns, -1)
-    limit = LONG_CHAMFER_PX if sharp is not None else CHAMFER_PX
-    candidates = (length < limit) & (np.abs(pair) > corner_angle) & (turns * np.roll(turns, -1) > 0)
-    # a concave cut is restored only between long edges whose far ends are corners (or cut corners: a
-    # short edge whose ends together turn past the corner angle): beside a bend's facet, the facet's
-    # line meets the other side off the bend, which then fits no spline (mdi's mine)
-    orientation, corner = np.sign(turns.sum()), np.abs(turns) > corner_angle
-    ends_before = corner | (np.roll(length, 1) < limit) & (np.abs(turns + np.roll(turns, 1)) > corner_angle)
-    ends_after = corner | (length < limit) & (np.abs(pair) > corner_angle)
-    for i in np.flatnonzero(candidates).tolist():
-        a, b, c, d = (i - 1) % n, i, (i + 1) % n, (i + 2) % n
-        free = keep[b] and keep[c] if EVERY_CORNER else keep[a] and keep[b] and keep[c] and keep[d]
-        if not free or min(length[a], length[c]) < 2 * max(
-                length[b], CHAMFER_PX):
-            continue
-        u, v = ring[b] - ring[a], ring[d] - ring[c]
-        det = u[0] * v[1] - u[1] * v[0]
-        if abs(det) < 1e-9 * np.hypot(*u) * np.hypot(*v):
-            continue
-        s = ((ring[c] - ring[a])[0] * v[1] - (ring[c] - ring[a])[1] * v[0]) / det
-        meet = ring[a] + s * u
-        middle = (ring[b] + ring[c]) / 2
-        if np.hypot(*(meet - middle)) > max(2 * CHAMFER_PX, 2 * length[b]):
-            continue
-        concave_between_bends = turns[b] * orientation < 0 and not (ends_before[a] and ends_after[d])
-        if length[b] >= CHAMFER_PX and (sharp is None or not sharp(meet, _unit(middle - meet))
-                                         or concave_between_bends):
-            continue
-        ring[b] = meet
-        keep[c] = False
-    ring = ring[keep]
-    return _straighten_corner_edges(ring, corner_angle, sharp)
-
-
 def _straight_line(points: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray] | None:
     """The least-squares line (a point, a unit direction) through points spanning MIN_LINE_PX or
     more, MIN_LINE_SHARE of which lie within `tolerance` of it; None otherwise."""
@@ -222,46 +117,6 @@ def _straight_line(points: np.ndarray, tolerance: float) -> tuple[np.ndarray, np
     if kept.mean() < MIN_LINE_SHARE or along.max() - along.min() < MIN_LINE_PX:
         return None
     return centre, direction
-
-
-def _meet(p: np.ndarray, u: np.ndarray, q: np.ndarray, v: np.ndarray) -> np.ndarray | None:
-    """Where the line through p along u meets the line through q along v (None if parallel, or if u
-    or v is zero: a ring's repeated vertex makes a zero-length edge, whose line is no line)."""
-    det = u[0] * v[1] - u[1] * v[0]
-    if not abs(det) > 1e-9 * np.hypot(*u) * np.hypot(*v):
-        return None
-    return p + ((q - p)[0] * v[1] - (q - p)[1] * v[0]) / det * u
-
-
-def _straighten_corner_edges(ring: np.ndarray, corner_angle: float,
-                             sharp: Callable[[np.ndarray, np.ndarray], bool] | None) -> np.ndarray:
-    """A short edge beside a corner that leaves the corner a little off the straight edge it leads
-    into (the trace's last pixel step before the corner) joins that edge: the vertex between them goes
-    and the corner moves to where the straight edge's line meets the corner's other edge."""
-    n = len(ring)
-    if n < 5 or sharp is None:
-        return ring
-    ring = ring.copy()
-    keep = np.ones(n, bool)
-    length = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)
-    turns = np.abs(signed_turns(ring))
-    for b in np.flatnonzero(turns > corner_angle).tolist():
-        for step in (1, -1):  # the short edge after the corner, then the one before it
-            c, d, a = (b + step) % n, (b + 2 * step) % n, (b - step) % n
-            short = length[b if step == 1 else c]
-            beyond = length[c if step == 1 else d]
-            if not (keep[a] and keep[b] and keep[c] and keep[d]) or short >= LONG_CHAMFER_PX or \
-                    turns[c] >= corner_angle / 2 or beyond < 2 * short:
-                continue
-            meet = _meet(ring[b], ring[b] - ring[a], ring[c], ring[d] - ring[c])
-            if meet is None or np.hypot(*(meet - ring[b])) > 2 * short:
-                continue
-            inward = _unit((ring[a] + ring[c]) / 2 - meet)
-            if short >= CHAMFER_PX and not sharp(meet, inward):
-                continue
-            ring[b] = meet
-            keep[c] = False
-    return ring[keep]
 
 
 def ring_samples(ring: np.ndarray, spacing: float = SAMPLE_SPACING_PX
@@ -312,7 +167,7 @@ def fit_ring(ring: np.ndarray, tolerance: float, corner_angle: float,
         for j in range(len(corners)):
             before, after = lines[j - 1], lines[j]
             if before is not None and after is not None and len(corners) > 1:
-                meet = _meet(before[0], before[1], after[0], after[1])
+                meet = lines_meet(before[0], before[1], after[0], after[1])
                 if meet is not None and np.hypot(*(meet - at[j])) <= CHAMFER_PX:
                     at[j] = meet
         start = at[0]
@@ -339,9 +194,9 @@ def _fit_run(data: np.ndarray, t0: np.ndarray | None, t3: np.ndarray | None,
         if (off.max() <= tolerance or len(data) < 5) and t0 is None and t3 is None:
             return [(np.array([p0, p3, p3]), True)]
     if t0 is None:  # a corner: the direction to the points just after it
-        t0 = _unit(data[min(2, len(data) - 1)] - p0)
+        t0 = unit(data[min(2, len(data) - 1)] - p0)
     if t3 is None:
-        t3 = _unit(data[max(len(data) - 3, 0)] - p3)
+        t3 = unit(data[max(len(data) - 3, 0)] - p3)
     stack = [(data, t0, t3)]
     out: list[tuple[np.ndarray, bool]] = []
     splits = 0
@@ -358,10 +213,6 @@ def _fit_run(data: np.ndarray, t0: np.ndarray | None, t3: np.ndarray | None,
         stack.append((part[k:], tangent, b))  # popped after the left side: pieces stay in order
         stack.append((part[: k + 1], a, -tangent))
     return out
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    return vector / max(float(np.hypot(*vector)), 1e-12)
 
 
 def smooth_point(points: np.ndarray, k: int, reach: int = 3) -> tuple[np.ndarray, np.ndarray]:

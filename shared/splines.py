@@ -7,7 +7,7 @@ segment's control point is the previous one's reflected about their joint, which
 `t` command assumes, so the chain is written as one `q` and then a `t` with one coordinate pair per
 control point (shared/svg.py), as a polygon takes one pair per vertex: a curved outline loses its
 facets (which a 4x zoom shows) for about the polygon's bytes. Corners (vertices turning by more than
-`corner_angle`, after shared/curves.py's `restore_corners`, other than the joints of a small round
+`corner_angle`, after shared/corners.py's `restore_corners`, other than the joints of a small round
 bend's facets: `round_bends`) stay sharp: the run from one corner to the
 next is a clamped spline from corner to corner with (some of) the run's vertices as its controls; a
 ring without corners is one closed spline.
@@ -53,7 +53,8 @@ import numpy as np
 
 from shared.conflation import borders_later, hidden_edges, later_lookup, outward_signs
 from shared.corner_arcs import Side, corner_arc, run_arc
-from shared.curves import measured_edge_points, restore_corners, sharpness, signed_turns, turning_angles
+from shared.corners import restore_corners, sharpness, signed_turns, turning_angles
+from shared.curves import measured_edge_points
 from shared.geometry import Drawing, Spline
 from shared.refine import fill_colours, premultiplied
 from shared.spline_fit import Points, fit_run, nearer, segment_ends, squared
@@ -102,7 +103,7 @@ def fit_splines(drawing: Drawing, corner_angle: float, rgba: np.ndarray, cutout:
 def restored_polygons(drawing: Drawing, corner_angle: float, rgba: np.ndarray, rings: set[int] | None
                       ) -> Drawing:
     """`drawing` with the cut-off corners of those of `rings` (None: all) left polygons restored as the
-    fitters restore them before fitting (shared/curves.py, `restore_corners`). A ring of corners only
+    fitters restore them before fitting (shared/corners.py, `restore_corners`). A ring of corners only
     (a rectangle) is no spline's to fit, and a ring whose spline lost to its polygon keeps the polygon
     as traced: either kept the trace's chamfer at each corner, a diagonal of about one traced pixel that
     a 4x zoom shows (a 150 x 100 px square traced at 1.5x: 0.4 x 0.6 px cut off each corner)."""
@@ -218,8 +219,8 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
     kept = np.zeros(n, bool) if straight is None else straight | np.roll(straight, 1)
     caps, chamfers = round_bends(ring, corner_angle)
     corners = np.flatnonzero((turns > corner_angle) & ~caps | kept)  # no notch
-    # exception (curves.py's `corner_vertices`): a concave corner beside a convex one is no notch, and a
-    # spline would round it
+    # exception (shared/corners.py's `corner_vertices`): a concave corner beside a convex one is no
+    # notch, and a spline would round it
     sides = straight_edges(lengths)
     splits = sides | np.roll(sides, 1)  # both ends of each straight side
     if len(corners) == 0:

@@ -309,10 +309,10 @@ def test_an_ellipse_the_input_cannot_tell_from_a_circle_is_snapped_to_a_circle()
 def test_a_repeated_vertex_never_turns_into_a_nan_corner() -> None:
     """A zero-length edge (a ring's repeated vertex, as a 512 px JPEG's trace had) has no line: where
     it would meet another edge there is no point (it gave NaN with a division by zero)."""
-    from shared.curves import _meet, restore_corners
+    from shared.corners import lines_meet, restore_corners
 
     point, other = np.array([36.5, 343.25]), np.array([35.75, 340.75])
-    assert _meet(point, np.zeros(2), other, np.array([-0.25, -63.0])) is None
+    assert lines_meet(point, np.zeros(2), other, np.array([-0.25, -63.0])) is None
     square = np.array([[0, 0], [20, 0], [20, 0], [21, 1], [21, 20], [0, 20], [0, 10]], float)
     assert np.isfinite(restore_corners(square, 40.0)).all()
 
