@@ -36,7 +36,7 @@ MIN_TILT_SEGMENT_PX = 4.0  # shorter segments are shifted, never turned
 TILT_MIN_CONTRAST = 0.3  # premultiplied RGBA distance an edge needs to be turned (bands of a gradient
 # differ by less: turning their soft boundaries lowered SSIM on generated gradients)
 TILT_FLAT_INSIDE = 0.05  # most the coverage 2.5 px inside may differ from 1 for a segment to be turned
-MAX_TILT_PX = 1.0  # largest change of a segment's offset from its start to its end
+MAX_TILT_PX = 1.5  # largest change of a segment's offset from its start to its end (1.0 until 2026-12-04)
 NEAR_PARALLEL = 0.26  # |sin| of the angle below which two edges' moves are averaged, not intersected
 LENGTH_WEIGHTED = True  # nearly parallel edges' moves are averaged weighted by their lengths (was evenly:
 # a 146 px side meeting a bend's 5 px facet at 10 degrees took half the facet's offset, and leant by 0.17 px)

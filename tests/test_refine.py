@@ -188,3 +188,17 @@ def test_a_gamma_with_a_rounded_corner_keeps_its_sides_upright_at_4x(radius: flo
 
     zoomed = render_svg(convert(gamma(1), tier=1).svg, 1024, 1024)[..., 3].astype(float)
     assert int((np.abs(zoomed - gamma(4)[..., 3].astype(float)) > 127).sum()) <= 40
+
+
+def test_an_edge_askew_by_more_than_a_pixel_turns_onto_its_boundary() -> None:
+    """A trace's edge 1.1 px askew over 40 px (a long staircase simplified into one slanted segment) is
+    turned onto the straight boundary: the turn allowed was 1 px (`MAX_TILT_PX`), and the edge was only
+    shifted, a corner 0.56 px off (now 0.12: the far quarter's profile reads the boundary a little short
+    at 1.1 px from the segment)."""
+    from shared.geometry import Drawing
+
+    rgba = _rendered('<rect x="28.25" y="27.75" width="40" height="40" fill="#0f766e"/>')
+    truth = np.array([[28.25, 27.75], [68.25, 27.75], [68.25, 67.75], [28.25, 67.75]])
+    askew = np.array([[28.0, 28.0], [68.0, 29.1], [68.0, 68.0], [28.0, 68.0]])  # the top edge slants
+    drawing = Drawing(SIZE, SIZE, ("#0f766e",), askew, np.array([0, 4]), np.array([0]))
+    assert np.abs(refine_drawing(drawing, rgba, 16).vertices - truth).max() <= 0.15
