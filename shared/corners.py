@@ -88,27 +88,22 @@ def restore_corners(ring: np.ndarray, corner_angle: float,
     turns = signed_turns(ring)
     pair = turns + np.roll(turns, -1)
     limit = LONG_CHAMFER_PX if sharp is not None else CHAMFER_PX
-    candidates = (length < limit) & (np.abs(pair) > corner_angle) & (turns * np.roll(turns, -1) > 0)
-    # a concave cut is restored only between long edges whose far ends are corners (or cut corners: a
-    # short edge whose ends together turn past the corner angle): beside a bend's facet, the facet's
-    # line meets the other side off the bend, which then fits no spline (mdi's mine)
+    cut = (length < limit) & (np.abs(pair) > corner_angle)  # a short edge whose ends turn past the angle
+    candidates = cut & (turns * np.roll(turns, -1) > 0)
+    # a concave cut is restored only between long edges whose far ends are corners (or cuts): beside a
+    # bend's facet, the facet's line meets the other side off the bend, which then fits no spline (mdi's
+    # mine)
     orientation, corner = np.sign(turns.sum()), np.abs(turns) > corner_angle
-    ends_before = corner | (np.roll(length, 1) < limit) & (np.abs(turns + np.roll(turns, 1)) > corner_angle)
-    ends_after = corner | (length < limit) & (np.abs(pair) > corner_angle)
+    ends_before, ends_after = corner | np.roll(cut, 1), corner | cut
     for i in np.flatnonzero(candidates).tolist():
         a, b, c, d = (i - 1) % n, i, (i + 1) % n, (i + 2) % n
         free = keep[b] and keep[c] if EVERY_CORNER else keep[a] and keep[b] and keep[c] and keep[d]
         if not free or min(length[a], length[c]) < 2 * max(
                 length[b], CHAMFER_PX):
             continue
-        u, v = ring[b] - ring[a], ring[d] - ring[c]
-        det = u[0] * v[1] - u[1] * v[0]
-        if abs(det) < 1e-9 * np.hypot(*u) * np.hypot(*v):
-            continue
-        s = ((ring[c] - ring[a])[0] * v[1] - (ring[c] - ring[a])[1] * v[0]) / det
-        meet = ring[a] + s * u
+        meet = lines_meet(ring[a], ring[b] - ring[a], ring[c], ring[d] - ring[c])
         middle = (ring[b] + ring[c]) / 2
-        if np.hypot(*(meet - middle)) > max(2 * CHAMFER_PX, 2 * length[b]):
+        if meet is None or np.hypot(*(meet - middle)) > max(2 * CHAMFER_PX, 2 * length[b]):
             continue
         concave_between_bends = turns[b] * orientation < 0 and not (ends_before[a] and ends_after[d])
         if length[b] >= CHAMFER_PX and (sharp is None or not sharp(meet, unit(middle - meet))

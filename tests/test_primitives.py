@@ -12,7 +12,7 @@ from shared.params import parse_params
 from shared.pipeline import convert
 from shared.primitives import edge_points, fit_ellipse, fit_primitive, snap
 from shared.refine import fill_colours, premultiplied
-from tests.path_text import as_lines
+from tests.path_text import as_lines, on_curve_points
 
 SIZE = 256
 STEPS = {"mode": "polygon", "hierarchical": "stacked", "scale": 1.5, "alpha": "threshold", "simplify_px": 0.5,
@@ -223,25 +223,6 @@ def polygon(corners: np.ndarray):
     return inside
 
 
-def segment_ends(d: str) -> np.ndarray:
-    """The end point of every segment of svgai's path text `d` (one subpath: M, then relative l h v q t)."""
-    points, here, command = [], np.zeros(2), ""
-    numbers: list[float] = []
-    sizes = {"M": 2, "l": 2, "h": 1, "v": 1, "q": 4, "t": 2}
-    for token in re.findall(r"[MlhvqtZz]|-?(?:\d+\.?\d*|\.\d+)", d):
-        if token in "MlhvqtZz":
-            command, numbers = token, []
-            continue
-        numbers.append(float(token))
-        if len(numbers) == sizes[command]:
-            step = {"M": numbers, "l": numbers, "h": [numbers[0], 0], "v": [0, numbers[0]],
-                    "q": numbers[2:], "t": numbers}[command]
-            here = np.array(step) if command == "M" else here + np.array(step)
-            points.append(here)
-            numbers = []
-    return np.array(points)
-
-
 @pytest.mark.parametrize("shift", [0.3, 0.6])
 def test_tier1_keeps_a_chevrons_concave_corner_sharp(shift: float) -> None:
     """A chevron whose notch is a 90 degree concave corner between 45 degree sides (devicon's capacitor):
@@ -254,7 +235,7 @@ def test_tier1_keeps_a_chevrons_concave_corner_sharp(shift: float) -> None:
     paths = re.findall(r' d="([^"]*)"', svg)
     assert len(paths) == 1, svg
     view = float(re.search(r'viewBox="0 0 ([\d.]+)', svg)[1]) / SIZE  # units per px
-    ends = segment_ends(paths[0]) / view
+    ends = np.array(on_curve_points(paths[0])) / view
     nearest = np.min(np.hypot(*(ends[:, None, :] - corners[None]).transpose(2, 0, 1)), axis=0)
     assert nearest.max() <= 0.2, (nearest, svg)
 

@@ -19,7 +19,7 @@ from shared.quality import alpha_aware_ssim
 from shared.render import render_svg
 from shared.svg import _spline_text, write_svg
 from shared.tiers import tier1
-from tests.path_text import as_lines
+from tests.path_text import as_lines, on_curve_points
 
 SIDE, SUPER = 128, 8
 NO_PRIMITIVES = {"primitives": False}  # the blob is no primitive; the disc would be one
@@ -68,7 +68,7 @@ def test_a_square_keeps_its_corners(angle: float) -> None:
         d = re.search(r' d="([^"]+)"', result.svg)
         assert d is not None
         view = float(re.search(r'viewBox="0 0 ([\d.]+)', result.svg).group(1)) / SIDE  # units per px
-        points = np.array(_on_curve_points(d.group(1))) / view
+        points = np.array(on_curve_points(d.group(1))) / view
         distances.append([np.hypot(*(points - corner).T).min() for corner in _square_corners(angle)])
     assert np.all(np.array(distances[1]) <= np.array(distances[0]) + 0.05)
 
@@ -84,7 +84,7 @@ def test_a_rectangle_left_a_polygon_keeps_its_corners_whole() -> None:
     d = re.search(r' d="([^"]+)"', result.svg)
     assert d is not None
     view = float(re.search(r'viewBox="0 0 ([\d.]+)', result.svg).group(1)) / 256  # units per px
-    points = np.array(_on_curve_points(d.group(1))) / view
+    points = np.array(on_curve_points(d.group(1))) / view
     assert len(points) == 4  # the start and three corners (Z closes the fourth side)
     corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
     assert max(np.hypot(*(points - corner).T).min() for corner in corners) <= 0.2
@@ -94,22 +94,6 @@ def _square_corners(angle: float) -> np.ndarray:
     turn = np.radians(angle)
     corners = np.array([[-30, -30], [30, -30], [30, 30], [-30, 30]], float)
     return corners @ np.array([[np.cos(turn), np.sin(turn)], [-np.sin(turn), np.cos(turn)]]) + SIDE / 2
-
-
-def _on_curve_points(d: str) -> list[np.ndarray]:
-    """Where every segment of a relative `M`/`l`/`h`/`v`/`q`/`t` path ends (view units)."""
-    tokens = re.findall(r"[MlqtZ]|-?(?:\d+\.?\d*|\.\d+)", as_lines(d))
-    here, command, out, i = np.zeros(2), "", [], 0
-    while i < len(tokens):
-        if tokens[i] in "MlqtZ":
-            command, i = tokens[i], i + 1
-            continue
-        size = 4 if command == "q" else 2
-        values = np.array([float(v) for v in tokens[i : i + size]])
-        i += size
-        here = values if command == "M" else here + values[-2:]
-        out.append(here)
-    return out
 
 
 def _written_segments(d: str) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
