@@ -202,3 +202,21 @@ def test_an_edge_askew_by_more_than_a_pixel_turns_onto_its_boundary() -> None:
     askew = np.array([[28.0, 28.0], [68.0, 29.1], [68.0, 68.0], [28.0, 68.0]])  # the top edge slants
     drawing = Drawing(SIZE, SIZE, ("#0f766e",), askew, np.array([0, 4]), np.array([0]))
     assert np.abs(refine_drawing(drawing, rgba, 16).vertices - truth).max() <= 0.15
+
+
+def test_a_shallow_v_traced_as_one_segment_is_split_onto_its_boundary() -> None:
+    """A bottom side 2 px deep at its middle over 56 px, traced as one straight segment (the staircase
+    steps are far apart), is split at its middle and the new vertex placed on the boundary: a shift or a
+    turn of the one segment left its middle 1 px off. A straight side is not split."""
+    from shared.geometry import Drawing
+
+    rgba = _rendered('<path d="M20.25 20.25H76.25V70.25L48.25 72.25L20.25 70.25Z" fill="#7c3aed"/>')
+    traced = np.array([[20.0, 20.0], [76.0, 20.0], [76.0, 71.0], [20.0, 71.0]])
+    drawing = Drawing(SIZE, SIZE, ("#7c3aed",), traced, np.array([0, 4]), np.array([0]))
+    refined = refine_drawing(drawing, rgba, 16).vertices
+    assert len(refined) > 4
+    assert np.hypot(*(refined - [48.25, 72.25]).T).min() <= 0.3
+    square = _rendered('<rect x="28.25" y="27.75" width="40" height="40" fill="#0f766e"/>')
+    box = np.array([[28.0, 28.0], [68.0, 28.0], [68.0, 68.0], [28.0, 68.0]])
+    drawing = Drawing(SIZE, SIZE, ("#0f766e",), box, np.array([0, 4]), np.array([0]))
+    assert len(refine_drawing(drawing, square, 16).vertices) == 4
