@@ -5,9 +5,10 @@
     python -m bench.paired --icons @iconify-json/devicon@1.2.68 --per-package 40 --tier1 SHARPER_BELOW=0
 
 Images: every `--every`-th non-JPEG image of the dev set's `--split` (256 px entries), its vector
-source (or generator) rendered at `--side` px as the input (bench.dataset.reference_at); or, with
-`--icons`, a fixed random pick (`--seed`) of `--per-package` icons of each pinned Iconify package (any
-icon; installed once into `--cache`), outside the dev set. Per image and run: SSIM at 1x against the
+source (or generator) rendered at `--side` px as the input (bench.dataset.reference_at; with
+`--gradient`, only those whose source paints with a gradient); or, with `--icons`, a fixed random
+pick (`--seed`) of `--per-package` icons of each pinned Iconify package (any icon; installed once into
+`--cache`), outside the dev set. Per image and run: SSIM at 1x against the
 input (the result's own figure), SSIM against the source rendered at 4x the side (`ssim_source`; for
 `--side` over 256, at the side itself), bytes, elements and seconds. The other run takes `--set`
 overrides and/or `--tier1 NAME=VALUE`, a constant of shared/tiers/tier1.py set for that run (a retry's
@@ -66,7 +67,7 @@ def inputs(args: argparse.Namespace) -> Iterator[tuple[str, str, np.ndarray, np.
     scale = 4 if args.side <= 256 else 1
     if args.icons is None:
         images = [im for im in load_manifest() if im.split == args.split and im.size == 256
-                  and im.category != "jpeg"][:: args.every]
+                  and im.category != "jpeg" and (im.gradient or not args.gradient)][:: args.every]
         for image in images:
             rgba = reference_at(image, args.side)
             source = reference_at(image, args.side * 4) if scale > 1 else rgba
@@ -91,6 +92,8 @@ def main() -> None:
     parser.add_argument("--side", type=int, default=256)
     parser.add_argument("--every", type=int, default=4, help="every n-th image of the split")
     parser.add_argument("--tier", type=int, default=1, choices=(1, 2))
+    parser.add_argument("--gradient", action="store_true",
+                        help="only images whose source paints with a gradient (the `gradient` flag)")
     parser.add_argument("--set", action="append", default=[], help="name=json value (the other run)")
     parser.add_argument("--tier1", action="append", default=[],
                         help="NAME=VALUE: a constant of shared/tiers/tier1.py (the other run)")
