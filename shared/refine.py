@@ -9,7 +9,8 @@ sample as coverage between the fill and the colour beside the shape (the sample 
 the outside half), average along the segment, and place the edge at the 0.5 crossing nearest the
 current position, refined by the coverage ramp's area (`edge_positions`). Segments with no clear edge
 (too short, low contrast, the fill not found on either side, e.g. hidden under another shape) keep
-their place.
+their place. Before that, a long sharp segment whose boundary bends away from a line (a shallow arc or V
+the engine drew as one segment) is split at its middle onto the boundary there (`split_bends`).
 The refined drawing is written on a grid of 1/`refine_grid` px (`shared.svg.write_svg`); callers may
 keep the unrefined one where it measures higher (`shared.candidate.evaluate`).
 """
