@@ -101,11 +101,18 @@ def edge_offsets(image: np.ndarray, starts: np.ndarray, ends: np.ndarray,
     premultiplied fill colours."""
     direction = ends - starts
     length = np.hypot(direction[:, 0], direction[:, 1])
-    anchors = starts[:, None, :] + ALONG[None, :, None] * direction[:, None, :]  # (n, A, 2)
-    profiles = _coverage_profiles(image, anchors, _left_normals(direction), fills)
+    profiles = _segment_profiles(image, starts, direction, _left_normals(direction), fills)
     offsets = _mean_offsets(profiles)
     offsets[length < MIN_SEGMENT_PX] = np.nan
     return offsets, _tilts(profiles, offsets, length)
+
+
+def _segment_profiles(image: np.ndarray, starts: np.ndarray, direction: np.ndarray, normal: np.ndarray,
+                      fills: np.ndarray) -> "_Profiles":
+    """Coverage profiles across each segment (`starts` (n, 2), `direction` end minus start, `normal` its
+    unit left-hand normal) at the anchors of ALONG, against its fill (`fills` (n, 4) premultiplied)."""
+    anchors = starts[:, None, :] + ALONG[None, :, None] * direction[:, None, :]  # (n, A, 2)
+    return _coverage_profiles(image, anchors, normal, fills)
 
 
 def _tilts(profiles: "_Profiles", offsets: np.ndarray, length: np.ndarray) -> np.ndarray:
@@ -162,9 +169,9 @@ def split_bends(drawing: Drawing, image: np.ndarray, fills: np.ndarray) -> Drawi
         rows = np.flatnonzero(np.repeat(sizes >= 3, sizes) & (length >= SPLIT_MIN_PX))
         if not len(rows):
             return drawing
-        anchors = starts[rows, None, :] + ALONG[None, :, None] * direction[rows, None, :]
+        normals = _left_normals(direction[rows])
         colours = fills[np.repeat(drawing.ring_shape, sizes)][rows]
-        profiles = _coverage_profiles(image, anchors, _left_normals(direction[rows]), colours)
+        profiles = _segment_profiles(image, starts[rows], direction[rows], normals, colours)
         sharp = np.flatnonzero(_sharp(profiles, length[rows], SPLIT_MIN_PX))
         each = _anchor_edges(profiles, sharp)
         bend = np.abs(each[:, 1] - 0.5 * (each[:, 0] + each[:, 2]))
@@ -173,7 +180,7 @@ def split_bends(drawing: Drawing, image: np.ndarray, fills: np.ndarray) -> Drawi
         if not len(split):
             return drawing
         middles = (starts[split] + 0.5 * direction[split]  # on the boundary measured there
-                   + each[bent, 1, None] * _left_normals(direction[split]))
+                   + each[bent, 1, None] * normals[sharp[bent]])
         per_ring = np.bincount(np.searchsorted(drawing.offsets, split, side="right") - 1,
                                minlength=len(sizes))
         offsets = drawing.offsets + np.concatenate([[0], np.cumsum(per_ring)])
