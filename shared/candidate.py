@@ -11,6 +11,7 @@ import numpy as np
 
 from shared.conflation import closed_holes, underlap
 from shared.curves import fit_drawing
+from shared.design_grid import snap_to_design_grid
 from shared.engine import trace
 from shared.fringes import drop_fringes
 from shared.geometry import Drawing, merge_consecutive_fills, read_trace, stacked
@@ -84,6 +85,8 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams, 
         drawing = drop_fringes(drawing)
     if steps.refine:
         drawing = refine_drawing(drawing, rgba, steps.refine_grid)
+        if steps.design_grid:
+            drawing = snap_to_design_grid(drawing, steps.refine_grid)
     else:
         grid = float(steps.refine_grid)
         drawing = replace(drawing, view=(drawing.width * grid, drawing.height * grid), grid=True)

@@ -78,6 +78,10 @@ class StepParams(BaseModel):
         False, description="move polygon vertices onto the input's anti-aliased edges (kept if SSIM rises)"
     )
     refine_grid: int = Field(16, ge=1, le=64, description="refined vertices snap to 1/this of an input px")
+    design_grid: bool = Field(
+        False, description="after refinement, axis-aligned edges onto the design grid the drawing's edges "
+        "agree on, if any (shared/design_grid.py)"
+    )
     fit_curves: bool = Field(
         False, description="after refinement, fit cubic Beziers to the runs between corners (polygon traces)"
     )

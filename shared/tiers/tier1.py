@@ -160,8 +160,8 @@ def formula_params(features: ImageFeatures) -> ConversionParams:
     return ConversionParams(
         engine=EngineParams(mode="polygon", hierarchical="stacked"),
         steps=StepParams(scale=scale, alpha="threshold", alpha_threshold=128, simplify_px=simplify,
-                         refine=True, refine_grid=REFINE_GRID, primitives=True, gradients=True,
-                         underlap=True, drop_fringes=True, splines=True),
+                         refine=True, refine_grid=REFINE_GRID, design_grid=True, primitives=True,
+                         gradients=True, underlap=True, drop_fringes=True, splines=True),
     )
 
 

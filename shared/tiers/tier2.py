@@ -31,9 +31,10 @@ from shared.tiers import TierOutcome, TierRequest, tier1
 from shared.tiers.search import MeasuredSearch
 
 PORTFOLIO_PATH = Path(__file__).with_name("portfolio.json")
-SHAPING_ON = {"gradients": True, "underlap": True, "drop_fringes": True, "splines": True}  # the steps
-# after tracing every portfolio configuration gets (underlap acts on cutout traces only:
-# shared/conflation.py; dropping fringes and splines on stacked ones: shared/fringes.py, shared/splines.py)
+SHAPING_ON = {"gradients": True, "underlap": True, "drop_fringes": True, "splines": True, "design_grid": True}
+# the steps after tracing every portfolio configuration gets (underlap acts on cutout traces only:
+# shared/conflation.py; dropping fringes and splines on stacked ones: shared/fringes.py, shared/splines.py;
+# the design grid on refined ones: shared/design_grid.py)
 
 
 @lru_cache(maxsize=1)

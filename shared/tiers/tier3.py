@@ -24,9 +24,10 @@ from shared.tiers.search import MeasuredSearch
 DEFAULT_BUDGET_S = 9.0  # search budget; features, routing and the last batch fit in the 10 s end-to-end goal
 MAX_TRIALS = 120
 PATIENCE = 20  # trials without improvement, once the target is met
-SHAPING_ON = {"underlap": True, "drop_fringes": True, "splines": True}  # every trial's cutout traces
-# without seams (shared/conflation.py), its stacked ones without fringe strips (shared/fringes.py) and
-# with splines (shared/splines.py)
+SHAPING_ON = {"underlap": True, "drop_fringes": True, "splines": True, "design_grid": True}  # every
+# trial's cutout traces without seams (shared/conflation.py), its stacked ones without fringe strips
+# (shared/fringes.py) and with splines (shared/splines.py), refined ones on their design grid if any
+# (shared/design_grid.py)
 
 optuna.logging.set_verbosity(logging.WARNING)
 
