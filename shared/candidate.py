@@ -11,7 +11,7 @@ import numpy as np
 
 from shared.conflation import closed_holes, underlap
 from shared.curves import fit_drawing
-from shared.design_grid import snap_to_design_grid
+from shared.design_grid import snap_primitives, snap_to_design_grid
 from shared.engine import trace
 from shared.fringes import drop_fringes
 from shared.geometry import Drawing, merge_consecutive_fills, read_trace, stacked
@@ -92,6 +92,8 @@ def shape_drawing(drawing: Drawing, rgba: np.ndarray, params: ConversionParams, 
         drawing = replace(drawing, view=(drawing.width * grid, drawing.height * grid), grid=True)
     if steps.primitives:
         drawing = find_primitives(drawing, rgba, source_px)
+        if steps.design_grid:
+            drawing = snap_primitives(drawing)
     if steps.fit_curves:
         drawing = fit_drawing(drawing, steps.fit_tolerance_px, steps.corner_angle, rgba,
                               steps.curve_pairs_ratio)

@@ -20,7 +20,7 @@ from math import comb
 
 import numpy as np
 
-from shared.geometry import Drawing, ring_index
+from shared.geometry import Drawing, Primitive, ring_index
 
 SNAP_PX = 0.15  # an edge this near a grid line (input px) is moved onto it: the 1/8 px an edge can be
 # off after refinement, and a little for measuring noise
@@ -29,6 +29,7 @@ MIN_EDGE_PX = 2.0  # shorter edges are neither counted nor moved (a staircase's 
 AXIS_SLOPE = 0.01  # an edge is axis-aligned where it strays from its axis by at most this per px of length
 MIN_EDGES = 6  # a grid is believed where at least this many edges lie on its lines ...
 MIN_SHARE = 0.8  # ... and these hold at least this share of the axis-aligned edges' length
+UPRIGHT_SHIFT_PX = 0.05  # a rectangle turned by less than moves no corner this far: upright
 MAX_UNITS = 256  # grids of up to this many units across the canvas's width are tried
 MAX_FALSE_GRID = 0.01  # a grid is believed where random places would match it as well with at most this
 # chance, over all grids tried (binomial tail times the grids tried: `chance_of`)
@@ -115,7 +116,29 @@ def snap_to_design_grid(drawing: Drawing, units_per_px: int) -> Drawing:
     vertices[edges.start[near], edges.axis[near]] = lines[near]
     vertices[edges.end[near], edges.axis[near]] = lines[near]
     units = view_units(pitch, units_per_px)
-    return replace(drawing, vertices=vertices, view=(drawing.width * units, drawing.height * units))
+    return replace(drawing, vertices=vertices, view=(drawing.width * units, drawing.height * units),
+                   design_pitch=pitch)
+
+
+def snap_primitives(drawing: Drawing) -> Drawing:
+    """`drawing` with the sides of its upright rectangle primitives (shared/primitives.py; rounded ones,
+    pills) on its design grid's lines where within SNAP_PX, as `snap_to_design_grid` does for polygon
+    edges: a primitive is fitted after the edges moved, from its own measured points."""
+    pitch = drawing.design_pitch
+    if pitch is None:
+        return drawing
+    fitted = dict(drawing.fitted)
+    for ring, shape in drawing.fitted.items():
+        if not isinstance(shape, Primitive) or shape.kind != "rect":
+            continue
+        if np.radians(abs(shape.angle)) * max(shape.rx, shape.ry) >= UPRIGHT_SHIFT_PX:
+            continue
+        sides = np.array([shape.cx - shape.rx, shape.cx + shape.rx, shape.cy - shape.ry, shape.cy + shape.ry])
+        lines = np.round(sides / pitch) * pitch
+        sides = np.where(np.abs(sides - lines) <= SNAP_PX, lines, sides)
+        fitted[ring] = replace(shape, cx=(sides[0] + sides[1]) / 2, cy=(sides[2] + sides[3]) / 2,
+                               rx=(sides[1] - sides[0]) / 2, ry=(sides[3] - sides[2]) / 2, angle=0.0)
+    return replace(drawing, fitted=fitted)
 
 
 def view_units(pitch: float, units_per_px: int) -> float:

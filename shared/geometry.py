@@ -88,6 +88,7 @@ class Drawing:
     view: tuple[float, float] = (0.0, 0.0)
     grid: bool = False
     markup: str | None = None
+    design_pitch: float | None = None  # input px between the lines of the design grid found, if any
 
     def ring(self, index: int) -> np.ndarray:
         """One ring's vertices (a view)."""

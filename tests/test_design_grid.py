@@ -1,5 +1,7 @@
 """Design grids: axis-aligned edges back on the grid an icon was drawn on (shared/design_grid.py)."""
 
+import re
+
 import numpy as np
 
 from shared.design_grid import AxisEdges, axis_edges, design_pitch, snap_to_design_grid
@@ -84,3 +86,18 @@ def test_short_and_slanted_edges_are_not_counted() -> None:
                       view=(SIZE * 8.0, SIZE * 8.0), grid=True)
     edges: AxisEdges = axis_edges(drawing)
     assert len(edges.place) == 0
+
+
+def test_rounded_bars_on_a_grid_come_out_as_rects_with_their_sides_on_the_grid() -> None:
+    """Material Symbols' align-start: three rounded bars, written as `<rect rx>` primitives, which are
+    fitted after the polygon edges moved; their sides are moved onto the grid too (4x 0.9964 -> 0.9997)."""
+    body = ('<rect x="2" y="2" width="20" height="2" rx="1"/><rect x="7" y="7" width="10" height="3" rx="1"/>'
+            '<rect x="7" y="13" width="10" height="3" rx="1"/>')
+    result = convert(_icon(SIZE, body), tier="1")
+    rects = re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"', result.svg)
+    view = float(re.search(r'viewBox="0 0 ([\d.]+)', result.svg).group(1))
+    assert len(rects) == 3
+    in_units = np.array(rects, float) * UNITS / view  # the icon's own units
+    assert np.abs(in_units - np.round(in_units)).max() < 1e-3
+    ssim_4x = alpha_aware_ssim(_icon(4 * SIZE, body), render_svg(result.svg, 4 * SIZE, 4 * SIZE))[0]
+    assert ssim_4x >= 0.999
