@@ -30,6 +30,7 @@ AXIS_SLOPE = 0.01  # an edge is axis-aligned where it strays from its axis by at
 MIN_EDGES = 6  # a grid is believed where at least this many edges lie on its lines ...
 MIN_SHARE = 0.8  # ... and these hold at least this share of the axis-aligned edges' length
 UPRIGHT_SHIFT_PX = 0.05  # a rectangle turned by less than moves no corner this far: upright
+SNAP_CIRCLES = True  # circle primitives' centres and radii onto half units too (False: left as fitted)
 MAX_UNITS = 256  # grids of up to this many units across the canvas's width are tried
 MAX_FALSE_GRID = 0.01  # a grid is believed where random places would match it as well with at most this
 # chance, over all grids tried (binomial tail times the grids tried: `chance_of`)
@@ -123,12 +124,20 @@ def snap_to_design_grid(drawing: Drawing, units_per_px: int) -> Drawing:
 def snap_primitives(drawing: Drawing) -> Drawing:
     """`drawing` with the sides of its upright rectangle primitives (shared/primitives.py; rounded ones,
     pills) on its design grid's lines where within SNAP_PX, as `snap_to_design_grid` does for polygon
-    edges: a primitive is fitted after the edges moved, from its own measured points."""
+    edges (a primitive is fitted after the edges moved, from its own measured points), and its circles'
+    centres and radii on half units (mdi's rings: r = 10 about (12, 12); `SNAP_CIRCLES`)."""
     pitch = drawing.design_pitch
     if pitch is None:
         return drawing
     fitted = dict(drawing.fitted)
     for ring, shape in drawing.fitted.items():
+        if isinstance(shape, Primitive) and shape.kind == "circle" and SNAP_CIRCLES:
+            half = pitch / 2
+            values = np.array([shape.cx, shape.cy, shape.rx])
+            lines = np.round(values / half) * half
+            values = np.where(np.abs(values - lines) <= SNAP_PX, lines, values)
+            fitted[ring] = replace(shape, cx=values[0], cy=values[1], rx=values[2], ry=values[2])
+            continue
         if not isinstance(shape, Primitive) or shape.kind != "rect":
             continue
         if np.radians(abs(shape.angle)) * max(shape.rx, shape.ry) >= UPRIGHT_SHIFT_PX:

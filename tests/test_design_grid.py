@@ -1,11 +1,12 @@
 """Design grids: axis-aligned edges back on the grid an icon was drawn on (shared/design_grid.py)."""
 
 import re
+from dataclasses import replace
 
 import numpy as np
 
-from shared.design_grid import AxisEdges, axis_edges, design_pitch, snap_to_design_grid
-from shared.geometry import Drawing
+from shared.design_grid import AxisEdges, axis_edges, design_pitch, snap_primitives, snap_to_design_grid
+from shared.geometry import Drawing, Primitive
 from shared.pipeline import convert
 from shared.quality import alpha_aware_ssim
 from shared.render import render_svg
@@ -101,3 +102,17 @@ def test_rounded_bars_on_a_grid_come_out_as_rects_with_their_sides_on_the_grid()
     assert np.abs(in_units - np.round(in_units)).max() < 1e-3
     ssim_4x = alpha_aware_ssim(_icon(4 * SIZE, body), render_svg(result.svg, 4 * SIZE, 4 * SIZE))[0]
     assert ssim_4x >= 0.999
+
+
+def test_circles_snap_to_half_units_and_free_ones_stay() -> None:
+    """A circle primitive's centre and radius go onto half units of the grid where within SNAP_PX (mdi's
+    r = 10 ring about (12, 12)); a circle nowhere near stays as fitted."""
+    pitch = SIZE / UNITS
+    drawing = replace(_rects([(10.0, 10.0, 20.0, 20.0), (30.0, 30.0, 40.0, 40.0)]), design_pitch=pitch)
+    on_grid = Primitive("circle", 12 * pitch + 0.06, 12 * pitch - 0.08, 10 * pitch - 0.05, 10 * pitch - 0.05)
+    free = Primitive("circle", 3.3 * pitch, 7.7 * pitch, 2.2 * pitch, 2.2 * pitch)
+    snapped = snap_primitives(replace(drawing, fitted={0: on_grid, 1: free}))
+    circle = snapped.fitted[0]
+    assert isinstance(circle, Primitive)
+    assert np.allclose([circle.cx, circle.cy, circle.rx, circle.ry], np.array([12, 12, 10, 10]) * pitch)
+    assert snapped.fitted[1] == free
