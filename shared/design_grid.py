@@ -10,9 +10,11 @@ Where the refined drawing's long axis-aligned edges agree on a grid (offset 0: t
 design's viewBox), those near its lines are moved onto them: a ring's vertical edge takes the line's x,
 a horizontal edge its y. The grid is the coarsest one with a pitch of at least MIN_PITCH_PX (so a
 chance match is unlikely: 2 x SNAP_PX / pitch) whose lines hold at least MIN_SHARE of those edges
-(weighted by length, at least MIN_EDGES of them, canvas borders left out: every grid holds them); none
-found, nothing moves. The view then gets a whole number of units per grid pitch, near `units_per_px`
-units per input px, so the lines are written exactly.
+(weighted by length, at least MIN_EDGES of them, canvas borders left out: every grid holds them) and
+whose hits among the distinct edge places random places would match with a chance of at most
+MAX_FALSE_GRID; none found, nothing moves. The view then gets a whole number of units per grid pitch,
+near `units_per_px` units per input px, so the lines are written exactly. Primitives, fitted after
+that, follow (`snap_primitives`): upright rectangles' sides onto the lines, circles onto half units.
 """
 
 from dataclasses import dataclass, replace
