@@ -4,7 +4,9 @@ import re
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
+from shared import design_grid
 from shared.design_grid import AxisEdges, axis_edges, design_pitch, snap_primitives, snap_to_design_grid
 from shared.geometry import Drawing, Primitive
 from shared.pipeline import convert
@@ -116,3 +118,16 @@ def test_circles_snap_to_half_units_and_free_ones_stay() -> None:
     assert isinstance(circle, Primitive)
     assert np.allclose([circle.cx, circle.cy, circle.rx, circle.ry], np.array([12, 12, 10, 10]) * pitch)
     assert snapped.fitted[1] == free
+
+
+def test_a_common_icon_grid_needs_less_evidence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A frame on Twemoji's 36-unit grid with a few small off-grid parts (4 of 10 distinct places on the
+    grid): believed as one of the COMMON_UNITS grids, not as one of all the 128 grids tried."""
+    pitch = SIZE / 36
+    frame = [(5 * pitch, 6 * pitch, 31 * pitch, 30 * pitch)] * 2  # a stroke's two rings
+    rng = np.random.default_rng(3)
+    small = [(x, y, x + 2.5, y + 2.5) for x, y in rng.uniform(60, 190, size=(3, 2))]
+    edges = axis_edges(_rects(frame + small))
+    assert design_pitch(edges, SIZE, SIZE) == pytest.approx(pitch)
+    monkeypatch.setattr(design_grid, "COMMON_FALSE_GRID", 0.0)
+    assert design_pitch(edges, SIZE, SIZE) is None
