@@ -93,10 +93,10 @@ def design_pitch(edges: AxisEdges, width: int, height: int) -> float | None:
     largest = min(MAX_UNITS, int(width / MIN_PITCH_PX))
     for units in range(1, largest + 1):
         pitch = width / units
-        on_line = np.abs(places - np.round(places / pitch) * pitch) <= SNAP_PX
+        on_line = nearest_lines(places, pitch)[1]
         if on_line.sum() < MIN_EDGES or lengths[on_line].sum() < MIN_SHARE * total:
             continue
-        hits = int((np.abs(distinct - np.round(distinct / pitch) * pitch) <= SNAP_PX).sum())
+        hits = int(nearest_lines(distinct, pitch)[1].sum())
         common = COMMON_FALSE_GRID > 0 and units in COMMON_UNITS
         tried, limit = (len(COMMON_UNITS), COMMON_FALSE_GRID) if common else (largest, MAX_FALSE_GRID)
         if tried * chance_of(len(distinct), hits, min(1.0, 2 * SNAP_PX / pitch)) <= limit:
@@ -120,8 +120,7 @@ def snap_to_design_grid(drawing: Drawing, units_per_px: int) -> Drawing:
     pitch = design_pitch(edges, drawing.width, drawing.height)
     if pitch is None:
         return drawing
-    lines = np.round(edges.place / pitch) * pitch
-    near = np.abs(edges.place - lines) <= SNAP_PX
+    lines, near = nearest_lines(edges.place, pitch)
     vertices = drawing.vertices.copy()
     vertices[edges.start[near], edges.axis[near]] = lines[near]
     vertices[edges.end[near], edges.axis[near]] = lines[near]
@@ -140,23 +139,35 @@ def snap_primitives(drawing: Drawing) -> Drawing:
         return drawing
     fitted = dict(drawing.fitted)
     for ring, shape in drawing.fitted.items():
-        if isinstance(shape, Primitive) and shape.kind == "circle" and SNAP_CIRCLES:
-            half = pitch / 2
-            values = np.array([shape.cx, shape.cy, shape.rx])
-            lines = np.round(values / half) * half
-            values = np.where(np.abs(values - lines) <= SNAP_PX, lines, values)
-            fitted[ring] = replace(shape, cx=values[0], cy=values[1], rx=values[2], ry=values[2])
+        if not isinstance(shape, Primitive):
             continue
-        if not isinstance(shape, Primitive) or shape.kind != "rect":
-            continue
-        if np.radians(abs(shape.angle)) * max(shape.rx, shape.ry) >= UPRIGHT_SHIFT_PX:
-            continue
-        sides = np.array([shape.cx - shape.rx, shape.cx + shape.rx, shape.cy - shape.ry, shape.cy + shape.ry])
-        lines = np.round(sides / pitch) * pitch
-        sides = np.where(np.abs(sides - lines) <= SNAP_PX, lines, sides)
-        fitted[ring] = replace(shape, cx=(sides[0] + sides[1]) / 2, cy=(sides[2] + sides[3]) / 2,
-                               rx=(sides[1] - sides[0]) / 2, ry=(sides[3] - sides[2]) / 2, angle=0.0)
+        if shape.kind == "circle" and SNAP_CIRCLES:
+            cx, cy, radius = snapped(np.array([shape.cx, shape.cy, shape.rx]), pitch / 2)
+            fitted[ring] = replace(shape, cx=cx, cy=cy, rx=radius, ry=radius)
+        elif shape.kind == "rect" and _upright(shape):
+            x0, x1, y0, y1 = snapped(np.array([shape.cx - shape.rx, shape.cx + shape.rx,
+                                               shape.cy - shape.ry, shape.cy + shape.ry]), pitch)
+            fitted[ring] = replace(shape, cx=(x0 + x1) / 2, cy=(y0 + y1) / 2, rx=(x1 - x0) / 2,
+                                   ry=(y1 - y0) / 2, angle=0.0)
     return replace(drawing, fitted=fitted)
+
+
+def _upright(rect: Primitive) -> bool:
+    """Whether a rectangle's turn moves none of its corners UPRIGHT_SHIFT_PX or more."""
+    return bool(np.radians(abs(rect.angle)) * max(rect.rx, rect.ry) < UPRIGHT_SHIFT_PX)
+
+
+def nearest_lines(values: np.ndarray, pitch: float) -> tuple[np.ndarray, np.ndarray]:
+    """The grid line (a multiple of `pitch`, input px) nearest each of `values`, and whether it lies
+    within SNAP_PX."""
+    lines = np.round(values / pitch) * pitch
+    return lines, np.abs(values - lines) <= SNAP_PX
+
+
+def snapped(values: np.ndarray, pitch: float) -> np.ndarray:
+    """`values` (input px) moved onto their nearest grid line where within SNAP_PX."""
+    lines, near = nearest_lines(values, pitch)
+    return np.where(near, lines, values)
 
 
 def view_units(pitch: float, units_per_px: int) -> float:
