@@ -18,13 +18,24 @@ WORKING_SIDE = 512
 inputs"): 512 keeps Tier 1 at 2048² under a second on one core; the SVG of a 512 px working copy
 renders at 2048 px within 0.01 SSIM of a full-size trace on the dev logos."""
 
+MIN_SHORT_SIDE = 64
+"""Shortest side a working copy keeps (pixels, or all of it), within `WORKING_SIDE` squared pixels and
+`MAX_LONG_SIDE`: a 4000x100 banner scaled to 512 on its longer side was 512x13, under Tier 1's 16 px
+floor for shapes, and came out as 106 pixel squares; at 2048x51 it is traced as shapes. Only inputs
+longer than 8 times their height (or width) are affected."""
+MAX_LONG_SIDE = 4 * WORKING_SIDE  # the longer side a working copy has at most, whatever its shorter side
+
+
 def working_shape(width: int, height: int, side: int = WORKING_SIDE) -> tuple[int, int]:
     """(width, height) of the working copy: the input's size if its longer side is at most `side`, else
-    scaled down to `side` on the longer side (each at least 1 px)."""
-    longest = max(width, height)
+    scaled down to `side` on the longer side, or less far where that would leave the shorter side under
+    `MIN_SHORT_SIDE`, as long as the copy holds at most `side` squared pixels and is at most
+    `MAX_LONG_SIDE` long (each side at least 1 px)."""
+    longest, shortest = max(width, height), min(width, height)
     if longest <= side:
         return width, height
-    factor = side / longest
+    factor = max(side / longest, min(1.0, MIN_SHORT_SIDE / shortest))
+    factor = min(factor, (side * side / (width * height)) ** 0.5, max(MAX_LONG_SIDE, side) / longest, 1.0)
     return max(1, round(width * factor)), max(1, round(height * factor))
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -14,10 +14,11 @@ from shared import pipeline
 from shared.damage import clean_up, estimate
 from shared.images import decode_image
 from shared.pipeline import convert
+from shared.quality import alpha_aware_ssim
 from shared.render import render_svg
 from shared.svg import svg_size, with_output_size
 from shared.tiers import TierOutcome, TierRequest
-from shared.working_size import WORKING_SIDE, bounded
+from shared.working_size import WORKING_SIDE, bounded, working_shape
 from tests.image_files import jpeg_bytes
 from tests.service_fixtures import redis_url, service_env  # noqa: F401 - fixtures
 
@@ -65,6 +66,28 @@ def test_large_input_is_traced_at_the_working_size_and_keeps_its_dimensions(
     rendered = render_svg(result.svg, 1500, 900).astype(int)
     assert tuple(rendered[450, 600, :3]) == pytest.approx((220, 30, 40), abs=6)  # the disc, scaled up
     assert tuple(rendered[450, 1160, :3]) == pytest.approx((20, 60, 200), abs=6)  # the bar
+
+
+def banner(width: int, height: int) -> np.ndarray:
+    """A long anti-aliased banner on white: a red disc and a blue bar the banner's height apart."""
+    big = Image.new("RGB", (width * 4, height * 4), "white")
+    draw = ImageDraw.Draw(big)
+    draw.ellipse((height * 4, height * 0.4, height * 4 + height * 3.2, height * 3.6), fill=(220, 30, 40))
+    draw.rectangle((height * 12, height * 0.8, width * 4 - height * 4, height * 3.2), fill=(20, 60, 200))
+    return np.asarray(big.resize((width, height), Image.Resampling.BOX).convert("RGBA"))
+
+
+def test_a_long_banner_keeps_enough_height_to_be_traced_as_shapes() -> None:
+    """Scaled to 512 px on its longer side a 4000x100 banner was 512x13, under Tier 1's 16 px floor for
+    shapes: 106 pixel squares, 0.73 at its own size. Its working copy keeps 51 px of height."""
+    assert working_shape(4000, 100) == (2048, 51)
+    assert working_shape(1500, 900) == (512, 307)  # only inputs over 8:1 keep more than 512 px
+    assert working_shape(100_000, 10) == (2048, 1)  # and never more than 2048
+    image = banner(4000, 100)
+    result = convert(image, tier=1)
+    assert svg_size(result.svg) == (4000, 100)
+    assert result.figures.paths <= 4
+    assert alpha_aware_ssim(image, render_svg(result.svg, 4000, 100))[0] > 0.95
 
 
 def test_small_input_is_not_resized() -> None:
