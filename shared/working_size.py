@@ -21,8 +21,9 @@ renders at 2048 px within 0.01 SSIM of a full-size trace on the dev logos."""
 MIN_SHORT_SIDE = 64
 """Shortest side a working copy keeps (pixels, or all of it), within `WORKING_SIDE` squared pixels and
 `MAX_LONG_SIDE`: a 4000x100 banner scaled to 512 on its longer side was 512x13, under Tier 1's 16 px
-floor for shapes, and came out as 106 pixel squares; at 2048x51 it is traced as shapes. Only inputs
-longer than 8 times their height (or width) are affected."""
+floor for shapes, and came out as 143 pixel squares; at 2048x51 it is 3 shapes
+(tests/test_real_world_inputs.py, `banner`). Only inputs longer than 8 times their height (or width)
+are affected."""
 MAX_LONG_SIDE = 4 * WORKING_SIDE  # the longer side a working copy has at most, whatever its shorter side
 
 

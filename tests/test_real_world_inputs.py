@@ -79,7 +79,7 @@ def banner(width: int, height: int) -> np.ndarray:
 
 def test_a_long_banner_keeps_enough_height_to_be_traced_as_shapes() -> None:
     """Scaled to 512 px on its longer side a 4000x100 banner was 512x13, under Tier 1's 16 px floor for
-    shapes: 106 pixel squares, 0.73 at its own size. Its working copy keeps 51 px of height."""
+    shapes: 143 pixel squares, 0.71 at its own size. Its working copy keeps 51 px of height."""
     assert working_shape(4000, 100) == (2048, 51)
     assert working_shape(1500, 900) == (512, 307)  # only inputs over 8:1 keep more than 512 px
     assert working_shape(100_000, 10) == (2048, 1)  # and never more than 2048
