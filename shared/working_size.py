@@ -35,8 +35,8 @@ def working_shape(width: int, height: int, side: int = WORKING_SIDE) -> tuple[in
     longest, shortest = max(width, height), min(width, height)
     if longest <= side:
         return width, height
-    factor = max(side / longest, min(1.0, MIN_SHORT_SIDE / shortest))
-    factor = min(factor, (side * side / (width * height)) ** 0.5, max(MAX_LONG_SIDE, side) / longest, 1.0)
+    factor = max(side / longest, min(1.0, MIN_SHORT_SIDE / shortest))  # at most 1: longest > side
+    factor = min(factor, (side * side / (width * height)) ** 0.5, max(MAX_LONG_SIDE, side) / longest)
     return max(1, round(width * factor)), max(1, round(height * factor))
 
 
