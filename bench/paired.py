@@ -4,19 +4,20 @@
     python -m bench.paired --split train --side 1024 --set drop_fringes=false
     python -m bench.paired --icons @iconify-json/devicon@1.2.68 --per-package 40 --tier1 SHARPER_BELOW=0
 
-Images: every `--every`-th non-JPEG image of the dev set's `--split` (256 px entries), its vector
-source (or generator) rendered at `--side` px as the input (bench.dataset.reference_at; with
-`--gradient`, only those whose source paints with a gradient); or, with `--icons`, a fixed random
-pick (`--seed`) of `--per-package` icons of each pinned Iconify package (any icon; installed once into
-`--cache`), outside the dev set. Per image and run: SSIM at 1x against the
-input (the result's own figure), SSIM against the source rendered at 4x the side (`ssim_source`; for
-`--side` over 256, at the side itself), bytes, elements and seconds. The other run takes `--set`
-overrides and/or `--tier1 NAME=VALUE`, a constant of shared/tiers/tier1.py set for that run (a retry's
-threshold: `SHARPER_BELOW=0` turns the supersampled retry off), or `--constant MODULE.NAME=VALUE`, one of
-any shared module (`shared.gradient_profile.PLACE_ROUNDS=0`: gradient stops evenly spaced), or
-`--portfolio FILE`, a Tier 2 portfolio (an earlier shared/tiers/portfolio.json). Prints the
-images that changed, then for the other run -> the deployed run: medians, means and totals, and how
-many images fell or rose by more than 0.001; `--out` writes the rows.
+Images: every `--every`-th non-JPEG image of the dev set's `--split` (256 px entries), its vector source
+(or generator) rendered at `--side` px as the input (bench.dataset.reference_at; with `--gradient`, only
+those whose source paints with a gradient); or, with `--icons`, a fixed random pick (`--seed`) of
+`--per-package` icons of each pinned Iconify package (any icon; installed once into `--cache`), outside
+the dev set; or, with `--shaded N`, N Twemoji icons (`--seed`) with their fills shaded by gradients
+(bench/shaded_emoji.py), a stand-in for gradient emoji. Per image and run: SSIM at 1x against the input
+(the result's own figure), SSIM against the source rendered at 4x the side (`ssim_source`; for `--side`
+over 256, at the side itself), bytes, elements and seconds. The other run takes `--set` overrides and/or
+`--tier1 NAME=VALUE`, a constant of shared/tiers/tier1.py set for that run (a retry's threshold:
+`SHARPER_BELOW=0` turns the supersampled retry off), or `--constant MODULE.NAME=VALUE`, one of any
+shared module (`shared.gradient_profile.PLACE_ROUNDS=0`: gradient stops evenly spaced), or `--portfolio
+FILE`, a Tier 2 portfolio (an earlier shared/tiers/portfolio.json). Prints the images that changed, then
+for the other run -> the deployed run: medians, means and totals, and how many images fell or rose by
+more than 0.001; `--out` writes the rows.
 """
 
 import argparse
@@ -32,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from bench import shaded_emoji
 from bench.dataset import load_manifest, npm_root, reference_at
 from bench.gradient_icons import icon_svg
 from bench.synthetic import render
@@ -65,6 +67,12 @@ def run_once(rgba: np.ndarray, source: np.ndarray, tier: int, overrides: dict[st
 def inputs(args: argparse.Namespace) -> Iterator[tuple[str, str, np.ndarray, np.ndarray]]:
     """(category or package, name, input at `--side`, source at 4x the side or at the side) per image."""
     scale = 4 if args.side <= 256 else 1
+    if args.shaded:
+        modules = npm_root(args.cache, (shaded_emoji.PACKAGE,))
+        for name, svg in shaded_emoji.shaded_emoji(modules, args.shaded, args.seed):
+            rgba = render(svg, args.side)
+            yield "shaded-emoji", name, rgba, render(svg, args.side * 4) if scale > 1 else rgba
+        return
     if args.icons is None:
         images = [im for im in load_manifest() if im.split == args.split and im.size == 256
                   and im.category != "jpeg" and (im.gradient or not args.gradient)][:: args.every]
@@ -103,6 +111,8 @@ def main() -> None:
     parser.add_argument("--portfolio", type=Path, default=None,
                         help="a Tier 2 portfolio file (the other run; with --tier 2)")
     parser.add_argument("--icons", nargs="+", default=None, help="pinned Iconify packages (name@version)")
+    parser.add_argument("--shaded", type=int, default=0,
+                        help="this many shaded Twemoji (bench/shaded_emoji.py, `--seed`) instead")
     parser.add_argument("--per-package", type=int, default=40)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--cache", type=Path, default=Path("data/.npm-gradients"))

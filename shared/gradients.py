@@ -222,15 +222,27 @@ def _region_fit(mask: np.ndarray, colours: np.ndarray, max_stops: int, jump: np.
         return Fit(None, 0.0, 0.0)
     y0, x0 = max(int(rows[0]) - 2, 0), max(int(cols[0]) - 2, 0)  # the mask's box and 2 px around it
     box = slice(y0, int(rows[-1]) + 3), slice(x0, int(cols[-1]) + 3)
+    off_border = _off_canvas_border(colours.shape[:2], box)
     mask, colours, jump = mask[box], colours[box], jump[box]
     inner = interior(mask)
-    core = jump[interior(inner)]  # 2 px in: anti-aliased borders can be 2 px wide
+    core = jump[interior(inner) & off_border]  # 2 px in: anti-aliased borders can be 2 px wide
     if len(core) and (core > EDGE_STEP).mean() > EDGE_SHARE:  # an edge the trace left inside
         return Fit(None, 0.0, 0.0)
     # merged bands may be too thin to have an interior: their pixels off steps in the input instead
     xy, values = _sampled_pixels(mask & ~_near_steps(jump) if force else inner, y0, x0, colours)
     ramps = bool(len(core)) and float((core > RAMP_STEP).mean()) >= RAMP_SHARE
     return fit_region(xy, values, max_stops, force, gain_per_byte, place=ramps)
+
+
+def _off_canvas_border(size: tuple[int, int], box: tuple[slice, slice]) -> np.ndarray:
+    """Within `box` (clipped to an image of `size` (h, w)): the pixels at least 2 px from the canvas's
+    edge. `interior` counts beyond the canvas as inside, so a disc touching the canvas would keep its
+    anti-aliased rim there as core, and those steps (to transparency) would read as an edge the trace
+    left inside it (twemoji's clock faces with a shaded rim kept their flat fill)."""
+    height, width = size
+    rows = np.arange(box[0].start, min(box[0].stop, height))
+    cols = np.arange(box[1].start, min(box[1].stop, width))
+    return ((rows >= 2) & (rows < height - 2))[:, None] & ((cols >= 2) & (cols < width - 2))[None, :]
 
 
 def _sampled_pixels(mask: np.ndarray, y0: int, x0: int, colours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

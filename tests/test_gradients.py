@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from bench.dataset import has_gradient
+from bench.synthetic import render
 from shared import gradient_profile, gradients
 from shared.candidate import evaluate
 from shared.features import compute_features
@@ -52,6 +53,17 @@ def test_gradient_square_is_one_shape_with_one_gradient(kind: str) -> None:
     assert _colour_error(svg, rgba) < 0.02
     without = evaluate(rgba, _params(rgba, gradients=False), compare_unrefined=False).svg
     assert _colour_error(without, rgba) > 0.05  # the flat trace is far off: the test can fail
+
+
+def test_a_shaded_disc_touching_the_canvas_gets_its_gradient() -> None:
+    # its anti-aliased rim where it touches the canvas's edges is no edge inside it (0.946 flat)
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 128 128"><defs><linearGradient id="g" '
+           'x2="0" y2="1"><stop offset="0" stop-color="#f0b040"/><stop offset="1" stop-color="#a04010"/>'
+           '</linearGradient></defs><circle cx="64" cy="64" r="64" fill="url(#g)"/></svg>')
+    rgba = render(svg, SIDE)
+    result = evaluate(rgba, _params(rgba), compare_unrefined=False)
+    assert result.svg.count("<linearGradient ") == 1 and _elements(result.svg) == 1
+    assert result.figures.ssim > 0.99
 
 
 def test_bands_of_a_fine_trace_merge_into_one_gradient() -> None:
