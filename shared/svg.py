@@ -13,13 +13,13 @@ A trace kept as markup (spline traces) only gets the root replaced and whitespac
 """
 
 import re
-from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
 
 from shared.geometry import Curve, Drawing, Primitive, Spline, signed_area
-from shared.paint import Gradient
+from shared.gradient_markup import gradient_id, in_turned_frame
+from shared.svg_number import number
 
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
 _WIDTH = re.compile(r'\swidth="[^"]*"')
@@ -95,15 +95,6 @@ def minify(svg: str) -> str:
     return _BETWEEN_TAGS.sub("><", svg).strip() + "\n"
 
 
-@lru_cache(maxsize=4096)
-def number(value: float, decimals: int = 2) -> str:
-    """At most `decimals` decimals, no trailing zeros, no leading zero ('.5', '-.25')."""
-    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:.0f}"
-    if text in ("", "-0", "-"):
-        return "0"
-    return text.replace("0.", ".", 1) if text.startswith(("0.", "-0.")) else text
-
-
 def write_svg(drawing: Drawing) -> str:
     """The markup of `drawing` (see the module docstring)."""
     view_w, view_h = drawing.view
@@ -120,102 +111,24 @@ def write_svg(drawing: Drawing) -> str:
     body = []
     defs: dict[str, str] = {}  # a gradient's markup without its id -> its id (identical ones shared)
     for shape, (fill, rings) in enumerate(zip(drawing.fills, drawing.shape_rings(), strict=True)):
+        outline = drawing.fitted.get(rings[0]) if len(rings) == 1 else None
+        primitive = outline if isinstance(outline, Primitive) else None
         if shape in drawing.paints:  # a gradient carries its own opacity (its stops')
-            fill = f"url(#{_gradient_id(drawing.paints[shape], scale, drawing.grid, defs)})"
+            gradient = drawing.paints[shape]
+            if primitive is not None and _turned(primitive):
+                gradient = in_turned_frame(gradient, primitive)
+            fill = f"url(#{gradient_id(gradient, scale, drawing.grid, defs)})"
         paint = f'fill="{fill}"'
         if shape in drawing.opacity and shape not in drawing.paints:
             paint += f' fill-opacity="{number(drawing.opacity[shape])}"'
-        if len(rings) == 1 and isinstance(outline := drawing.fitted.get(rings[0]), Primitive):
-            body.append(_primitive_element(outline, scale[0], paint))
+        if primitive is not None:
+            body.append(_primitive_element(primitive, scale[0], paint))
             continue
         d = "".join(next(polygon_text) if plain[r] else _fitted_text(drawing, r, scale) for r in rings)
         body.append(f'<path d="{d}" {paint}/>')
     gradients = "".join(text.replace(" ", f' id="{gid}" ', 1) for text, gid in defs.items())
     head = f"<defs>{gradients}</defs>" if defs else ""
     return root_element(drawing.width, drawing.height, view_w, view_h) + head + "".join(body) + "</svg>\n"
-
-
-def _gradient_id(paint: Gradient, scale: np.ndarray, grid: bool, defs: dict[str, str]) -> str:
-    """The id of `paint`'s `<linearGradient>`/`<radialGradient>` in `defs` (added if new): short
-    letters in order of first use, coordinates in view units (userSpaceOnUse; whole units on a grid),
-    a linear gradient's ends slid to where they write shortest (`_slid_ends`: x1 or y1 0, left out), a
-    first stop at offset 0 without its offset (the default), colours as '#rgb' where that is exact; an
-    elliptical radial gradient as a circle under a `gradientTransform` (`_ellipse_head`)."""
-    def coordinate(value: float, k: int) -> str:
-        value *= scale[min(k, 1)]
-        return number(round(value) if grid else value)
-
-    if paint.kind == "linear":
-        names = ("x1", "y1", "x2", "y2")
-        ends = min(("".join(f' {name}="{text}"' for name, text in
-                            zip(names, (coordinate(v, k % 2) for k, v in enumerate(points)), strict=True)
-                            if name[1] == "2" or text != "0")
-                    for points in _slid_ends(paint.points)), key=len)
-        head = f'<linearGradient gradientUnits="userSpaceOnUse"{ends}>'
-        tail = "</linearGradient>"
-    elif len(paint.points) == 3:
-        cx, cy, r = (coordinate(v, k) for k, v in enumerate(paint.points))
-        head = f'<radialGradient gradientUnits="userSpaceOnUse" cx="{cx}" cy="{cy}" r="{r}">'
-        tail = "</radialGradient>"
-    else:
-        head = _ellipse_head(paint.points, scale, grid)
-        tail = "</radialGradient>"
-    stops = "".join(
-        "<stop" + (f' offset="{number(stop.offset)}"' if number(stop.offset) != "0" else "")
-        + f' stop-color="{_short_colour(stop.color)}"'
-        + (f' stop-opacity="{number(stop.opacity)}"' if stop.opacity < 0.995 else "") + "/>"
-        for stop in paint.stops)
-    text = head + stops + tail
-    if text not in defs:
-        k, gid = len(defs), ""
-        while True:
-            gid = chr(ord("a") + k % 26) + gid
-            k = k // 26 - 1
-            if k < 0:
-                break
-        defs[text] = gid
-    return defs[text]
-
-
-def _ellipse_head(points: tuple[float, ...], scale: np.ndarray, grid: bool) -> str:
-    """An elliptical radial gradient's start tag: a circle in the gradient's own space, mapped onto
-    the ellipse by `rotate(angle) scale(1 ratio)` (the centre given in that space), or by a full matrix
-    where the view scales x and y apart."""
-    cx, cy, r, ratio, angle = points
-    theta = np.radians(angle)
-    cos, sin = float(np.cos(theta)), float(np.sin(theta))
-    ratio_text = f"{ratio:.3f}".rstrip("0").lstrip("0") or "0"
-    if abs(scale[0] - scale[1]) <= 1e-9 * scale[0]:
-        x, y = cx * scale[0], cy * scale[0]
-        gx, gy, gr = (number(round(v) if grid else v)
-                      for v in (x * cos + y * sin, (y * cos - x * sin) / ratio, r * scale[0]))
-        return (f'<radialGradient gradientUnits="userSpaceOnUse" cx="{gx}" cy="{gy}" r="{gr}" '
-                f'gradientTransform="rotate({number(angle)})scale(1 {ratio_text})">')
-    matrix = (scale[0] * cos, scale[1] * sin, -scale[0] * sin * ratio, scale[1] * cos * ratio,
-              scale[0] * cx, scale[1] * cy)
-    numbers = " ".join(f"{v:.4g}" for v in matrix)
-    return (f'<radialGradient gradientUnits="userSpaceOnUse" cx="0" cy="0" r="{number(r)}" '
-            f'gradientTransform="matrix({numbers})">')
-
-
-def _short_colour(colour: str) -> str:
-    """'#rrggbb' as '#rgb' where each channel's two digits are equal (the same colour), else as is."""
-    pairs = colour[1:3], colour[3:5], colour[5:7]
-    short = len(colour) == 7 and all(p[0] == p[1] for p in pairs)
-    return "#" + "".join(p[0] for p in pairs) if short else colour
-
-
-def _slid_ends(points: tuple[float, ...]) -> list[tuple[float, ...]]:
-    """A linear gradient's ends (x1, y1, x2, y2) and the same gradient with both ends slid along the
-    lines of equal colour (across the axis) until y1 = 0 or until x1 = 0, where the axis allows."""
-    x1, y1, x2, y2 = points
-    vx, vy = x2 - x1, y2 - y1
-    out = [points]
-    if abs(vx) > 1e-9:  # the ends move by s * (-vy, vx)
-        out.append((x1 + y1 / vx * vy, 0.0, x2 + y1 / vx * vy, vy))
-    if abs(vy) > 1e-9:
-        out.append((0.0, y1 + x1 / vy * vx, vx, y2 + x1 / vy * vx))
-    return out
 
 
 def _ring_texts(vertices: np.ndarray, offsets: np.ndarray) -> list[str]:
@@ -371,14 +284,18 @@ def _arcs_text(shape: Primitive, scale: float, clockwise: bool) -> str:
     return f"M{x},{y}a{rx} {ry} {turn} 1 {sweep} {there}a{rx} {ry} {turn} 1 {sweep} {back}Z"
 
 
+def _turned(shape: Primitive) -> bool:
+    """Whether `shape` is written with a `rotate` transform (`MIN_ROTATION_SHIFT_PX`)."""
+    return bool(np.radians(abs(shape.angle)) * max(shape.rx, shape.ry) >= MIN_ROTATION_SHIFT_PX)
+
+
 def _primitive_element(shape: Primitive, scale: float, paint: str) -> str:
     """`shape` as an element with `paint` (its fill attributes); the angle keeps 2 decimals (0.01
     degree moves a point 120 px from the centre by 0.02 px)."""
     d = primitive_decimals(scale)
     cx, cy, rx, ry, corner = (number(v * scale, d)
                               for v in (shape.cx, shape.cy, shape.rx, shape.ry, shape.corner))
-    turned = np.radians(abs(shape.angle)) * max(shape.rx, shape.ry) >= MIN_ROTATION_SHIFT_PX
-    turn = f' transform="rotate({number(shape.angle)} {cx} {cy})"' if turned else ""
+    turn = f' transform="rotate({number(shape.angle)} {cx} {cy})"' if _turned(shape) else ""
     if shape.kind == "circle":
         return f'<circle cx="{cx}" cy="{cy}" r="{rx}" {paint}/>'
     if shape.kind == "ellipse":

@@ -5,10 +5,11 @@ small regions are not worth their markup, the written ends and colours render as
 import re
 
 import numpy as np
+import pytest
 
 from shared.candidate import evaluate
 from shared.features import compute_features
-from shared.geometry import Drawing
+from shared.geometry import Drawing, Primitive
 from shared.gradient_fit import fit_region, paint_colours
 from shared.paint import Gradient, Stop
 from shared.render import render_svg
@@ -105,6 +106,22 @@ def test_a_bar_lit_along_its_middle_gets_an_elliptical_gradient() -> None:
     assert np.abs(drawn - rgba[..., :3]).mean() / 255 < 0.01
 
 
+def test_an_elliptical_gradients_shape_is_searched_not_only_read_off_a_quadratic() -> None:
+    # a bounding-box radial on a tilted oval (ratio 0.7, 25 degrees): a cone of colour, light at its
+    # centre, which a quadratic's Hessian reads as ratio 0.78; searched, it is fitted at its own shape
+    truth = Gradient("radial", (56.0, 58.0, 60.0, 0.7, 25.0),
+                     (Stop(0.0, "#a0c8f0"), Stop(0.55, "#3070b0"), Stop(1.0, "#103050")))
+    inside = np.hypot(np.arange(SIDE)[:, None] + 0.5 - 58, np.arange(SIDE)[None, :] + 0.5 - 56) < 38
+    ys, xs = np.nonzero(inside)
+    xy = np.column_stack([xs + 0.5, ys + 0.5])
+    fit = fit_region(xy, np.round(paint_colours(truth, xy) * 255) / 255, 3)
+    assert fit.paint is not None and fit.paint.kind == "radial" and len(fit.paint.points) == 5
+    ratio, angle = fit.paint.points[3:]
+    assert abs(ratio - 0.7) < 0.03 and min(abs(angle - 25) % 180, 180 - abs(angle - 25) % 180) < 3
+    assert np.hypot(fit.paint.points[0] - 56, fit.paint.points[1] - 58) < 1.0
+    assert fit.rms < 1 / 255  # the quadratic's shape leaves 2.3 / 255
+
+
 def test_an_elliptical_gradient_renders_as_fitted() -> None:
     paint = Gradient("radial", (22.0, 17.0, 15.0, 0.3, -33.0),
                      (Stop(0.0, "#ff0000"), Stop(0.5, "#00ff00"), Stop(1.0, "#0000ff")))
@@ -116,6 +133,41 @@ def test_an_elliptical_gradient_renders_as_fitted() -> None:
         yy, xx = np.mgrid[0:40, 0:40] + 0.5
         expected = paint_colours(paint, np.column_stack([xx.ravel(), yy.ravel()]))[:, :3].reshape(40, 40, 3)
         assert np.abs(drawn - expected).mean() < 0.002 and np.abs(drawn - expected).max() < 0.02
+
+
+@pytest.mark.parametrize("paint", [
+    Gradient("radial", (17.0, 16.0, 18.0, 0.7, 80.0), (Stop(0.0, "#a0c8f0"), Stop(0.55, "#3070b0"),
+                                                        Stop(1.0, "#103050"))),
+    Gradient("radial", (18.0, 17.0, 14.0), (Stop(0.0, "#f0e040"), Stop(1.0, "#c03010"))),
+    Gradient("linear", (10.0, 8.0, 26.0, 30.0), (Stop(0.0, "#ffffff"), Stop(1.0, "#2040a0"))),
+])
+def test_a_gradient_on_a_turned_primitive_renders_as_fitted(paint: Gradient) -> None:
+    # the element's rotate() turns its user space, in which userSpaceOnUse gradients are drawn
+    ellipse = Primitive("ellipse", 20.0, 20.0, 12.0, 17.0, angle=-40.0)
+    ring = np.zeros((4, 2))  # the primitive stands for its ring
+    for view, grid in (((40.0, 40.0), False), ((320.0, 320.0), True)):
+        drawing = Drawing(40, 40, ("#000000",), ring, np.array([0, 4]), np.array([0]), fitted={0: ellipse},
+                          paints={0: paint}, view=view, grid=grid)
+        svg = write_svg(drawing)
+        assert "rotate(-40" in svg
+        drawn = render_svg(svg, 40, 40).astype(float) / 255
+        yy, xx = np.mgrid[0:40, 0:40] + 0.5
+        inside = (np.hypot(xx - 20, yy - 20) < 10).ravel()  # well inside the ellipse
+        expected = paint_colours(paint, np.column_stack([xx.ravel(), yy.ravel()]))[inside, :3]
+        error = np.abs(drawn[..., :3].reshape(-1, 3)[inside] - expected)
+        assert error.mean() < 0.004 and error.max() < 0.03
+
+
+def test_a_slightly_turned_primitive_shares_its_gradient() -> None:
+    # turned by 0.2 degrees, the bar's points move 0.06 px: its gradient changes by a third of a level
+    paint = Gradient("linear", (0.0, 0.0, 0.0, 40.0), (Stop(0.0, "#ffffff"), Stop(1.0, "#2040a0")))
+    bar = Primitive("rect", 12.0, 20.0, 6.0, 16.0, angle=0.2, corner=5.0)
+    square = np.array([[24, 4], [36, 4], [36, 36], [24, 36]], float)
+    drawing = Drawing(40, 40, ("#000000", "#000000"), np.vstack([np.zeros((4, 2)), square]),
+                      np.array([0, 4, 8]), np.array([0, 1]), fitted={0: bar}, paints={0: paint, 1: paint},
+                      view=(320.0, 320.0), grid=True)
+    svg = write_svg(drawing)
+    assert "rotate(.2" in svg and svg.count("<linearGradient") == 1
 
 
 def _elements(svg: str) -> int:
