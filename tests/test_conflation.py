@@ -5,7 +5,7 @@ stacked trace with halos again cutout (shared/tiers/tier1.py, `cutout_params`)."
 import numpy as np
 import pytest
 
-from shared.conflation import SPREAD, closed_holes, underlap
+from shared.conflation import GAP_PUSH, SPREAD, closed_holes, underlap
 from shared.geometry import Drawing, signed_area
 from shared.pipeline import convert
 from shared.render import render_svg
@@ -125,8 +125,9 @@ def test_a_hole_stays_where_the_input_is_transparent_or_an_earlier_shape_shows()
 
 def test_a_gap_on_opaque_input_is_covered_by_the_earlier_shape() -> None:
     """Two shapes 0.5 px apart (their shared edge refined apart, once per shape): on an opaque input
-    the earlier one is pushed across the gap by SPREAD, to 0.25 px under the later one, so the column
-    the gap halves goes from half covered to 7/8 (the two shapes' anti-aliasing conflated); where the
+    the earlier one is pushed across the gap by GAP_PUSH, to 0.5 px under the later one, so the column
+    the gap halves goes from half covered to whole (pushed by SPREAD, as an edge with no gap is, it
+    reached 0.25 px under the later one and the two shapes' anti-aliasing conflated to 7/8); where the
     input is transparent there, it stays."""
     drawing = _drawing([_square(4, 4, 16, 28), _square(16.5, 4, 28, 28)], ("#ff0000", "#0000ff"))
     assert underlap(drawing) is drawing  # nothing later at the look-up's first depth
@@ -134,9 +135,9 @@ def test_a_gap_on_opaque_input_is_covered_by_the_earlier_shape() -> None:
     card = np.zeros_like(OPAQUE)
     card[4:28, 4:28] = 255  # opaque where the two shapes and the gap are, transparent round them
     pushed = underlap(drawing, card)
-    assert pushed.rings[0][:, 0].max() == 16 + SPREAD  # only the edge at the gap moves
+    assert pushed.rings[0][:, 0].max() == 16 + GAP_PUSH  # only the edge at the gap moves
     assert pushed.rings[0][:, 0].min() == 4 and pushed.rings[0][:, 1].min() == 4
-    assert _alpha(pushed)[8:24, 16].min() >= 0.85 * 255
+    assert _alpha(pushed)[8:24, 16].min() >= 254
     see_through = card.copy()
     see_through[:, 16] = 0
     assert underlap(drawing, see_through) is drawing
@@ -155,6 +156,20 @@ def test_a_gap_between_two_rings_of_one_shape_is_covered() -> None:
     pushed = underlap(drawing, card)
     assert _alpha(pushed)[8:24, 16].min() >= 0.85 * 255
     assert pushed.rings[0][:, 0].min() == 4 and pushed.rings[1][:, 0].max() == 28  # outer edges stay
+
+
+def test_the_edges_at_a_sharp_corner_are_pushed_all_the_way() -> None:
+    """A wedge (corners of 18 and 45 degrees) in a hole of a later shape: each of its edges moves out by
+    SPREAD; a mitre at so sharp a corner is capped, and the capped one left the bottom edge slanting
+    from 0.3 px to 0.75 px out (the background showed under it)."""
+    wedge = [(12.0, 12.5), (24.0, 16.5), (8.0, 16.5)]  # clockwise on screen
+    vertices = np.array(wedge + _square(4, 4, 28, 28) + wedge[::-1], float)
+    drawing = Drawing(SIDE, SIDE, ("#ff0000", "#0000ff"), vertices, np.array([0, 3, 7, 10]),
+                      np.array([0, 1, 1]), view=(SIDE * 4.0, SIDE * 4.0), grid=True)
+    pushed = underlap(drawing).rings[0]
+    bottom = pushed[pushed[:, 1] > 16.5 + 1e-6]
+    assert len(bottom) >= 2 and np.allclose(bottom[:, 1], 16.5 + SPREAD)
+    assert bottom[:, 0].min() <= 8 and bottom[:, 0].max() >= 24  # along the whole edge
 
 
 # a flag drawn like the icon sets draw them: stripes over a light base, clipped to a rounded card
