@@ -62,6 +62,7 @@ def gradient_id(paint: Gradient, scale: np.ndarray, grid: bool, defs: dict[str, 
         defs[text] = gid
     return defs[text]
 
+
 def _ellipse_head(points: tuple[float, ...], scale: np.ndarray, grid: bool) -> str:
     """An elliptical radial gradient's start tag: a circle in the gradient's own space, mapped onto
     the ellipse by `rotate(angle) scale(1 ratio)` (the centre given in that space), or by a full matrix
@@ -82,11 +83,13 @@ def _ellipse_head(points: tuple[float, ...], scale: np.ndarray, grid: bool) -> s
     return (f'<radialGradient gradientUnits="userSpaceOnUse" cx="0" cy="0" r="{number(r)}" '
             f'gradientTransform="matrix({numbers})">')
 
+
 def _short_colour(colour: str) -> str:
     """'#rrggbb' as '#rgb' where each channel's two digits are equal (the same colour), else as is."""
     pairs = colour[1:3], colour[3:5], colour[5:7]
     short = len(colour) == 7 and all(p[0] == p[1] for p in pairs)
     return "#" + "".join(p[0] for p in pairs) if short else colour
+
 
 def _slid_ends(points: tuple[float, ...]) -> list[tuple[float, ...]]:
     """A linear gradient's ends (x1, y1, x2, y2) and the same gradient with both ends slid along the
