@@ -207,13 +207,25 @@ def _opaque_top(drawing: Drawing, k: int) -> np.ndarray:
 def _later_at(points: np.ndarray, shape: int, top: np.ndarray, k: int, same: bool = False) -> np.ndarray:
     """Whether each point (input px) shows an opaque shape painted after `shape` on `top`, a `k` times
     finer grid (outside the image: no); with `same`, `shape` itself too."""
+    shown = _shown_at(points, top, k)
+    return (shown >= shape) if same else (shown > shape)
+
+
+def _gap_at(points: np.ndarray, top: np.ndarray, k: int) -> np.ndarray:
+    """Whether each point (input px) lies in a gap between shapes that `underlap` fills (GAP_FILL's
+    mark on `top`, a `k` times finer grid; outside the image: no)."""
+    return _shown_at(points, top, k) == GAP
+
+
+def _shown_at(points: np.ndarray, top: np.ndarray, k: int) -> np.ndarray:
+    """What `top` (a `k` times finer grid than the input's pixels) shows at each point (input px);
+    NOTHING outside the image."""
     height, width = top.shape
     col, row = np.floor(points[:, 0] * k).astype(int), np.floor(points[:, 1] * k).astype(int)
     inside = (col >= 0) & (col < width) & (row >= 0) & (row < height)
-    found = np.zeros(len(points), bool)
-    shown = top[row[inside], col[inside]]
-    found[inside] = (shown >= shape) if same else (shown > shape)
-    return found
+    shown = np.full(len(points), NOTHING, top.dtype)
+    shown[inside] = top[row[inside], col[inside]]
+    return shown
 
 
 def _move_ring(ring: np.ndarray, shape: int, top: np.ndarray, scale: int, outward: float,
@@ -304,17 +316,6 @@ def _offset(vertices: np.ndarray, move: np.ndarray, push: np.ndarray, outward: f
                 _append(out, v)
                 _append(out, v + push[after] * normal[after])
     return np.array(out)
-
-
-def _gap_at(points: np.ndarray, top: np.ndarray, k: int) -> np.ndarray:
-    """Whether each point (input px) lies in a gap between shapes that `underlap` fills (GAP_FILL's
-    mark on `top`, a `k` times finer grid; outside the image: no)."""
-    height, width = top.shape
-    col, row = np.floor(points[:, 0] * k).astype(int), np.floor(points[:, 1] * k).astype(int)
-    inside = (col >= 0) & (col < width) & (row >= 0) & (row < height)
-    found = np.zeros(len(points), bool)
-    found[inside] = top[row[inside], col[inside]] == GAP
-    return found
 
 
 def _meet(vertex: np.ndarray, moved_normal: np.ndarray, fixed_unit: np.ndarray, push: float) -> np.ndarray:
