@@ -22,8 +22,13 @@ FLAT_SHARE, RADIAL_SHARE = 0.25, 0.65
 LIGHTER, DARKER = 0.35, 0.3  # the ends' shift towards white, towards black
 
 
+def _levels(colour: str) -> np.ndarray:
+    """R, G, B (0-255) of an 'rrggbb' colour."""
+    return np.array([int(colour[i : i + 2], 16) for i in (0, 2, 4)], float)
+
+
 def _shifted(colour: str, towards_white: float, towards_black: float) -> str:
-    rgb = np.array([int(colour[i : i + 2], 16) for i in (0, 2, 4)], float)
+    rgb = _levels(colour)
     rgb = (rgb + (255 - rgb) * towards_white) * (1 - towards_black)
     return "#" + "".join(f"{int(v):02x}" for v in rgb)
 
@@ -36,7 +41,7 @@ def shaded_svg(body: str, view: tuple[float, float], rng: np.random.Generator) -
         colour = match.group(1).lower()
         if len(colour) == 3:
             colour = "".join(c * 2 for c in colour)
-        if sum(int(colour[i : i + 2], 16) for i in (0, 2, 4)) < DARK_SUM or rng.random() < FLAT_SHARE:
+        if _levels(colour).sum() < DARK_SUM or rng.random() < FLAT_SHARE:
             return match.group(0)
         gid = f"s{len(defs)}"
         light, dark = _shifted(colour, LIGHTER, 0.0), _shifted(colour, 0.0, DARKER)
