@@ -56,6 +56,8 @@ GAP_FILL = 1  # 1: `underlap` pushes edges into gaps where the input is opaque (
 SAME_SHAPE_GAPS = 1  # 1: `underlap` pushes edges into the shape's own other rings too (0: no)
 HIDDEN_PX = 0.25  # see `hidden_edges`
 NOTHING, TRANSLUCENT = -1, -2  # `later_lookup`'s marks where no shape, or a translucent one, is on top
+GAP_ALPHA = 128  # input alpha from which a pixel no shape covers is a gap `underlap` fills (the trace's
+# alpha threshold): a source's own conflation seams are 3/4 alpha (devicon's mongodb leaf: 184-240)
 GAP = np.iinfo(np.int32).max  # `underlap`'s mark of a gap between shapes where the input is opaque
 GAP_PUSH = 1.0  # px an edge facing such a gap moves (the depth the look-ups have seen covered): pushed
 # by SPREAD across a 0.5 px gap it ended 0.25 px under the later shape, whose anti-aliased edge halved
@@ -114,14 +116,16 @@ def underlap(drawing: Drawing, rgba: np.ndarray | None = None) -> Drawing:
     """`drawing` (a cutout trace, painting order = shape order) with each ring's parts that border
     opaque shapes painted later (or the shape's own other rings: `SAME_SHAPE_GAPS`) pushed out under
     them; fitted curves and primitives stay as they are.
-    With the input `rgba`, a gap between shapes where the input is opaque counts as a later shape
-    (GAP_FILL): two neighbours' shared edge is refined twice, once per shape against its own fill, and
-    where the two came out over 0.25 px apart the earlier edge is pushed across the gap too."""
+    With the input `rgba`, a gap between shapes where the input is opaque (alpha from `GAP_ALPHA`)
+    counts as a later shape (GAP_FILL): two neighbours' shared edge is refined twice, once per shape
+    against its own fill, and where the two came out over 0.25 px apart the earlier edge is pushed across
+    the gap too; so is a seam the source's own renderer left between two shapes, which an exact-colour
+    trace leaves out as clusters too small to keep."""
     if not drawing.is_polygonal or len(drawing.fills) < 2:
         return drawing
     top, scale = later_lookup(drawing)
     if rgba is not None and GAP_FILL:
-        opaque = np.repeat(np.repeat(rgba[..., 3] == 255, scale, axis=0), scale, axis=1)
+        opaque = np.repeat(np.repeat(rgba[..., 3] >= GAP_ALPHA, scale, axis=0), scale, axis=1)
         top[(top == NOTHING) & opaque] = GAP
     rings, out, offsets = drawing.rings, [], [0]
     outward = outward_signs(drawing)

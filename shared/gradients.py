@@ -256,7 +256,7 @@ def _sampled_pixels(mask: np.ndarray, y0: int, x0: int, colours: np.ndarray) -> 
     return np.column_stack([xs + x0 + 0.5, ys + y0 + 0.5]), colours[ys, xs]
 
 
-def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int = 3,
+def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int = 4,
                   merge_tolerance: float = 0.02) -> Drawing:
     """`drawing` with gradient paints where they beat flat fills and bands of one gradient merged (see
     the module docstring). Traces kept as markup pass unchanged."""

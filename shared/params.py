@@ -113,7 +113,7 @@ class StepParams(BaseModel):
         False, description="stacked traces: thin shapes of an edge's anti-aliased mix colour lying on shapes "
         "painted before them are dropped before refinement (shared/fringes.py)"
     )
-    gradient_stops: int = Field(3, ge=2, le=4, description="most colour stops of a fitted gradient")
+    gradient_stops: int = Field(4, ge=2, le=4, description="most colour stops of a fitted gradient")
     gradient_merge: float = Field(
         0.02, ge=0.0, le=0.2, description="RMS (premultiplied RGBA, 0-1) within which bands merge into one"
     )

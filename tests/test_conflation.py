@@ -141,6 +141,9 @@ def test_a_gap_on_opaque_input_is_covered_by_the_earlier_shape() -> None:
     see_through = card.copy()
     see_through[:, 16] = 0
     assert underlap(drawing, see_through) is drawing
+    seamed = card.copy()
+    seamed[4:28, 16] = 191  # the source's own conflation seam: two edges halving the column, 3/4 alpha
+    assert _alpha(underlap(drawing, seamed))[8:24, 16].min() >= 254  # devicon's mongodb leaf: 32 before
 
 
 def test_a_gap_between_two_rings_of_one_shape_is_covered() -> None:

@@ -66,6 +66,23 @@ def test_a_shaded_disc_touching_the_canvas_gets_its_gradient() -> None:
     assert result.figures.ssim > 0.99
 
 
+def test_a_four_stop_radial_from_a_corner_keeps_its_shape() -> None:
+    """devicon's odin: a 4-stop radial centred on a rounded plate's corner, padded past its radius. Three
+    stops cannot draw its ramp and its flat end, and the fit bent it into a tilted ellipse (0.945);
+    the default allows four, which the description length takes only where they pay."""
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 128 128"><defs><radialGradient id="g" '
+           'cx="0" cy="0" r="128" gradientUnits="userSpaceOnUse"><stop offset="0" stop-color="#189cff"/>'
+           '<stop offset=".58" stop-color="#138eeb"/><stop offset=".8" stop-color="#0971bf"/>'
+           '<stop offset="1" stop-color="#005493"/></radialGradient></defs>'
+           '<rect width="128" height="128" rx="13" fill="url(#g)"/></svg>')
+    rgba = render(svg, SIDE)
+    result = evaluate(rgba, _params(rgba), compare_unrefined=False)
+    assert _elements(result.svg) == 1 and result.svg.count("<radialGradient ") == 1
+    assert result.figures.ssim > 0.98 and _colour_error(result.svg, rgba) < 0.01
+    three = evaluate(rgba, _params(rgba, gradient_stops=3), compare_unrefined=False)
+    assert three.figures.ssim < 0.95  # the test can fail
+
+
 def test_bands_of_a_fine_trace_merge_into_one_gradient() -> None:
     rgba = _square("linear")
     params = _params(rgba, color_precision=8, layer_difference=4, filter_speckle=0)
