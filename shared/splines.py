@@ -34,7 +34,9 @@ painted later), stays a polygon. Every run or piece is also tried as one circula
 (shared/corner_arcs.py, `run_arc`: the circle of its measured points, a corner beside a straight edge
 drawn on its own moved along that edge to where the circle crosses it), kept where it lies within
 `RUN_ARC_MAX_GAP_PX` of every point and nearer the measured points than the polygon and than the spline
-(`RUN_ARC_RATIO`): an arc of a circle stays one at any zoom, where a spline wavers about it. A ring left
+(`RUN_ARC_RATIO`): an arc of a circle stays one at any zoom, where a spline wavers about it. Before
+either, a run whose measured points lie along the line between its corners (`STRAIGHT_RUN_PX`) is
+that line: a straight side the trace stepped into jogs, which a spline or an arc bowed. A ring left
 a polygon (corners only, or its spline lost) gets its cut-off corners restored all the same
 (`restored_polygons`).
 
@@ -79,6 +81,10 @@ CAP_NEIGHBOUR_DEGREES = 15.0  # ... between joints turning the same way by at le
 CAP_EDGE_PX = 8.0  # ... with edges at most this long (input px) is no corner; 0: none
 RUN_ARC_REACH_PX = 2.5  # a run arc's corner moves at most this far along a straight edge beside it (input px)
 RESTORE_POLYGON_CORNERS = True  # rings left polygons get their cut-off corners restored (`restored_polygons`)
+STRAIGHT_RUN_PX = 0.15  # a run whose measured points all lie this near the line between its corners is
+# that line (input px): a spline or an arc through them bowed a straight side by up to 0.2 px, which a 4x
+# zoom shows (vscode-icons' folder-type-zed: its tab's slanted side); 0: never ...
+STRAIGHT_END_PX = 0.1  # ... where the line fitted through those points passes this near both corners
 CUTOUT_RINGS = True  # of a cutout trace, the rings no later opaque shape borders are fitted (False: none)
 CUTOUT_PARTS = True  # of a cutout trace after `underlap`, the other rings' visible parts too
 
@@ -272,6 +278,8 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         knots = np.array([at_vertex[k % n] + (at_vertex[-1] if k >= n else 0.0) for k in range(a, b + 1)])
         run = points.take(picked, shift=at_vertex[a])
         run.along[run.along < 0] += at_vertex[-1]  # the run wraps past the ring's first vertex
+        if _straight_run(vertices[0], vertices[-1], run.data[run.measured]):
+            return [(vertices[-1], vertices[-1], True, False)], vertices[0]
         fit = fit_run(vertices[1:-1], turns[np.arange(a + 1, b) % n], knots[1:-1] - knots[0],
                       (vertices[0], vertices[-1]), knots[-1] - knots[0], run)
         arc = run_arc(vertices[0], vertices[-1], run.data, run.measured, drawn_straight(a % n, -1, ends),
@@ -344,7 +352,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
                 append(piece)
             else:
                 parts.extend((end, end, True, False) for end in ring[np.arange(c + 1, d + 1) % n])
-    if all(straight for _, _, straight, _ in parts):
+    if all(straight for _, _, straight, _ in parts) and len(parts) == n:  # the polygon as it was
         return None
     if parts[-1][2]:  # a straight last part ends where the first run starts; a curved one where the
         parts[-1] = (ring_start, ring_start, True, False)  # ring starts (an arc's tangent point)
@@ -353,6 +361,23 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
     controls, ends = np.array([p[0] for p in parts]), np.array([p[1] for p in parts])
     return Spline(ring_start.copy(), controls, ends, np.array([p[2] for p in parts]),
                   np.array([p[3] for p in parts]))
+
+
+def _straight_run(start: np.ndarray, end: np.ndarray, measured: np.ndarray) -> bool:
+    """Whether a run's `measured` edge points (k, 2; at least 3) all lie within STRAIGHT_RUN_PX of the
+    line from its first corner to its last, and the line fitted through them passes within
+    STRAIGHT_END_PX of both corners (a corner off the measured line would tilt the side): the run is
+    one straight side, drawn as that line."""
+    chord = end - start
+    length = float(np.hypot(*chord))
+    if STRAIGHT_RUN_PX <= 0 or len(measured) < 3 or length < 1e-9:
+        return False
+    along = ((measured - start) @ chord) / length
+    across = ((measured - start) @ np.array([-chord[1], chord[0]])) / length
+    if float(np.abs(across).max()) > STRAIGHT_RUN_PX or np.ptp(along) < 1e-9:
+        return False
+    slope, offset = np.polyfit(along, across, 1)
+    return max(abs(offset), abs(offset + slope * length)) <= STRAIGHT_END_PX
 
 
 def _curved_parts(controls: np.ndarray, ends: np.ndarray) -> list[Part]:
