@@ -56,8 +56,9 @@ GAP_FILL = 1  # 1: `underlap` pushes edges into gaps where the input is opaque (
 SAME_SHAPE_GAPS = 1  # 1: `underlap` pushes edges into the shape's own other rings too (0: no)
 HIDDEN_PX = 0.25  # see `hidden_edges`
 NOTHING, TRANSLUCENT = -1, -2  # `later_lookup`'s marks where no shape, or a translucent one, is on top
-GAP_ALPHA = 128  # input alpha from which a pixel no shape covers is a gap `underlap` fills (the trace's
-# alpha threshold): a source's own conflation seams are 3/4 alpha (devicon's mongodb leaf: 184-240)
+GAP_ALPHA = 128  # input alpha from which a pixel no shape covers is a gap `underlap` fills (Tier 1's alpha
+# threshold; a searched trace's may be 64-192): a source's own conflation seams are 3/4 alpha (devicon's
+# mongodb leaf: 184-240)
 GAP = np.iinfo(np.int32).max  # `underlap`'s mark of a gap between shapes where the input is opaque
 GAP_PUSH = 1.0  # px an edge facing such a gap moves (the depth the look-ups have seen covered): pushed
 # by SPREAD across a 0.5 px gap it ended 0.25 px under the later shape, whose anti-aliased edge halved

@@ -256,10 +256,10 @@ def _sampled_pixels(mask: np.ndarray, y0: int, x0: int, colours: np.ndarray) -> 
     return np.column_stack([xs + x0 + 0.5, ys + y0 + 0.5]), colours[ys, xs]
 
 
-def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int = 4,
-                  merge_tolerance: float = 0.02) -> Drawing:
+def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int, merge_tolerance: float) -> Drawing:
     """`drawing` with gradient paints where they beat flat fills and bands of one gradient merged (see
-    the module docstring). Traces kept as markup pass unchanged."""
+    the module docstring); `max_stops` and `merge_tolerance` are the parameters `gradient_stops` and
+    `gradient_merge` (shared/params.py holds their defaults). Traces kept as markup pass unchanged."""
     if not drawing.is_polygonal or not drawing.fills:
         return drawing
     colours = premultiplied(rgba)
