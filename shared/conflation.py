@@ -41,7 +41,7 @@ from dataclasses import replace
 import numpy as np
 from scipy import ndimage
 
-from shared.geometry import Drawing, signed_area
+from shared.geometry import Drawing, outward_signs, signed_area
 from shared.gradients import shape_masks, winding
 
 SPREAD = 0.75  # px an edge moves under the later shapes (their anti-aliased ramp spans ~0.5 px each side)
@@ -175,20 +175,6 @@ def _edge_normals(ring: np.ndarray, outward: float) -> tuple[np.ndarray, np.ndar
     normal = outward * np.column_stack([direction[:, 1], -direction[:, 0]]) \
         / np.maximum(length, 1e-12)[:, None]
     return direction, length, normal
-
-
-def outward_signs(drawing: Drawing) -> np.ndarray:
-    """Per ring, +1 or -1: the sign that turns its right-hand edge normals (dy, -dx) away from its
-    shape's fill. That is the sign of the area of the shape's largest ring for all of the shape's rings:
-    a hole runs the other way round its outer ring (nonzero winding), and its fill lies outside it, so
-    the sign of its own area would point into the fill."""
-    areas = np.array([signed_area(ring) for ring in drawing.rings])
-    signs = np.ones(len(areas))
-    for ring_ids in drawing.shape_rings():
-        if ring_ids:
-            ids = list(ring_ids)
-            signs[ids] = np.sign(areas[ids][np.argmax(np.abs(areas[ids]))]) or 1.0
-    return signs
 
 
 def _translucent(drawing: Drawing) -> set[int]:

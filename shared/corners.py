@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from shared.refine import sample
+from shared.edge_profiles import sample
 
 CHAMFER_PX = 1.5  # an edge shorter than this between two corners' long edges is a cut-off corner
 LONG_CHAMFER_PX = 6.0  # up to this long where the input is filled just inside the restored corner

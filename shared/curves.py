@@ -19,8 +19,8 @@ from dataclasses import replace
 import numpy as np
 
 from shared.corners import CHAMFER_PX, corner_vertices, lines_meet, restore_corners, sharpness, unit
-from shared.geometry import Curve, Drawing
-from shared.refine import fill_colours, premultiplied, profile_offsets
+from shared.edge_profiles import Insides, fill_colours, premultiplied, profile_offsets
+from shared.geometry import Curve, Drawing, outward_signs
 
 MIN_LINE_PX = 4.0  # a straight run at least this long places the corners at its ends by its line
 MIN_LINE_SHARE = 0.8  # of its measured points within the tolerance of the line
@@ -34,7 +34,7 @@ def fit_drawing(drawing: Drawing, tolerance: float, corner_angle: float,
                 rgba: np.ndarray | None = None, pairs_ratio: float = 1.5) -> Drawing:
     """`drawing` with every polygon ring of 3+ vertices (not already a primitive) fitted with curves;
     with `rgba`, the points fitted to are first moved onto the input's edge along their edge's normal
-    (the profile measurement of shared/refine.py; points that find no edge stay)."""
+    (the profile measurement of shared/edge_profiles.py; points that find no edge stay)."""
     fitted = dict(drawing.fitted)
     for index, ring, points, _, _ in measured_edge_points(drawing, corner_angle, rgba):
         curve = fit_ring(ring, tolerance, corner_angle, points)
@@ -69,9 +69,13 @@ def measured_edge_points(drawing: Drawing, corner_angle: float, rgba: np.ndarray
     moved: list[np.ndarray | None] = [None] * len(todo)
     if image is not None:
         points = [p for p, _, _ in sampled]
-        colours = np.repeat(fills[drawing.ring_shape[[i for i, _ in todo]]], [len(p) for p in points], axis=0)
+        counts = [len(p) for p in points]
+        ids = [i for i, _ in todo]
+        colours = np.repeat(fills[drawing.ring_shape[ids]], counts, axis=0)
+        insides = Insides(drawing, np.repeat(outward_signs(drawing)[ids], counts),
+                          np.repeat(drawing.ring_shape[ids], counts))
         flat, normals = np.vstack(points), np.vstack([n for _, n, _ in sampled])
-        offsets = profile_offsets(image, flat[:, None, :], normals, colours)
+        offsets = profile_offsets(image, flat[:, None, :], normals, colours, insides)
         offsets[np.concatenate([_near_corners(ring, first, corner_angle, None if rounded is None else
                                               rounded(ring, corner_angle))
                                 for (_, ring), (_, _, first) in zip(todo, sampled, strict=True)])] = np.nan

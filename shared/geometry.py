@@ -239,6 +239,20 @@ def signed_area(ring: np.ndarray) -> float:
     return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
 
 
+def outward_signs(drawing: Drawing) -> np.ndarray:
+    """Per ring, +1 or -1: the sign that turns its right-hand edge normals (dy, -dx) away from its
+    shape's fill. That is the sign of the area of the shape's largest ring for all of the shape's rings:
+    a hole runs the other way round its outer ring (nonzero winding), and its fill lies outside it, so
+    the sign of its own area would point into the fill."""
+    areas = np.array([signed_area(ring) for ring in drawing.rings])
+    signs = np.ones(len(areas))
+    for ring_ids in drawing.shape_rings():
+        if ring_ids:
+            ids = list(ring_ids)
+            signs[ids] = np.sign(areas[ids][np.argmax(np.abs(areas[ids]))]) or 1.0
+    return signs
+
+
 def ring_index(offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For the flat vertex array of rings with `offsets`: the index of each vertex's next and previous
     vertex within its ring."""

@@ -12,7 +12,7 @@ rectangle: least squares on its signed distance, started from the edges' dominan
 accepted where the geometric error is at most TOLERANCE_PX (root mean square, input px) and no point
 is farther than MAX_ERROR_PX, first on the ring's points (looser: POLYGON_TOLERANCE_PX), then on the
 input's own edge: points on the primitive are moved along its normals to where the input's coverage
-profile puts the edge (the profile measurement of shared/refine.py, corrected for curvature), the
+profile puts the edge (the profile measurement of shared/edge_profiles.py, corrected for curvature), the
 primitive is fitted again to the moved points (twice), and kept only if those points lie within
 TOLERANCE_PX of it (root mean square) and MAX_ERROR_PX at most. An ellipse whose circle fits the
 moved points within CIRCLE_SLACK_PX as well is written as that circle.
@@ -25,8 +25,8 @@ import numpy as np
 from scipy.optimize import least_squares
 from scipy.spatial import ConvexHull, QhullError
 
+from shared.edge_profiles import fill_colours, premultiplied, profile_offsets
 from shared.geometry import Drawing, Primitive, signed_area
-from shared.refine import fill_colours, premultiplied, profile_offsets
 
 TOLERANCE_PX = 0.1  # root-mean-square distance of the input's edge from the primitive
 MAX_ERROR_PX = 0.35  # no measured edge point farther than this

@@ -53,12 +53,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from shared.conflation import borders_later, hidden_edges, later_lookup, outward_signs
+from shared.conflation import borders_later, hidden_edges, later_lookup
 from shared.corner_arcs import Side, corner_arc, run_arc
 from shared.corners import restore_corners, sharpness, signed_turns, turning_angles
 from shared.curves import measured_edge_points
-from shared.geometry import Drawing, Spline
-from shared.refine import fill_colours, premultiplied
+from shared.edge_profiles import fill_colours, premultiplied
+from shared.geometry import Drawing, Spline, outward_signs
 from shared.spline_fit import Points, fit_run, nearer, segment_ends, squared
 
 SAMPLE_SPACING_PX = 3.0  # fitting points along each edge (at least 2 per edge); every 2 px (curves.py's
@@ -87,6 +87,8 @@ STRAIGHT_RUN_PX = 0.15  # a run whose measured points all lie this near the line
 STRAIGHT_END_PX = 0.1  # ... where the line fitted through those points passes this near both corners
 CUTOUT_RINGS = True  # of a cutout trace, the rings no later opaque shape borders are fitted (False: none)
 CUTOUT_PARTS = True  # of a cutout trace after `underlap`, the other rings' visible parts too
+GRADIENT_PARTS = True  # ... gradient-painted shapes' rings included (their edges are measured against the
+# colour the input shows inside them: shared/edge_profiles.py, LOCAL_FILL)
 
 Part = tuple[np.ndarray, np.ndarray, bool, bool]  # a segment of a spline: control, end, straight, smooth
 
@@ -135,15 +137,16 @@ def fit_visible_parts(drawing: Drawing, corner_angle: float, rgba: np.ndarray) -
     """A cutout trace after `underlap` with its rings not fitted yet (those that border later shapes)
     written as splines along their visible stretches: the edges that lie under later opaque shapes
     (`hidden_edges`: those `underlap` pushed) stay straight with corners at their ends, so the push keeps
-    covering the seam. Rings of gradient-painted shapes stay polygons (their flat fill is not what the
-    input shows along their edges)."""
+    covering the seam. Rings of gradient-painted shapes are measured against the colour the input shows
+    inside them (their flat fill is not what it shows along their edges)."""
     if not CUTOUT_PARTS or not drawing.is_polygonal or len(drawing.fills) < 2:
         return drawing
     top, scale = later_lookup(drawing)
     outward = outward_signs(drawing)
     shapes = drawing.ring_shape.tolist()
     rings = {i for i, ring in enumerate(drawing.rings)
-             if i not in drawing.fitted and len(ring) >= 3 and shapes[i] not in drawing.paints
+             if i not in drawing.fitted and len(ring) >= 3
+             and (GRADIENT_PARTS or shapes[i] not in drawing.paints)
              and hidden_edges(ring, shapes[i], top, scale, outward[i]).any()}
     return _with_splines(drawing, corner_angle, rgba, rings,
                          lambda index, ring: hidden_edges(ring, shapes[index], top, scale, outward[index]))

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from shared.candidate import evaluate
+from shared.edge_profiles import fill_colours, premultiplied
 from shared.geometry import Primitive, parse_paths
 from shared.params import parse_params
 from shared.pipeline import convert
 from shared.primitives import edge_points, fit_ellipse, fit_primitive, snap
-from shared.refine import fill_colours, premultiplied
 from tests.path_text import as_lines, on_curve_points
 
 SIZE = 256

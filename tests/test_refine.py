@@ -8,17 +8,11 @@ import pytest
 from scipy import ndimage
 
 from shared.candidate import evaluate, trace_drawing, trace_svg, write
+from shared.edge_profiles import edge_positions, fill_colours, premultiplied
 from shared.params import parse_params
 from shared.pipeline import convert
 from shared.quality import measure
-from shared.refine import (
-    edge_offsets,
-    edge_positions,
-    fill_colours,
-    premultiplied,
-    refine_drawing,
-    vertex_moves,
-)
+from shared.refine import edge_offsets, refine_drawing, vertex_moves
 from shared.render import render_svg
 
 SIZE = 96
@@ -132,8 +126,7 @@ def test_searching_tiers_measure_the_refined_trace_alone() -> None:
 def test_a_slanted_trace_edge_turns_onto_a_straight_boundary() -> None:
     """A trace's long edge askew of the true boundary (0.5 px over 40 px, as a simplified staircase
     leaves it) is turned onto it, not only shifted: every corner within 0.05 px of the true square's
-    (edges on quarter pixels: the renderer's anti-aliasing has quarter-pixel steps). Under a gradient
-    fill the same edge is only shifted (its coverage reads biased, not tilted)."""
+    (edges on quarter pixels: the renderer's anti-aliasing has quarter-pixel steps)."""
     from shared.geometry import Drawing
 
     rgba = _rendered('<rect x="28.25" y="27.75" width="40" height="40" fill="#0f766e"/>')
@@ -142,11 +135,27 @@ def test_a_slanted_trace_edge_turns_onto_a_straight_boundary() -> None:
     drawing = Drawing(SIZE, SIZE, ("#0f766e",), askew, np.array([0, 4]), np.array([0]))
     assert np.abs(refine_drawing(drawing, rgba, 16).vertices - truth).max() <= 0.05
 
+
+def test_a_gradient_region_drawn_flat_is_refined_against_the_colour_inside_it() -> None:
+    """A square whose fill runs from teal to pale cyan, traced as one region of flat teal with its top
+    edge askew: every edge is measured against the colour the input shows just inside it, so the edges
+    reach the boundary, the top one turned (against the flat teal the right side found no edge and the
+    top was only shifted: a corner 0.75 px off)."""
+    from shared.geometry import Drawing
+
     shaded = _rendered('<defs><linearGradient id="g"><stop stop-color="#0f766e"/>'
                        '<stop offset="1" stop-color="#99f6e4"/></linearGradient></defs>'
                        '<rect x="28.25" y="27.75" width="40" height="40" fill="url(#g)"/>')
-    top = refine_drawing(drawing, shaded, 16).vertices[:2]
-    assert abs((top[1, 1] - top[0, 1]) - 0.5) <= 1e-9  # shifted, never turned
+    truth = np.array([[28.25, 27.75], [68.25, 27.75], [68.25, 67.75], [28.25, 67.75]])
+    askew = np.array([[28.0, 28.0], [68.0, 28.5], [68.0, 68.0], [28.0, 68.0]])
+    drawing = Drawing(SIZE, SIZE, ("#0f766e",), askew, np.array([0, 4]), np.array([0]))
+    assert np.abs(refine_drawing(drawing, shaded, 16).vertices - truth).max() <= 0.05
+    hole = Drawing(SIZE, SIZE, ("#0f766e",), np.vstack([[[2.0, 2.0], [94.0, 2.0], [94.0, 94.0], [2.0, 94.0]],
+                                                        askew[::-1]]), np.array([0, 4, 8]), np.array([0, 0]))
+    inverse = _rendered('<defs><linearGradient id="g"><stop stop-color="#0f766e"/>'
+                        '<stop offset="1" stop-color="#99f6e4"/></linearGradient></defs>'
+                        '<path d="M2 2H94V94H2ZM28.25 27.75V67.75H68.25V27.75Z" fill="url(#g)"/>')
+    assert np.abs(refine_drawing(hole, inverse, 16).vertices[4:] - truth[::-1]).max() <= 0.05  # a hole's edge
 
 
 def test_an_edge_traced_more_than_a_pixel_off_reaches_the_boundary() -> None:
@@ -220,3 +229,24 @@ def test_a_shallow_v_traced_as_one_segment_is_split_onto_its_boundary() -> None:
     box = np.array([[28.0, 28.0], [68.0, 28.0], [68.0, 68.0], [28.0, 68.0]])
     drawing = Drawing(SIZE, SIZE, ("#0f766e",), box, np.array([0, 4]), np.array([0]))
     assert len(refine_drawing(drawing, square, 16).vertices) == 4
+
+
+def test_a_lower_outline_under_an_upper_shape_is_not_measured_against_the_upper_colour(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stacked trace: an orange square, and a blue one painted over its right part up to its right side.
+    The orange outline's right side and the right part of its top and bottom show blue inside; measured
+    against the blue it moved onto the blue square's edge (the two edges would conflate into a halo) and
+    its top tilted by 0.28 px. Only the colour of a segment's own shape is measured, so the orange outline
+    refines as it did against its flat fill."""
+    from shared.geometry import Drawing
+
+    rgba = _rendered('<rect x="20.25" y="20.25" width="56" height="56" fill="#f0a030"/>'
+                     '<rect x="40.25" y="20.25" width="36" height="56" fill="#2040f0"/>')
+    lower = np.array([[20.0, 20.0], [76.0, 20.0], [76.0, 76.0], [20.0, 76.0]])
+    upper = np.array([[40.0, 20.0], [76.0, 20.0], [76.0, 76.0], [40.0, 76.0]])
+    drawing = Drawing(SIZE, SIZE, ("#F0A030", "#2040F0"), np.vstack([lower, upper]), np.array([0, 4, 8]),
+                      np.array([0, 1]))
+    refined = refine_drawing(drawing, rgba, 16).vertices
+    monkeypatch.setattr("shared.edge_profiles.LOCAL_FILL", False)
+    assert np.abs(refined - refine_drawing(drawing, rgba, 16).vertices).max() <= 1e-9
+    assert np.abs(refined[1:3, 0] - 76.0).max() <= 1e-9 and abs(refined[1, 1] - refined[0, 1]) <= 1e-9

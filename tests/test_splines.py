@@ -293,3 +293,33 @@ def test_a_round_stroke_end_stays_round_at_4x() -> None:
     zoomed = render_svg(result.svg, 1024, 1024)[..., 3].astype(float)
     truth = _stroke_l(4)[..., 3].astype(float)
     assert int((np.abs(zoomed - truth) > 127).sum()) <= 15
+
+
+def _shaded_blob_with_bar(side: int) -> np.ndarray:
+    """`_blob_with_bar` with the blob shaded top to bottom from dark to light blue (the bar unshaded):
+    one traced region whose flat fill the input shows nowhere along most of its outline."""
+    out = _blob_with_bar(side).astype(float)
+    blob = (np.abs(out[..., 0] - 30) < 40) & (out[..., 2] > 150)
+    t = (np.arange(side) + 0.5)[:, None, None] / side
+    ramp = np.array([20, 90, 190]) * (1 - t) + np.array([150, 200, 240]) * t
+    out[..., :3] = np.where(blob[..., None], np.broadcast_to(ramp, (side, side, 3)), out[..., :3])
+    return out.round().astype(np.uint8)
+
+
+def test_a_gradient_shapes_visible_outline_is_a_spline_truer_at_4x(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shaded blob gets a gradient paint and borders the bar painted after it: its ring was left a
+    polygon after `underlap` (its flat fill was not what the input showed along its edges); its edges are
+    now measured against the colour inside them, and its visible outline becomes spline runs, truer at
+    4x."""
+    rgba, source = _shaded_blob_with_bar(SIDE), _shaded_blob_with_bar(SIDE * 4)
+    params = tier1.formula_params(compute_features(rgba)).with_overrides(
+        {**NO_PRIMITIVES, "splines": True, "hierarchical": "cutout"})
+    ssim = {}
+    for parts in (False, True):
+        monkeypatch.setattr("shared.splines.GRADIENT_PARTS", parts)
+        drawing = shape_drawing(trace_drawing(rgba, params), rgba, params)
+        (blob,) = drawing.paints  # the blob, one region with one gradient
+        (ring,) = [i for i in range(len(drawing.rings)) if drawing.ring_shape[i] == blob]
+        assert isinstance(drawing.fitted.get(ring), Spline) == parts
+        ssim[parts] = alpha_aware_ssim(source, render_svg(write_svg(drawing), SIDE * 4, SIDE * 4))[0]
+    assert ssim[True] > ssim[False] + 0.001

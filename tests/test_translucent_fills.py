@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from shared.candidate import evaluate
+from shared.edge_profiles import fill_colours
 from shared.features import compute_features
 from shared.geometry import Drawing, merge_consecutive_fills
 from shared.params import StepParams
 from shared.pipeline import convert
 from shared.preprocess import prepare_layers
 from shared.quality import measure
-from shared.refine import fill_colours
 from shared.render import render_svg
 from shared.svg import write_svg
 from shared.tiers.tier1 import formula_params
