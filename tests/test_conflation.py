@@ -191,3 +191,22 @@ def test_tier1_traces_a_haloed_stacked_flag_cutout(monkeypatch: pytest.MonkeyPat
     assert stacked.params.engine.hierarchical == "stacked"
     assert result.figures.ssim > stacked.figures.ssim + 0.01
     assert result.figures.bytes <= stacked.figures.bytes * 1.1
+
+
+@pytest.mark.parametrize(("ssim", "retried"), [(0.9905, True), (0.994, True), (0.996, False)])
+def test_a_stacked_trace_under_0995_is_traced_cutout_too(ssim: float, retried: bool) -> None:
+    """A stacked trace is retried cutout below 0.995 (0.99 until 2026-12-04: a Twemoji couple's stacked
+    trace at 0.9907 kept its halos, its cutout trace measures 0.9973); above, it is kept as it is."""
+    from dataclasses import replace
+
+    from shared.candidate import evaluate
+    from shared.features import compute_features
+
+    rgba = render_svg(FLAG, 192, 128)
+    stacked = evaluate(rgba, tier1.formula_params(compute_features(rgba)), compare_unrefined=False)
+    assert stacked.params.engine.hierarchical == "stacked"
+    measured = replace(stacked, figures=replace(stacked.figures, ssim=ssim))
+    params = tier1.cutout_params(measured, {})
+    assert (params is not None) == retried
+    if params is not None:
+        assert params.engine.hierarchical == "cutout" and params.steps.underlap
