@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 
 from shared.candidate import shape_drawing, trace_drawing
 from shared.features import compute_features
-from shared.geometry import Spline
+from shared.geometry import Drawing, Spline
 from shared.pipeline import convert
 from shared.quality import alpha_aware_ssim
 from shared.render import render_svg
@@ -172,6 +172,18 @@ def test_cutout_traces_fit_only_rings_no_later_shape_borders() -> None:
             assert seam.min() >= 200 and (seam < 250).mean() < 0.001
 
 
+def _cutout_shaped(monkeypatch: pytest.MonkeyPatch, switch: str, rgba: np.ndarray) -> dict[bool, Drawing]:
+    """`rgba` traced cutout with Tier 1's formula, splines on and primitives off, and shaped with the
+    switch `switch` of shared/splines.py off and on."""
+    params = tier1.formula_params(compute_features(rgba)).with_overrides(
+        {**NO_PRIMITIVES, "splines": True, "hierarchical": "cutout"})
+    drawings = {}
+    for on in (False, True):
+        monkeypatch.setattr(f"shared.splines.{switch}", on)
+        drawings[on] = shape_drawing(trace_drawing(rgba, params), rgba, params)
+    return drawings
+
+
 def _blob_with_bar(side: int) -> np.ndarray:
     """The blob with a red bar painted across its right side (x 80-120, y 54-74 at 128 px), at `side`
     px: the blob's outline runs round the bar's end, which sits over it and sticks out beyond it."""
@@ -191,12 +203,7 @@ def test_cutout_rings_under_later_shapes_are_splines_where_they_show(monkeypatch
     edges pushed under the bar stay straight and the blob's visible outline becomes spline runs: truer
     at 4x, no seam along the bar."""
     rgba, source = _blob_with_bar(SIDE), _blob_with_bar(SIDE * 4)
-    params = tier1.formula_params(compute_features(rgba)).with_overrides(
-        {**NO_PRIMITIVES, "splines": True, "hierarchical": "cutout"})
-    drawings = {}
-    for parts in (False, True):
-        monkeypatch.setattr("shared.splines.CUTOUT_PARTS", parts)
-        drawings[parts] = shape_drawing(trace_drawing(rgba, params), rgba, params)
+    drawings = _cutout_shaped(monkeypatch, "CUTOUT_PARTS", rgba)
     for parts, drawing in drawings.items():
         blue, red = (drawing.fills.index(f) for f in ("#1E78C8", "#DC3C28"))
         assert blue < red  # the blob is painted first
@@ -312,12 +319,8 @@ def test_a_gradient_shapes_visible_outline_is_a_spline_truer_at_4x(monkeypatch: 
     now measured against the colour inside them, and its visible outline becomes spline runs, truer at
     4x."""
     rgba, source = _shaded_blob_with_bar(SIDE), _shaded_blob_with_bar(SIDE * 4)
-    params = tier1.formula_params(compute_features(rgba)).with_overrides(
-        {**NO_PRIMITIVES, "splines": True, "hierarchical": "cutout"})
     ssim = {}
-    for parts in (False, True):
-        monkeypatch.setattr("shared.splines.GRADIENT_PARTS", parts)
-        drawing = shape_drawing(trace_drawing(rgba, params), rgba, params)
+    for parts, drawing in _cutout_shaped(monkeypatch, "GRADIENT_PARTS", rgba).items():
         (blob,) = drawing.paints  # the blob, one region with one gradient
         (ring,) = [i for i in range(len(drawing.rings)) if drawing.ring_shape[i] == blob]
         assert isinstance(drawing.fitted.get(ring), Spline) == parts

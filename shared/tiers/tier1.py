@@ -327,13 +327,14 @@ def sharper_params(best: Candidate, request: TierRequest) -> ConversionParams | 
 
 
 def cutout_params(best: Candidate, overrides: dict[str, Any]) -> ConversionParams | None:
-    """`best`'s parameters traced cutout (with `underlap`) for a stacked polygon trace that measured
-    under CUTOUT_BELOW; None otherwise (the layering fixed by the caller, other traces). See the
-    docstring: a stacked trace paints halos where an upper shape's edge is also a lower one's outline."""
+    """`best`'s parameters traced cutout (with `underlap`) for a stacked polygon trace of two or more
+    shapes that measured under CUTOUT_BELOW; None otherwise (the layering fixed by the caller, other
+    traces). See the docstring: a stacked trace paints halos where an upper shape's edge is also a lower
+    one's outline."""
     engine = best.params.engine
     if "hierarchical" in overrides or engine.mode != "polygon" or engine.hierarchical != "stacked":
         return None
-    if best.figures.ssim >= CUTOUT_BELOW:
+    if best.figures.ssim >= CUTOUT_BELOW or best.figures.paths < 2:  # one shape: no layering to change
         return None
     return best.params.with_overrides(CUTOUT)
 
