@@ -108,10 +108,10 @@ class Insides:
 
 
 def profile_offsets(image: np.ndarray, anchors: np.ndarray, normal: np.ndarray, fills: np.ndarray,
-                    insides: "Insides | None" = None) -> np.ndarray:
+                    insides: Insides | None = None) -> np.ndarray:
     """Signed distance (input px) along each unit `normal` (n, 2) from the anchors (n, A, 2) to the
     boundary of fill `fills[i]`, from the coverage profiles across the anchors averaged; NaN where
-    no boundary is found (see `edge_offsets`; `inside`: see `coverage_profiles`)."""
+    no boundary is found (see shared/refine.py `edge_offsets`; `insides`: see `coverage_profiles`)."""
     return mean_offsets(coverage_profiles(image, anchors, normal, fills, insides))
 
 
@@ -127,7 +127,7 @@ def mean_offsets(profiles: Profiles) -> np.ndarray:
 
 
 def coverage_profiles(image: np.ndarray, anchors: np.ndarray, normal: np.ndarray, fills: np.ndarray,
-                       insides: "Insides | None" = None) -> Profiles:
+                       insides: Insides | None = None) -> Profiles:
     """The coverage profiles across `anchors` (n, A, 2) along `normal` (n, 2) against `fills` (n, 4).
     With `insides`, a segment whose flat fill the input does not show beside it (none of its profiles
     finds it, or the input's colour inside lies over LOCAL_SWITCH of the contrast from it) is measured
