@@ -70,7 +70,8 @@ def edge_offsets(image: np.ndarray, starts: np.ndarray, ends: np.ndarray, fills:
     (within TILT_FIT_PX), the segment turns onto it (TILT).
 
     `image` premultiplied (see `premultiplied`), `starts`/`ends` (n, 2) in input px, `fills` (n, 4)
-    premultiplied fill colours, `insides` where each segment's shape lies (see `_coverage_profiles`)."""
+    premultiplied fill colours, `insides` where each segment's shape lies (see
+    `edge_profiles.coverage_profiles`)."""
     direction = ends - starts
     length = np.hypot(direction[:, 0], direction[:, 1])
     profiles = _segment_profiles(image, starts, direction, _left_normals(direction), fills, insides)
