@@ -88,14 +88,16 @@ class Profiles:
 class Insides:
     """Where each measured segment's (or point's) shape lies: `sign` (n,) +1 where its fill lies on the
     +normal (left-hand) side, -1 on the other (shared.geometry.outward_signs), and `shape` (n,) its
-    shape in `drawing`, whose topmost shape per pixel (`top`) is rasterised when first asked for."""
+    shape in `drawing`, whose topmost shape per pixel (`top`) is rasterised when first asked for (once
+    for all that share `raster_of`'s)."""
 
-    def __init__(self, drawing: Drawing, sign: np.ndarray, shape: np.ndarray) -> None:
-        self.drawing, self.sign, self.shape = drawing, sign, shape
+    def __init__(self, drawing: Drawing, sign: np.ndarray, shape: np.ndarray,
+                 raster_of: "Insides | None" = None) -> None:
+        self.drawing, self.sign, self.shape, self.raster_of = drawing, sign, shape, raster_of
 
     @cached_property
     def top(self) -> np.ndarray:
-        return rasterise(self.drawing)[0]
+        return self.raster_of.top if self.raster_of is not None else rasterise(self.drawing)[0]
 
     def own(self, rows: np.ndarray, points: np.ndarray) -> np.ndarray:
         """(len(rows), A) whether the shape of each of `rows` is the topmost one at `points` (len(rows),

@@ -12,10 +12,11 @@ rectangle: least squares on its signed distance, started from the edges' dominan
 accepted where the geometric error is at most TOLERANCE_PX (root mean square, input px) and no point
 is farther than MAX_ERROR_PX, first on the ring's points (looser: POLYGON_TOLERANCE_PX), then on the
 input's own edge: points on the primitive are moved along its normals to where the input's coverage
-profile puts the edge (the profile measurement of shared/edge_profiles.py, corrected for curvature), the
-primitive is fitted again to the moved points (twice), and kept only if those points lie within
-TOLERANCE_PX of it (root mean square) and MAX_ERROR_PX at most. An ellipse whose circle fits the
-moved points within CIRCLE_SLACK_PX as well is written as that circle.
+profile puts the edge (the profile measurement of shared/edge_profiles.py, corrected for curvature;
+against the colour inside the rim where a gradient region was traced flat), the primitive is fitted
+again to the moved points (twice), and kept only if those points lie within TOLERANCE_PX of it (root
+mean square) and MAX_ERROR_PX at most. An ellipse whose circle fits the moved points within
+CIRCLE_SLACK_PX as well is written as that circle.
 A plain rectangle (corner radius under MIN_CORNER_PX) stays a 4-vertex polygon: as short, and as exact.
 """
 
@@ -25,9 +26,11 @@ import numpy as np
 from scipy.optimize import least_squares
 from scipy.spatial import ConvexHull, QhullError
 
-from shared.edge_profiles import fill_colours, premultiplied, profile_offsets
-from shared.geometry import Drawing, Primitive, signed_area
+from shared.edge_profiles import Insides, fill_colours, premultiplied, profile_offsets
+from shared.geometry import Drawing, Primitive, outward_signs, signed_area
 
+PRIMITIVE_INSIDES = True  # a primitive's edge is measured against the colour inside it where its fill is not
+# what the input shows along it (`snap`; shared/edge_profiles.py, LOCAL_FILL)
 TOLERANCE_PX = 0.1  # root-mean-square distance of the input's edge from the primitive
 MAX_ERROR_PX = 0.35  # no measured edge point farther than this
 POLYGON_TOLERANCE_PX = 0.25  # the same for the ring's edge points (a simplified polygon is coarser)
@@ -67,6 +70,8 @@ def find_primitives(drawing: Drawing, rgba: np.ndarray, source_px: float = 1.0) 
     fills = fill_colours(drawing.fills, drawing.opacity)
     fitted = dict(drawing.fitted)
     rings = drawing.rings
+    raster = Insides(drawing, np.zeros(0), np.zeros(0, int))  # the drawing rasterised once, if asked for
+    outward = outward_signs(drawing)
     for shape, members in enumerate(drawing.shape_rings()):
         kinds = SHAPE_KINDS if len(members) == 1 else RING_KINDS
         for ring in members:
@@ -78,7 +83,8 @@ def find_primitives(drawing: Drawing, rgba: np.ndarray, source_px: float = 1.0) 
             if found is None:
                 continue
             image = premultiplied(rgba) if image is None else image
-            snapped = snap(found, image, fills[shape], source_px)
+            hole = np.sign(signed_area(rings[ring])) != outward[ring]  # the fill lies outside it
+            snapped = snap(found, image, fills[shape], source_px, (raster, shape, 1.0 if hole else -1.0))
             if snapped is not None:
                 fitted[ring] = snapped
     return replace(drawing, fitted=fitted)
@@ -367,17 +373,25 @@ def inside_image(points: np.ndarray, image: np.ndarray, margin: float = 1.0) -> 
     return (x > margin) & (x < width - margin) & (y > margin) & (y < height - margin)
 
 
-def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray, source_px: float = 1.0) -> Primitive | None:
+def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray, source_px: float = 1.0,
+         owner: tuple[Insides, int, float] | None = None) -> Primitive | None:
     """The primitive fitted again to its boundary points moved onto the input's edge (see the module
     docstring); None where the input's edge does not follow it or where fewer than MIN_SNAPPED_SHARE of
-    its boundary points off the image's border find the edge (the shape hidden under others)."""
+    its boundary points off the image's border find the edge (the shape hidden under others). `owner`:
+    (an `Insides` whose raster to share, the drawing's shape the primitive outlines, the side of its
+    outward normals the fill lies on: -1, or +1 for a hole), so that where the fill is not what the
+    input shows along the edge (a gradient face traced flat) the edge is measured against the colour
+    inside it (shared/edge_profiles.py, LOCAL_FILL)."""
     fit = {"circle": fit_circle, "ellipse": fit_ellipse, "rect": fit_rounded_rect}[shape.kind]
     moved = np.zeros((0, 2))
     for _ in range(SNAP_ROUNDS):
         perimeter = 2 * np.pi * max(shape.rx, shape.ry)
         points, normals, curvature = boundary(shape, int(np.clip(perimeter / SNAP_SPACING_PX, 32, 256)))
         fills = np.repeat(fill[None], len(points), axis=0)
-        offsets = profile_offsets(image, points[:, None, :], normals, fills) + CURVATURE_BIAS_PX2 * curvature
+        insides = None if owner is None or not PRIMITIVE_INSIDES else Insides(
+            owner[0].drawing, np.full(len(points), owner[2]), np.full(len(points), owner[1]), owner[0])
+        offsets = profile_offsets(image, points[:, None, :], normals, fills, insides) \
+            + CURVATURE_BIAS_PX2 * curvature
         known = np.isfinite(offsets)
         if known.sum() < MIN_SNAPPED_SHARE * max(int(inside_image(points, image).sum()), 1):
             return None
