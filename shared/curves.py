@@ -19,7 +19,7 @@ from dataclasses import replace
 import numpy as np
 
 from shared.corners import CHAMFER_PX, corner_vertices, lines_meet, restore_corners, sharpness, unit
-from shared.edge_profiles import Insides, fill_colours, premultiplied, profile_offsets
+from shared.edge_profiles import Insides, TopShapes, fill_colours, premultiplied, profile_offsets
 from shared.geometry import Curve, Drawing, outward_signs
 
 MIN_LINE_PX = 4.0  # a straight run at least this long places the corners at its ends by its line
@@ -72,14 +72,14 @@ def measured_edge_points(drawing: Drawing, corner_angle: float, rgba: np.ndarray
         counts = [len(p) for p in points]
         ids = [i for i, _ in todo]
         colours = np.repeat(fills[drawing.ring_shape[ids]], counts, axis=0)
-        insides = Insides(drawing, np.repeat(outward_signs(drawing)[ids], counts),
+        insides = Insides(TopShapes(drawing), np.repeat(outward_signs(drawing)[ids], counts),
                           np.repeat(drawing.ring_shape[ids], counts))
         flat, normals = np.vstack(points), np.vstack([n for _, n, _ in sampled])
         offsets = profile_offsets(image, flat[:, None, :], normals, colours, insides)
         offsets[np.concatenate([_near_corners(ring, first, corner_angle, None if rounded is None else
                                               rounded(ring, corner_angle))
                                 for (_, ring), (_, _, first) in zip(todo, sampled, strict=True)])] = np.nan
-        moved = np.split(flat + offsets[:, None] * normals, np.cumsum([len(p) for p in points])[:-1])
+        moved = np.split(flat + offsets[:, None] * normals, np.cumsum(counts)[:-1])
     return [(index, ring, mine, samples, first)
             for (index, ring), mine, (samples, _, first) in zip(todo, moved, sampled, strict=True)]
 

@@ -85,24 +85,32 @@ class Profiles:
     local: np.ndarray  # (n,) measured against the colour the input shows inside (`_local_fill`)
 
 
-class Insides:
-    """Where each measured segment's (or point's) shape lies: `sign` (n,) +1 where its fill lies on the
-    +normal (left-hand) side, -1 on the other (shared.geometry.outward_signs), and `shape` (n,) its
-    shape in `drawing`, whose topmost shape per pixel (`top`) is rasterised when first asked for (once
-    for all that share `raster_of`'s)."""
+class TopShapes:
+    """The topmost shape at each pixel of `drawing` (gradients.rasterise), rasterised when first read:
+    the edge measurements of one drawing share it."""
 
-    def __init__(self, drawing: Drawing, sign: np.ndarray, shape: np.ndarray,
-                 raster_of: "Insides | None" = None) -> None:
-        self.drawing, self.sign, self.shape, self.raster_of = drawing, sign, shape, raster_of
+    def __init__(self, drawing: Drawing) -> None:
+        self.drawing = drawing
 
     @cached_property
-    def top(self) -> np.ndarray:
-        return self.raster_of.top if self.raster_of is not None else rasterise(self.drawing)[0]
+    def grid(self) -> np.ndarray:
+        return rasterise(self.drawing)[0]
+
+
+@dataclass(frozen=True)
+class Insides:
+    """Where each measured segment's (or point's) shape lies: `sign` (n,) +1 where its fill lies on the
+    +normal (left-hand) side, -1 on the other (shared.geometry.outward_signs), `shape` (n,) its shape,
+    and `tops` the drawing's topmost shapes."""
+
+    tops: TopShapes
+    sign: np.ndarray
+    shape: np.ndarray
 
     def own(self, rows: np.ndarray, points: np.ndarray) -> np.ndarray:
         """(len(rows), A) whether the shape of each of `rows` is the topmost one at `points` (len(rows),
         A, 2; input px); False beyond the canvas."""
-        top = self.top
+        top = self.tops.grid
         x, y = np.floor(points[..., 0]).astype(int), np.floor(points[..., 1]).astype(int)
         inside = (x >= 0) & (y >= 0) & (x < top.shape[1]) & (y < top.shape[0])
         found = top[np.clip(y, 0, top.shape[0] - 1), np.clip(x, 0, top.shape[1] - 1)]
@@ -154,13 +162,15 @@ def coverage_profiles(image: np.ndarray, anchors: np.ndarray, normal: np.ndarray
         cover, ok, contrast_l = _against(turned, local_gap, local)
         ok &= flat
         off = np.linalg.norm(local - fills[:, None, :], axis=-1) > LOCAL_SWITCH * contrast_l
-        switch = ok.any(axis=1) & (~usable.any(axis=1) | (off & ok).any(axis=1))
-        rows = np.flatnonzero(switch)
+
+        def switches() -> np.ndarray:  # a local profile found, where the flat fill is lost or off
+            return ok.any(axis=1) & (~usable.any(axis=1) | (off & ok).any(axis=1))
+
+        rows = np.flatnonzero(switches())
         if len(rows):  # where the colour measured is the shape's own (not a shape painted over it)
             deep = anchors[rows] + (insides.sign[rows, None, None] * LOCAL_OWN_PX) * normal[rows, None, :]
             ok[rows] &= insides.own(rows, deep)
-            found = ok[rows]
-            switch[rows] = found.any(axis=1) & (~usable[rows].any(axis=1) | (off[rows] & found).any(axis=1))
+        switch = switches()
         coverage[switch], usable[switch], contrast[switch] = cover[switch], ok[switch], contrast_l[switch]
         inside_high[switch] = high[switch]
     return Profiles(coverage, usable, inside_high, steps, contrast, switch)

@@ -26,7 +26,7 @@ import numpy as np
 from scipy.optimize import least_squares
 from scipy.spatial import ConvexHull, QhullError
 
-from shared.edge_profiles import Insides, fill_colours, premultiplied, profile_offsets
+from shared.edge_profiles import Insides, TopShapes, fill_colours, premultiplied, profile_offsets
 from shared.geometry import Drawing, Primitive, outward_signs, signed_area
 
 PRIMITIVE_INSIDES = True  # a primitive's edge is measured against the colour inside it where its fill is not
@@ -70,7 +70,7 @@ def find_primitives(drawing: Drawing, rgba: np.ndarray, source_px: float = 1.0) 
     fills = fill_colours(drawing.fills, drawing.opacity)
     fitted = dict(drawing.fitted)
     rings = drawing.rings
-    raster = Insides(drawing, np.zeros(0), np.zeros(0, int))  # the drawing rasterised once, if asked for
+    tops = TopShapes(drawing)  # rasterised once for all primitives, where a measurement asks for it
     outward = outward_signs(drawing)
     for shape, members in enumerate(drawing.shape_rings()):
         kinds = SHAPE_KINDS if len(members) == 1 else RING_KINDS
@@ -84,7 +84,7 @@ def find_primitives(drawing: Drawing, rgba: np.ndarray, source_px: float = 1.0) 
                 continue
             image = premultiplied(rgba) if image is None else image
             hole = np.sign(signed_area(rings[ring])) != outward[ring]  # the fill lies outside it
-            snapped = snap(found, image, fills[shape], source_px, (raster, shape, 1.0 if hole else -1.0))
+            snapped = snap(found, image, fills[shape], source_px, (tops, shape, 1.0 if hole else -1.0))
             if snapped is not None:
                 fitted[ring] = snapped
     return replace(drawing, fitted=fitted)
@@ -374,11 +374,11 @@ def inside_image(points: np.ndarray, image: np.ndarray, margin: float = 1.0) -> 
 
 
 def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray, source_px: float = 1.0,
-         owner: tuple[Insides, int, float] | None = None) -> Primitive | None:
+         owner: tuple[TopShapes, int, float] | None = None) -> Primitive | None:
     """The primitive fitted again to its boundary points moved onto the input's edge (see the module
     docstring); None where the input's edge does not follow it or where fewer than MIN_SNAPPED_SHARE of
     its boundary points off the image's border find the edge (the shape hidden under others). `owner`:
-    (an `Insides` whose raster to share, the drawing's shape the primitive outlines, the side of its
+    (the drawing's topmost shapes, the drawing's shape the primitive outlines, the side of its
     outward normals the fill lies on: -1, or +1 for a hole), so that where the fill is not what the
     input shows along the edge (a gradient face traced flat) the edge is measured against the colour
     inside it (shared/edge_profiles.py, LOCAL_FILL)."""
@@ -389,7 +389,7 @@ def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray, source_px: float
         points, normals, curvature = boundary(shape, int(np.clip(perimeter / SNAP_SPACING_PX, 32, 256)))
         fills = np.repeat(fill[None], len(points), axis=0)
         insides = None if owner is None or not PRIMITIVE_INSIDES else Insides(
-            owner[0].drawing, np.full(len(points), owner[2]), np.full(len(points), owner[1]), owner[0])
+            owner[0], np.full(len(points), owner[2]), np.full(len(points), owner[1]))
         offsets = profile_offsets(image, points[:, None, :], normals, fills, insides) \
             + CURVATURE_BIAS_PX2 * curvature
         known = np.isfinite(offsets)

@@ -22,6 +22,7 @@ from shared.edge_profiles import (
     MAX_SHIFT_PX,
     Insides,
     Profiles,
+    TopShapes,
     coverage_profiles,
     edge_positions,
     fill_colours,
@@ -226,7 +227,7 @@ def refine_drawing(drawing: Drawing, rgba: np.ndarray, units_per_px: int) -> Dra
     vertices = drawing.vertices
     ends = vertices[following]
     rows = np.flatnonzero(active)
-    insides = Insides(drawing, np.repeat(outward_signs(drawing), sizes)[rows],
+    insides = Insides(TopShapes(drawing), np.repeat(outward_signs(drawing), sizes)[rows],
                       np.repeat(drawing.ring_shape, sizes)[rows])
     offsets, tilts = edge_offsets(image, vertices[active], ends[active], colours[active], insides)
     all_offsets, all_tilts = np.full(len(vertices), np.nan), np.zeros(len(vertices))
