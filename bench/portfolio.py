@@ -77,8 +77,8 @@ def _measure_image(path: str, configs: list[dict[str, Any]], target: float
     """(the best score Tier 2 has before its portfolio: Tier 1's result and traces, the cutout guess;
     (SSIM, bytes, score) per configuration) for one image, prepared as a conversion prepares it
     (shared/pipeline.py) and measured and scored as Tier 2 does (shared/tiers/search.py)."""
-    rgba, found, cleaned, _ = prepare_input(load_image(path))
-    request = tier_request(rgba, found, cleaned, compute_features(cleaned), target)[0]
+    rgba, found, cleanup, _ = prepare_input(load_image(path))
+    request = tier_request(rgba, found, cleanup, compute_features(cleanup.rgba), target)[0]
     search = MeasuredSearch(request)
     tier1.run_in(search)  # as Tier 2 starts: Tier 1's result with its retries, then the cutout guess
     search.evaluate_many(first_candidates(request))

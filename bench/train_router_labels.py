@@ -64,7 +64,8 @@ def label(row: dict[str, Any], per_target: bool | None = None) -> dict[str, Any]
     `per_target` forces (True) or forbids (False) one Tier 1 run per target; None decides as described
     above (Tier 2 always runs per target)."""
     rgba = load_image(row["path"]).rgba  # pixels, as bench.train_verify converts them
-    working, _, cleaned, notes = prepare_input(rgba)
+    working, _, cleanup, notes = prepare_input(rgba)
+    cleaned = cleanup.rgba
     if cleaned is not working:
         return {**row, "excluded": "cleaned up or upscaled: routed to Tier 1 by rule", "notes": notes}
     _, opacity = lift_opacity(cleaned)

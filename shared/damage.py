@@ -23,6 +23,7 @@ inputs").
 """
 
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -72,6 +73,11 @@ GROUND_SHADED_DELTA_E = 4.0  # ... and so are those whose calm pixels off their 
 # bytes 2,286 -> 2,481)
 GROUND_MIN_SHARE = 0.05
 GROUND_MIN_COLORS = 4
+INTERIOR_SHADED_SHARE = 0.15  # a clean small image is shaded where this share of its interior pixels
+# (`interior_pixels`) lies over SHADED_DELTA_E from its palette: exact flat fills lie on it, gradients off
+# it (128 px favicons: flat dev logos and icons at most 0.14; 60 shaded emoji 0.19-0.53 where the median
+# test missed 32 of them)
+INTERIOR_MARGIN_PX = 2  # interior pixels lie this far inside calm, opaque areas (anti-aliasing is not fill)
 SOFTEN_SIGMA_PX = 0.6  # Gaussian re-softening of the snapped edges (an anti-aliased edge's width)
 DAMAGED_EDGE_PX = 2.0  # a damaged small input's edges spread over about this many of its pixels (JPEG
 # halves chroma), so their mixes are steepened this much more than a clean one's 1 px anti-aliasing
@@ -117,11 +123,22 @@ def flat_share(rgba: np.ndarray) -> float:
 
 def calm_pixels(rgba: np.ndarray) -> np.ndarray:
     """RGB of visible pixels away from strong edges (anti-aliasing and ringing are not colours)."""
-    grey = over_white_grey(rgba)
-    gradient = np.hypot(ndimage.sobel(grey, 0), ndimage.sobel(grey, 1)) / 4.0
-    calm = (gradient < 12.0) & (rgba[..., 3] >= VISIBLE_ALPHA)
+    calm = _calm(rgba) & (rgba[..., 3] >= VISIBLE_ALPHA)
     pixels = rgba[calm][:, :3] if calm.sum() >= 64 else rgba[rgba[..., 3] >= VISIBLE_ALPHA][:, :3]
     return pixels
+
+
+def _calm(rgba: np.ndarray) -> np.ndarray:
+    """HxW bool: pixels away from strong edges (Sobel magnitude of the grey over white under 12 levels)."""
+    grey = over_white_grey(rgba)
+    return np.hypot(ndimage.sobel(grey, 0), ndimage.sobel(grey, 1)) / 4.0 < 12.0
+
+
+def interior_pixels(rgba: np.ndarray) -> np.ndarray:
+    """RGB of opaque calm pixels INTERIOR_MARGIN_PX or more inside their calm area: a small image's fills
+    without its anti-aliased edges, which `calm_pixels` keeps where a shape is a few pixels wide."""
+    calm = _calm(rgba) & (rgba[..., 3] == 255)
+    return rgba[ndimage.binary_erosion(calm, iterations=INTERIOR_MARGIN_PX)][:, :3]
 
 
 def texture_limit(side: int) -> float:
@@ -213,11 +230,7 @@ def shaded(rgba: np.ndarray, palette: np.ndarray, on_ground: bool = False,
     pixels = calm_pixels(rgba) if calm is None else calm
     if len(pixels) == 0:
         return False
-    if len(pixels) > SAMPLE_PIXELS:
-        pixels = pixels[np.random.default_rng(0).choice(len(pixels), SAMPLE_PIXELS, replace=False)]
-    lab = to_lab(pixels)
-    centres = to_lab(palette)
-    distances = np.sqrt(((lab[:, None, :] - centres[None]) ** 2).sum(axis=-1))
+    distances = _palette_distances(pixels, palette)
     distance = distances.min(axis=1)
     if float(np.median(distance)) > SHADED_DELTA_E:
         return True
@@ -225,6 +238,24 @@ def shaded(rgba: np.ndarray, palette: np.ndarray, on_ground: bool = False,
         return False
     logo = distance[distances.argmin(axis=1) != 0]
     return len(logo) >= GROUND_MIN_SHARE * len(distance) and float(np.median(logo)) > GROUND_SHADED_DELTA_E
+
+
+def interior_shaded(rgba: np.ndarray, palette: np.ndarray) -> bool:
+    """Whether a clean image's interiors are shaded: INTERIOR_SHADED_SHARE of its `interior_pixels` over
+    SHADED_DELTA_E from the palette. `shaded`'s median misses an image whose flat parts outnumber its
+    gradients; on a clean image exact fills sit on the palette, so a share tells (not on a JPEG's noise)."""
+    pixels = interior_pixels(rgba)
+    if len(pixels) < 64 or len(palette) == 0:
+        return False
+    off = _palette_distances(pixels, palette).min(axis=1) > SHADED_DELTA_E
+    return float(off.mean()) >= INTERIOR_SHADED_SHARE
+
+
+def _palette_distances(pixels: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """N x k Lab distances of (at most SAMPLE_PIXELS, a fixed sample of) RGB pixels to palette colours."""
+    if len(pixels) > SAMPLE_PIXELS:
+        pixels = pixels[np.random.default_rng(0).choice(len(pixels), SAMPLE_PIXELS, replace=False)]
+    return np.sqrt(((to_lab(pixels)[:, None, :] - to_lab(palette)[None]) ** 2).sum(axis=-1))
 
 
 def count_regions(labels: np.ndarray, n_labels: int) -> int:
@@ -245,14 +276,16 @@ def _softened(values: np.ndarray) -> np.ndarray:
     return np.stack(channels, axis=-1)
 
 
-def sharpened(upscaled: np.ndarray, small: np.ndarray, palette: np.ndarray) -> np.ndarray:
+def sharpened(upscaled: np.ndarray, small: np.ndarray, palette: np.ndarray, shading: bool | None = None
+              ) -> np.ndarray:
     """A bicubic upscale of a clean small image with its edges made anti-aliased-sharp again: bicubic
     spreads each edge over about `factor` px, where the engine traces colour ramps as bands of shapes
     (a 48 px disc on white: 81 shapes, 9 KB) and refinement finds no edge. Alpha ramps are steepened
     by the factor about half the image's peak alpha and re-softened by SOFTEN_SIGMA_PX; colours are
     made mixes of two palette colours steepened the same way (`steepened_mixes`: the edge between
     pixels, not snapped to the upscale's pixel grid) and re-softened; a shaded image's edges are
-    steepened without a palette (`steepened_shading`), its gradients left.
+    steepened without a palette (`steepened_shading`), its gradients left (`shading`: `small_shaded`, which
+    the caller may have decided).
     Training favicons (30, Tier 1): median SSIM against the clean logo 0.9647 -> 0.9715, better than the
     raster 87 -> 93 %, worst paired change -0.0037. The snap was kept only where, box-downscaled back,
     it scored at most 0.01 below the bicubic colours against the small image (meant for colours the
@@ -267,10 +300,15 @@ def sharpened(upscaled: np.ndarray, small: np.ndarray, palette: np.ndarray) -> n
     alpha_u8 = np.clip(np.round(alpha), 0, 255).astype(np.uint8)
     rgb = upscaled[..., :3]
     if len(palette):
-        shading = shaded(small, palette)
+        shading = small_shaded(small, palette) if shading is None else shading
         mixes = steepened_shading(upscaled, factor) if shading else steepened_mixes(upscaled, palette, factor)
         rgb = np.clip(np.round(_softened(mixes)), 0, 255).astype(np.uint8)
     return np.ascontiguousarray(np.dstack([rgb, alpha_u8]))
+
+
+def small_shaded(small: np.ndarray, palette: np.ndarray) -> bool:
+    """Whether a clean small image is shaded (`sharpened` keeps its gradients, not snapping it)."""
+    return len(palette) > 0 and (shaded(small, palette) or interior_shaded(small, palette))
 
 
 def sharp_edges(rgba: np.ndarray, found: DamageEstimate) -> bool:
@@ -289,17 +327,29 @@ def snap_palette(rgba: np.ndarray, found: DamageEstimate, calm: np.ndarray | Non
     return exact_black(median_colours(found.palette, calm_pixels(rgba) if calm is None else calm))
 
 
-def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[str]]:
-    """The cleaned estimate of a damaged image (the image itself when clean) and what was done, in words.
-    The result may be larger (small inputs are upscaled) or smaller (photographs are downscaled)."""
+class CleanUp(NamedTuple):
+    """`clean_up`'s result: the cleaned estimate (the image itself when clean), what was done in words, and
+    whether its colours were snapped to a palette (its soft edges are then no shading: shared/tiers/tier1.py
+    traces it with exact colours only where two are close)."""
+
+    rgba: np.ndarray
+    notes: list[str]
+    snapped: bool
+
+
+def clean_up(rgba: np.ndarray, found: DamageEstimate) -> CleanUp:
+    """The cleaned estimate of a damaged image (see `CleanUp`). The result may be larger (small inputs are
+    upscaled) or smaller (photographs are downscaled)."""
     if not found.damaged:
         side = max(rgba.shape[:2])
         if MIN_UPSCALED_SIDE <= side < UPSCALE_BELOW and found.texture <= SMALL_TEXTURE_LAPLACIAN \
                 and smooth_edges(rgba, found.palette):  # noise is not upscaled
             factor = UPSCALE_TO / side
-            upscaled = sharpened(_upscale(rgba, factor), rgba, found.palette)
-            return upscaled, [f"small input upscaled {factor:.1f}x before tracing"]
-        return rgba, []
+            shading = small_shaded(rgba, found.palette)
+            upscaled = sharpened(_upscale(rgba, factor), rgba, found.palette, shading)
+            return CleanUp(upscaled, [f"small input upscaled {factor:.1f}x before tracing"],
+                           snapped=len(found.palette) > 0 and not shading)
+        return CleanUp(rgba, [], snapped=False)
     notes: list[str] = []
     palette = found.palette
     small = max(rgba.shape[:2]) < UPSCALE_BELOW  # small JPEGs of flat logos sit ΔE 1-4 off their palette
@@ -324,11 +374,11 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
         notes.append(f"small input upscaled {factor:.1f}x before tracing")
         rgba = _upscale(rgba, factor)
     if len(palette) == 0:
-        return rgba, notes
+        return CleanUp(rgba, notes, snapped=False)
     if keep_shading:
         smoothed = np.dstack([ndimage.median_filter(rgba[..., :3], size=(3, 3, 1)), rgba[..., 3]])
         notes.append("JPEG artefacts smoothed (shaded colours kept)")
-        return np.ascontiguousarray(smoothed), notes
+        return CleanUp(np.ascontiguousarray(smoothed), notes, snapped=False)
     filtered = ndimage.median_filter(rgba, size=(3, 3, 1))
     nearest = snap_labels(filtered, palette)
     window = PHOTO_WINDOW if found.kind == "photo" else 3 if found.noise < 3.0 else 5  # specks go
@@ -350,4 +400,4 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> tuple[np.ndarray, list[
     what = "noise" if found.noise >= NOISE_DAMAGED else "JPEG artefacts"
     if found.kind != "photo":
         notes.append(f"{what} removed: {len(palette)} colours")
-    return np.ascontiguousarray(out), notes
+    return CleanUp(np.ascontiguousarray(out), notes, snapped=True)

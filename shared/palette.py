@@ -248,16 +248,6 @@ def main_colours(rgba: np.ndarray, share: float = FILL_SNAP_SHARE) -> np.ndarray
     return np.stack([kept >> 16, (kept >> 8) & 255, kept & 255], axis=-1)
 
 
-def main_colour_share(rgba: np.ndarray) -> float:
-    """Share of an image's visible pixels whose exact RGB is one of its `main_colours` (a cleaned image
-    snapped to its palette: 0.6-0.98 on training copies; one whose shading was kept: at most 0.16)."""
-    visible = rgba[rgba[..., 3] >= VISIBLE_ALPHA][:, :3].astype(np.int64)
-    if len(visible) == 0:
-        return 1.0
-    codes = visible @ np.array([65536, 256, 1])
-    return float(np.isin(codes, main_colours(rgba) @ np.array([65536, 256, 1])).mean())
-
-
 def snap_fills(svg: str, rgba: np.ndarray) -> str:
     """`svg` with each flat fill within FILL_SNAP_LEVELS (every channel) of a main colour of the image it
     was traced from (`main_colours`) set to that colour, the nearest one; gradients are left alone."""

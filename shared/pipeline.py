@@ -12,7 +12,7 @@ import numpy as np
 
 from shared.classifier import LogoType, classify
 from shared.config import get_settings
-from shared.damage import DamageEstimate, clean_up, estimate, sharp_edges
+from shared.damage import CleanUp, DamageEstimate, clean_up, estimate, sharp_edges
 from shared.errors import ParameterError
 from shared.features import ImageFeatures, compute_features
 from shared.images import DecodedImage, decode_image, load_image
@@ -137,7 +137,8 @@ def convert(
     timings: dict[str, float] = {}
 
     t = time.perf_counter()
-    rgba, found, cleaned, notes = prepare_input(image)
+    rgba, found, cleanup, notes = prepare_input(image)
+    cleaned = cleanup.rgba
     timings["prepare"] = time.perf_counter() - t  # working size, damage estimate, clean-up
 
     t = time.perf_counter()
@@ -157,7 +158,7 @@ def convert(
 
     tier_budget = None if budget_s is None else \
         max(budget_s - (time.perf_counter() - t_start) - AFTER_TIER_S, MIN_TIER_BUDGET_S)
-    request, opacity = tier_request(rgba, found, cleaned, features, target, overrides, tier_budget, progress,
+    request, opacity = tier_request(rgba, found, cleanup, features, target, overrides, tier_budget, progress,
                                     is_cancelled)
     t = time.perf_counter()
     outcome = TIER_RUNNERS[chosen](request, executor)
@@ -210,26 +211,28 @@ def lift_opacity(rgba: np.ndarray) -> tuple[np.ndarray, float]:
     return lifted, peak / 255.0
 
 
-def tier_request(rgba: np.ndarray, found: DamageEstimate, cleaned: np.ndarray, features: ImageFeatures,
+def tier_request(rgba: np.ndarray, found: DamageEstimate, cleanup: CleanUp, features: ImageFeatures,
                  target_ssim: float, overrides: dict[str, Any] | None = None, budget_s: float | None = None,
                  progress: ProgressCallback | None = None, is_cancelled: Callable[[], bool] | None = None
                  ) -> tuple[TierRequest, float]:
-    """The request a tier gets for an image `prepare_input` made (`rgba`, `found`, `cleaned`), and the
+    """The request a tier gets for an image `prepare_input` made (`rgba`, `found`, `cleanup`), and the
     opacity lifted off it (`lift_opacity`): the cleaned image traced, whether it was cleaned, kept 1 px
-    edge mixes (`sharp_edges`) and was upscaled (`source_px`)."""
+    edge mixes (`sharp_edges`), was snapped to a palette and was upscaled (`source_px`)."""
+    cleaned = cleanup.rgba
     traced, opacity = lift_opacity(cleaned)
     request = TierRequest(traced, features, target_ssim, overrides or {}, budget_s, progress, is_cancelled,
                           cleaned=cleaned is not rgba,
                           sharp_edges=cleaned is not rgba and sharp_edges(rgba, found),
+                          snapped=cleanup.snapped,
                           source_px=max(1.0, cleaned.shape[1] / rgba.shape[1]))
     return request, opacity
 
 
 def prepare_input(
     image: DecodedImage | np.ndarray,
-) -> tuple[np.ndarray, DamageEstimate, np.ndarray, list[str]]:
-    """What every conversion works on: (the working image at a bounded size, its damage estimate, the
-    cleaned image — the working image itself when clean —, notes on what was done)."""
+) -> tuple[np.ndarray, DamageEstimate, CleanUp, list[str]]:
+    """What every conversion works on: (the working image at a bounded size, its damage estimate, its
+    clean-up — whose image is the working image itself when clean —, notes on what was done)."""
     full = image.rgba if isinstance(image, DecodedImage) else image
     rgba = bounded(full)
     notes: list[str] = []
@@ -237,18 +240,18 @@ def prepare_input(
         notes.append(f"traced and measured at {rgba.shape[1]}x{rgba.shape[0]} px (input {full.shape[1]}x"
                      f"{full.shape[0]}); the SVG keeps the input's size")
     found = estimate(rgba, image.format if isinstance(image, DecodedImage) else None, original=full)
-    cleaned, cleanup_notes = clean_up(rgba, found)
-    return rgba, found, cleaned, notes + cleanup_notes
+    cleanup = clean_up(rgba, found)
+    return rgba, found, cleanup, notes + cleanup.notes
 
 
 def route_image(image: DecodedImage | np.ndarray, target_ssim: float, budget_s: float | None = None
                 ) -> RouteDecision:
     """The router's decision for an image (what `convert(..., tier="auto")` would run; an array's format
     is unknown, so a JPEG passed as pixels is only seen as damaged where its pixels say so)."""
-    rgba, _, cleaned, _ = prepare_input(image)
-    if cleaned is not rgba:
+    rgba, _, cleanup, _ = prepare_input(image)
+    if cleanup.rgba is not rgba:
         return RouteDecision(1, DAMAGED_ROUTE_REASON)
-    features = compute_features(cleaned)
+    features = compute_features(cleanup.rgba)
     return route(features, classify(features), target_ssim, budget_s, AVAILABLE_TIERS)
 
 

@@ -79,6 +79,6 @@ def test_a_damaged_image_is_snapped_to_its_colours_medians() -> None:
     found = estimate(damaged.rgba, damaged.format)
     snapped = snap_palette(damaged.rgba, found)
     assert len(snapped) == len(found.palette) and [0, 0, 0] in snapped.tolist()
-    cleaned, _ = clean_up(damaged.rgba, found)
+    cleaned, _, _ = clean_up(damaged.rgba, found)
     colours = {tuple(c) for c in cleaned[..., :3].reshape(-1, 3).tolist()}
     assert {tuple(c) for c in snapped.tolist()} <= colours

@@ -47,7 +47,7 @@ def test_a_jpeg_is_cleaned_to_its_colours_and_their_quarter_mixes() -> None:
     clean = two_colour_logo(200)
     damaged = decode_image(jpeg_bytes(clean, 35))
     found = estimate(damaged.rgba, damaged.format)
-    cleaned, notes = clean_up(damaged.rgba, found)
+    cleaned, notes, _ = clean_up(damaged.rgba, found)
     assert found.kind == "damaged" and notes == [f"JPEG artefacts removed: {len(found.palette)} colours"]
     palette = snap_palette(damaged.rgba, found).astype(float)
     steps = np.arange(MIX_STEPS + 1)[:, None, None, None] / MIX_STEPS  # colours and their mixes

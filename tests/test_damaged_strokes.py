@@ -40,7 +40,7 @@ def test_a_thin_stroke_missing_from_the_calm_palette_is_added() -> None:
     found = estimate(damaged.rgba, damaged.format)
     assert found.kind == "damaged"
     assert min(delta_e(c.astype(float), YELLOW) for c in found.palette) < 20
-    cleaned, _ = clean_up(damaged.rgba, found)  # upscaled 2.7x: under UPSCALE_BELOW px
+    cleaned, _, _ = clean_up(damaged.rgba, found)  # upscaled 2.7x: under UPSCALE_BELOW px
     height, width = cleaned.shape[:2]
     mask = Image.fromarray(clean[..., 2] < 128).resize((width, height), Image.Resampling.NEAREST)
     stroke = np.asarray(mask)

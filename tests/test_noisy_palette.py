@@ -40,7 +40,7 @@ def test_a_scan_of_a_one_colour_icon_is_cleaned_to_one_ink() -> None:
     rgba = np.dstack([noisy, np.full((side, side), 255, np.uint8)])
     found = estimate(rgba)
     assert found.kind == "damaged" and found.noise >= 1.0
-    cleaned, _ = clean_up(rgba, found)
+    cleaned, _, _ = clean_up(rgba, found)
     inked = cleaned[..., :3][ring & ~_edge(ring)]
     assert len(np.unique(inked.reshape(-1, 3), axis=0)) == 1  # one ink, no specks of a second green
 

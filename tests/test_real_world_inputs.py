@@ -119,7 +119,7 @@ def test_damage_estimate_separates_a_clean_png_from_its_jpeg_and_noisy_copies() 
 def test_clean_up_never_applies_to_a_clean_image() -> None:
     for image in (logo(160, 120), logo(300, 300), logo(700, 300)):
         found = estimate(image)
-        cleaned, notes = clean_up(image, found)
+        cleaned, notes, _ = clean_up(image, found)
         assert found.kind == "clean" and cleaned is image and notes == []
     result = convert(logo(160, 120), tier=1)
     assert result.damage["kind"] == "clean" and result.notes == []
@@ -127,14 +127,14 @@ def test_clean_up_never_applies_to_a_clean_image() -> None:
 
 def test_a_small_clean_logo_is_only_upscaled_and_pixel_art_not_at_all() -> None:
     favicon = logo(48, 48)
-    cleaned, notes = clean_up(favicon, estimate(favicon))
+    cleaned, notes, _ = clean_up(favicon, estimate(favicon))
     assert cleaned.shape == (256, 256, 4) and notes == ["small input upscaled 5.3x before tracing"]
     assert len(np.unique(cleaned[..., :3].reshape(-1, 3), axis=0)) > 3  # resampled, not snapped
     result = convert(favicon, tier=1)
     assert svg_size(result.svg) == (48, 48) and result.damage["kind"] == "clean"
     pixel_art = np.repeat(np.repeat(np.where(logo(12, 12)[..., :1] > 128, 255, 0), 4, 0), 4, 1)
     pixel_art = np.dstack([pixel_art.repeat(3, axis=2), np.full((48, 48), 255)]).astype(np.uint8)
-    cleaned, notes = clean_up(pixel_art, estimate(pixel_art))
+    cleaned, notes, _ = clean_up(pixel_art, estimate(pixel_art))
     assert cleaned is pixel_art and notes == []
 
 
@@ -198,7 +198,7 @@ def test_a_jpeg_of_a_gradient_is_smoothed_not_snapped_to_bands() -> None:
     ramp = np.linspace(30, 220, 200)[None, :, None].repeat(120, axis=0).repeat(3, axis=2)
     gradient = np.dstack([ramp.astype(np.uint8), np.full((120, 200), 255, np.uint8)])
     damaged = decode_image(jpeg_bytes(gradient, 50))
-    cleaned, notes = clean_up(damaged.rgba, estimate(damaged.rgba, damaged.format))
+    cleaned, notes, _ = clean_up(damaged.rgba, estimate(damaged.rgba, damaged.format))
     assert notes == ["JPEG artefacts smoothed (shaded colours kept)"]
     assert len(np.unique(cleaned[60, :, 0])) > 50  # still a ramp, not a few bands
 

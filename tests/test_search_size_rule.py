@@ -73,7 +73,8 @@ def test_the_search_keeps_by_a_gentler_rate_on_a_clean_input() -> None:
 
 def test_tier2_on_a_cleaned_jpeg_adds_no_bytes_for_noise() -> None:
     image = decode_image(jpeg_bytes(two_colour_logo(200), 40))
-    rgba, _, cleaned_rgba, _ = prepare_input(image)
+    rgba, _, cleanup, _ = prepare_input(image)
+    cleaned_rgba = cleanup.rgba
     assert cleaned_rgba is not rgba
     features = compute_features(cleaned_rgba)
     plain = tier2.run(TierRequest(cleaned_rgba, features, 0.999)).best

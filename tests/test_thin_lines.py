@@ -54,8 +54,8 @@ def test_a_jpegs_hairline_survives_the_clean_up(monkeypatch: pytest.MonkeyPatch)
     def darkest_along_line(cleaned: np.ndarray) -> np.ndarray:
         return cleaned[rows, column - 1 : column + 2, :3].min(axis=(1, 2))
 
-    kept, _ = clean_up(damaged.rgba, found)
+    kept, _, _ = clean_up(damaged.rgba, found)
     assert (darkest_along_line(kept) < 128).mean() > 0.9
     monkeypatch.setattr(shared.thin_lines, "MIN_RUN_PX", 10_000)  # no run long enough: the filters win
-    lost, _ = clean_up(damaged.rgba, found)
+    lost, _, _ = clean_up(damaged.rgba, found)
     assert (darkest_along_line(lost) < 128).mean() < 0.1

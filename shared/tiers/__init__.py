@@ -33,6 +33,8 @@ class TierRequest:
     cleaned: bool = False  # `rgba` is the cleaned estimate of a damaged input (shared/damage.py): the
     # searching tiers then keep extra bytes only where they buy SSIM (shared/tiers/search.py)
     sharp_edges: bool = False  # the cleaned estimate kept 1 px edge mixes (shared/damage.py, `sharp_edges`)
+    snapped: bool = False  # the cleaned estimate's colours were snapped to a palette (shared/damage.py,
+    # `CleanUp`): its soft edges are no shading
     source_px: float = 1.0  # `rgba`'s pixels per pixel of the input (an upscaled small input's factor; at
     # least 1): the unit of the primitives' tolerances (shared/primitives.py, `find_primitives`)
 

@@ -49,19 +49,18 @@ The formula encodes measured findings (README, "Measured findings"):
   pixels with its edge mixes, drawing a JPEG's black at #050505, where SSIM's luminance term is steep
   (training split, 864 damaged copies, with the palette's near-black made exact: better than the
   raster 92.1 -> 92.6 %, median ssim_clean 0.9664 -> 0.9683, no copy lower by more than 0.006);
-- an input with smooth shading (clean, or cleaned up without being snapped to a palette: `SNAPPED_SHARE`)
-  whose trace measures under 0.97 (and under the target) is traced again with exact colours
-  (`finer_params`), and so is a cleaned JPEG (`TierRequest.sharp_edges`) with two main colours within
-  `CLOSE_LEVELS` (a #EEEEEE plate on a white ground, which the 6-bit clustering merges): the engine's
+- an input with smooth shading (clean, or cleaned up without being snapped to a palette:
+  `TierRequest.snapped`) whose trace measures under 0.97 (and under the target) is traced again with exact
+  colours (`finer_params`), and so is a cleaned JPEG (`TierRequest.sharp_edges`) with two main colours
+  within `CLOSE_LEVELS` (a #EEEEEE plate on a white ground, which the 6-bit clustering merges): the engine's
   6-bit colour clustering chains a gradient's neighbouring colours into one cluster and fills, say, a
-  yellow-to-blue region with their olive mean, which no gradient fit can repair; at 8 bits the region
-  splits into bands that the gradient step merges back. The retry is kept under the searching tiers'
-  size sanity rule (at the clean or the cleaned rate). On images under 0.97 (mean SSIM at 4x against
-  the vector source, before -> after): dev training split 216 images, 0.9854 -> 0.9868; 60 devicon
-  gradient logos 0.9633 -> 0.9667 (rider 0.876 -> 0.959, webstorm 0.854 -> 0.923 at 1x); under 2 %
-  smooth shading (flat emoji, flags) the retry changed nothing and is not tried (at 4 % devicon's PHP
-  logo, 3.9 %, kept its bevelled rim in the plate's cluster: 0.957, 0.984 with exact colours). Damaged
-  copies: README, "Real-world inputs";
+  yellow-to-blue region with their olive mean, which no gradient fit can repair; at 8 bits the region splits
+  into bands that the gradient step merges back. The retry is kept under the searching tiers' size sanity
+  rule (at the clean or the cleaned rate). On images under 0.97 (mean SSIM at 4x against the vector source,
+  before -> after): dev training split 216 images, 0.9854 -> 0.9868; 60 devicon gradient logos 0.9633 ->
+  0.9667 (rider 0.876 -> 0.959, webstorm 0.854 -> 0.923 at 1x); under 2 % smooth shading (flat emoji, flags)
+  the retry changed nothing and is not tried (at 4 % devicon's PHP logo, 3.9 %, kept its bevelled rim in the
+  plate's cluster: 0.957, 0.984 with exact colours). Damaged copies: README, "Real-world inputs";
 - a trace that lost a main colour (an exact RGB holding 3 % of the visible pixels that the trace draws
   more than 12 levels off on most of its calm pixels: shared/palette.py, `lost_colours`) is traced again
   with `layer_difference` 4 and, on a clean input, exact colours (`lost_params`), kept under the size
@@ -118,7 +117,7 @@ import numpy as np
 from shared import learned
 from shared.candidate import Candidate, evaluate
 from shared.features import ImageFeatures
-from shared.palette import lost_colours, main_colour_share, main_colours, snap_fills
+from shared.palette import lost_colours, main_colours, snap_fills
 from shared.params import ConversionParams, EngineParams, StepParams
 from shared.quality import measure
 from shared.tiers import TierOutcome, TierRequest
@@ -147,8 +146,6 @@ SHARPER_BELOW = 0.98  # a clean trace under this and under the target is traced 
 SHARPER_SCALE = 2.0  # ... supersampled this much (`sharper_params`), kept under the size sanity rule,
 SHARPER_MAX_BYTES = 16 * 1024  # ... unless its SVG is this big already: the 2x trace doubles that detail
 # and its time (vscode-icons' slim: 44 -> 73 KB, 2.5 -> 6.3 s at 256 px; 16 s from a 2048 px input)
-SNAPPED_SHARE = 0.5  # a cleaned image whose main colours cover this share was snapped to its palette: its
-# softened edges count as smooth shading, yet exact colours only trace them as bands of shapes
 
 
 def formula_params(features: ImageFeatures) -> ConversionParams:
@@ -202,9 +199,8 @@ def run(request: TierRequest, executor: Executor | None = None,
     if retry is not None:
         best, evaluated = _higher_trace(best, retry, request, evaluate_one), evaluated + 1
     close = request.sharp_edges and close_colours(request.rgba)
-    snapped = request.cleaned and main_colour_share(request.rgba) >= SNAPPED_SHARE
-    finer = None if snapped and not close else finer_params(best, request.features, request.target_ssim,
-                                                            request.overrides, close)
+    finer = None if request.snapped and not close else \
+        finer_params(best, request.features, request.target_ssim, request.overrides, close)
     if finer is not None:
         best, evaluated = _saner_trace(best, finer, request, evaluate_one), evaluated + 1
     lost = lost_params(best, request.rgba, request.overrides, request.cleaned)
