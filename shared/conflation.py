@@ -42,7 +42,7 @@ import numpy as np
 from scipy import ndimage
 
 from shared.geometry import Drawing, outward_signs, signed_area
-from shared.gradients import shape_masks, winding
+from shared.rasterise import shape_masks, winding
 
 SPREAD = 0.75  # px an edge moves under the later shapes (their anti-aliased ramp spans ~0.5 px each side)
 LOOK_PX = (0.25, 0.5, 0.75, 1.0)  # depths (px) beyond the moved edge that must show a later opaque shape

@@ -24,8 +24,8 @@ import numpy as np
 from scipy import ndimage
 
 from shared.geometry import Drawing
-from shared.gradients import rasterise
 from shared.paint import hex_rgb
+from shared.rasterise import rasterise
 
 REACH_PX = 2.5  # how far either side of a segment the input is sampled, input px
 PROFILE_STEPS = 51  # samples across a segment, over -REACH_PX .. +REACH_PX
@@ -86,7 +86,7 @@ class Profiles:
 
 
 class TopShapes:
-    """The topmost shape at each pixel of `drawing` (gradients.rasterise), rasterised when first read:
+    """The topmost shape at each pixel of `drawing` (rasterise.rasterise), rasterised when first read:
     the edge measurements of one drawing share it."""
 
     def __init__(self, drawing: Drawing) -> None:

@@ -30,8 +30,8 @@ import numpy as np
 from scipy import ndimage
 
 from shared.geometry import Drawing, regroup, ring_index
-from shared.gradients import shape_masks
 from shared.paint import hex_rgb
+from shared.rasterise import shape_masks
 
 MAX_WIDTH_PX = 2.0  # mean width of a fringe strip (an anti-aliased edge is 1-2 px of mixes; 1.5 left
 # a twemoji flag's 1.7 px strip and dropped 30 % fewer bytes on the training split, at no gain)

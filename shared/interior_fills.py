@@ -5,7 +5,7 @@ so a small shape comes out pulled toward its surroundings (an 8 px white eye hig
 #EDEDED, a flag's thin stripe a shade off) and a large one a level or two off. The reference is off by
 the same amount at every zoom, so this costs SSIM at 1x and at 4x alike. Each opaque shape with a flat
 fill takes instead the per-channel median of the fully opaque input pixels it shows (the drawing
-rasterised by pixel centres in painting order, shared/gradients.py `rasterise`) at least 2 px
+rasterised by pixel centres in painting order, shared/rasterise.py `rasterise`) at least 2 px
 inside that region, where at least `MIN_PIXELS` are left; else of those at least 1 px inside it (a
 4 px wide line has no pixel 2 px in: fxemoji's chart drew its #DCE2E2 gridlines #DEE5E5), where at
 least `MIN_PIXELS` are; smaller regions keep the engine's colour.
@@ -24,7 +24,8 @@ from dataclasses import replace
 import numpy as np
 
 from shared.geometry import Drawing
-from shared.gradients import interior, rasterise, same_as_neighbours
+from shared.gradients import interior, same_as_neighbours
+from shared.rasterise import rasterise
 
 MIN_PIXELS = 6  # fewer such pixels: the engine's colour stays (too few to measure a colour on)
 

@@ -25,7 +25,7 @@ from scipy import ndimage
 
 from shared.features import LUMA
 from shared.geometry import Drawing
-from shared.gradients import rasterise
+from shared.rasterise import rasterise
 
 PARTIAL = (16, 239)  # alpha levels counted as partial (the census of translucent icons used the same)
 FLAT_RANGE = 8  # most the alpha may vary over a 3x3 window for a plateau pixel

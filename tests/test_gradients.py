@@ -8,7 +8,7 @@ import pytest
 
 from bench.dataset import has_gradient
 from bench.synthetic import render
-from shared import gradient_profile, gradients
+from shared import gradient_profile, gradients, rasterise
 from shared.candidate import evaluate
 from shared.features import compute_features
 from shared.geometry import Drawing
@@ -91,6 +91,16 @@ def test_bands_of_a_fine_trace_merge_into_one_gradient() -> None:
     svg = evaluate(rgba, params, compare_unrefined=False).svg
     assert _elements(svg) == 1 and svg.count("<linearGradient ") == 1
     assert _colour_error(svg, rgba) < 0.02
+
+
+def test_a_band_merges_only_where_its_gradient_fits_it_as_well_as_its_flat_colour() -> None:
+    tolerance = 0.02
+    assert gradients.band_fit_limit(0.0, tolerance) == pytest.approx(1 / 255)  # exact flat fills stay flat
+    assert gradients.band_fit_limit(0.01, tolerance) == pytest.approx(0.01)
+    assert gradients.band_fit_limit(0.022, tolerance) == pytest.approx(tolerance)
+    # a band of mostly edge pixels, which no flat colour fits: a gradient that fits it clearly better
+    assert gradients.band_fit_limit(0.05, tolerance) == pytest.approx(0.05 * gradients.EDGE_BAND_FIT)
+    assert tolerance < gradients.band_fit_limit(0.05, tolerance) < 0.05
 
 
 def test_flat_image_never_gets_a_gradient() -> None:
@@ -213,8 +223,8 @@ def test_winding_matches_a_ray_count_per_pixel() -> None:
     rng = np.random.default_rng(5)
     for _ in range(40):
         rings = [rng.random((int(rng.integers(3, 12)), 2)) * 40 - 4 for _ in range(int(rng.integers(1, 4)))]
-        assert np.array_equal(gradients.winding(rings, 32, 32), _winding_by_rays(rings, 32, 32))
+        assert np.array_equal(rasterise.winding(rings, 32, 32), _winding_by_rays(rings, 32, 32))
     outer = np.array([[2.2, 2.2], [29.7, 2.2], [29.7, 29.7], [2.2, 29.7]])
     hole = outer[::-1] * 0.5 + 8.0  # the other way round: its inside has winding 0
-    covered = gradients.winding([outer, hole], 32, 32) != 0
+    covered = rasterise.winding([outer, hole], 32, 32) != 0
     assert covered[5, 5] and not covered[16, 16] and not covered[0, 0]
