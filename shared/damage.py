@@ -2,23 +2,23 @@
 
 A clean logo raster is mostly exactly flat colour (the inside of its shapes) plus anti-aliased edges. A
 JPEG, a noisy scan or a photograph is not: its flat areas vary by a few grey levels, and its colours
-spread into hundreds of near-duplicates. `estimate` measures that per image (noise sigma away from
-edges, 8 px blockiness, the share of exactly flat pixels, a palette of robust colour clusters in Lab,
-plus the colours of thin strokes that have no calm pixels, less the pale bands JPEG's chroma bleeds:
+spread into hundreds of near-duplicates. `estimate` measures that per image (noise sigma away from edges,
+8 px blockiness, the share of exactly flat pixels, a palette of robust colour clusters in Lab, plus the
+colours of thin strokes that have no calm pixels, less the pale bands JPEG's chroma bleeds:
 shared/palette.py); `clean_up` replaces a damaged image by a cleaned estimate of the logo (each pixel
 snapped to its palette colour, specks below a noise-scaled area removed by a majority filter, edges
 re-softened so sub-pixel refinement still finds them; on a JPEG of 160 px or more, each pixel next to
-another colour becomes the nearest mix of the two in quarters: `mix_edges`; on an upscaled small
-input or a noisy one, its mix of two palette colours steepened: `steepened_mixes`), upscaling small
-inputs first. A damaged palette's near-black is exact black, and Tier 1 sets the fills it traced near a colour
-of the cleaned image to that colour (`snap_fills`, shared/palette.py): SSIM is steep at black, where
-JPEG and the engine's averaging left fills at 1-7 grey levels. A shaded JPEG (gradients) is only
-smoothed, not snapped (`shaded`, also measured off the ground so a wide white ground does not hide a
-gradient logo). Tiers then trace and measure against the cleaned estimate, so no tier adds shapes to
-reproduce noise. A clean image is never cleaned; a small one (under UPSCALE_BELOW px) with anti-aliased
-edges is only upscaled, so the trace has room for its curves (training favicons: median ssim_clean 0.915
--> 0.948), pixel art is left as it is. Images with no small palette (photographs, noise) are posterised
-to `PHOTO_COLORS` colours at `PHOTO_SIDE` px, which bounds the cost of tracing them (README, "Real-world
+another colour becomes the nearest mix of the two in quarters: `mix_edges`; on an upscaled small input or
+a noisy one, its mix of two palette colours steepened: `steepened_mixes`), upscaling small inputs first. A
+damaged palette's near-black is exact black, and Tier 1 sets the fills it traced near a colour of the
+cleaned image to that colour (`snap_fills`, shared/palette.py): SSIM is steep at black, where JPEG and the
+engine's averaging left fills at 1-7 grey levels. A shaded JPEG (gradients) is only smoothed, not snapped
+(shared/shading.py: `shaded`, also measured off the ground so a wide white ground does not hide a gradient
+logo). Tiers then trace and measure against the cleaned estimate, so no tier adds shapes to reproduce
+noise. A clean image is never cleaned; a small one (under UPSCALE_BELOW px) with anti-aliased edges is
+only upscaled, so the trace has room for its curves (training favicons: median ssim_clean 0.915 -> 0.948),
+pixel art is left as it is. Images with no small palette (photographs, noise) are posterised to
+`PHOTO_COLORS` colours at `PHOTO_SIDE` px, which bounds the cost of tracing them (README, "Real-world
 inputs").
 """
 
@@ -33,7 +33,6 @@ from shared.edge_mixes import mix_edges, steepened_mixes, steepened_shading
 from shared.features import blockiness, noise_sigma, over_white_grey
 from shared.halos import drop_halos
 from shared.palette import (
-    SAMPLE_PIXELS,
     VISIBLE_ALPHA,
     exact_black,
     median_colours,
@@ -41,8 +40,8 @@ from shared.palette import (
     robust_palette,
     snap_labels,
     stroke_colours,
-    to_lab,
 )
+from shared.shading import calm_pixels, shaded, small_shaded
 from shared.thin_lines import with_thin_lines
 
 NOISE_DAMAGED = 1.0  # grey levels: noise sigma away from edges from this on is damage (clean dev logos
@@ -64,20 +63,6 @@ UPSCALE_BELOW = 160  # damaged inputs with a longer side under this are upscaled
 UPSCALE_TO = 256
 MIN_UPSCALED_SIDE = 16  # below this the tiers trace exact pixel squares (shared/tiers/tier1.py)
 SMOOTH_SHARE = 0.05  # anti-aliased (smooth-edged) when this share of visible pixels is a mix of colours
-SHADED_DELTA_E = 2.5  # JPEGs whose calm pixels sit further (median, Lab) from their palette are shaded
-GROUND_SHADED_DELTA_E = 4.0  # ... and so are those whose calm pixels off their ground (the most common
-# colour) sit this far (median) from the palette, where they are GROUND_MIN_SHARE of the calm pixels and the
-# palette has GROUND_MIN_COLORS: a gradient logo on a white ground over half the image has a median of 0
-# (training JPEGs: all 13 gradient logos so missed at 4.1-5.5, flat logos of 4+ colours up to 3.8 but one 4.4;
-# Tier 1 on all 216: better than the raster 88.0 -> 89.4 %, median ssim_clean 0.9791 -> 0.9799, median
-# bytes 2,286 -> 2,481)
-GROUND_MIN_SHARE = 0.05
-GROUND_MIN_COLORS = 4
-INTERIOR_SHADED_SHARE = 0.15  # a clean small image is shaded where this share of its interior pixels
-# (`interior_pixels`) lies over SHADED_DELTA_E from its palette: exact flat fills lie on it, gradients off
-# it (128 px favicons: flat dev logos and icons at most 0.14; 60 shaded emoji 0.19-0.53 where the median
-# test missed 32 of them)
-INTERIOR_MARGIN_PX = 2  # interior pixels lie this far inside calm, opaque areas (anti-aliasing is not fill)
 SOFTEN_SIGMA_PX = 0.6  # Gaussian re-softening of the snapped edges (an anti-aliased edge's width)
 DAMAGED_EDGE_PX = 2.0  # a damaged small input's edges spread over about this many of its pixels (JPEG
 # halves chroma), so their mixes are steepened this much more than a clean one's 1 px anti-aliasing
@@ -119,26 +104,6 @@ def flat_share(rgba: np.ndarray) -> float:
         same &= (core == neighbour).all(axis=-1)
     visible = core[..., 3] >= VISIBLE_ALPHA
     return float(same[visible].mean()) if visible.any() else 1.0
-
-
-def calm_pixels(rgba: np.ndarray) -> np.ndarray:
-    """RGB of visible pixels away from strong edges (anti-aliasing and ringing are not colours)."""
-    calm = _calm(rgba) & (rgba[..., 3] >= VISIBLE_ALPHA)
-    pixels = rgba[calm][:, :3] if calm.sum() >= 64 else rgba[rgba[..., 3] >= VISIBLE_ALPHA][:, :3]
-    return pixels
-
-
-def _calm(rgba: np.ndarray) -> np.ndarray:
-    """HxW bool: pixels away from strong edges (Sobel magnitude of the grey over white under 12 levels)."""
-    grey = over_white_grey(rgba)
-    return np.hypot(ndimage.sobel(grey, 0), ndimage.sobel(grey, 1)) / 4.0 < 12.0
-
-
-def interior_pixels(rgba: np.ndarray) -> np.ndarray:
-    """RGB of opaque calm pixels INTERIOR_MARGIN_PX or more inside their calm area: a small image's fills
-    without its anti-aliased edges, which `calm_pixels` keeps where a shape is a few pixels wide."""
-    calm = _calm(rgba) & (rgba[..., 3] == 255)
-    return rgba[ndimage.binary_erosion(calm, iterations=INTERIOR_MARGIN_PX)][:, :3]
 
 
 def texture_limit(side: int) -> float:
@@ -220,44 +185,6 @@ def majority(labels: np.ndarray, n_labels: int, window: int) -> np.ndarray:
     return np.argmax(votes, axis=0)
 
 
-def shaded(rgba: np.ndarray, palette: np.ndarray, on_ground: bool = False,
-           calm: np.ndarray | None = None) -> bool:
-    """Whether the calm (away from edges) pixels of an image lie between its palette colours rather than
-    on them: median Lab distance to the nearest palette colour over SHADED_DELTA_E (gradients, shading).
-    Snapping such an image to its palette would band it. With `on_ground`, also where the calm pixels
-    not nearest the first palette colour (the ground) do so by GROUND_SHADED_DELTA_E (see there).
-    `calm`: the image's `calm_pixels` where the caller has them."""
-    pixels = calm_pixels(rgba) if calm is None else calm
-    if len(pixels) == 0:
-        return False
-    distances = _palette_distances(pixels, palette)
-    distance = distances.min(axis=1)
-    if float(np.median(distance)) > SHADED_DELTA_E:
-        return True
-    if not on_ground or len(palette) < GROUND_MIN_COLORS:
-        return False
-    logo = distance[distances.argmin(axis=1) != 0]
-    return len(logo) >= GROUND_MIN_SHARE * len(distance) and float(np.median(logo)) > GROUND_SHADED_DELTA_E
-
-
-def interior_shaded(rgba: np.ndarray, palette: np.ndarray) -> bool:
-    """Whether a clean image's interiors are shaded: INTERIOR_SHADED_SHARE of its `interior_pixels` over
-    SHADED_DELTA_E from the palette. `shaded`'s median misses an image whose flat parts outnumber its
-    gradients; on a clean image exact fills sit on the palette, so a share tells (not on a JPEG's noise)."""
-    pixels = interior_pixels(rgba)
-    if len(pixels) < 64 or len(palette) == 0:
-        return False
-    off = _palette_distances(pixels, palette).min(axis=1) > SHADED_DELTA_E
-    return float(off.mean()) >= INTERIOR_SHADED_SHARE
-
-
-def _palette_distances(pixels: np.ndarray, palette: np.ndarray) -> np.ndarray:
-    """N x k Lab distances of (at most SAMPLE_PIXELS, a fixed sample of) RGB pixels to palette colours."""
-    if len(pixels) > SAMPLE_PIXELS:
-        pixels = pixels[np.random.default_rng(0).choice(len(pixels), SAMPLE_PIXELS, replace=False)]
-    return np.sqrt(((to_lab(pixels)[:, None, :] - to_lab(palette)[None]) ** 2).sum(axis=-1))
-
-
 def count_regions(labels: np.ndarray, n_labels: int) -> int:
     """Number of 4-connected regions of one label in a label image."""
     return sum(int(ndimage.label(labels == k)[1]) for k in range(n_labels))
@@ -306,11 +233,6 @@ def sharpened(upscaled: np.ndarray, small: np.ndarray, palette: np.ndarray, shad
         mixes = steepened_shading(upscaled, factor) if shading else steepened_mixes(upscaled, palette, factor)
         rgb = np.clip(np.round(mixes if shading else _softened(mixes)), 0, 255).astype(np.uint8)
     return np.ascontiguousarray(np.dstack([rgb, alpha_u8]))
-
-
-def small_shaded(small: np.ndarray, palette: np.ndarray) -> bool:
-    """Whether a clean small image is shaded (`sharpened` keeps its gradients, not snapping it)."""
-    return len(palette) > 0 and (shaded(small, palette) or interior_shaded(small, palette))
 
 
 def sharp_edges(rgba: np.ndarray, found: DamageEstimate) -> bool:

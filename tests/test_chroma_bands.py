@@ -3,10 +3,11 @@ luma; the clean-up's palette leaves it out (shared/halos.py, `chroma_bands`) and
 
 import numpy as np
 
-from shared.damage import calm_pixels, estimate
+from shared.damage import estimate
 from shared.halos import CHROMA_BAND_CHROMA, CHROMA_BAND_LUMA, chroma_bands, ycbcr
 from shared.images import decode_image
 from shared.palette import robust_palette, snap_labels, stroke_colours
+from shared.shading import calm_pixels
 from tests.image_files import jpeg_bytes
 
 GREEN = (139.0, 201.0, 38.0)

@@ -4,8 +4,9 @@ does a small clean logo whose gradient covers a fifth of it (`interior_shaded`).
 
 import numpy as np
 
-from shared.damage import clean_up, estimate, interior_shaded, shaded
+from shared.damage import clean_up, estimate
 from shared.images import decode_image
+from shared.shading import interior_shaded, shaded
 from tests.image_files import jpeg_bytes
 
 

@@ -5,10 +5,11 @@ import numpy as np
 from PIL import Image
 from skimage.color import rgb2lab
 
-from shared.damage import calm_pixels, clean_up, estimate
+from shared.damage import clean_up, estimate
 from shared.halos import drop_halos
 from shared.images import decode_image
 from shared.palette import robust_palette, stroke_colours
+from shared.shading import calm_pixels
 from tests.image_files import jpeg_bytes
 
 YELLOW = np.array([245.0, 200.0, 40.0])

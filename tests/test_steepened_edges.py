@@ -88,7 +88,8 @@ def test_steepened_mixes_keep_a_half_way_edge_between_pixels() -> None:
 
 
 def test_a_shaded_favicon_keeps_its_gradient_and_gets_sharp_edges() -> None:
-    from shared.damage import estimate, shaded, sharpened
+    from shared.damage import estimate, sharpened
+    from shared.shading import shaded
 
     side, ss = 48, 8
     ys, xs = (np.mgrid[0 : side * ss, 0 : side * ss] + 0.5) / ss
