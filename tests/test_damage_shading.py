@@ -12,10 +12,11 @@ from tests.image_files import jpeg_bytes
 
 def disc_on_white(side: int, paint: np.ndarray, radius: float | None = None) -> np.ndarray:
     """A disc of radius side/4 (so the white ground is over 80 % of the image) or `radius` painted with
-    `paint` (side x side x 3 float RGB), anti-aliased (4x4 supersampled), opaque."""
+    `paint` (side x side x 3 float RGB, or 4 side x 4 side for detail finer than a pixel), anti-aliased
+    (4x4 supersampled), opaque."""
     ys, xs = np.mgrid[0 : side * 4, 0 : side * 4] / 4.0
     inside = np.hypot(xs - side / 2, ys - side / 2) < (side / 4 if radius is None else radius)
-    big = np.repeat(np.repeat(paint, 4, axis=0), 4, axis=1)
+    big = paint if paint.shape[0] == side * 4 else np.repeat(np.repeat(paint, 4, axis=0), 4, axis=1)
     rgb = np.where(inside[..., None], big, 255.0).reshape(side, 4, side, 4, 3).mean(axis=(1, 3))
     return np.dstack([np.round(rgb).astype(np.uint8), np.full((side, side), 255, np.uint8)])
 
@@ -71,9 +72,7 @@ def test_a_small_flat_logo_is_snapped_when_upscaled() -> None:
     ys, xs = np.mgrid[0:512, 0:512] / 4.0  # 128 px, 4x4 supersampled
     colours = np.array([[200.0, 30, 40], [30, 120, 200], [240, 200, 20]])
     stripes = colours[((xs * 0.6 + ys) // 4.3 % 3).astype(int)]  # slanted stripes: anti-aliased edges
-    inside = (np.hypot(xs - 64, ys - 64) < 40)[..., None]
-    rgb = np.where(inside, stripes, 255.0).reshape(128, 4, 128, 4, 3).mean(axis=(1, 3))
-    favicon = np.dstack([np.round(rgb).astype(np.uint8), np.full((128, 128), 255, np.uint8)])
+    favicon = disc_on_white(128, stripes, radius=40)
     found = estimate(favicon)
     assert not interior_shaded(favicon, found.palette)
     _, notes, snapped = clean_up(favicon, found)
