@@ -7,17 +7,17 @@
 Images: every `--every`-th non-JPEG image of the dev set's `--split` (256 px entries), its vector source
 (or generator) rendered at `--side` px as the input (bench.dataset.reference_at; with `--gradient`, only
 those whose source paints with a gradient); or, with `--icons`, a fixed random pick (`--seed`) of
-`--per-package` icons of each pinned Iconify package (any icon; installed once into `--cache`), outside
-the dev set; or, with `--shaded N`, N Twemoji icons (`--seed`) with their fills shaded by gradients
-(bench/shaded_emoji.py), a stand-in for gradient emoji. Per image and run: SSIM at 1x against the input
-(the result's own figure), SSIM against the source rendered at 4x the side (`ssim_source`; for `--side`
-over 256, at the side itself), bytes, elements and seconds. The other run takes `--set` overrides and/or
-`--tier1 NAME=VALUE`, a constant of shared/tiers/tier1.py set for that run (a retry's threshold:
-`SHARPER_BELOW=0` turns the supersampled retry off), or `--constant MODULE.NAME=VALUE`, one of any
-shared module (`shared.gradient_profile.PLACE_ROUNDS=0`: gradient stops evenly spaced), or `--portfolio
-FILE`, a Tier 2 portfolio (an earlier shared/tiers/portfolio.json). Prints the images that changed, then
-for the other run -> the deployed run: medians, means and totals, and how many images fell or rose by
-more than 0.001; `--out` writes the rows.
+`--per-package` icons of each pinned Iconify package (any icon, or those whose name holds `--match`;
+installed once into `--cache`), outside the dev set; or, with `--shaded N`, N Twemoji icons (`--seed`)
+with their fills shaded by gradients (bench/shaded_emoji.py), a stand-in for gradient emoji. Per image
+and run: SSIM at 1x against the input (the result's own figure), SSIM against the source rendered at 4x
+the side (`ssim_source`; for `--side` over 256, at the side itself), bytes, elements and seconds. The
+other run takes `--set` overrides and/or `--tier1 NAME=VALUE`, a constant of shared/tiers/tier1.py set
+for that run (a retry's threshold: `SHARPER_BELOW=0` turns the supersampled retry off), or `--constant
+MODULE.NAME=VALUE`, one of any shared module (`shared.gradient_profile.PLACE_ROUNDS=0`: gradient stops
+evenly spaced), or `--portfolio FILE`, a Tier 2 portfolio (an earlier shared/tiers/portfolio.json).
+Prints the images that changed, then for the other run -> the deployed run: medians, means and totals,
+and how many images fell or rose by more than 0.001; `--out` writes the rows.
 """
 
 import argparse
@@ -84,7 +84,7 @@ def inputs(args: argparse.Namespace) -> Iterator[tuple[str, str, np.ndarray, np.
     modules = npm_root(args.cache, tuple(args.icons))
     for package in args.icons:
         data = json.loads((modules / package.rsplit("@", 1)[0] / "icons.json").read_text())
-        names = sorted(data["icons"])
+        names = sorted(name for name in data["icons"] if args.match in name)
         picked = np.random.default_rng(args.seed).choice(len(names), min(args.per_package, len(names)),
                                                          replace=False)
         for i in picked.tolist():
@@ -114,6 +114,7 @@ def main() -> None:
     parser.add_argument("--shaded", type=int, default=0,
                         help="this many shaded Twemoji (bench/shaded_emoji.py, `--seed`) instead")
     parser.add_argument("--per-package", type=int, default=40)
+    parser.add_argument("--match", default="", help="only icons whose name holds this (--icons; 'wordmark')")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--cache", type=Path, default=Path("data/.npm-gradients"))
     parser.add_argument("--out", type=Path, default=None)

@@ -22,7 +22,7 @@ along the straight edges beside them onto it, written in steps whose quadratics 
 RUN_ARC_ERROR_PX of the circle (shared/splines.py compares it with the run's spline).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -40,6 +40,12 @@ OUTLIER_ROUNDS = 3
 CIRCLE_STEPS = 4  # Gauss-Newton steps on the geometric distance after Kasa's circle
 MIN_RADIUS_PX, MAX_RADIUS_PX = 1.0, 1e4
 TANGENT_MISS_PX = 0.1  # a run arc's side whose line passes its circle by at most this (px) touches it
+U_TURN_DEGREES = 5.0  # a run between sides antiparallel within this is the half circle between them
+# (`u_turn`; 0: never) ...
+U_TURN_RMS_PX = 0.15  # ... where that half circle lies this near its points (RMS, px) ...
+U_TURN_REACH_PX = 0.75  # ... its tangent points up to sqrt(2 r this) px along each side (to half its length):
+# simplified within 0.625 px, the trace runs a straight side that far into a bend of radius r (a 32 px
+# leg's round end: 4.2 px, where the reach was 2.5)
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class Side:
     vertex: np.ndarray
     direction: np.ndarray
     reach: float
+    length: float = np.inf  # the side's length (px)
 
 
 @dataclass(frozen=True)
@@ -109,14 +116,38 @@ def run_arc(start: np.ndarray, end: np.ndarray, data: np.ndarray, measured: np.n
     """The circular arc from a run's first corner `start` to its last `end` that fits the run's points `data`
     (n, 2) that were `measured` on the input's edge best; a corner with a `head` (before) or `tail`
     (after) side (a straight edge drawn on its own) moves along that side to where the circle crosses it,
-    within the side's reach, and a corner without one stays (the circle fitted through it). Its quadratics
-    lie within RUN_ARC_ERROR_PX of the circle; `errors` are all points' distances from the arc. None where
-    there are under 3 measured points, the circle misses a corner or a side, or the arc turns by over
-    MAX_RUN_TURN_DEGREES."""
+    within the side's reach, and a corner without one stays (the circle fitted through it). Between two
+    sides that run back the way they came (`u_turn`), the circle is the half circle between their lines.
+    Its quadratics lie within RUN_ARC_ERROR_PX of the circle; `errors` are all points' distances from the
+    arc. None where there are under 3 measured points, the circle misses a corner or a side, or the arc
+    turns by over MAX_RUN_TURN_DEGREES."""
     on_edge = data[measured]
     if len(on_edge) < 3:
         return None
-    fixed = [corner for corner, side in ((start, head), (end, tail)) if side is None]
+    circle = _u_turn_circle(head, tail, on_edge)
+    if circle is not None:  # a wide bend: the trace ran its sides further into it
+        head, tail = _reaching(head, circle[1]), _reaching(tail, circle[1])
+    else:  # no U turn, or one whose points are no half circle between its sides
+        fixed = [corner for corner, side in ((start, head), (end, tail)) if side is None]
+        circle = _run_circle(on_edge, fixed)
+    if circle is None:
+        return None
+    centre, radius = circle
+    first, last = (_on_circle(corner, side, centre, radius) for corner, side in ((start, head), (end, tail)))
+    if first is None or last is None or float(np.hypot(*(last - first))) < 0.5:
+        return None
+    turn = _sweep(first - centre, last - centre, on_edge[len(on_edge) // 2] - centre)
+    if abs(np.degrees(turn)) > MAX_RUN_TURN_DEGREES:
+        return None
+    on_circle = centre + radius * (first - centre) / max(float(np.hypot(*(first - centre))), 1e-9)
+    controls, ends = _quadratics(centre, radius, on_circle, turn, _step_degrees(radius))
+    ends[-1] = last  # a corner that stays: the arc runs from and to it, though the circle misses it a little
+    return CornerArc(first, controls, ends, _arc_distances(data, centre, radius, first, turn, last))
+
+
+def _run_circle(on_edge: np.ndarray, fixed: list[np.ndarray]) -> tuple[np.ndarray, float] | None:
+    """The circle nearest a run's measured points `on_edge` and through its `fixed` corners (those
+    without a side to move along, within FIXED_MISS_PX), its outlying points left out."""
     points = np.vstack([on_edge, *fixed]) if fixed else on_edge
     weights = np.concatenate([np.ones(len(on_edge)), np.full(len(fixed), FIXED_WEIGHT * len(on_edge))])
     circle = _fitted_circle(points, weights)
@@ -135,17 +166,56 @@ def run_arc(start: np.ndarray, end: np.ndarray, data: np.ndarray, measured: np.n
         circle = _fitted_circle(points[kept], weights[kept])
         if circle is None:
             return None
-    centre, radius = circle
-    first, last = (_on_circle(corner, side, centre, radius) for corner, side in ((start, head), (end, tail)))
-    if first is None or last is None or float(np.hypot(*(last - first))) < 0.5:
+    return circle
+
+
+def u_turn(head: Side | None, tail: Side | None) -> bool:
+    """Whether the side after a bend runs back along the side before it (antiparallel within
+    U_TURN_DEGREES): a stroke's round end, a U."""
+    if head is None or tail is None or U_TURN_DEGREES <= 0:
+        return False
+    return float(head.direction @ tail.direction) <= -np.cos(np.radians(U_TURN_DEGREES))
+
+
+def _reaching(side: Side | None, radius: float) -> Side | None:
+    """`side` with its reach at least sqrt(2 `radius` U_TURN_REACH_PX), at most half its length."""
+    if side is None:
         return None
-    turn = _sweep(first - centre, last - centre, on_edge[len(on_edge) // 2] - centre)
-    if abs(np.degrees(turn)) > MAX_RUN_TURN_DEGREES:
+    reach = float(np.sqrt(2 * radius * U_TURN_REACH_PX))
+    return replace(side, reach=max(side.reach, min(reach, side.length / 2)))
+
+
+def _u_turn_circle(head: Side | None, tail: Side | None,
+                   points: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """The half circle tangent to both sides' lines of a U turn (`u_turn`): its radius half their
+    distance, its centre on the line between them where the outline of the two sides and the half circle
+    lies nearest `points` (least squares); None where there is no U turn or that outline misses the points
+    by over U_TURN_RMS_PX (RMS: a magnifier's lens between its handle's sides is a wider circle). A circle
+    fitted to the points alone missed the sides by its error (a 32 px leg's round end: 0.14 px), past
+    `_on_circle`'s tolerance."""
+    if head is None or tail is None or not u_turn(head, tail):
         return None
-    on_circle = centre + radius * (first - centre) / max(float(np.hypot(*(first - centre))), 1e-9)
-    controls, ends = _quadratics(centre, radius, on_circle, turn, _step_degrees(radius))
-    ends[-1] = last  # a corner that stays: the arc runs from and to it, though the circle misses it a little
-    return CornerArc(first, controls, ends, _arc_distances(data, centre, radius, first, turn, last))
+    axis = head.direction - tail.direction  # along the sides, towards the bend
+    axis = axis / float(np.hypot(*axis))
+    across = _left(axis)
+    near, far = float(head.vertex @ across), float(tail.vertex @ across)
+    radius = abs(far - near) / 2
+    if not MIN_RADIUS_PX <= radius <= MAX_RADIUS_PX:
+        return None
+    middle = (near + far) / 2
+    along, side = points @ axis, points @ across - middle
+
+    def squared_error(centre: float) -> float:
+        gaps = np.where(along >= centre, np.abs(np.hypot(along - centre, side) - radius),
+                        np.abs(np.abs(side) - radius))
+        return float(gaps @ gaps)
+
+    top = float(along.max())
+    centre = float(minimize_scalar(squared_error, bounds=(top - 2 * radius, top), method="bounded",
+                                   options={"xatol": 1e-4}).x)
+    if np.sqrt(squared_error(centre) / len(points)) > U_TURN_RMS_PX:
+        return None
+    return middle * across + centre * axis, radius
 
 
 def _fitted_circle(points: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, float] | None:

@@ -248,7 +248,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         order) along which an arc ending at `vertex` may move its end by `reach` px."""
         edge = vertex if forward > 0 else (vertex - 1) % n
         direction = (ring[(vertex + forward) % n] - ring[vertex]) * forward / max(float(lengths[edge]), 1e-9)
-        return Side(ring[vertex], direction, reach)
+        return Side(ring[vertex], direction, reach, float(lengths[edge]))
 
     def side(vertex: int, forward: int) -> Side | None:
         """The straight side that a bend ending at `vertex` continues (`forward`: the side's far vertex

@@ -123,6 +123,34 @@ def test_a_run_arc_passes_its_fixed_corners_and_needs_three_measured_points() ->
     assert run_arc(points[0], points[-1], data, measured, None, None) is None
 
 
+def test_a_u_turn_is_the_half_circle_between_its_sides(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stroke's round end of radius 16.2 px between sides 32.5 px apart whose polygon vertices sit 4.2 px
+    into the bend (where a trace simplified within 0.625 px runs them), points measured with 0.02 px noise:
+    the half circle between the sides' lines is found, its tangent points moved up the sides. The
+    points' own circle (U_TURN_DEGREES 0) misses one side by more than TANGENT_MISS_PX, and the
+    reach of 2.5 px is too short for the other: no arc."""
+    import shared.corner_arcs
+
+    centre, radius = np.array([108.0, 194.2]), 16.25
+    points = _on_arc(centre, radius, np.linspace(0.0, 180.0, 37))
+    head_vertex, tail_vertex = np.array([124.25, 198.4]), np.array([91.75, 198.4])
+    head = Side(head_vertex, np.array([0.0, 1.0]), 2.5, 26.0)  # down the right side, into the bend
+    tail = Side(tail_vertex, np.array([0.0, -1.0]), 2.5, 26.0)  # up the left side, out of it
+    inside = points[:, 1] > 198.4  # the points between the polygon's vertices
+    rng = np.random.default_rng(5)
+    data = points[inside] + rng.normal(0.0, 0.02, (int(inside.sum()), 2))
+    data[:, 0] += 0.07 * (data[:, 0] < centre[0])  # the left half measured 0.07 px in: its circle is off
+    measured = np.ones(len(data), bool)
+    arc = run_arc(head_vertex, tail_vertex, data, measured, head, tail)
+    assert arc is not None
+    assert np.allclose(arc.start, [124.25, 194.2], atol=0.1)
+    assert np.allclose(arc.ends[-1], [91.75, 194.2], atol=0.1)
+    assert np.abs(_arc_radii(arc, np.array([108.0, arc.start[1]])) - radius).max() < 0.03
+    assert arc.errors.max() < 0.1
+    monkeypatch.setattr(shared.corner_arcs, "U_TURN_DEGREES", 0.0)
+    assert run_arc(head_vertex, tail_vertex, data, measured, head, tail) is None
+
+
 @pytest.mark.parametrize("radius", [3.0, 12.0, 40.0, 150.0])
 def test_a_run_arcs_quadratics_stay_within_the_error_of_their_circle(radius: float) -> None:
     """A run arc is written in the widest steps whose quadratics lie within RUN_ARC_ERROR_PX of its

@@ -275,15 +275,15 @@ def test_a_rounded_rectangles_bends_are_fitted_apart_from_its_sides(monkeypatch:
     assert split.figures.ssim >= whole.figures.ssim - 0.0002
 
 
-def _stroke_l(scale: float) -> np.ndarray:
-    """RGBA at 256 * `scale` px of an L drawn with a 12.2 px round-ended pen (coverage by 8x8 or 2x2
-    supersampling, exact enough): its ends are semicircles of radius 6.1 px between parallel sides."""
+def _stroke_l(scale: float, pen: float = 6.1) -> np.ndarray:
+    """RGBA at 256 * `scale` px of an L drawn with a round-ended pen of radius `pen` px (coverage by 8x8
+    or 2x2 supersampling, exact enough): its ends are semicircles of that radius between parallel sides."""
     from tests.test_primitives import covered
 
     def stroke(x: np.ndarray, y: np.ndarray, ax: float, ay: float, bx: float, by: float) -> np.ndarray:
         dx, dy = bx - ax, by - ay
         t = np.clip(((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy), 0, 1)
-        return np.hypot(x - ax - t * dx, y - ay - t * dy) < 6.1
+        return np.hypot(x - ax - t * dx, y - ay - t * dy) < pen
 
     def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         x, y = x / scale, y / scale
@@ -300,6 +300,24 @@ def test_a_round_stroke_end_stays_round_at_4x() -> None:
     zoomed = render_svg(result.svg, 1024, 1024)[..., 3].astype(float)
     truth = _stroke_l(4)[..., 3].astype(float)
     assert int((np.abs(zoomed - truth) > 127).sum()) <= 15
+
+
+def test_a_wide_strokes_round_ends_are_half_circles_at_4x(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 32.5 px pen's round ends: the trace runs each straight side ~4 px into the bend, where a spline
+    clamped to its vertices cannot follow the circle and an arc through the measured points missed the
+    sides by its error; the half circle between the sides' lines (shared/corner_arcs.py, `u_turn`)
+    fits. Pixels of the 4x render off by over half coverage: 89 without it, 20 with (and fewer bytes)."""
+    import shared.corner_arcs
+
+    rgba, truth = _stroke_l(1, 16.25), _stroke_l(4, 16.25)[..., 3].astype(float)
+
+    def pixels_off() -> int:
+        zoomed = render_svg(convert(rgba, tier=1).svg, 1024, 1024)[..., 3].astype(float)
+        return int((np.abs(zoomed - truth) > 127).sum())
+
+    half_circles = pixels_off()
+    monkeypatch.setattr(shared.corner_arcs, "U_TURN_DEGREES", 0.0)
+    assert half_circles <= 30 < 60 < pixels_off()
 
 
 def _shaded_blob_with_bar(side: int) -> np.ndarray:
