@@ -4,9 +4,11 @@ Across an edge the input's colour goes from the shape's fill to the colour besid
 of that ramp is the edge. The input (premultiplied RGBA, bilinear, transparent beyond the canvas) is
 sampled on lines across each edge, each sample expressed as coverage between the fill and the colour
 beside the shape (the sample least like the fill on the outside half), and the edge placed at the 0.5
-crossing nearest the line's middle, refined by the coverage ramp's area (`edge_positions`).
-Refinement (shared/refine.py), primitives (shared/primitives.py), curves and splines
-(shared/curves.py, `measured_edge_points`) measure edges this way.
+crossing nearest the line's middle, refined by the coverage ramp's area (`edge_positions`). A profile
+is used where fill and outside differ by MIN_CONTRAST, or by LOW_CONTRAST where it is a clean step
+(`_clean_step`: a faint shape on a flat ground, not a band the trace cut out of a gradient).
+Refinement (shared/refine.py), primitives (shared/primitives.py), curves and splines (shared/curves.py,
+`measured_edge_points`) measure edges this way.
 
 A region the trace drew in one flat colour need not show that colour along its edges (a gradient the
 colour clustering kept whole: devicon's harbor beams, dark to pale blue, traced as flat #AACEEC): where
@@ -30,7 +32,11 @@ from shared.rasterise import rasterise
 REACH_PX = 2.5  # how far either side of a segment the input is sampled, input px
 PROFILE_STEPS = 51  # samples across a segment, over -REACH_PX .. +REACH_PX
 AREA_HALF_WIDTH_PX = 1.5  # half the window whose coverage area places an edge
-MIN_CONTRAST = 0.15  # premultiplied RGBA distance (0..2) between fill and outside for a usable profile
+MIN_CONTRAST = 0.15  # premultiplied RGBA distance (0..2) between fill and outside for a usable profile ...
+LOW_CONTRAST = 0.1  # ... or this, where the profile is a clean step (`_clean_step`): a faint shape on a
+# flat ground (emojione's full moon's craters, 0.13), not the band of a gradient the trace cut
+STEP_PLATEAU_PX = 2.0  # a clean step's coverage is flat beyond this from the profile's middle ...
+STEP_FLAT = 0.2  # ... within this of 1 inside and 0 outside
 MAX_SHIFT_PX = 1.25  # largest vertex move, input px (guards sharp corners against miter spikes); see README
 CANVAS_EDGES = True  # samples beyond the canvas are transparent, so an edge in the outermost pixels is
 # measured (else they repeat the border pixel, and a plate ending 0.66 px from the border kept the
@@ -188,8 +194,18 @@ def _against(values: np.ndarray, gap: np.ndarray, fills: np.ndarray) -> tuple[np
     contrast2 = np.sum(span * span, axis=-1)  # (n, A, 1)
     coverage = np.sum((values - outside) * span, axis=-1) / np.maximum(contrast2, 1e-12)
     inside_gap = gap[:, :, : middle + 1].min(axis=2)
-    usable = (contrast2[..., 0] >= MIN_CONTRAST**2) & (inside_gap <= 0.35 * np.sqrt(contrast2[..., 0]))
-    return coverage, usable, np.sqrt(contrast2[..., 0])
+    contrast = np.sqrt(contrast2[..., 0])
+    strong = (contrast >= MIN_CONTRAST) | ((contrast >= LOW_CONTRAST) & _clean_step(coverage))
+    return coverage, strong & (inside_gap <= 0.35 * contrast), contrast
+
+
+def _clean_step(coverage: np.ndarray) -> np.ndarray:
+    """(n, A) whether coverage profiles (n, A, S) are flat at 1 inside and at 0 outside, beyond
+    STEP_PLATEAU_PX of their middle (within STEP_FLAT): an edge, not a ramp."""
+    steps = np.linspace(-REACH_PX, REACH_PX, PROFILE_STEPS)
+    inside = np.abs(coverage[..., steps <= -STEP_PLATEAU_PX] - 1.0).max(axis=-1)
+    outside = np.abs(coverage[..., steps >= STEP_PLATEAU_PX]).max(axis=-1)
+    return (inside <= STEP_FLAT) & (outside <= STEP_FLAT)
 
 
 def _local_fill(values: np.ndarray, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -353,3 +353,21 @@ def test_a_gradient_disc_traced_flat_snaps_to_its_true_circle(monkeypatch: pytes
     assert on.kind == "circle" and np.hypot(on.cx - 126.6, on.cy - 129.2) <= 0.03
     assert abs(on.rx - 100.4) <= 0.03
     assert off.rx < 100.4 - 0.05
+
+
+def test_a_faint_disc_on_a_flat_ground_is_measured_as_its_circle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crater of emojione's full moon: #E0D03A on #F5EB35, a contrast of 0.136, under MIN_CONTRAST.
+    Its profiles are clean steps (`LOW_CONTRAST`), so its edge is measured: one circle on its boundary.
+    Without (LOW_CONTRAST at MIN_CONTRAST) it stayed the trace's polygon."""
+    import shared.edge_profiles
+
+    s = 8
+    yy, xx = (np.mgrid[: SIZE * s, : SIZE * s] + 0.5) / s
+    disc = (np.hypot(xx - 118.3, yy - 131.6) < 37.2).reshape(SIZE, s, SIZE, s).mean(axis=(1, 3))[..., None]
+    rgba = np.full((SIZE, SIZE, 4), 255, np.uint8)
+    rgba[..., :3] = np.round(np.array([245, 235, 53]) * (1 - disc) + np.array([224, 208, 58]) * disc)
+    circle = attributes(convert(rgba, tier=1).svg, "circle")  # in 1/4 px: halved, px on Tier 1's 1/8 grid
+    assert abs(circle["cx"] / 2 - 118.3) < 0.05 and abs(circle["cy"] / 2 - 131.6) < 0.05
+    assert abs(circle["r"] / 2 - 37.2) < 0.05
+    monkeypatch.setattr(shared.edge_profiles, "LOW_CONTRAST", shared.edge_profiles.MIN_CONTRAST)
+    assert "<circle" not in convert(rgba, tier=1).svg
