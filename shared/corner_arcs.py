@@ -203,11 +203,11 @@ def _u_turn_circle(head: Side | None, tail: Side | None,
     if not MIN_RADIUS_PX <= radius <= MAX_RADIUS_PX:
         return None
     middle = (near + far) / 2
-    along, side = points @ axis, points @ across - middle
+    along, aside = points @ axis, points @ across - middle  # aside: from the line midway between the sides
 
-    def squared_error(centre: float) -> float:
-        gaps = np.where(along >= centre, np.abs(np.hypot(along - centre, side) - radius),
-                        np.abs(np.abs(side) - radius))
+    def squared_error(centre: float) -> float:  # from the half circle beyond `centre`, the sides before it
+        gaps = np.where(along >= centre, np.abs(np.hypot(along - centre, aside) - radius),
+                        np.abs(np.abs(aside) - radius))
         return float(gaps @ gaps)
 
     top = float(along.max())
