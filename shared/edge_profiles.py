@@ -158,14 +158,14 @@ def coverage_profiles(image: np.ndarray, anchors: np.ndarray, normal: np.ndarray
     flip = inside_high[:, None, None]
     values = np.where(flip[..., None], values[:, :, ::-1], values)  # inside now at low steps
     gap = np.where(flip, gap[:, :, ::-1], gap)
-    coverage, usable, contrast = _against(values, gap, fills[:, None, :])
+    coverage, usable, contrast = _against(values, gap, fills[:, None, :], steps)
     switch = np.zeros(len(fills), bool)
     if LOCAL_FILL and insides is not None:
         high = insides.sign > 0
         turned = np.where((high != inside_high)[:, None, None, None], values[:, :, ::-1], values)
         local, flat = _local_fill(turned, steps)
         local_gap = np.linalg.norm(turned - local[:, :, None, :], axis=-1)
-        cover, ok, contrast_l = _against(turned, local_gap, local)
+        cover, ok, contrast_l = _against(turned, local_gap, local, steps)
         ok &= flat
         off = np.linalg.norm(local - fills[:, None, :], axis=-1) > LOCAL_SWITCH * contrast_l
 
@@ -182,9 +182,11 @@ def coverage_profiles(image: np.ndarray, anchors: np.ndarray, normal: np.ndarray
     return Profiles(coverage, usable, inside_high, steps, contrast, switch)
 
 
-def _against(values: np.ndarray, gap: np.ndarray, fills: np.ndarray) -> tuple[np.ndarray, ...]:
+def _against(values: np.ndarray, gap: np.ndarray, fills: np.ndarray,
+             steps: np.ndarray) -> tuple[np.ndarray, ...]:
     """(coverage (n, A, S), usable (n, A), contrast (n, A)) of profiles `values` (n, A, S, 4; inside at
-    low steps) against fill colours `fills` (n, A, 4), `gap` each sample's distance to its fill."""
+    low steps, sampled at `steps` px) against fill colours `fills` (n, A, 4), `gap` each sample's distance
+    to its fill."""
     middle = PROFILE_STEPS // 2
     # the colour beside the shape: the sample least like the fill on the outside half (a thin
     # neighbouring stroke is found before the profile runs past it)
@@ -195,14 +197,13 @@ def _against(values: np.ndarray, gap: np.ndarray, fills: np.ndarray) -> tuple[np
     coverage = np.sum((values - outside) * span, axis=-1) / np.maximum(contrast2, 1e-12)
     inside_gap = gap[:, :, : middle + 1].min(axis=2)
     contrast = np.sqrt(contrast2[..., 0])
-    strong = (contrast >= MIN_CONTRAST) | ((contrast >= LOW_CONTRAST) & _clean_step(coverage))
+    strong = (contrast >= MIN_CONTRAST) | ((contrast >= LOW_CONTRAST) & _clean_step(coverage, steps))
     return coverage, strong & (inside_gap <= 0.35 * contrast), contrast
 
 
-def _clean_step(coverage: np.ndarray) -> np.ndarray:
-    """(n, A) whether coverage profiles (n, A, S) are flat at 1 inside and at 0 outside, beyond
-    STEP_PLATEAU_PX of their middle (within STEP_FLAT): an edge, not a ramp."""
-    steps = np.linspace(-REACH_PX, REACH_PX, PROFILE_STEPS)
+def _clean_step(coverage: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """(n, A) whether coverage profiles (n, A, S; sampled at `steps` px) are flat at 1 inside and at 0
+    outside, beyond STEP_PLATEAU_PX of their middle (within STEP_FLAT): an edge, not a ramp."""
     inside = np.abs(coverage[..., steps <= -STEP_PLATEAU_PX] - 1.0).max(axis=-1)
     outside = np.abs(coverage[..., steps >= STEP_PLATEAU_PX]).max(axis=-1)
     return (inside <= STEP_FLAT) & (outside <= STEP_FLAT)

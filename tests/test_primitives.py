@@ -361,9 +361,7 @@ def test_a_faint_disc_on_a_flat_ground_is_measured_as_its_circle(monkeypatch: py
     Without (LOW_CONTRAST at MIN_CONTRAST) it stayed the trace's polygon."""
     import shared.edge_profiles
 
-    s = 8
-    yy, xx = (np.mgrid[: SIZE * s, : SIZE * s] + 0.5) / s
-    disc = (np.hypot(xx - 118.3, yy - 131.6) < 37.2).reshape(SIZE, s, SIZE, s).mean(axis=(1, 3))[..., None]
+    disc = covered(lambda x, y: np.hypot(x - 118.3, y - 131.6) < 37.2)[..., 3:] / 255.0
     rgba = np.full((SIZE, SIZE, 4), 255, np.uint8)
     rgba[..., :3] = np.round(np.array([245, 235, 53]) * (1 - disc) + np.array([224, 208, 58]) * disc)
     circle = attributes(convert(rgba, tier=1).svg, "circle")  # in 1/4 px: halved, px on Tier 1's 1/8 grid
