@@ -19,8 +19,9 @@ from dataclasses import replace
 import numpy as np
 
 from shared.corners import CHAMFER_PX, corner_vertices, lines_meet, restore_corners, sharpness, unit
-from shared.edge_profiles import Insides, TopShapes, fill_colours, premultiplied, profile_offsets
+from shared.edge_profiles import Insides, TopShapes, fill_colours, profile_offsets
 from shared.geometry import Curve, Drawing, outward_signs
+from shared.paint import premultiplied
 
 MIN_LINE_PX = 4.0  # a straight run at least this long places the corners at its ends by its line
 MIN_LINE_SHARE = 0.8  # of its measured points within the tolerance of the line

@@ -49,13 +49,6 @@ LOCAL_OWN_PX = 2.25  # where the shape must be the topmost one for that colour t
 LOCAL_FLAT = 0.03  # most those samples may differ from their mean (premultiplied RGBA distance)
 
 
-def premultiplied(rgba: np.ndarray) -> np.ndarray:
-    """HxWx4 float32 in 0..1 with RGB multiplied by alpha (what a renderer blends in)."""
-    out = rgba.astype(np.float32) / np.float32(255.0)
-    out[..., :3] *= out[..., 3:4]
-    return out
-
-
 def fill_colours(fills: Sequence[str], opacity: Mapping[int, float] | None = None) -> np.ndarray:
     """(n, 4) premultiplied RGBA in 0..1 of '#rrggbb' fills at their `opacity` (shape -> opacity, 1
     where absent): what the coverage profiles compare the input against (refinement, primitives, curve

@@ -22,7 +22,7 @@ import numpy as np
 from shared.geometry import Drawing, Primitive, regroup
 from shared.gradient_fit import MIN_PIXELS, SAMPLE, Fit, fit_region, paint_colours
 from shared.gradient_share import share_paints
-from shared.paint import Gradient
+from shared.paint import Gradient, premultiplied
 from shared.rasterise import Masks, rasterise, winding
 
 EDGE_STEP, EDGE_SHARE = 0.08, 0.002  # more than this share of pixels stepping by more: not smooth
@@ -38,13 +38,6 @@ RAMP_STEP, RAMP_SHARE = 0.5 / 255, 0.5  # a region ramps where this share of its
 # `placed_profile`); two flat colours the trace left in one region (a twemoji face and its shade) step at
 # their edge alone, and placed stops would draw that edge as a ramp (farmer 1f9d1-1f3fe-200d-1f33e: 1x
 # 0.9793 -> 0.9785)
-
-
-def premultiplied(rgba: np.ndarray) -> np.ndarray:
-    """(h, w, 4) float premultiplied RGBA in [0, 1]."""
-    values = rgba.astype(float) / 255.0
-    values[..., :3] *= values[..., 3:]
-    return values
 
 
 def interior(mask: np.ndarray) -> np.ndarray:
@@ -148,7 +141,7 @@ def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int, merge_tole
     `gradient_merge` (shared/params.py holds their defaults). Traces kept as markup pass unchanged."""
     if not drawing.is_polygonal or not drawing.fills:
         return drawing
-    colours = premultiplied(rgba)
+    colours = premultiplied(rgba, float)
     steps = neighbour_steps(colours)
     jump = jumps(steps)
     pixels = _Pixels(colours, jump, steps)

@@ -1,8 +1,20 @@
-"""Gradient paints a shape can carry instead of its flat fill (fitted by shared/gradients.py, written as
-`<defs>` by shared/svg.py). Coordinates are input px, like the drawing's vertices."""
+"""Colours and paints: the premultiplied colour space every fit and measurement works in, '#rrggbb'
+fills, and the gradient paints a shape can carry instead of its flat fill (fitted by shared/gradients.py,
+written as `<defs>` by shared/svg.py). Coordinates are input px, like the drawing's vertices."""
 
 from dataclasses import dataclass
 from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+
+def premultiplied(rgba: np.ndarray, dtype: npt.DTypeLike = np.float32) -> np.ndarray:
+    """HxWx4 (or any ...x4) uint8 RGBA as `dtype` in 0..1 with RGB multiplied by alpha (what a renderer
+    blends in). Edge measurements read float32; region fits take float64 (`dtype=float`)."""
+    out = rgba.astype(dtype) / np.asarray(255.0, dtype)
+    out[..., :3] *= out[..., 3:4]
+    return out
 
 
 def hex_rgb(colour: str) -> list[float]:

@@ -57,8 +57,9 @@ from shared.conflation import borders_later, hidden_edges, later_lookup
 from shared.corner_arcs import Side, corner_arc, run_arc
 from shared.corners import restore_corners, sharpness, signed_turns, turning_angles
 from shared.curves import measured_edge_points
-from shared.edge_profiles import fill_colours, premultiplied
+from shared.edge_profiles import fill_colours
 from shared.geometry import Drawing, Spline, outward_signs
+from shared.paint import premultiplied
 from shared.spline_fit import Points, fit_run, nearer, segment_ends, squared
 
 SAMPLE_SPACING_PX = 3.0  # fitting points along each edge (at least 2 per edge); every 2 px (curves.py's

@@ -25,6 +25,7 @@ from scipy import ndimage
 
 from shared.features import LUMA
 from shared.geometry import Drawing
+from shared.paint import premultiplied
 from shared.rasterise import rasterise
 
 PARTIAL = (16, 239)  # alpha levels counted as partial (the census of translucent icons used the same)
@@ -96,8 +97,7 @@ def translucent_fills(drawing: Drawing, rgba: np.ndarray, first: int) -> Drawing
     if not drawing.is_polygonal or len(drawing.fills) <= first:
         return drawing
     top, _, coverage = rasterise(drawing)
-    colours = rgba.astype(np.float64) / 255.0
-    colours[..., :3] *= colours[..., 3:4]
+    colours = premultiplied(rgba, np.float64)
     inner = (top == ndimage.minimum_filter(top, 3)) & (top == ndimage.maximum_filter(top, 3))
     fills, opacity = list(drawing.fills), dict(drawing.opacity)
     for shape in range(first, len(fills)):

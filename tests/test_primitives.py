@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 
 from shared.candidate import evaluate
-from shared.edge_profiles import fill_colours, premultiplied
+from shared.edge_profiles import fill_colours
 from shared.geometry import Primitive, parse_paths
+from shared.paint import premultiplied
 from shared.params import parse_params
 from shared.pipeline import convert
-from shared.primitives import edge_points, find_primitives, fit_ellipse, fit_primitive, snap
+from shared.primitive_shapes import fit_ellipse
+from shared.primitives import edge_points, find_primitives, fit_primitive, snap
 from tests.path_text import as_lines, on_curve_points
 
 SIZE = 256
@@ -251,7 +253,7 @@ def test_without_primitives_a_circle_is_fitted_with_a_few_smooth_cubics() -> Non
 
 
 def test_the_rounded_rectangles_jacobian_matches_central_differences() -> None:
-    from shared.primitives import _rect_distance, _rect_distance_jacobian
+    from shared.primitive_shapes import _rect_distance, _rect_distance_jacobian
 
     points = np.random.default_rng(1).uniform(-30, 30, (400, 2))
     for v in ([1.0, 2.0, 12.0, 8.0, 3.0, 0.3], [-2.0, 1.0, 20.0, 5.0, 4.5, -0.7]):

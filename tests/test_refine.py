@@ -8,7 +8,8 @@ import pytest
 from scipy import ndimage
 
 from shared.candidate import evaluate, trace_drawing, trace_svg, write
-from shared.edge_profiles import edge_positions, fill_colours, premultiplied
+from shared.edge_profiles import edge_positions, fill_colours
+from shared.paint import premultiplied
 from shared.params import parse_params
 from shared.pipeline import convert
 from shared.quality import measure
