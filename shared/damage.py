@@ -31,7 +31,7 @@ from scipy import ndimage
 
 from shared.edge_mixes import mix_edges, steepened_mixes, steepened_shading
 from shared.features import blockiness, noise_sigma, over_white_grey
-from shared.halos import drop_halos
+from shared.halos import drop_halos, drop_line_mixes
 from shared.palette import (
     VISIBLE_ALPHA,
     exact_black,
@@ -294,6 +294,8 @@ def clean_up(rgba: np.ndarray, found: DamageEstimate) -> CleanUp:
         notes.append(f"looks like a photograph or noise, not a logo: posterised to {len(palette)} colours "
                      f"at {rgba.shape[1]}x{rgba.shape[0]} px")
     elif small and found.texture <= SMALL_TEXTURE_LAPLACIAN:
+        if found.kind == "damaged":  # its lines are more mix than colour (shared/halos.py)
+            palette = drop_line_mixes(rgba, palette)
         factor = UPSCALE_TO / max(rgba.shape[:2])
         notes.append(f"small input upscaled {factor:.1f}x before tracing")
         rgba = _upscale(rgba, factor)

@@ -1,6 +1,7 @@
 """The colours a JPEG adds to a flat logo's palette that no part of the logo has: the bands its 4:2:0
-chroma bleeds around a coloured stroke and the ringing its blocks overshoot past an edge. The clean-up
-(shared/damage.py) snaps every pixel to the palette, so a colour left in it is drawn as a band of shapes.
+chroma bleeds around a coloured stroke, the ringing its blocks overshoot past an edge, and, on a small
+JPEG, the mix of two colours along its lines. The clean-up (shared/damage.py) snaps every pixel to the
+palette, so a colour left in it is drawn as a band of shapes.
 """
 
 from collections.abc import Callable
@@ -28,6 +29,11 @@ CHROMA_BAND_CHROMA = 30.0  # ... and this chroma distance (Cb, Cr) of another co
 # 0.98014 -> 0.98161, 25 up and none down by over 0.002, total bytes -9 % (a narrower rule, the band on
 # the chroma line from its colour to one neighbour's: 14 up); 108 training small JPEGs, mean 0.91872 ->
 # 0.91929, 5 up and 3 down; 118 held-out JPEG and small JPEG copies, 10 up and 1 down (README)
+LINE_MIX_DELTA_E = 12.0  # a small JPEG's palette colour this near (Lab) a mix of two others ...
+LINE_MIX_SPAN = 0.15  # ... at least this far from either end ...
+LINE_MIX_INTERIOR = 0.25  # ... whose pixels have a 3x3 neighbourhood of their own colour less often than this
+LINE_MIX_BETWEEN = 0.3  # ... and lie within LINE_MIX_PX of both ends this often is the edge mix of those
+LINE_MIX_PX = 2  # two (`drop_line_mixes`; README, "Line mixes")
 
 
 def _is_halo(own: np.ndarray, near: Callable[..., np.ndarray], centres: np.ndarray, c: int,
@@ -39,15 +45,21 @@ def _is_halo(own: np.ndarray, near: Callable[..., np.ndarray], centres: np.ndarr
         for j in range(len(centres)):
             if len({i, j, c}) < 3 or i in dropped or j in dropped:
                 continue
-            step = centres[j] - centres[i]
-            t = float((centres[c] - centres[i]) @ step) / max(float(step @ step), 1e-6)
-            off = float(np.linalg.norm(centres[c] - (centres[i] + np.clip(t, 0.0, 1.0) * step)))
+            t, off = _on_mix(centres[c], centres[i], centres[j])
             if 0.0 < t < 0.5 and off < HALO_DELTA_E and near(j)[own].mean() >= HALO_SHARE:
                 return True
             if 1.0 <= t < OVERSHOOT_T and off < OVERSHOOT_DELTA_E and near(i, OVERSHOOT_PX)[own].mean() \
                     >= HALO_SHARE:
                 return True
     return False
+
+
+def _on_mix(colour: np.ndarray, first: np.ndarray, second: np.ndarray) -> tuple[float, float]:
+    """Where Lab `colour` lies along the line from `first` (t = 0) to `second` (t = 1), and its distance
+    from the segment between them."""
+    step = second - first
+    t = float((colour - first) @ step) / max(float(step @ step), 1e-6)
+    return t, float(np.linalg.norm(colour - (first + np.clip(t, 0.0, 1.0) * step)))
 
 
 def drop_halos(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
@@ -137,3 +149,37 @@ def chroma_bands(rgba: np.ndarray, palette: np.ndarray, labels: np.ndarray | Non
                 dropped.append(c)
                 break
     return np.delete(palette, dropped, axis=0)
+
+
+def drop_line_mixes(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """A small JPEG's palette (k x 3 uint8) without the mixes of two colours along its lines: a colour
+    within LINE_MIX_DELTA_E of a mix of two other palette colours (LINE_MIX_SPAN from either end), seldom
+    inside a region of its own (LINE_MIX_INTERIOR of its nearest pixels) and often between those two
+    (LINE_MIX_BETWEEN of its pixels within LINE_MIX_PX of both). A 32 px JPEG of a logo drawn in 1-2 px
+    lines has more mix pixels than pure ones, and the mix became a colour of its own: simple-icons'
+    fastlane traced as blotches of pale green. A flag's in-between band has an inside; a thin line of an
+    in-between colour lies beside one of the two only. The least interior first, one at a time, each
+    against the colours still kept."""
+    if len(palette) < 3:
+        return palette
+    visible = rgba[..., 3] >= VISIBLE_ALPHA
+    labels = snap_labels(rgba, palette)
+    own = [(labels == k) & visible for k in range(len(palette))]
+    interior = np.array([ndimage.binary_erosion(mask, np.ones((3, 3), bool)).sum() / max(int(mask.sum()), 1)
+                         for mask in own])
+    near = [ndimage.maximum_filter(mask, size=2 * LINE_MIX_PX + 1) for mask in own]
+    centres = to_lab(palette).astype(np.float32)
+
+    def between(c: int, i: int, j: int) -> bool:
+        t, off = _on_mix(centres[c], centres[i], centres[j])
+        return LINE_MIX_SPAN <= t <= 1 - LINE_MIX_SPAN and off < LINE_MIX_DELTA_E \
+            and (near[i] & near[j])[own[c]].mean() >= LINE_MIX_BETWEEN
+
+    kept = list(range(len(palette)))
+    for c in np.argsort(interior, kind="stable").tolist():
+        if interior[c] >= LINE_MIX_INTERIOR or len(kept) < 3 or not own[c].any():
+            continue
+        ends = [j for j in kept if j != c]
+        if any(between(c, i, j) for n, i in enumerate(ends) for j in ends[n + 1:]):
+            kept.remove(c)
+    return palette[kept]
