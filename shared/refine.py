@@ -39,6 +39,9 @@ MIN_TILT_SEGMENT_PX = 4.0  # shorter segments are shifted, never turned
 TILT_MIN_CONTRAST = 0.3  # premultiplied RGBA distance an edge needs to be turned (bands of a gradient
 # differ by less: turning their soft boundaries lowered SSIM on generated gradients)
 TILT_FLAT_INSIDE = 0.05  # most the coverage 2.5 px inside may differ from 1 for a segment to be turned
+THIN_INSIDE_PX = 1.25  # a segment whose coverage this far inside is the fill and falls again deeper (the far
+THIN_FALL = 0.1  # edge of a shape under 5 px wide: a star's arm, a stroke) by at least this passes
+# TILT_FLAT_INSIDE too (`_sharp`)
 MAX_TILT_PX = 1.5  # largest change of a segment's offset from its start to its end (1.0 until 2026-12-04)
 NEAR_PARALLEL = 0.26  # |sin| of the angle below which two edges' moves are averaged, not intersected
 LENGTH_WEIGHTED = True  # nearly parallel edges' moves are averaged weighted by their lengths (was evenly:
@@ -115,7 +118,10 @@ def _sharp(profiles: Profiles, length: np.ndarray, min_length: float) -> np.ndar
     """Segments of at least `min_length` px whose every profile is usable, sharp against its outside
     (TILT_MIN_CONTRAST) and the fill itself inside (TILT_FLAT_INSIDE): only there is the boundary at
     each anchor read (see `_tilts`)."""
-    flat_inside = (np.abs(profiles.coverage[:, :, 0] - 1.0) <= TILT_FLAT_INSIDE).all(axis=1)
+    deepest = profiles.coverage[:, :, 0]
+    nearer = profiles.coverage[:, :, int(np.argmin(np.abs(profiles.steps + THIN_INSIDE_PX)))]
+    thin = (np.abs(nearer - 1.0) <= TILT_FLAT_INSIDE) & (deepest <= nearer - THIN_FALL)
+    flat_inside = ((np.abs(deepest - 1.0) <= TILT_FLAT_INSIDE) | thin).all(axis=1)
     least = np.where(profiles.local, LOCAL_TILT_CONTRAST, TILT_MIN_CONTRAST)[:, None]
     return (profiles.usable.all(axis=1) & (profiles.contrast >= least).all(axis=1)
             & flat_inside & (length >= min_length))

@@ -251,3 +251,24 @@ def test_a_lower_outline_under_an_upper_shape_is_not_measured_against_the_upper_
     monkeypatch.setattr("shared.edge_profiles.LOCAL_FILL", False)
     assert np.abs(refined - refine_drawing(drawing, rgba, 16).vertices).max() <= 1e-9
     assert np.abs(refined[1:3, 0] - 76.0).max() <= 1e-9 and abs(refined[1, 1] - refined[0, 1]) <= 1e-9
+
+
+@pytest.mark.parametrize("thin", [True, False])
+def test_a_long_wedges_sides_turn_onto_its_boundary_where_it_narrows(thin: bool, monkeypatch) -> None:
+    """A wedge 10 px wide at its base narrowing over 120 px (a star's arm, a stroke's tapering end):
+    2.5 px inside its sides the input is not the fill where the wedge is under 5 px wide, which the
+    turn's test for a flat inside read as a gradient (`TILT_FLAT_INSIDE`), so the sides were only
+    shifted and stayed up to 0.37 px off. Coverage that is the fill 1.25 px in and falls again deeper
+    is the wedge's far side (`THIN_INSIDE_PX`, `THIN_FALL`). Counted at 4x: pixels of the rendered SVG
+    off the wedge by more than half coverage."""
+    import shared.refine
+    from tests.test_primitives import covered, polygon
+
+    if not thin:
+        monkeypatch.setattr(shared.refine, "THIN_FALL", 9.0)  # never: the flat-inside test alone
+    c, s = np.cos(np.radians(3.0)), np.sin(np.radians(3.0))
+    wedge = polygon(np.array([(0, -5), (120, 0), (0, 5)]) @ np.array([[c, s], [-s, c]]) + [60.3, 120.2])
+    svg = convert(covered(wedge), tier=1).svg
+    truth = covered(lambda x, y: wedge(x / 4, y / 4), 1024, 2)[..., 3].astype(float)
+    off = int((np.abs(render_svg(svg, 1024, 1024)[..., 3] - truth) > 127).sum())
+    assert (off <= 250) if thin else (off > 300), (off, svg)  # measured 206 and 344 (the cut tip: ~150)
