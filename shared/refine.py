@@ -116,8 +116,9 @@ def _tilts(profiles: Profiles, offsets: np.ndarray, length: np.ndarray) -> np.nd
 
 def _sharp(profiles: Profiles, length: np.ndarray, min_length: float) -> np.ndarray:
     """Segments of at least `min_length` px whose every profile is usable, sharp against its outside
-    (TILT_MIN_CONTRAST) and the fill itself inside (TILT_FLAT_INSIDE): only there is the boundary at
-    each anchor read (see `_tilts`)."""
+    (TILT_MIN_CONTRAST) and the fill itself inside (TILT_FLAT_INSIDE: 2.5 px in, or THIN_INSIDE_PX in
+    where the coverage falls again deeper by THIN_FALL, the far side of a shape under 5 px wide): only
+    there is the boundary at each anchor read (see `_tilts`)."""
     deepest = profiles.coverage[:, :, 0]
     nearer = profiles.coverage[:, :, int(np.argmin(np.abs(profiles.steps + THIN_INSIDE_PX)))]
     thin = (np.abs(nearer - 1.0) <= TILT_FLAT_INSIDE) & (deepest <= nearer - THIN_FALL)
