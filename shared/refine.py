@@ -40,7 +40,7 @@ TILT_MIN_CONTRAST = 0.3  # premultiplied RGBA distance an edge needs to be turne
 # differ by less: turning their soft boundaries lowered SSIM on generated gradients)
 TILT_FLAT_INSIDE = 0.05  # most the coverage 2.5 px inside may differ from 1 for a segment to be turned
 THIN_INSIDE_PX = 1.25  # a segment whose coverage this far inside is the fill and falls again deeper (the far
-THIN_FALL = 0.3  # edge of a shape under 5 px wide: a star's arm, a stroke) by at least this passes
+THIN_FALL = 0.3  # side of a shape under about 3 px wide: a star's arm, a stroke) by at least this passes
 # TILT_FLAT_INSIDE too (`_sharp`)
 MAX_TILT_PX = 1.5  # largest change of a segment's offset from its start to its end (1.0 until 2026-12-04)
 NEAR_PARALLEL = 0.26  # |sin| of the angle below which two edges' moves are averaged, not intersected
@@ -117,7 +117,7 @@ def _tilts(profiles: Profiles, offsets: np.ndarray, length: np.ndarray) -> np.nd
 def _sharp(profiles: Profiles, length: np.ndarray, min_length: float) -> np.ndarray:
     """Segments of at least `min_length` px whose every profile is usable, sharp against its outside
     (TILT_MIN_CONTRAST) and the fill itself inside (TILT_FLAT_INSIDE: 2.5 px in, or THIN_INSIDE_PX in
-    where the coverage falls again deeper by THIN_FALL, the far side of a flat shape under 5 px wide;
+    where the coverage falls again deeper by THIN_FALL, the far side of a flat shape under ~3 px wide;
     a gradient region measured against the colour inside it drifts so): only there is the boundary at
     each anchor read (see `_tilts`)."""
     deepest = profiles.coverage[:, :, 0]

@@ -254,9 +254,10 @@ def test_a_lower_outline_under_an_upper_shape_is_not_measured_against_the_upper_
 
 
 @pytest.mark.parametrize("thin", [True, False])
-def test_a_long_wedges_sides_turn_onto_its_boundary_where_it_narrows(thin: bool, monkeypatch) -> None:
+def test_a_long_wedges_sides_turn_onto_its_boundary_where_it_narrows(
+        thin: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """A wedge 10 px wide at its base narrowing over 120 px (a star's arm, a stroke's tapering end):
-    2.5 px inside its sides the input is not the fill where the wedge is under 5 px wide, which the
+    2.5 px inside its sides the input is not the fill where the wedge is under ~3 px wide, which the
     turn's test for a flat inside read as a gradient (`TILT_FLAT_INSIDE`), so the sides were only
     shifted and stayed up to 0.37 px off. Coverage that is the fill 1.25 px in and falls again deeper
     is the wedge's far side (`THIN_INSIDE_PX`, `THIN_FALL`). Counted at 4x: pixels of the rendered SVG
