@@ -141,7 +141,7 @@ def fit_gradients(drawing: Drawing, rgba: np.ndarray, max_stops: int, merge_tole
     `gradient_merge` (shared/params.py holds their defaults). Traces kept as markup pass unchanged."""
     if not drawing.is_polygonal or not drawing.fills:
         return drawing
-    colours = premultiplied(rgba, float)
+    colours = premultiplied(rgba, np.float64)
     steps = neighbour_steps(colours)
     jump = jumps(steps)
     pixels = _Pixels(colours, jump, steps)

@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 def premultiplied(rgba: np.ndarray, dtype: npt.DTypeLike = np.float32) -> np.ndarray:
     """HxWx4 (or any ...x4) uint8 RGBA as `dtype` in 0..1 with RGB multiplied by alpha (what a renderer
-    blends in). Edge measurements read float32; region fits take float64 (`dtype=float`)."""
+    blends in). Edge measurements read float32; region fits take float64."""
     out = rgba.astype(dtype) / np.asarray(255.0, dtype)
     out[..., :3] *= out[..., 3:4]
     return out

@@ -237,3 +237,6 @@ def boundary(shape: Primitive, count: int) -> tuple[np.ndarray, np.ndarray, np.n
     points = _from_frame(local, shape.cx, shape.cy, theta)
     normals = _from_frame(local_normal, 0.0, 0.0, theta)
     return points, normals, curvature
+
+
+FITS = {"circle": fit_circle, "ellipse": fit_ellipse, "rect": fit_rounded_rect}  # kind -> its fit

@@ -28,7 +28,7 @@ from scipy.spatial import ConvexHull, QhullError
 from shared.edge_profiles import Insides, TopShapes, fill_colours, profile_offsets
 from shared.geometry import Drawing, Primitive, outward_signs, signed_area
 from shared.paint import premultiplied
-from shared.primitive_shapes import boundary, distance, fit_circle, fit_ellipse, fit_rounded_rect
+from shared.primitive_shapes import FITS, boundary, distance, fit_circle
 
 PRIMITIVE_INSIDES = True  # a primitive's edge is measured against the colour inside it where its fill is not
 # what the input shows along it (`snap`; shared/edge_profiles.py, LOCAL_FILL)
@@ -114,10 +114,9 @@ def fit_primitive(points: np.ndarray, weights: np.ndarray, tolerance: float = PO
     """The first of `kinds` (circle, ellipse, rounded rectangle) that fits the points within tolerance
     and within KIND_SLACK times the RMS error of the best that does (at an upscaled input's looser
     tolerance an ellipse also fits a slot that is a rounded rectangle: mdi's locker as a 32 px favicon)."""
-    fits = {"circle": fit_circle, "ellipse": fit_ellipse, "rect": fit_rounded_rect}
     good: list[tuple[float, Primitive]] = []
     for kind in kinds:
-        found = fits[kind](points, weights)
+        found = FITS[kind](points, weights)
         rms = None if found is None else _fit_rms(found, points, weights, tolerance, max_error)
         if found is not None and rms is not None:
             good.append((rms, found))
@@ -155,7 +154,7 @@ def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray, source_px: float
     outward normals the fill lies on: -1, or +1 for a hole), so that where the fill is not what the
     input shows along the edge (a gradient face traced flat) the edge is measured against the colour
     inside it (shared/edge_profiles.py, LOCAL_FILL)."""
-    fit = {"circle": fit_circle, "ellipse": fit_ellipse, "rect": fit_rounded_rect}[shape.kind]
+    fit = FITS[shape.kind]
     moved = np.zeros((0, 2))
     for _ in range(SNAP_ROUNDS):
         perimeter = 2 * np.pi * max(shape.rx, shape.ry)
