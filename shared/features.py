@@ -12,6 +12,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from shared.quality import composite
+
 ANALYSIS_SIDE = 160
 COLOR_SAMPLE_SIDE = 256  # colour statistics use every k-th pixel so that at most ~256 px remain per side
 VISIBLE_ALPHA = 128
@@ -59,15 +61,9 @@ FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in fields(ImageFeatures))
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # Rec. 601 weights of R, G, B in luminance
 
 
-def _over_white(rgba: np.ndarray) -> np.ndarray:
-    """RGB (0..255, float32) of the image composited over white."""
-    a = rgba[..., 3:4].astype(np.float32) / 255.0
-    return rgba[..., :3].astype(np.float32) * a + 255.0 * (1.0 - a)
-
-
 def over_white_grey(rgba: np.ndarray) -> np.ndarray:
     """Luminance (0..255, float32) of the image composited over white."""
-    return _over_white(rgba) @ LUMA
+    return composite(rgba, 255.0) @ LUMA
 
 
 def _downscale(rgba: np.ndarray, side: int) -> np.ndarray:
@@ -166,7 +162,7 @@ def compute_features(rgba: np.ndarray) -> ImageFeatures:
         is_grey, saturation, lum_std, bbox = 0.0, 0.0, 0.0, 0.0
 
     small = _downscale(rgba, ANALYSIS_SIDE)
-    rgb = _over_white(small)
+    rgb = composite(small, 255.0)
     grey = rgb @ LUMA
     magnitude = _sobel_magnitude(rgb)
     edges = magnitude > EDGE_STRENGTH
