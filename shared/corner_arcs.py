@@ -150,7 +150,7 @@ def _run_circle(on_edge: np.ndarray, fixed: list[np.ndarray]) -> tuple[np.ndarra
     without a side to move along, within FIXED_MISS_PX), its outlying points left out."""
     points = np.vstack([on_edge, *fixed]) if fixed else on_edge
     weights = np.concatenate([np.ones(len(on_edge)), np.full(len(fixed), FIXED_WEIGHT * len(on_edge))])
-    circle = _fitted_circle(points, weights)
+    circle = fitted_circle(points, weights)
     if circle is None:
         return None
     # a point far off the circle (an edge measured into the rounded foot of a corner) is left out of the
@@ -163,7 +163,7 @@ def _run_circle(on_edge: np.ndarray, fixed: list[np.ndarray]) -> tuple[np.ndarra
         if not outlying.any() or (kept & ~outlying).sum() < 3:
             break
         kept &= ~outlying
-        circle = _fitted_circle(points[kept], weights[kept])
+        circle = fitted_circle(points[kept], weights[kept])
         if circle is None:
             return None
     return circle
@@ -218,7 +218,7 @@ def _u_turn_circle(head: Side | None, tail: Side | None,
     return middle * across + centre * axis, radius
 
 
-def _fitted_circle(points: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, float] | None:
+def fitted_circle(points: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, float] | None:
     """The circle nearest the points (weighted least squares on the geometric distance): Kasa's algebraic
     circle, then Gauss-Newton steps; None where they are (nearly) on a line."""
     x, y = points[:, 0] - points[:, 0].mean(), points[:, 1] - points[:, 1].mean()

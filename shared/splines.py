@@ -38,7 +38,11 @@ drawn on its own moved along that edge to where the circle crosses it), kept whe
 either, a run whose measured points lie along the line between its corners (`STRAIGHT_RUN_PX`) is
 that line: a straight side the trace stepped into jogs, which a spline or an arc bowed. A ring left
 a polygon (corners only, or its spline lost) gets its cut-off corners restored all the same
-(`restored_polygons`).
+(`restored_polygons`). A corner at a junction, where a curved run meets another side, lies off the curve
+(refinement meets two lines there, one of them a facet's); each run is also fitted between its corners'
+junctions (shared/junctions.py: where the curves of a corner's two sides cross), joined to each corner
+by a straight part along the side beyond it, and kept so where it fits no other way or its squared
+error is under `JUNCTION_RATIO` times the run's own fit's.
 
 In a cutout trace neighbouring shapes share their edges, and `underlap` (shared/conflation.py) pushes
 the polygon vertices of the earlier one out under the later one; a spline there would open seams. So
@@ -54,12 +58,14 @@ from dataclasses import replace
 import numpy as np
 
 from shared.conflation import borders_later, hidden_edges, later_lookup
-from shared.corner_arcs import Side, corner_arc, run_arc
-from shared.corners import restore_corners, sharpness, signed_turns, turning_angles
+from shared.corner_arcs import CornerArc, Side, corner_arc, run_arc
+from shared.corners import restore_corners, sharpness, turning_angles
 from shared.curves import measured_edge_points
 from shared.edge_profiles import fill_colours
 from shared.geometry import Drawing, Spline, outward_signs
+from shared.junctions import Junctions
 from shared.paint import premultiplied
+from shared.round_bends import has_run, round_bends, rounded_joints
 from shared.spline_fit import Points, fit_run, nearer, segment_ends, squared
 
 SAMPLE_SPACING_PX = 3.0  # fitting points along each edge (at least 2 per edge); every 2 px (curves.py's
@@ -73,19 +79,16 @@ ARC_REACH = 0.5  # a bend between straight sides with no better spline may be an
 RUN_ARC_RATIO = 1.0  # a run between corners is one circular arc (shared/corner_arcs.py, `run_arc`) where
 # that lies nearer the measured points than this times the spline's squared error; 0: no arcs ...
 RUN_ARC_MAX_GAP_PX = 0.5  # ... and within this of every point (input px; unmeasured: the polygon's)
-CHAMFER_ARC_PX = 5.0  # an edge between two corners at most this long (input px) whose ends turn the same
-# way between sides twice as long is tried as the arc tangent to those sides (`round_bends`): a corner
-# rounded by 1.5-5 px is traced as one diagonal facet whose two ends both turn past the corner angle,
-# which left it a chamfer that a 4x zoom shows (a font's rounded corners); 0: not tried
-CAP_TURN_DEGREES = 80.0  # a joint of short facets turning by at most this ... (`round_bends`)
-CAP_NEIGHBOUR_DEGREES = 15.0  # ... between joints turning the same way by at least this ...
-CAP_EDGE_PX = 8.0  # ... with edges at most this long (input px) is no corner; 0: none
 RUN_ARC_REACH_PX = 2.5  # a run arc's corner moves at most this far along a straight edge beside it (input px)
 RESTORE_POLYGON_CORNERS = True  # rings left polygons get their cut-off corners restored (`restored_polygons`)
 STRAIGHT_RUN_PX = 0.15  # a run whose measured points all lie this near the line between its corners is
 # that line (input px): a spline or an arc through them bowed a straight side by up to 0.2 px, which a 4x
 # zoom shows (vscode-icons' folder-type-zed: its tab's slanted side); 0: never ...
 STRAIGHT_END_PX = 0.1  # ... where the line fitted through those points passes this near both corners
+JUNCTION_RATIO = 0.8  # a run that fits between its corners is fitted between its corners' junctions
+# (shared/junctions.py) too, and kept so where its squared error is under this times the fit's (0.5: the
+# four paired sets' 4x means 0.00002-0.00007 lower, bench/results/junction-ratio-*.json); 0: only runs that
+# fit no other way
 CUTOUT_RINGS = True  # of a cutout trace, the rings no later opaque shape borders are fitted (False: none)
 CUTOUT_PARTS = True  # of a cutout trace after `underlap`, the other rings' visible parts too
 GRADIENT_PARTS = True  # ... gradient-painted shapes' rings included (their edges are measured against the
@@ -170,45 +173,6 @@ def _with_splines(drawing: Drawing, corner_angle: float, rgba: np.ndarray, rings
     return replace(drawing, fitted=fitted) if len(fitted) > len(drawing.fitted) else drawing
 
 
-def has_run(ring: np.ndarray, corner_angle: float) -> bool:
-    """Whether a ring has a vertex that is no corner, or a rounded corner's facets (`round_bends`): a
-    ring of sharp corners only stays a polygon."""
-    if (turning_angles(ring) <= corner_angle).any():
-        return True
-    caps, chamfers = round_bends(ring, corner_angle)
-    return bool(caps.any() or chamfers.any())
-
-
-def round_bends(ring: np.ndarray, corner_angle: float) -> tuple[np.ndarray, np.ndarray]:
-    """A ring's small round bends traced as facets that each turn past `corner_angle`: (caps, per
-    vertex: joints that are no corner; chamfers, per edge: a rounded corner's one facet).
-
-    Simplified within 0.625 px, a circle of radius r (px) is traced with facets of about sqrt(5 r) px
-    that turn by about 57 sqrt(5 / r) degrees, past 40 below r = 10 (a stroke's round end, a letter's
-    bowl). A cap joint turns by at most CAP_TURN_DEGREES, both its neighbours turn the same way by at
-    least CAP_NEIGHBOUR_DEGREES (a sharp corner's neighbours turn little) and both its edges are at most
-    CAP_EDGE_PX long. A chamfer is at most CHAMFER_ARC_PX long (input px), both its ends turn past
-    `corner_angle` the same way, and the edges beside it are twice as long."""
-    signed = signed_turns(ring)
-    lengths = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)
-    before, after = np.roll(signed, 1), np.roll(signed, -1)
-    turning = np.abs(signed) > corner_angle
-    short = lengths <= CAP_EDGE_PX
-    caps = (turning & (np.abs(signed) <= CAP_TURN_DEGREES) & short & np.roll(short, 1)
-            & (signed * before > 0) & (signed * after > 0)
-            & (np.minimum(np.abs(before), np.abs(after)) >= CAP_NEIGHBOUR_DEGREES))
-    chamfers = ((lengths <= CHAMFER_ARC_PX) & turning & np.roll(turning, -1) & (signed * after > 0)
-                & (np.minimum(np.roll(lengths, 1), np.roll(lengths, -1)) >= 2 * lengths))
-    return caps, chamfers
-
-
-def rounded_joints(ring: np.ndarray, corner_angle: float) -> np.ndarray:
-    """Which vertices of a ring join a small round bend's facets (`round_bends`: the caps, both ends of
-    each chamfer): their edge samples are measured on the input as any others."""
-    caps, chamfers = round_bends(ring, corner_angle)
-    return caps | chamfers | np.roll(chamfers, 1)
-
-
 def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first: np.ndarray,
                 corner_angle: float, straight: np.ndarray | None = None) -> Spline | None:
     """A closed ring (corners restored) as straight runs and spline runs, from its `ring_samples`
@@ -231,6 +195,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
     corners = np.flatnonzero((turns > corner_angle) & ~caps | kept)  # no notch
     # exception (shared/corners.py's `corner_vertices`): a concave corner beside a convex one is no
     # notch, and a spline would round it
+    junctions = Junctions(ring, corners, corners[~kept[corners]], data, measured, along, at_vertex)
     sides = straight_edges(lengths)
     splits = sides | np.roll(sides, 1)  # both ends of each straight side
     if len(corners) == 0:
@@ -288,10 +253,12 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
                       (vertices[0], vertices[-1]), knots[-1] - knots[0], run)
         arc = run_arc(vertices[0], vertices[-1], run.data, run.measured, drawn_straight(a % n, -1, ends),
                       drawn_straight(b % n, 1, ends)) if RUN_ARC_RATIO > 0 else None
-        if arc is not None and arc.errors.max() <= RUN_ARC_MAX_GAP_PX and nearer(
-                arc.errors[run.measured], run.polygon_error[run.measured]) and (
-                fit is None or squared(arc.errors[run.measured]) <= RUN_ARC_RATIO * fit[1]):
+        if arc is not None and _arc_kept(arc, run, fit):
             return _curved_parts(arc.controls, arc.ends), arc.start
+        joined = junction_run(a % n, b % n, vertices, knots, picked) \
+            if fit is None or JUNCTION_RATIO > 0 else None
+        if joined is not None and (fit is None or joined[1] < JUNCTION_RATIO * fit[1]):
+            return joined[0], vertices[0]
         if fit is not None:
             fit_ends = segment_ends(fit[0], (vertices[0], vertices[-1]))[1]
             return _curved_parts(fit[0], fit_ends), vertices[0]
@@ -305,6 +272,37 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         if arc is None or not nearer(arc.errors[wide.measured], wide.polygon_error[wide.measured]):
             return None
         return _curved_parts(arc.controls, arc.ends), arc.start
+
+    def junction_run(a: int, b: int, vertices: np.ndarray, knots: np.ndarray, picked: np.ndarray
+                     ) -> tuple[list[Part], float] | None:
+        """The run from corner a to corner b as a curve between its corners' `junctions` (where one
+        moves), joined to each corner that moves by a straight part along the side beyond it: a spline,
+        or one circular arc where that lies nearer (`run_arc`); None where neither lies nearer the
+        measured points than the polygon. The unmeasured points of an end's edge move with its corner."""
+        start, end = junctions.at(a), junctions.at(b)
+        if start is None and end is None:
+            return None
+        ends = (vertices[0] if start is None else start, vertices[-1] if end is None else end)
+        run = points.take(picked, shift=at_vertex[a])
+        run.along[run.along < 0] += at_vertex[-1]
+        fraction = (picked - first[edge[picked]] + 0.5) / counts[edge[picked]]
+        for corner, moved_to, step in ((a, start, 1), ((b - 1) % n, end, 0)):
+            on_edge = ~run.measured & (edge[picked] == corner)
+            if moved_to is not None and on_edge.any():
+                near, far = (moved_to, ring[(corner + 1) % n]) if step else (ring[corner], moved_to)
+                run.data[on_edge] = near + fraction[on_edge, None] * (far - near)
+        fit = fit_run(vertices[1:-1], turns[np.arange(a + 1, a + len(vertices) - 1) % n],
+                      knots[1:-1] - knots[0], ends, knots[-1] - knots[0], run)
+        arc = run_arc(ends[0], ends[1], run.data, run.measured, None, None) if RUN_ARC_RATIO > 0 else None
+        if arc is not None and _arc_kept(arc, run, fit):
+            curve, error = _curved_parts(arc.controls, arc.ends), squared(arc.errors[run.measured])
+        elif fit is not None:
+            curve, error = _curved_parts(fit[0], segment_ends(fit[0], ends)[1]), fit[1]
+        else:
+            return None
+        head = [] if start is None else [(start, start, True, False)]
+        tail = [] if end is None else [(vertices[-1], vertices[-1], True, False)]
+        return head + curve + tail, error
 
     def chamfer_arc(a: int) -> tuple[list[Part], np.ndarray] | None:
         """The edge from corner `a` to the corner after it as the arc tangent to the two edges beside it
@@ -365,6 +363,14 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
     controls, ends = np.array([p[0] for p in parts]), np.array([p[1] for p in parts])
     return Spline(ring_start.copy(), controls, ends, np.array([p[2] for p in parts]),
                   np.array([p[3] for p in parts]))
+
+
+def _arc_kept(arc: CornerArc, run: Points, fit: tuple[np.ndarray, float] | None) -> bool:
+    """Whether a run arc is the run's curve: within RUN_ARC_MAX_GAP_PX of every point, nearer the
+    measured points than the polygon, and than RUN_ARC_RATIO times the spline `fit`'s squared error."""
+    errors = arc.errors[run.measured]
+    return bool(arc.errors.max() <= RUN_ARC_MAX_GAP_PX and nearer(errors, run.polygon_error[run.measured])
+                and (fit is None or squared(errors) <= RUN_ARC_RATIO * fit[1]))
 
 
 def _straight_run(start: np.ndarray, end: np.ndarray, measured: np.ndarray) -> bool:
