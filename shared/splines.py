@@ -255,7 +255,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
                       drawn_straight(b % n, 1, ends)) if RUN_ARC_RATIO > 0 else None
         if arc is not None and _arc_kept(arc, run, fit):
             return _curved_parts(arc.controls, arc.ends), arc.start
-        joined = junction_run(a % n, b % n, vertices, knots, picked) \
+        joined = junction_run(a % n, b % n, vertices, knots, picked, run) \
             if fit is None or JUNCTION_RATIO > 0 else None
         if joined is not None and (fit is None or joined[1] < JUNCTION_RATIO * fit[1]):
             return joined[0], vertices[0]
@@ -273,18 +273,18 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
             return None
         return _curved_parts(arc.controls, arc.ends), arc.start
 
-    def junction_run(a: int, b: int, vertices: np.ndarray, knots: np.ndarray, picked: np.ndarray
-                     ) -> tuple[list[Part], float] | None:
+    def junction_run(a: int, b: int, vertices: np.ndarray, knots: np.ndarray, picked: np.ndarray,
+                     run: Points) -> tuple[list[Part], float] | None:
         """The run from corner a to corner b as a curve between its corners' `junctions` (where one
         moves), joined to each corner that moves by a straight part along the side beyond it: a spline,
         or one circular arc where that lies nearer (`run_arc`); None where neither lies nearer the
-        measured points than the polygon. The unmeasured points of an end's edge move with its corner."""
+        measured points than the polygon. The unmeasured points of an end's edge move with its corner
+        (in a copy of the run's points, `run`, whose rows are `picked`)."""
         start, end = junctions.at(a), junctions.at(b)
         if start is None and end is None:
             return None
         ends = (vertices[0] if start is None else start, vertices[-1] if end is None else end)
-        run = points.take(picked, shift=at_vertex[a])
-        run.along[run.along < 0] += at_vertex[-1]
+        run = replace(run, data=run.data.copy())
         fraction = (picked - first[edge[picked]] + 0.5) / counts[edge[picked]]
         for corner, moved_to, step in ((a, start, 1), ((b - 1) % n, end, 0)):
             on_edge = ~run.measured & (edge[picked] == corner)
