@@ -19,12 +19,13 @@ along the polygon gives (the segment of the nearest control's vertex), improved 
 the nearest curve point; a small pull (`PULL`) towards the polygon's vertices keeps controls with few
 samples in place. A run is fitted with every other vertex first, then without every other vertex of its
 gentle stretches (`thinned`), then with all: the first fit that lies nearer the measured edge points
-(RMS) than the polygon is kept (fewer controls also pay for the half-unit joints the writer needs). A
-run with no such fit that holds straight sides (`straight_edges`: a rounded rectangle's sides between
-its corners' facets) is split at both ends of each and its pieces are fitted on their own: a uniform
-spline cannot follow a long side into a tight bend (the segment about a control spans half of each edge
-beside it), so such a run as a whole stayed a polygon, bends and all; split, the bends become splines
-and the sides stay lines (a ring without corners whose closed fit fails is split the same way). A bend
+(RMS) than the polygon is kept (fewer controls also pay for the half-unit joints the writer needs). A run
+with no such fit that holds straight sides (shared/straight_sides.py: a rounded rectangle's sides between
+its corners' facets) is split at both ends of each and its pieces are
+fitted on their own: a uniform spline cannot follow a long side into a tight bend (the segment about a
+control spans half of each edge beside it), so such a run as a whole stayed a polygon, bends and all;
+split, the bends become splines and the sides stay lines (a ring without corners whose closed fit fails
+is split the same way). A bend
 between two straight sides that no spline fits is tried as the circular arc tangent to both
 (shared/corner_arcs.py: its tangent points may lie off the polygon's vertices, within `ARC_REACH` of
 each side, whose end moves there), under the same test with the sides' points counted too. One facet
@@ -35,7 +36,7 @@ painted later), stays a polygon. Every run or piece is also tried as one circula
 drawn on its own moved along that edge to where the circle crosses it), kept where it lies within
 `RUN_ARC_MAX_GAP_PX` of every point and nearer the measured points than the polygon and than the spline
 (`RUN_ARC_RATIO`): an arc of a circle stays one at any zoom, where a spline wavers about it. Before
-either, a run whose measured points lie along the line between its corners (`STRAIGHT_RUN_PX`) is
+either, a run whose measured points lie along the line between its corners (`straight_run`) is
 that line: a straight side the trace stepped into jogs, which a spline or an arc bowed. A ring left
 a polygon (corners only, or its spline lost) gets its cut-off corners restored all the same
 (`restored_polygons`). A corner at a junction, where a curved run meets another side, lies off the curve
@@ -67,13 +68,12 @@ from shared.junctions import Junctions
 from shared.paint import premultiplied
 from shared.round_bends import has_run, round_bends, rounded_joints
 from shared.spline_fit import Points, fit_run, nearer, segment_ends, squared
+from shared.straight_sides import straight_edges, straight_run
 
 SAMPLE_SPACING_PX = 3.0  # fitting points along each edge (at least 2 per edge); every 2 px (curves.py's
 # spacing) measured the same on 72 training images (source mean +0.0005 either way) with half as many
 # points again to measure and fit
 UNMEASURED_WEIGHT = 0.3  # weight of a sample without a measured edge, at the polygon's position
-STRAIGHT_EDGE_PX = 10.0  # a run with no better fit is split at both ends of each edge this long (input px)
-STRAIGHT_EDGE_RATIO = 1.5  # ... and this many times its shorter neighbour (`straight_edges`); 0: not split
 ARC_REACH = 0.5  # a bend between straight sides with no better spline may be an arc tangent to both
 # (shared/corner_arcs.py) whose tangent points lie within this share of each side's length of its ends
 RUN_ARC_RATIO = 1.0  # a run between corners is one circular arc (shared/corner_arcs.py, `run_arc`) where
@@ -81,10 +81,6 @@ RUN_ARC_RATIO = 1.0  # a run between corners is one circular arc (shared/corner_
 RUN_ARC_MAX_GAP_PX = 0.5  # ... and within this of every point (input px; unmeasured: the polygon's)
 RUN_ARC_REACH_PX = 2.5  # a run arc's corner moves at most this far along a straight edge beside it (input px)
 RESTORE_POLYGON_CORNERS = True  # rings left polygons get their cut-off corners restored (`restored_polygons`)
-STRAIGHT_RUN_PX = 0.15  # a run whose measured points all lie this near the line between its corners is
-# that line (input px): a spline or an arc through them bowed a straight side by up to 0.2 px, which a 4x
-# zoom shows (vscode-icons' folder-type-zed: its tab's slanted side); 0: never ...
-STRAIGHT_END_PX = 0.1  # ... where the line fitted through those points passes this near both corners
 JUNCTION_RATIO = 0.8  # a run that fits between its corners is fitted between its corners' junctions
 # (shared/junctions.py) too, and kept so where its squared error is under this times the fit's (0.5: the
 # four paired sets' 4x means 0.00002-0.00007 lower, bench/results/junction-ratio-*.json); 0: only runs that
@@ -247,7 +243,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         knots = np.array([at_vertex[k % n] + (at_vertex[-1] if k >= n else 0.0) for k in range(a, b + 1)])
         run = points.take(picked, shift=at_vertex[a])
         run.along[run.along < 0] += at_vertex[-1]  # the run wraps past the ring's first vertex
-        if _straight_run(vertices[0], vertices[-1], run.data[run.measured]):
+        if straight_run(vertices[0], vertices[-1], run.data[run.measured]):
             return [(vertices[-1], vertices[-1], True, False)], vertices[0]
         fit = fit_run(vertices[1:-1], turns[np.arange(a + 1, b) % n], knots[1:-1] - knots[0],
                       (vertices[0], vertices[-1]), knots[-1] - knots[0], run)
@@ -373,33 +369,6 @@ def _arc_kept(arc: CornerArc, run: Points, fit: tuple[np.ndarray, float] | None)
                 and (fit is None or squared(errors) <= RUN_ARC_RATIO * fit[1]))
 
 
-def _straight_run(start: np.ndarray, end: np.ndarray, measured: np.ndarray) -> bool:
-    """Whether a run's `measured` edge points (k, 2; at least 3) all lie within STRAIGHT_RUN_PX of the
-    line from its first corner to its last, and the line fitted through them passes within
-    STRAIGHT_END_PX of both corners (a corner off the measured line would tilt the side): the run is
-    one straight side, drawn as that line."""
-    chord = end - start
-    length = float(np.hypot(*chord))
-    if STRAIGHT_RUN_PX <= 0 or len(measured) < 3 or length < 1e-9:
-        return False
-    along = ((measured - start) @ chord) / length
-    across = ((measured - start) @ np.array([-chord[1], chord[0]])) / length
-    if float(np.abs(across).max()) > STRAIGHT_RUN_PX or np.ptp(along) < 1e-9:
-        return False
-    slope, offset = np.polyfit(along, across, 1)
-    return max(abs(offset), abs(offset + slope * length)) <= STRAIGHT_END_PX
-
-
 def _curved_parts(controls: np.ndarray, ends: np.ndarray) -> list[Part]:
     """One run of quadratics as parts: the first opens it, the others continue it."""
     return [(c, e, False, k > 0) for k, (c, e) in enumerate(zip(controls, ends, strict=True))]
-
-
-def straight_edges(lengths: np.ndarray) -> np.ndarray:
-    """Which edges of a ring (`lengths`, input px; edge i from vertex i to i + 1) are straight sides
-    rather than facets of a bend: at least STRAIGHT_EDGE_PX long and STRAIGHT_EDGE_RATIO times the
-    shorter of their neighbours (a bend's facets are of similar lengths)."""
-    if STRAIGHT_EDGE_RATIO <= 0:
-        return np.zeros(len(lengths), bool)
-    shorter = np.minimum(np.roll(lengths, 1), np.roll(lengths, -1))
-    return (lengths >= STRAIGHT_EDGE_PX) & (lengths >= STRAIGHT_EDGE_RATIO * shorter)

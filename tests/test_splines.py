@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from shared import straight_sides
 from shared.candidate import shape_drawing, trace_drawing
 from shared.features import compute_features
 from shared.geometry import Drawing, Spline
@@ -222,7 +223,7 @@ def test_cutout_rings_under_later_shapes_are_splines_where_they_show(monkeypatch
 
 
 def test_straight_edges_are_sides_much_longer_than_a_neighbour() -> None:
-    from shared.splines import straight_edges
+    from shared.straight_sides import straight_edges
 
     assert straight_edges(np.array([40.0, 3, 3, 3, 40, 3, 3, 3])).tolist() == [
         True, False, False, False, True, False, False, False]
@@ -232,10 +233,9 @@ def test_straight_edges_are_sides_much_longer_than_a_neighbour() -> None:
 
 def test_a_slanted_side_between_corners_stays_straight(monkeypatch: pytest.MonkeyPatch) -> None:
     """A parallelogram whose slanted sides the trace stepped into jogs: each side is one line between
-    its corners (shared/splines.py, `STRAIGHT_RUN_PX`). A spline or an arc through the jogs' measured
+    its corners (shared/straight_sides.py, `STRAIGHT_RUN_PX`). A spline or an arc through the jogs' measured
     points bowed it (`q` and `t` runs, ~0.1 px off the line at 1x) where nothing but lines is drawn."""
     from bench.synthetic import render
-    from shared import splines
 
     svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 256 256">'
            '<polygon points="61,200 101,60 201,60 161,200" fill="#3060c0"/></svg>')
@@ -243,7 +243,7 @@ def test_a_slanted_side_between_corners_stays_straight(monkeypatch: pytest.Monke
     params = tier1.formula_params(compute_features(rgba)).with_overrides(NO_PRIMITIVES)
     path = re.findall(r' d="([^"]*)"', write_svg(shape_drawing(trace_drawing(rgba, params), rgba, params)))
     assert len(path) == 1 and not re.search(r"[qtQT]", path[0]) and len(on_curve_points(path[0])) == 4, path
-    monkeypatch.setattr(splines, "STRAIGHT_RUN_PX", 0.0)
+    monkeypatch.setattr(straight_sides, "STRAIGHT_RUN_PX", 0.0)
     bowed = write_svg(shape_drawing(trace_drawing(rgba, params), rgba, params))
     assert re.search(r"[qt]", bowed)  # the test can fail
 
@@ -262,11 +262,9 @@ def test_a_rounded_rectangles_bends_are_fitted_apart_from_its_sides(monkeypatch:
     so the ring stayed a polygon, facets and all; split at the sides' ends, bends are fitted on their
     own (those nearer the measured edge than their facets become splines) and the sides stay lines:
     truer at 4x in fewer bytes. (Not a primitive here: with primitives it is one `<rect rx>`.)"""
-    import shared.splines
-
     rgba, source = _rounded_rectangle(SIDE), _rounded_rectangle(SIDE * 4)
     split = convert(rgba, tier=1, overrides=NO_PRIMITIVES)
-    monkeypatch.setattr(shared.splines, "STRAIGHT_EDGE_RATIO", 0.0)
+    monkeypatch.setattr(straight_sides, "STRAIGHT_EDGE_RATIO", 0.0)
     whole = convert(rgba, tier=1, overrides=NO_PRIMITIVES)
     assert "q" not in whole.svg and "q" in split.svg
     at_4x = [alpha_aware_ssim(source, render_svg(r.svg, SIDE * 4, SIDE * 4))[0] for r in (whole, split)]
@@ -344,3 +342,4 @@ def test_a_gradient_shapes_visible_outline_is_a_spline_truer_at_4x(monkeypatch: 
         assert isinstance(drawing.fitted.get(ring), Spline) == parts
         ssim[parts] = alpha_aware_ssim(source, render_svg(write_svg(drawing), SIDE * 4, SIDE * 4))[0]
     assert ssim[True] > ssim[False] + 0.001
+
