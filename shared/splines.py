@@ -21,11 +21,10 @@ samples in place. A run is fitted with every other vertex first, then without ev
 gentle stretches (`thinned`), then with all: the first fit that lies nearer the measured edge points
 (RMS) than the polygon is kept (fewer controls also pay for the half-unit joints the writer needs). A run
 with no such fit that holds straight sides (shared/straight_sides.py: a rounded rectangle's sides between
-its corners' facets) is split at both ends of each and its pieces are
-fitted on their own: a uniform spline cannot follow a long side into a tight bend (the segment about a
-control spans half of each edge beside it), so such a run as a whole stayed a polygon, bends and all;
-split, the bends become splines and the sides stay lines (a ring without corners whose closed fit fails
-is split the same way). A bend
+its corners' facets) is split at both ends of each and its pieces are fitted on their own: a uniform
+spline cannot follow a long side into a tight bend (the segment about a control spans half of each edge
+beside it), so such a run as a whole stayed a polygon, bends and all; split, the bends become splines and
+the sides stay lines (a ring without corners whose closed fit fails is split the same way). A bend
 between two straight sides that no spline fits is tried as the circular arc tangent to both
 (shared/corner_arcs.py: its tangent points may lie off the polygon's vertices, within `ARC_REACH` of
 each side, whose end moves there), under the same test with the sides' points counted too. One facet
