@@ -251,18 +251,29 @@ def _on_circle(corner: np.ndarray, side: Side | None, centre: np.ndarray, radius
     offset = corner - centre
     if side is None:
         return corner if abs(float(np.hypot(*offset)) - radius) <= FIXED_MISS_PX else None
-    direction = side.direction
+    # a side tangent to the circle (a stroke's round end between parallel sides) misses it by the fit's
+    # error; within TANGENT_MISS_PX it touches
+    roots = line_circle_roots(corner, side.direction, centre, radius, TANGENT_MISS_PX)
+    if roots is None:
+        return None
+    s = min(roots, key=abs)
+    return corner + s * side.direction if abs(s) <= side.reach else None
+
+
+def line_circle_roots(point: np.ndarray, direction: np.ndarray, centre: np.ndarray, radius: float,
+                      tangent_miss: float = 0.0) -> tuple[float, float] | None:
+    """How far along the unit `direction` from `point` its line crosses the circle (both crossings), a
+    line that passes it by at most `tangent_miss` (px) touching it; None where it passes further."""
+    offset = point - centre
     half_b = float(direction @ offset)
     discriminant = half_b * half_b - float(offset @ offset) + radius * radius
-    if discriminant < 0:  # the side's line passes the circle: a side tangent to it (a stroke's round
-        # end between parallel sides) misses it by the fit's error; within TANGENT_MISS_PX it touches
+    if discriminant < 0:
         miss = float(np.sqrt(max(float(offset @ offset) - half_b * half_b, 0.0))) - radius
-        if miss > TANGENT_MISS_PX:
+        if miss > tangent_miss:
             return None
         discriminant = 0.0
-    roots = (-half_b - np.sqrt(discriminant), -half_b + np.sqrt(discriminant))
-    s = min(roots, key=abs)
-    return corner + s * direction if abs(s) <= side.reach else None
+    root = float(np.sqrt(discriminant))
+    return -half_b - root, -half_b + root
 
 
 def _sweep(first: np.ndarray, last: np.ndarray, middle: np.ndarray) -> float:

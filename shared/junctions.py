@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from shared.corner_arcs import fitted_circle
+from shared.corner_arcs import fitted_circle, line_circle_roots
 from shared.corners import lines_meet
 
 REACH_PX = 12.0  # a side's points within this far along the ring from the corner (input px)
@@ -29,8 +29,8 @@ MOVE_PX = 3.0  # a corner moves at most this far (input px); 0: never
 MIN_MOVE_PX = 0.1  # ... and not for less
 LINE_RADIUS = 20.0  # a circle wider than this many times its points' spread is a line
 
-Side = tuple[np.ndarray, np.ndarray, float | None]  # a side's curve: (centre, (0, 0), radius) of a circle,
-# or (a point, its unit direction, None) of a line
+SideCurve = tuple[np.ndarray, np.ndarray, float | None]  # a side's curve: (centre, (0, 0), radius) of a
+# circle, or (a point, its unit direction, None) of a line
 
 
 @dataclass
@@ -49,7 +49,7 @@ class Junctions:
     along: np.ndarray
     at_vertex: np.ndarray
     found: dict[int, np.ndarray | None] = field(default_factory=dict)
-    runs: dict[tuple[int, int], "Side | None"] = field(default_factory=dict)
+    runs: dict[tuple[int, int], SideCurve | None] = field(default_factory=dict)
 
     def at(self, corner: int) -> np.ndarray | None:
         """Where `corner` moves to, None where it stays."""
@@ -78,9 +78,9 @@ class Junctions:
 
     def _span(self, start: int, end: int) -> float:
         """The arc length from corner `start` to corner `end` along the ring (wrapping past its start)."""
-        return float((self.at_vertex[end] - self.at_vertex[start]) % self.at_vertex[-1] or self.at_vertex[-1])
+        return float((self.at_vertex[end] - self.at_vertex[start]) % self.at_vertex[-1])
 
-    def _run_side(self, start: int, end: int) -> Side | None:
+    def _run_side(self, start: int, end: int) -> SideCurve | None:
         """The curve of the run from corner `start` to corner `end`, where one fits all its measured points
         (each run is the side of two corners: fitted once)."""
         if (start, end) not in self.runs:
@@ -89,7 +89,7 @@ class Junctions:
         return self.runs[(start, end)]
 
 
-def _side(points: np.ndarray) -> Side | None:
+def _side(points: np.ndarray) -> SideCurve | None:
     """The circle (centre, (0, 0), radius) or line (point, unit direction, None) through a side's
     points, None where there are too few or neither lies within FIT_RMS_PX of them."""
     if len(points) < MIN_POINTS:
@@ -107,29 +107,19 @@ def _side(points: np.ndarray) -> Side | None:
     return (mean, direction, None) if float(np.sqrt(np.mean(gaps**2))) <= FIT_RMS_PX else None
 
 
-def _crossing(a: Side, b: Side, near: np.ndarray) -> np.ndarray | None:
+def _crossing(a: SideCurve, b: SideCurve, near: np.ndarray) -> np.ndarray | None:
     """The crossing of two sides' curves nearest `near`, None where they do not cross."""
     if a[2] is None and b[2] is None:
         return lines_meet(a[0], a[1], b[0], b[1])
     if a[2] is None or b[2] is None:
         line, circle = (a, b) if a[2] is None else (b, a)
-        found = _line_circle(line[0], line[1], circle[0], float(circle[2]))
+        roots = line_circle_roots(line[0], line[1], circle[0], float(circle[2]))
+        found = [] if roots is None else [line[0] + t * line[1] for t in roots]
     else:
         found = _circle_circle(a[0], float(a[2]), b[0], float(b[2]))
     if not found:
         return None
     return min(found, key=lambda p: float(np.hypot(*(p - near))))
-
-
-def _line_circle(point: np.ndarray, direction: np.ndarray, centre: np.ndarray, radius: float
-                 ) -> list[np.ndarray]:
-    offset = point - centre
-    half_b = float(offset @ direction)
-    disc = half_b * half_b - (float(offset @ offset) - radius * radius)
-    if disc < 0:
-        return []
-    root = np.sqrt(disc)
-    return [point + t * direction for t in (-half_b - root, -half_b + root)]
 
 
 def _circle_circle(c0: np.ndarray, r0: float, c1: np.ndarray, r1: float) -> list[np.ndarray]:
