@@ -41,7 +41,7 @@ from dataclasses import replace
 import numpy as np
 from scipy import ndimage
 
-from shared.geometry import Drawing, outward_signs, signed_area
+from shared.geometry import Drawing, cyclic_shift, outward_signs, signed_area
 from shared.rasterise import shape_masks, winding
 
 SPREAD = 0.75  # px an edge moves under the later shapes (their anti-aliased ramp spans ~0.5 px each side)
@@ -170,7 +170,7 @@ def hidden_edges(ring: np.ndarray, shape: int, top: np.ndarray, scale: int, outw
 def _edge_normals(ring: np.ndarray, outward: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each edge of `ring` as (direction: end minus start, length px, unit normal turned away from the
     fill by `outward`, its `outward_signs` entry)."""
-    direction = np.roll(ring, -1, axis=0) - ring
+    direction = cyclic_shift(ring, -1) - ring
     length = np.hypot(direction[:, 0], direction[:, 1])
     normal = outward * np.column_stack([direction[:, 1], -direction[:, 0]]) \
         / np.maximum(length, 1e-12)[:, None]
@@ -270,7 +270,7 @@ def _offset(vertices: np.ndarray, move: np.ndarray, push: np.ndarray, outward: f
     sharper than 60 degrees, whose mitre would be capped short of the push), one between a moved and a
     fixed edge where the moved line meets the fixed one (a step of two vertices where the two are
     within `STEP_SINE` of parallel)."""
-    direction = np.roll(vertices, -1, axis=0) - vertices
+    direction = cyclic_shift(vertices, -1) - vertices
     length = np.maximum(np.hypot(direction[:, 0], direction[:, 1]), 1e-12)
     unit = direction / length[:, None]
     normal = outward * np.column_stack([unit[:, 1], -unit[:, 0]])  # outward, away from the fill

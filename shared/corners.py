@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from shared.edge_profiles import sample
+from shared.geometry import cyclic_shift
 
 CHAMFER_PX = 1.5  # an edge shorter than this between two corners' long edges is a cut-off corner
 LONG_CHAMFER_PX = 6.0  # up to this long where the input is filled just inside the restored corner
@@ -30,8 +31,8 @@ def turning_angles(ring: np.ndarray) -> np.ndarray:
 
 def signed_turns(ring: np.ndarray) -> np.ndarray:
     """The signed angle (degrees, -180 to 180) the outline turns by at each vertex."""
-    incoming = ring - np.roll(ring, 1, axis=0)
-    outgoing = np.roll(ring, -1, axis=0) - ring
+    incoming = ring - cyclic_shift(ring, 1)
+    outgoing = cyclic_shift(ring, -1) - ring
     cross = incoming[:, 0] * outgoing[:, 1] - incoming[:, 1] * outgoing[:, 0]
     dot = np.sum(incoming * outgoing, axis=1)
     return np.degrees(np.arctan2(cross, dot))
@@ -42,7 +43,7 @@ def corner_vertices(ring: np.ndarray, corner_angle: float) -> np.ndarray:
     vertex and its two neighbours add up to less than half of it (a notch the trace left in a smooth
     outline, which the fitted points smooth over, not a corner)."""
     turns = signed_turns(ring)
-    around = np.roll(turns, 1) + turns + np.roll(turns, -1)
+    around = cyclic_shift(turns, 1) + turns + cyclic_shift(turns, -1)
     return np.flatnonzero((np.abs(turns) > corner_angle) & (np.abs(around) > corner_angle / 2))
 
 
@@ -84,17 +85,17 @@ def restore_corners(ring: np.ndarray, corner_angle: float,
     keep = np.ones(n, bool)
     if n < 5:
         return ring
-    length = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)
+    length = np.hypot(*(cyclic_shift(ring, -1) - ring).T)
     turns = signed_turns(ring)
-    pair = turns + np.roll(turns, -1)
+    pair = turns + cyclic_shift(turns, -1)
     limit = LONG_CHAMFER_PX if sharp is not None else CHAMFER_PX
     cut = (length < limit) & (np.abs(pair) > corner_angle)  # a short edge whose ends turn past the angle
-    candidates = cut & (turns * np.roll(turns, -1) > 0)
+    candidates = cut & (turns * cyclic_shift(turns, -1) > 0)
     # a concave cut is restored only between long edges whose far ends are corners (or cuts): beside a
     # bend's facet, the facet's line meets the other side off the bend, which then fits no spline (mdi's
     # mine)
     orientation, corner = np.sign(turns.sum()), np.abs(turns) > corner_angle
-    ends_before, ends_after = corner | np.roll(cut, 1), corner | cut
+    ends_before, ends_after = corner | cyclic_shift(cut, 1), corner | cut
     for i in np.flatnonzero(candidates).tolist():
         a, b, c, d = (i - 1) % n, i, (i + 1) % n, (i + 2) % n
         free = keep[b] and keep[c] if EVERY_CORNER else keep[a] and keep[b] and keep[c] and keep[d]
@@ -125,7 +126,7 @@ def _straighten_corner_edges(ring: np.ndarray, corner_angle: float,
         return ring
     ring = ring.copy()
     keep = np.ones(n, bool)
-    length = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)
+    length = np.hypot(*(cyclic_shift(ring, -1) - ring).T)
     turns = np.abs(signed_turns(ring))
     for b in np.flatnonzero(turns > corner_angle).tolist():
         for step in (1, -1):  # the short edge after the corner, then the one before it

@@ -20,7 +20,7 @@ import numpy as np
 
 from shared.corners import CHAMFER_PX, corner_vertices, lines_meet, restore_corners, sharpness, unit
 from shared.edge_profiles import Insides, TopShapes, fill_colours, profile_offsets
-from shared.geometry import Curve, Drawing, outward_signs
+from shared.geometry import Curve, Drawing, cyclic_shift, outward_signs
 from shared.paint import premultiplied
 
 MIN_LINE_PX = 4.0  # a straight run at least this long places the corners at its ends by its line
@@ -92,13 +92,13 @@ def _near_corners(ring: np.ndarray, first: np.ndarray, corner_angle: float,
     counts = np.diff(first)
     edge = np.repeat(np.arange(len(ring)), counts)
     within = np.arange(first[-1]) - first[edge]
-    length = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)[edge]
+    length = np.hypot(*(cyclic_shift(ring, -1) - ring).T)[edge]
     along = (within + 0.5) / counts[edge] * length
     corner = np.zeros(len(ring), bool)
     corner[corner_vertices(ring, corner_angle)] = True
     if exempt is not None:
         corner &= ~exempt
-    ends_at_corner = np.roll(corner, -1)[edge]
+    ends_at_corner = cyclic_shift(corner, -1)[edge]
     return (corner[edge] & (along < CORNER_GUARD_PX)) | (ends_at_corner & (length - along < CORNER_GUARD_PX))
 
 
@@ -129,7 +129,7 @@ def ring_samples(ring: np.ndarray, spacing: float = SAMPLE_SPACING_PX
     """Points along every edge of a closed ring (every ~`spacing` px, at least 2 per edge, not
     at the vertices), the unit left-hand normal of the edge each lies on, and the index of each edge's
     first point (with the total at the end)."""
-    following = np.roll(ring, -1, axis=0)
+    following = cyclic_shift(ring, -1)
     length = np.hypot(*(following - ring).T)
     counts = np.maximum(2, np.ceil(length / spacing).astype(int))
     edge = np.repeat(np.arange(len(ring)), counts)
@@ -151,9 +151,9 @@ def fit_ring(ring: np.ndarray, tolerance: float, corner_angle: float,
     corners = corner_vertices(ring, corner_angle)
     pieces: list[tuple[np.ndarray, bool]] = []  # (3, 2) controls, straight
     if len(corners) == 0:  # one closed run, from the middle of its shortest edge (nearest the curve)
-        shortest = int(np.argmin(np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)))
+        shortest = int(np.argmin(np.hypot(*(cyclic_shift(ring, -1) - ring).T)))
         centre = (first[shortest] + first[shortest + 1]) // 2
-        rolled = np.roll(points, -centre, axis=0)
+        rolled = cyclic_shift(points, -centre)
         window = np.take(points, np.arange(centre - 3, centre + 4), axis=0, mode="wrap")
         start, tangent = smooth_point(window, 3)
         data = np.vstack([start, rolled[1:], start])

@@ -232,11 +232,20 @@ def _tokens(ds: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return first, np.array(tokens, object)[(first >= ord("-")) & (first <= ord("9"))].astype(float)
 
 
+def cyclic_shift(values: np.ndarray, shift: int) -> np.ndarray:
+    """`values` moved `shift` places along the first axis, wrapping round: np.roll(values, shift, axis=0),
+    the same values, in a fifth of its time on the short arrays of a ring's vertices (~2 against ~12 us;
+    the steps after tracing take ~100k such shifts on the 40 images of `make bench`)."""
+    count = len(values)
+    k = shift % count if count else 0
+    return np.concatenate((values[count - k :], values[: count - k])) if k else values.copy()
+
+
 def signed_area(ring: np.ndarray) -> float:
     """Shoelace area of a closed ring (n, 2), px²: positive where the ring runs clockwise on screen
     (y down), negative the other way (a hole, as the engine winds it)."""
     x, y = ring[:, 0], ring[:, 1]
-    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+    return 0.5 * float(np.dot(x, cyclic_shift(y, -1)) - np.dot(y, cyclic_shift(x, -1)))
 
 
 def outward_signs(drawing: Drawing) -> np.ndarray:

@@ -7,7 +7,7 @@ degrees."""
 import numpy as np
 from scipy.optimize import least_squares
 
-from shared.geometry import Primitive
+from shared.geometry import Primitive, cyclic_shift
 
 START_ERROR_PX = 1.0  # a rounded rectangle's first estimate farther than this (RMS) is not refined
 FIT_STADIUMS = True  # a rounded rectangle whose free fit's radius passes its shorter half side is fitted
@@ -83,7 +83,7 @@ def fit_rounded_rect(points: np.ndarray, weights: np.ndarray) -> Primitive | Non
     half = (high - low) / 2
     middle = _from_frame((low + high)[None] / 2, 0.0, 0.0, theta)[0]
     x, y = local.T
-    area = 0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+    area = 0.5 * abs(np.dot(x, cyclic_shift(y, -1)) - np.dot(y, cyclic_shift(x, -1)))
     box = 4 * half[0] * half[1]
     if not (1 - (4 - np.pi) / 4) * 0.97 <= area / max(box, 1e-9) <= 1.0:  # no rounded rectangle fills
         return None  # less than its box with quarter circles cut off (or more than the box)

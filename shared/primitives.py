@@ -26,7 +26,7 @@ import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
 from shared.edge_profiles import Insides, TopShapes, fill_colours, profile_offsets
-from shared.geometry import Drawing, Primitive, outward_signs, signed_area
+from shared.geometry import Drawing, Primitive, cyclic_shift, outward_signs, signed_area
 from shared.paint import premultiplied
 from shared.primitive_shapes import FITS, boundary, distance, fit_circle
 
@@ -101,7 +101,7 @@ def convex(ring: np.ndarray) -> bool:
 def edge_points(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Points a quarter, half and three quarters along each edge of a closed ring, and weights (the
     edge's length over 3)."""
-    following = np.roll(ring, -1, axis=0)
+    following = cyclic_shift(ring, -1)
     along = np.array([0.25, 0.5, 0.75])
     points = ring[:, None, :] + along[None, :, None] * (following - ring)[:, None, :]
     length = np.hypot(*(following - ring).T)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from shared.geometry import Drawing
+from shared.geometry import Drawing, cyclic_shift
 
 
 class Masks:
@@ -112,7 +112,7 @@ def winding(rings: list[np.ndarray], height: int, width: int) -> np.ndarray:
     if not starts:
         return np.zeros((height, width), np.int32)
     p0 = np.vstack(starts)
-    p1 = np.vstack([np.roll(r, -1, axis=0) for r in starts])
+    p1 = np.vstack([cyclic_shift(r, -1) for r in starts])
     y0, y1 = p0[:, 1], p1[:, 1]
     first = np.clip(np.ceil(np.minimum(y0, y1) - 0.5), 0, height).astype(int)  # first row centre >= ymin
     last = np.clip(np.ceil(np.maximum(y0, y1) - 0.5), 0, height).astype(int)  # rows < this

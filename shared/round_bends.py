@@ -5,6 +5,7 @@ facets (caps), a corner rounded by 1.5-5 px traced as one diagonal facet (chamfe
 import numpy as np
 
 from shared.corners import signed_turns, turning_angles
+from shared.geometry import cyclic_shift
 
 CHAMFER_ARC_PX = 5.0  # an edge between two corners at most this long (input px) whose ends turn the same
 # way between sides twice as long is tried as the arc tangent to those sides (`round_bends`): a corner
@@ -35,15 +36,15 @@ def round_bends(ring: np.ndarray, corner_angle: float) -> tuple[np.ndarray, np.n
     CAP_EDGE_PX long. A chamfer is at most CHAMFER_ARC_PX long (input px), both its ends turn past
     `corner_angle` the same way, and the edges beside it are twice as long."""
     signed = signed_turns(ring)
-    lengths = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)
-    before, after = np.roll(signed, 1), np.roll(signed, -1)
+    lengths = np.hypot(*(cyclic_shift(ring, -1) - ring).T)
+    before, after = cyclic_shift(signed, 1), cyclic_shift(signed, -1)
     turning = np.abs(signed) > corner_angle
     short = lengths <= CAP_EDGE_PX
-    caps = (turning & (np.abs(signed) <= CAP_TURN_DEGREES) & short & np.roll(short, 1)
+    caps = (turning & (np.abs(signed) <= CAP_TURN_DEGREES) & short & cyclic_shift(short, 1)
             & (signed * before > 0) & (signed * after > 0)
             & (np.minimum(np.abs(before), np.abs(after)) >= CAP_NEIGHBOUR_DEGREES))
-    chamfers = ((lengths <= CHAMFER_ARC_PX) & turning & np.roll(turning, -1) & (signed * after > 0)
-                & (np.minimum(np.roll(lengths, 1), np.roll(lengths, -1)) >= 2 * lengths))
+    chamfers = ((lengths <= CHAMFER_ARC_PX) & turning & cyclic_shift(turning, -1) & (signed * after > 0)
+                & (np.minimum(cyclic_shift(lengths, 1), cyclic_shift(lengths, -1)) >= 2 * lengths))
     return caps, chamfers
 
 
@@ -51,4 +52,4 @@ def rounded_joints(ring: np.ndarray, corner_angle: float) -> np.ndarray:
     """Which vertices of a ring join a small round bend's facets (`round_bends`: the caps, both ends of
     each chamfer): their edge samples are measured on the input as any others."""
     caps, chamfers = round_bends(ring, corner_angle)
-    return caps | chamfers | np.roll(chamfers, 1)
+    return caps | chamfers | cyclic_shift(chamfers, 1)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from shared.geometry import cyclic_shift
+
 PULL = 0.01  # least-squares weight pulling each control towards its polygon vertex
 FIT_ROUNDS = 2  # solve, move the parameters to the nearest curve points (2 Newton steps), solve again
 NEWTON_STEPS = 2
@@ -141,7 +143,7 @@ def segment_ends(controls: np.ndarray, ends: tuple[np.ndarray, np.ndarray] | Non
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Each segment's start and end point."""
     if ends is None:
-        return (np.roll(controls, 1, axis=0) + controls) / 2, (controls + np.roll(controls, -1, axis=0)) / 2
+        return (cyclic_shift(controls, 1) + controls) / 2, (controls + cyclic_shift(controls, -1)) / 2
     middles = (controls[:-1] + controls[1:]) / 2
     return np.vstack([ends[0][None], middles]), np.vstack([middles, ends[1][None]])
 

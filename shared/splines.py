@@ -62,7 +62,7 @@ from shared.corner_arcs import CornerArc, Side, corner_arc, run_arc
 from shared.corners import restore_corners, sharpness, turning_angles
 from shared.curves import measured_edge_points
 from shared.edge_profiles import fill_colours
-from shared.geometry import Drawing, Spline, outward_signs
+from shared.geometry import Drawing, Spline, cyclic_shift, outward_signs
 from shared.junctions import Junctions
 from shared.paint import premultiplied
 from shared.round_bends import has_run, round_bends, rounded_joints
@@ -178,21 +178,21 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
     measured = ~np.isnan(moved[:, 0])
     counts = np.diff(first)
     edge = np.repeat(np.arange(n), counts)
-    lengths = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)
+    lengths = np.hypot(*(cyclic_shift(ring, -1) - ring).T)
     at_vertex = np.append(0.0, np.cumsum(lengths))  # arc length of each vertex along the ring, and the total
     along = at_vertex[edge] + (np.arange(first[-1]) - first[edge] + 0.5) / counts[edge] * lengths[edge]
     data = np.where(measured[:, None], moved, samples)
     weight = np.where(measured, 1.0, UNMEASURED_WEIGHT)
     points = Points(data, weight, measured, np.hypot(*(data - samples).T), along)
     turns = turning_angles(ring)
-    kept = np.zeros(n, bool) if straight is None else straight | np.roll(straight, 1)
+    kept = np.zeros(n, bool) if straight is None else straight | cyclic_shift(straight, 1)
     caps, chamfers = round_bends(ring, corner_angle)
     corners = np.flatnonzero((turns > corner_angle) & ~caps | kept)  # no notch
     # exception (shared/corners.py's `corner_vertices`): a concave corner beside a convex one is no
     # notch, and a spline would round it
     junctions = Junctions(ring, corners, corners[~kept[corners]], data, measured, along, at_vertex)
     sides = straight_edges(lengths)
-    splits = sides | np.roll(sides, 1)  # both ends of each straight side
+    splits = sides | cyclic_shift(sides, 1)  # both ends of each straight side
     if len(corners) == 0:
         fit = fit_run(ring, turns, at_vertex[:-1], None, at_vertex[-1], points)
         if fit is not None:
@@ -244,11 +244,9 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         run.along[run.along < 0] += at_vertex[-1]  # the run wraps past the ring's first vertex
         if straight_run(vertices[0], vertices[-1], run.data[run.measured]):
             return [(vertices[-1], vertices[-1], True, False)], vertices[0]
-        fit = fit_run(vertices[1:-1], turns[np.arange(a + 1, b) % n], knots[1:-1] - knots[0],
-                      (vertices[0], vertices[-1]), knots[-1] - knots[0], run)
-        arc = run_arc(vertices[0], vertices[-1], run.data, run.measured, drawn_straight(a % n, -1, ends),
-                      drawn_straight(b % n, 1, ends)) if RUN_ARC_RATIO > 0 else None
-        if arc is not None and _arc_kept(arc, run, fit):
+        fit, arc = fitted_curve(vertices, turns[np.arange(a + 1, b) % n], knots, (vertices[0], vertices[-1]),
+                                run, drawn_straight(a % n, -1, ends), drawn_straight(b % n, 1, ends))
+        if arc is not None:
             return _curved_parts(arc.controls, arc.ends), arc.start
         joined = junction_run(a % n, b % n, vertices, knots, picked, run) \
             if fit is None or JUNCTION_RATIO > 0 else None
@@ -268,6 +266,18 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
             return None
         return _curved_parts(arc.controls, arc.ends), arc.start
 
+    def fitted_curve(vertices: np.ndarray, inner_turns: np.ndarray, knots: np.ndarray,
+                     ends: tuple[np.ndarray, np.ndarray], run: Points, head: Side | None, tail: Side | None
+                     ) -> tuple[tuple[np.ndarray, float] | None, CornerArc | None]:
+        """A run's spline between `ends` (`vertices` its corners and vertices at arc lengths `knots`;
+        `inner_turns` the turns of those between its corners) with its squared error, None where none
+        lies nearer the measured points than the polygon; and its run arc (`run_arc`, a corner with a
+        `head` or `tail` side moving along it) where that is kept over the spline (`_arc_kept`), else
+        None."""
+        fit = fit_run(vertices[1:-1], inner_turns, knots[1:-1] - knots[0], ends, knots[-1] - knots[0], run)
+        arc = run_arc(ends[0], ends[1], run.data, run.measured, head, tail) if RUN_ARC_RATIO > 0 else None
+        return fit, arc if arc is not None and _arc_kept(arc, run, fit) else None
+
     def junction_run(a: int, b: int, vertices: np.ndarray, knots: np.ndarray, picked: np.ndarray,
                      run: Points) -> tuple[list[Part], float] | None:
         """The run from corner a to corner b as a curve between its corners' `junctions` (where one
@@ -286,10 +296,9 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
             if moved_to is not None and on_edge.any():
                 near, far = (moved_to, ring[(corner + 1) % n]) if step else (ring[corner], moved_to)
                 run.data[on_edge] = near + fraction[on_edge, None] * (far - near)
-        fit = fit_run(vertices[1:-1], turns[np.arange(a + 1, a + len(vertices) - 1) % n],
-                      knots[1:-1] - knots[0], ends, knots[-1] - knots[0], run)
-        arc = run_arc(ends[0], ends[1], run.data, run.measured, None, None) if RUN_ARC_RATIO > 0 else None
-        if arc is not None and _arc_kept(arc, run, fit):
+        fit, arc = fitted_curve(vertices, turns[np.arange(a + 1, a + len(vertices) - 1) % n], knots, ends,
+                                run, None, None)
+        if arc is not None:
             curve, error = _curved_parts(arc.controls, arc.ends), squared(arc.errors[run.measured])
         elif fit is not None:
             curve, error = _curved_parts(fit[0], segment_ends(fit[0], ends)[1]), fit[1]

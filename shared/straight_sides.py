@@ -4,6 +4,8 @@ their corners (`straight_run`: a slanted side the trace stepped into jogs)."""
 
 import numpy as np
 
+from shared.geometry import cyclic_shift
+
 STRAIGHT_EDGE_PX = 10.0  # a run with no better fit is split at both ends of each edge this long (input px)
 STRAIGHT_EDGE_RATIO = 1.5  # ... and this many times its shorter neighbour (`straight_edges`); 0: not split
 STRAIGHT_RUN_PX = 0.15  # a run whose measured points all lie this near the line between its corners is
@@ -18,7 +20,7 @@ def straight_edges(lengths: np.ndarray) -> np.ndarray:
     shorter of their neighbours (a bend's facets are of similar lengths)."""
     if STRAIGHT_EDGE_RATIO <= 0:
         return np.zeros(len(lengths), bool)
-    shorter = np.minimum(np.roll(lengths, 1), np.roll(lengths, -1))
+    shorter = np.minimum(cyclic_shift(lengths, 1), cyclic_shift(lengths, -1))
     return (lengths >= STRAIGHT_EDGE_PX) & (lengths >= STRAIGHT_EDGE_RATIO * shorter)
 
 

@@ -17,7 +17,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from shared.geometry import Curve, Drawing, Primitive, Spline, signed_area
+from shared.geometry import Curve, Drawing, Primitive, Spline, cyclic_shift, signed_area
 from shared.gradient_markup import gradient_id, in_turned_frame
 from shared.svg_number import number
 
@@ -140,7 +140,7 @@ def _ring_texts(vertices: np.ndarray, offsets: np.ndarray) -> list[str]:
         return ["" for _ in range(len(offsets) - 1)]
     first = np.zeros(len(vertices), bool)
     first[offsets[:-1][offsets[:-1] < len(vertices)]] = True
-    values = np.where(first[:, None], vertices, vertices - np.roll(vertices, 1, axis=0))
+    values = np.where(first[:, None], vertices, vertices - cyclic_shift(vertices, 1))
     unique, inverse = np.unique(values.ravel(), return_inverse=True)
     texts = [number(v) for v in unique.tolist()]
     words = np.array(texts, object)[inverse.reshape(-1, 2)]
@@ -150,7 +150,7 @@ def _ring_texts(vertices: np.ndarray, offsets: np.ndarray) -> list[str]:
     pair = words[:, 0] + np.where(minus[:, 1], "", ",").astype(object) + words[:, 1]
     body = np.select([kind == 2, kind == 3], [words[:, 0], words[:, 1]], pair)
     signed = np.where(kind == 3, minus[:, 1], minus[:, 0])
-    same = (kind == np.roll(kind, 1)) & ~first
+    same = (kind == cyclic_shift(kind, 1)) & ~first
     letter = np.array(["M", "l", "h", "v"], object)[kind]
     prefix = np.where(same, np.where(signed, "", " ").astype(object), letter)
     pieces = prefix + body
@@ -217,7 +217,7 @@ def _spline_text(spline: Spline, scale: np.ndarray, grid: bool) -> str:
     closed = bool(spline.smooth[0])
     curved = ~spline.straight
     last = len(controls) - 1
-    following = np.roll(np.arange(len(controls)), -1)
+    following = cyclic_shift(np.arange(len(controls)), -1)
     joins = curved & curved[following] & spline.smooth[following] & ((following > 0) | closed)
 
     def snap(values: np.ndarray) -> np.ndarray:

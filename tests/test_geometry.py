@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from shared.geometry import Drawing
+from shared.geometry import Drawing, cyclic_shift
 
 
 def _drawing() -> Drawing:
@@ -30,3 +30,13 @@ def test_a_replaced_drawing_reads_its_own_rings() -> None:
     assert np.array_equal(moved.rings[2], drawing.rings[2] + 1)
     assert moved.shape_rings() == ((0,), (1, 2))
     assert drawing.shape_rings() == ((0, 1), (2,))
+
+
+def test_cyclic_shift_is_np_roll_along_the_first_axis() -> None:
+    rng = np.random.default_rng(3)
+    for values in (rng.normal(size=(7, 2)), rng.normal(size=5), rng.integers(0, 9, 4) > 4, np.zeros((0, 2)),
+                   rng.normal(size=(1, 2))):
+        for shift in (-1, 1, 0, 3, -9):
+            shifted = cyclic_shift(values, shift)
+            assert np.array_equal(shifted, np.roll(values, shift, axis=0))
+            assert shifted.dtype == values.dtype and shifted is not values
