@@ -235,7 +235,7 @@ def _tokens(ds: list[str]) -> tuple[np.ndarray, np.ndarray]:
 def cyclic_shift(values: np.ndarray, shift: int) -> np.ndarray:
     """`values` moved `shift` places along the first axis, wrapping round: np.roll(values, shift, axis=0),
     the same values, in a fifth of its time on the short arrays of a ring's vertices (~2 against ~12 us;
-    the steps after tracing take ~100k such shifts on the 40 images of `make bench`)."""
+    the steps after tracing take ~70k such shifts on the 40 images of `make bench`)."""
     count = len(values)
     k = shift % count if count else 0
     return np.concatenate((values[count - k :], values[: count - k])) if k else values.copy()
