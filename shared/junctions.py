@@ -54,20 +54,18 @@ class Junctions:
     def at(self, corner: int) -> np.ndarray | None:
         """Where `corner` moves to, None where it stays."""
         if corner not in self.found:
-            self.found[corner] = self._crossing(corner)
+            self.found[corner] = self._junction(corner)
         return self.found[corner]
 
-    def _crossing(self, corner: int) -> np.ndarray | None:
+    def _junction(self, corner: int) -> np.ndarray | None:
         if MOVE_PX <= 0 or len(self.corners) < 2 or corner not in self.movable:
             return None
-        total, ordered = self.at_vertex[-1], np.sort(self.corners)
+        ordered = np.sort(self.corners)
         k = int(np.searchsorted(ordered, corner))
         earlier, later = int(ordered[k - 1]), int(ordered[(k + 1) % len(ordered)])
         sides = []
-        for gap, run in (((self.at_vertex[corner] - self.along) % total, (earlier, corner)),
-                         ((self.along - self.at_vertex[corner]) % total, (corner, later))):
-            nearby = self.measured & (gap <= min(REACH_PX, self._span(*run)))
-            side = self._run_side(*run) or _side(self.data[nearby])
+        for run, after in (((earlier, corner), False), ((corner, later), True)):
+            side = self._run_side(*run) or self._near_side(corner, run, after)
             if side is None:
                 return None
             sides.append(side)
@@ -79,6 +77,13 @@ class Junctions:
     def _span(self, start: int, end: int) -> float:
         """The arc length from corner `start` to corner `end` along the ring (wrapping past its start)."""
         return float((self.at_vertex[end] - self.at_vertex[start]) % self.at_vertex[-1])
+
+    def _near_side(self, corner: int, run: tuple[int, int], after: bool) -> SideCurve | None:
+        """The curve of `run`'s measured points within REACH_PX of `corner` along the ring (after it
+        where `after`, before it otherwise): a side whose whole run no curve fits."""
+        offset = self.along - self.at_vertex[corner]
+        gap = (offset if after else -offset) % self.at_vertex[-1]
+        return _side(self.data[self.measured & (gap <= min(REACH_PX, self._span(*run)))])
 
     def _run_side(self, start: int, end: int) -> SideCurve | None:
         """The curve of the run from corner `start` to corner `end`, where one fits all its measured points
