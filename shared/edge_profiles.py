@@ -6,7 +6,7 @@ sampled on lines across each edge, each sample expressed as coverage between the
 beside the shape (the sample least like the fill on the outside half), and the edge placed at the 0.5
 crossing nearest the line's middle, refined by the coverage ramp's area (`edge_positions`). A profile
 is used where fill and outside differ by MIN_CONTRAST, or by LOW_CONTRAST where it is a clean step
-(`_clean_step`: a faint shape on a flat ground, not a band the trace cut out of a gradient).
+(`clean_step`: a faint shape on a flat ground, not a band the trace cut out of a gradient).
 Refinement (shared/refine.py), primitives (shared/primitives.py), curves and splines (shared/curves.py,
 `measured_edge_points`) measure edges this way.
 
@@ -33,7 +33,7 @@ REACH_PX = 2.5  # how far either side of a segment the input is sampled, input p
 PROFILE_STEPS = 51  # samples across a segment, over -REACH_PX .. +REACH_PX
 AREA_HALF_WIDTH_PX = 1.5  # half the window whose coverage area places an edge
 MIN_CONTRAST = 0.15  # premultiplied RGBA distance (0..2) between fill and outside for a usable profile ...
-LOW_CONTRAST = 0.1  # ... or this, where the profile is a clean step (`_clean_step`): a faint shape on a
+LOW_CONTRAST = 0.1  # ... or this, where the profile is a clean step (`clean_step`): a faint shape on a
 # flat ground (emojione's full moon's craters, 0.13), not the band of a gradient the trace cut
 STEP_PLATEAU_PX = 2.0  # a clean step's coverage is flat beyond this from the profile's middle ...
 STEP_FLAT = 0.2  # ... within this of 1 inside and 0 outside
@@ -190,11 +190,11 @@ def _against(values: np.ndarray, gap: np.ndarray, fills: np.ndarray,
     coverage = np.sum((values - outside) * span, axis=-1) / np.maximum(contrast2, 1e-12)
     inside_gap = gap[:, :, : middle + 1].min(axis=2)
     contrast = np.sqrt(contrast2[..., 0])
-    strong = (contrast >= MIN_CONTRAST) | ((contrast >= LOW_CONTRAST) & _clean_step(coverage, steps))
+    strong = (contrast >= MIN_CONTRAST) | ((contrast >= LOW_CONTRAST) & clean_step(coverage, steps))
     return coverage, strong & (inside_gap <= 0.35 * contrast), contrast
 
 
-def _clean_step(coverage: np.ndarray, steps: np.ndarray) -> np.ndarray:
+def clean_step(coverage: np.ndarray, steps: np.ndarray) -> np.ndarray:
     """(n, A) whether coverage profiles (n, A, S; sampled at `steps` px) are flat at 1 inside and at 0
     outside, beyond STEP_PLATEAU_PX of their middle (within STEP_FLAT): an edge, not a ramp."""
     inside = np.abs(coverage[..., steps <= -STEP_PLATEAU_PX] - 1.0).max(axis=-1)

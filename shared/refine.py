@@ -23,6 +23,7 @@ from shared.edge_profiles import (
     Insides,
     Profiles,
     TopShapes,
+    clean_step,
     coverage_profiles,
     edge_positions,
     fill_colours,
@@ -38,6 +39,8 @@ TILT_FIT_PX = 0.06  # most a quarter/middle/three-quarter boundary point may lie
 MIN_TILT_SEGMENT_PX = 4.0  # shorter segments are shifted, never turned
 TILT_MIN_CONTRAST = 0.3  # premultiplied RGBA distance an edge needs to be turned (bands of a gradient
 # differ by less: turning their soft boundaries lowered SSIM on generated gradients)
+CLEAN_TILT_CONTRAST = 0.1  # ... or this where every profile is a clean step (`edge_profiles.clean_step`):
+# two flat colours meeting, however close (an emoji's skin tones, a logo's facets; see the README)
 TILT_FLAT_INSIDE = 0.05  # most the coverage 2.5 px inside may differ from 1 for a segment to be turned
 THIN_INSIDE_PX = 1.25  # a segment whose coverage this far inside is the fill and falls again deeper (the far
 THIN_FALL = 0.3  # side of a shape under about 3 px wide: a star's arm, a stroke) by at least this passes
@@ -116,16 +119,18 @@ def _tilts(profiles: Profiles, offsets: np.ndarray, length: np.ndarray) -> np.nd
 
 def _sharp(profiles: Profiles, length: np.ndarray, min_length: float) -> np.ndarray:
     """Segments of at least `min_length` px whose every profile is usable, sharp against its outside
-    (TILT_MIN_CONTRAST) and the fill itself inside (TILT_FLAT_INSIDE: 2.5 px in, or THIN_INSIDE_PX in
-    where the coverage falls again deeper by THIN_FALL, the far side of a flat shape under ~3 px wide;
-    a gradient region measured against the colour inside it drifts so): only there is the boundary at
-    each anchor read (see `_tilts`)."""
+    (TILT_MIN_CONTRAST, or CLEAN_TILT_CONTRAST where it is a clean step) and the fill itself inside
+    (TILT_FLAT_INSIDE: 2.5 px in, or THIN_INSIDE_PX in where the coverage falls again deeper by
+    THIN_FALL, the far side of a flat shape under ~3 px wide; a gradient region measured against the
+    colour inside it drifts so): only there is the boundary at each anchor read (see `_tilts`)."""
     deepest = profiles.coverage[:, :, 0]
     nearer = profiles.coverage[:, :, int(np.argmin(np.abs(profiles.steps + THIN_INSIDE_PX)))]
     thin = (np.abs(nearer - 1.0) <= TILT_FLAT_INSIDE) & (deepest <= nearer - THIN_FALL) \
         & ~profiles.local[:, None]  # against a flat fill: inside a gradient the coverage drifts with depth
     flat_inside = ((np.abs(deepest - 1.0) <= TILT_FLAT_INSIDE) | thin).all(axis=1)
     least = np.where(profiles.local, LOCAL_TILT_CONTRAST, TILT_MIN_CONTRAST)[:, None]
+    clean = clean_step(profiles.coverage, profiles.steps)  # two flat colours meet: no gradient band's ramp
+    least = np.where(clean, np.minimum(least, CLEAN_TILT_CONTRAST), least)
     return (profiles.usable.all(axis=1) & (profiles.contrast >= least).all(axis=1)
             & flat_inside & (length >= min_length))
 

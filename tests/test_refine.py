@@ -137,6 +137,27 @@ def test_a_slanted_trace_edge_turns_onto_a_straight_boundary() -> None:
     assert np.abs(refine_drawing(drawing, rgba, 16).vertices - truth).max() <= 0.05
 
 
+def test_a_slanted_edge_between_close_colours_turns_onto_its_boundary(monkeypatch: pytest.MonkeyPatch
+                                                                        ) -> None:
+    """The same askew edge on a green square over a plate of a close green (contrast 0.14, as between
+    the facets of devicon's Jetpack Compose or an emoji's skin tones): its profile is a clean step, so
+    it is turned too (`CLEAN_TILT_CONTRAST`); only shifted, as below TILT_MIN_CONTRAST before, a corner
+    stayed 0.26 px off."""
+    from shared import refine
+    from shared.geometry import Drawing
+
+    rgba = _rendered('<rect width="96" height="96" fill="#37BF6E"/>'
+                     '<rect x="28.25" y="27.75" width="40" height="40" fill="#3DDC84"/>')
+    truth = np.array([[28.25, 27.75], [68.25, 27.75], [68.25, 67.75], [28.25, 67.75]])
+    askew = np.array([[28.0, 28.0], [68.0, 28.5], [68.0, 68.0], [28.0, 68.0]])
+    plate = np.array([[0.0, 0.0], [96.0, 0.0], [96.0, 96.0], [0.0, 96.0]])
+    drawing = Drawing(SIZE, SIZE, ("#37BF6E", "#3DDC84"), np.vstack([plate, askew]), np.array([0, 4, 8]),
+                      np.array([0, 1]))
+    assert np.abs(refine_drawing(drawing, rgba, 16).vertices[4:] - truth).max() <= 0.05
+    monkeypatch.setattr(refine, "CLEAN_TILT_CONTRAST", refine.TILT_MIN_CONTRAST)
+    assert np.abs(refine_drawing(drawing, rgba, 16).vertices[4:] - truth).max() > 0.2
+
+
 def test_a_gradient_region_drawn_flat_is_refined_against_the_colour_inside_it() -> None:
     """A square whose fill runs from teal to pale cyan, traced as one region of flat teal with its top
     edge askew: every edge is measured against the colour the input shows just inside it, so the edges
