@@ -46,6 +46,9 @@ TILT_FLAT_INSIDE = 0.05  # most the coverage 2.5 px inside may differ from 1 for
 THIN_INSIDE_PX = 1.25  # a segment whose coverage this far inside is the fill and falls again deeper (the far
 THIN_FALL = 0.3  # side of a shape under about 3 px wide: a star's arm, a stroke) by at least this passes
 # TILT_FLAT_INSIDE too (`_sharp`)
+WIDE_BAR_MIN_PX = 12.0  # a segment this long passes as thin where its coverage only does not rise again
+WIDE_BAR_FALL = -0.05  # deeper (by more than this): a bar 2.5-4 px wide, whose far side's ramp the deepest
+# sample reaches (coverage 0.75-0.92 on a 3.16 px bar), neither the fill nor a fall by THIN_FALL
 MAX_TILT_PX = 1.5  # largest change of a segment's offset from its start to its end (1.0 until 2026-12-04)
 NEAR_PARALLEL = 0.26  # |sin| of the angle below which two edges' moves are averaged, not intersected
 LENGTH_WEIGHTED = True  # nearly parallel edges' moves are averaged weighted by their lengths (was evenly:
@@ -122,11 +125,14 @@ def _sharp(profiles: Profiles, length: np.ndarray, min_length: float) -> np.ndar
     """Segments of at least `min_length` px whose every profile is usable, sharp against its outside
     (TILT_MIN_CONTRAST, or CLEAN_TILT_CONTRAST where it is a clean step) and the fill itself inside
     (TILT_FLAT_INSIDE: 2.5 px in, or THIN_INSIDE_PX in where the coverage falls again deeper by
-    THIN_FALL, the far side of a flat shape under ~3 px wide; a gradient region measured against the
-    colour inside it drifts so): only there is the boundary at each anchor read (see `_tilts`)."""
+    THIN_FALL, the far side of a flat shape under ~3 px wide, or on a segment of WIDE_BAR_MIN_PX or
+    more where it does not rise again, a bar up to 4 px wide: WIDE_BAR_FALL; a gradient region
+    measured against the colour inside it drifts so): only there is the boundary at each anchor read
+    (see `_tilts`)."""
     deepest = profiles.coverage[:, :, 0]
     nearer = profiles.coverage[:, :, int(np.argmin(np.abs(profiles.steps + THIN_INSIDE_PX)))]
-    thin = (np.abs(nearer - 1.0) <= TILT_FLAT_INSIDE) & (deepest <= nearer - THIN_FALL) \
+    fall = np.where(length >= WIDE_BAR_MIN_PX, WIDE_BAR_FALL, THIN_FALL)[:, None]
+    thin = (np.abs(nearer - 1.0) <= TILT_FLAT_INSIDE) & (deepest <= nearer - fall) \
         & ~profiles.local[:, None]  # against a flat fill: inside a gradient the coverage drifts with depth
     flat_inside = ((np.abs(deepest - 1.0) <= TILT_FLAT_INSIDE) | thin).all(axis=1)
     least = np.where(profiles.local, LOCAL_TILT_CONTRAST, TILT_MIN_CONTRAST)[:, None]

@@ -158,6 +158,28 @@ def test_a_slanted_edge_between_close_colours_turns_onto_its_boundary(monkeypatc
     assert np.abs(refine_drawing(drawing, rgba, 16).vertices[4:] - truth).max() > 0.2
 
 
+@pytest.mark.parametrize("height", [2.5, 3.16, 3.5])
+def test_a_bar_under_4_px_wide_traced_as_a_wedge_turns_onto_its_sides(
+        height: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long bar 2.5-3.5 px tall (simple-icons' PlayStation Portable's middle stroke: 3.16 px) whose
+    trace slants 0.67 px over 67 px: both long sides turn onto the bar's edges, within the renderer's
+    quarter-pixel steps (`WIDE_BAR_FALL`). The deepest profile sample reaches the far side's ramp, and
+    read as neither the fill nor a thin shape's fall, the sides were only shifted: 0.42 px off at an end."""
+    from shared import refine
+    from shared.geometry import Drawing
+
+    top = 126.42
+    rgba = render_svg(f'<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256"><rect x="10" '
+                      f'y="{top}" width="66.6" height="{height}" fill="#003791"/></svg>', 256, 256)
+    bottom = top + height
+    wedge = np.array([[76.6, bottom - 0.25], [10, bottom + 0.42], [10, top + 0.25], [76.6, top - 0.42]])
+    drawing = Drawing(256, 256, ("#003791",), wedge, np.array([0, 4]), np.array([0]))
+    truth = np.array([bottom, bottom, top, top])
+    assert np.abs(refine_drawing(drawing, rgba, 16).vertices[:, 1] - truth).max() <= 0.1
+    monkeypatch.setattr(refine, "WIDE_BAR_FALL", refine.THIN_FALL)
+    assert np.abs(refine_drawing(drawing, rgba, 16).vertices[:, 1] - truth).max() > 0.3
+
+
 def test_a_gradient_region_drawn_flat_is_refined_against_the_colour_inside_it() -> None:
     """A square whose fill runs from teal to pale cyan, traced as one region of flat teal with its top
     edge askew: every edge is measured against the colour the input shows just inside it, so the edges
