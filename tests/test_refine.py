@@ -310,6 +310,7 @@ def test_a_long_wedges_sides_turn_onto_its_boundary_where_it_narrows(
 
     if not thin:
         monkeypatch.setattr(shared.refine, "THIN_FALL", 9.0)  # never: the flat-inside test alone
+        monkeypatch.setattr(shared.refine, "WIDE_BAR_FALL", 9.0)
     c, s = np.cos(np.radians(3.0)), np.sin(np.radians(3.0))
     wedge = polygon(np.array([(0, -5), (120, 0), (0, 5)]) @ np.array([[c, s], [-s, c]]) + [60.3, 120.2])
     svg = convert(covered(wedge), tier=1).svg
