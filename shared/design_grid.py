@@ -8,14 +8,16 @@ refinement leaves each edge up to 1/8 px off: invisible at 1x, a seam along the 
 
 Where the refined drawing's long axis-aligned edges agree on a grid (offset 0: the canvas is the
 design's viewBox), those near its lines are moved onto them: a ring's vertical edge takes the line's x,
-a horizontal edge its y. The grid is the coarsest one with a pitch of at least MIN_PITCH_PX (so a
-chance match is unlikely: 2 x SNAP_PX / pitch) whose lines hold at least MIN_SHARE of those edges
-(weighted by length, at least MIN_EDGES of them, canvas borders left out: every grid holds them) and
-whose hits among the distinct edge places random places would match with a chance of at most
-MAX_FALSE_GRID over all grids tried (COMMON_FALSE_GRID over the COMMON_UNITS grids of icon sets);
-none found, nothing moves. The view then gets a whole number of units per grid pitch, near
-`units_per_px` units per input px, so the lines are written exactly. Primitives, fitted after that,
-follow (`snap_primitives`): upright rectangles' sides onto the lines, circles onto half units.
+a horizontal edge its y. The grid is the coarsest one with a pitch of at least MIN_PITCH_PX (so a chance
+match is unlikely: 2 x SNAP_PX / pitch) whose lines hold at least MIN_SHARE of those edges (weighted by
+length, at least MIN_EDGES of them, canvas borders left out: every grid holds them) and whose hits among
+the distinct edge places random places would match with a chance of at most MAX_FALSE_GRID over all
+grids tried (COMMON_FALSE_GRID over the COMMON_UNITS grids of icon sets), split into halves or thirds
+where the places off its lines ask for it (`finer_pitch`); none found, nothing moves. The flattened tips
+of round caps and joins (`AxisEdges.tip`) never move. The view then gets a whole number of units per
+grid pitch, near `units_per_px` units per input px, so the lines are written exactly. Primitives, fitted
+after that, follow (`snap_primitives`): upright rectangles' sides onto the lines, circles onto half
+units.
 """
 
 from dataclasses import dataclass, replace
@@ -29,6 +31,9 @@ SNAP_PX = 0.15  # an edge this near a grid line (input px) is moved onto it: the
 # off after refinement, and a little for measuring noise
 MIN_PITCH_PX = 2.0  # the finest grid tried (input px): at 2 px, 15 % of edges fall within SNAP_PX by chance
 MIN_EDGE_PX = 2.0  # shorter edges are neither counted nor moved (a staircase's steps, facets of a bend)
+TIP_TURN_DEG = 60.0  # an edge under TIP_MAX_PX whose ends both turn less than this, the same way, is the
+TIP_MAX_PX = 8.0  # flattened tip of a round cap or join: it stays (its chord lies inside the arc, 0.14 px
+# off the grid line the arc touches on tabler's map-route, 4x -0.0015 moved), and is no evidence to split
 AXIS_SLOPE = 0.01  # an edge is axis-aligned where it strays from its axis by at most this per px of length
 MIN_EDGES = 6  # a grid is believed where at least this many edges lie on its lines ...
 MIN_SHARE = 0.8  # ... and these hold at least this share of the axis-aligned edges' length
@@ -41,24 +46,29 @@ COMMON_FALSE_GRID = 0.05  # ... are believed on less evidence: this chance over 
 MAX_UNITS = 256  # grids of up to this many units across the canvas's width are tried
 MAX_FALSE_GRID = 0.01  # a grid is believed where random places would match it as well with at most this
 # chance, over all grids tried (binomial tail times the grids tried: `chance_of`)
+SUBDIVISIONS = (2, 3)  # the grid found is split into halves or thirds where the places off its lines lie
+# on those beyond chance (`finer_pitch`): mdi's turnstile has most edge length on a 12-unit grid and its
+# bar on odd units of 24, left 1/16 px off by the writer's 171 units a pitch (4x 0.9989)
+MAX_FALSE_SPLIT = 0.01  # ... with at most this chance over the splits tried (negative: never split)
 
 
 @dataclass(frozen=True)
 class AxisEdges:
     """The long axis-aligned edges of a drawing: `start`/`end` vertex indices, `axis` (0: a vertical
     edge, its place is an x; 1: a horizontal edge, a y), `place` (input px, the mean of its ends) and
-    `length` (input px)."""
+    `length` (input px), and whether it is the flattened `tip` of a round cap or join (TIP_TURN_DEG)."""
 
     start: np.ndarray
     end: np.ndarray
     axis: np.ndarray
     place: np.ndarray
     length: np.ndarray
+    tip: np.ndarray
 
 
 def axis_edges(drawing: Drawing) -> AxisEdges:
     """The edges of `drawing`'s rings of 3 or more vertices that run along an axis (see `AxisEdges`)."""
-    following, _ = ring_index(drawing.offsets)
+    following, preceding = ring_index(drawing.offsets)
     sizes = np.diff(drawing.offsets)
     active = np.repeat(sizes >= 3, sizes)
     step = drawing.vertices[following] - drawing.vertices
@@ -72,7 +82,15 @@ def axis_edges(drawing: Drawing) -> AxisEdges:
     axis = np.concatenate([p[1] for p in parts]).astype(int)
     place = (drawing.vertices[start, axis] + drawing.vertices[end, axis]) / 2
     length = np.abs(drawing.vertices[end, 1 - axis] - drawing.vertices[start, 1 - axis])
-    return AxisEdges(start, end, axis, place, length)
+    turns = np.stack([_turn(step[preceding[start]], step[start]), _turn(step[start], step[end])])
+    tip = (length < TIP_MAX_PX) & (np.abs(turns).max(axis=0) < TIP_TURN_DEG) & (turns[0] * turns[1] > 0)
+    return AxisEdges(start, end, axis, place, length, tip)
+
+
+def _turn(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """The signed angle (degrees) from each of `before`'s direction vectors to `after`'s."""
+    cross = before[:, 0] * after[:, 1] - before[:, 1] * after[:, 0]
+    return np.degrees(np.arctan2(cross, (before * after).sum(axis=1)))
 
 
 def design_pitch(edges: AxisEdges, width: int, height: int) -> float | None:
@@ -86,10 +104,7 @@ def design_pitch(edges: AxisEdges, width: int, height: int) -> float | None:
     if len(places) < MIN_EDGES:
         return None
     total = lengths.sum()
-    order = np.argsort(places)
-    first = np.ones(len(places), bool)
-    first[1:] = np.diff(places[order]) > 2 * SNAP_PX
-    distinct = places[order][first]  # one place per group of edges (their lowest)
+    distinct = distinct_places(places)
     largest = min(MAX_UNITS, int(width / MIN_PITCH_PX))
     for units in range(1, largest + 1):
         pitch = width / units
@@ -100,8 +115,35 @@ def design_pitch(edges: AxisEdges, width: int, height: int) -> float | None:
         common = COMMON_FALSE_GRID > 0 and units in COMMON_UNITS
         tried, limit = (len(COMMON_UNITS), COMMON_FALSE_GRID) if common else (largest, MAX_FALSE_GRID)
         if tried * chance_of(len(distinct), hits, min(1.0, 2 * SNAP_PX / pitch)) <= limit:
-            return pitch
+            return finer_pitch(pitch, distinct_places(places[~edges.tip[inner]]))
     return None
+
+
+def distinct_places(places: np.ndarray) -> np.ndarray:
+    """One place per group of `places` within 2 x SNAP_PX of each other (the group's lowest)."""
+    ordered = np.sort(places)
+    first = np.ones(len(ordered), bool)
+    first[1:] = np.diff(ordered) > 2 * SNAP_PX
+    return ordered[first]
+
+
+def finer_pitch(pitch: float, places: np.ndarray) -> float:
+    """`pitch`, or a half or third of it (`SUBDIVISIONS`, again while one is found) where the `places`
+    off its lines lie on the new lines with a chance of at most MAX_FALSE_SPLIT over the splits tried.
+    The coarsest grid holding most edge length is found first; a design on a finer grid has a minority
+    of edges between its lines that would stay where refinement put them."""
+    while True:
+        off = places[~nearest_lines(places, pitch)[1]]
+        for parts in SUBDIVISIONS:
+            if pitch / parts < MIN_PITCH_PX:
+                continue
+            hits = int(nearest_lines(off, pitch / parts)[1].sum())
+            share = min(1.0, 2 * SNAP_PX * (parts - 1) / pitch)  # parts - 1 new lines a pitch
+            if hits and len(SUBDIVISIONS) * chance_of(len(off), hits, share) <= MAX_FALSE_SPLIT:
+                pitch /= parts
+                break
+        else:
+            return pitch
 
 
 def chance_of(places: int, hits: int, share: float) -> float:
@@ -121,6 +163,7 @@ def snap_to_design_grid(drawing: Drawing, units_per_px: int) -> Drawing:
     if pitch is None:
         return drawing
     lines, near = nearest_lines(edges.place, pitch)
+    near &= ~edges.tip
     vertices = drawing.vertices.copy()
     vertices[edges.start[near], edges.axis[near]] = lines[near]
     vertices[edges.end[near], edges.axis[near]] = lines[near]

@@ -131,3 +131,41 @@ def test_a_common_icon_grid_needs_less_evidence(monkeypatch: pytest.MonkeyPatch)
     assert design_pitch(edges, SIZE, SIZE) == pytest.approx(pitch)
     monkeypatch.setattr(design_grid, "COMMON_FALSE_GRID", 0.0)
     assert design_pitch(edges, SIZE, SIZE) is None
+
+
+def test_edges_between_the_coarse_grids_lines_split_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most edge length on even units (a 12-unit grid) and two bars on odd units of 24: the grid is split
+    into halves, so the bars' edges are snapped and written exactly too (without the split the view has
+    171 units a pitch and the odd units fall on half units, 1/16 px off)."""
+    body = '<path fill-rule="evenodd" d="M2 2H22V22H2ZM4 4V20H20V4ZM6 9H18V11H6ZM8 14H16V16H8Z"/>'
+    ssim_4x, deployed = {}, design_grid.MAX_FALSE_SPLIT
+    for limit in (deployed, -1.0):
+        monkeypatch.setattr(design_grid, "MAX_FALSE_SPLIT", limit)
+        result = convert(_icon(SIZE, body), tier="1")
+        rendered = render_svg(result.svg, 4 * SIZE, 4 * SIZE)
+        ssim_4x[limit] = alpha_aware_ssim(_icon(4 * SIZE, body), rendered)[0]
+    assert ssim_4x[-1.0] < 0.9995
+    assert ssim_4x[deployed] > 0.9999
+
+
+def test_a_grid_is_split_only_where_the_places_off_it_lie_on_the_new_lines() -> None:
+    pitch = SIZE / 12
+    frame = [(2 * pitch, 2 * pitch, 10 * pitch, 10 * pitch), (4 * pitch, 4 * pitch, 8 * pitch, 8 * pitch)]
+    halves = _rects([*frame, (3 * pitch, 5.5 * pitch, 9 * pitch, 6.5 * pitch)])
+    assert design_pitch(axis_edges(halves), SIZE, SIZE) == pytest.approx(pitch / 2)
+    loose = _rects([*frame, (3 * pitch, 5.31 * pitch, 9 * pitch, 6.77 * pitch)])
+    assert design_pitch(axis_edges(loose), SIZE, SIZE) == pytest.approx(pitch)
+
+
+def test_the_flat_tips_of_round_joins_stay_off_the_grid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tabler's map outline: a 2-unit stroke with round joins, so each join's outermost point touches a
+    grid line and the trace flattens it to a short edge inside the arc (0.14 px). Moved onto the line, the
+    tips bulge at 4x; left, the outline keeps its round joins."""
+    body = ('<path fill="none" stroke="#000" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" '
+            'd="m3 7l6-3l6 3l6-3v13l-6 3l-6-3l-6 3z"/>')
+    ssim_4x, deployed = {}, design_grid.TIP_TURN_DEG
+    for degrees in (deployed, 0.0):
+        monkeypatch.setattr(design_grid, "TIP_TURN_DEG", degrees)
+        rendered = render_svg(convert(_icon(SIZE, body), tier="1").svg, 4 * SIZE, 4 * SIZE)
+        ssim_4x[degrees] = alpha_aware_ssim(_icon(4 * SIZE, body), rendered)[0]
+    assert ssim_4x[deployed] > ssim_4x[0.0] + 0.001
