@@ -10,9 +10,9 @@ Where the refined drawing's long axis-aligned edges agree on a grid (offset 0: t
 design's viewBox), those near its lines are moved onto them: a ring's vertical edge takes the line's x,
 a horizontal edge its y. The grid is the coarsest one with a pitch of at least MIN_PITCH_PX (so a chance
 match is unlikely: 2 x SNAP_PX / pitch) whose lines hold at least MIN_SHARE of those edges (weighted by
-length, at least MIN_EDGES of them, canvas borders left out: every grid holds them) and whose hits among
-the distinct edge places random places would match with a chance of at most MAX_FALSE_GRID over all
-grids tried (COMMON_FALSE_GRID over the COMMON_UNITS grids of icon sets), split into halves or thirds
+length, at least MIN_EDGES of them at MIN_PLACES, canvas borders left out: every grid holds them) and
+whose hits among the distinct edge places random places would match with a chance of at most
+MAX_FALSE_GRID over all grids tried (COMMON_FALSE_GRID over the COMMON_UNITS grids of icon sets), halved
 where the places off its lines ask for it (`finer_pitch`); none found, nothing moves. The flattened tips
 of round caps and joins (`AxisEdges.tip`) never move. The view then gets a whole number of units per
 grid pitch, near `units_per_px` units per input px, so the lines are written exactly. Primitives, fitted
@@ -33,9 +33,11 @@ MIN_PITCH_PX = 2.0  # the finest grid tried (input px): at 2 px, 15 % of edges f
 MIN_EDGE_PX = 2.0  # shorter edges are neither counted nor moved (a staircase's steps, facets of a bend)
 TIP_TURN_DEG = 60.0  # an edge under TIP_MAX_PX whose ends both turn less than this, the same way, is the
 TIP_MAX_PX = 8.0  # flattened tip of a round cap or join: it stays (its chord lies inside the arc, 0.14 px
-# off the grid line the arc touches on tabler's map-route, 4x -0.0015 moved), and is no evidence to split
+# off the grid line the arc touches on tabler's map-route, 4x -0.0015 moved), and is no evidence to halve
 AXIS_SLOPE = 0.01  # an edge is axis-aligned where it strays from its axis by at most this per px of length
-MIN_EDGES = 6  # a grid is believed where at least this many edges lie on its lines ...
+MIN_EDGES = 4  # a grid is believed where at least this many edges lie on its lines ...
+MIN_PLACES = 3  # ... at least this many distinct places (a square's four edges are two: 40 units fit one
+# 0.25 px off the pixel grid by chance) ...
 MIN_SHARE = 0.8  # ... and these hold at least this share of the axis-aligned edges' length
 UPRIGHT_SHIFT_PX = 0.05  # a rectangle turned by less than moves no corner this far: upright
 SNAP_CIRCLES = True  # circle primitives' centres and radii onto half units too (False: left as fitted)
@@ -46,10 +48,9 @@ COMMON_FALSE_GRID = 0.05  # ... are believed on less evidence: this chance over 
 MAX_UNITS = 256  # grids of up to this many units across the canvas's width are tried
 MAX_FALSE_GRID = 0.01  # a grid is believed where random places would match it as well with at most this
 # chance, over all grids tried (binomial tail times the grids tried: `chance_of`)
-SUBDIVISIONS = (2, 3)  # the grid found is split into halves or thirds where the places off its lines lie
-# on those beyond chance (`finer_pitch`): mdi's turnstile has most edge length on a 12-unit grid and its
-# bar on odd units of 24, left 1/16 px off by the writer's 171 units a pitch (4x 0.9989)
-MAX_FALSE_SPLIT = 0.01  # ... with at most this chance over the splits tried (negative: never split)
+MAX_FALSE_SPLIT = 0.01  # the grid found is halved where the places off its lines lie on the half lines
+# with at most this chance (`finer_pitch`; negative: never): mdi's turnstile has most edge length on a
+# 12-unit grid and its bar on odd units of 24, left 1/16 px off by the writer's 171 units a pitch
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ def design_pitch(edges: AxisEdges, width: int, height: int) -> float | None:
         return None
     total = lengths.sum()
     distinct = distinct_places(places)
+    if len(distinct) < MIN_PLACES:
+        return None
     largest = min(MAX_UNITS, int(width / MIN_PITCH_PX))
     for units in range(1, largest + 1):
         pitch = width / units
@@ -128,22 +131,17 @@ def distinct_places(places: np.ndarray) -> np.ndarray:
 
 
 def finer_pitch(pitch: float, places: np.ndarray) -> float:
-    """`pitch`, or a half or third of it (`SUBDIVISIONS`, again while one is found) where the `places`
-    off its lines lie on the new lines with a chance of at most MAX_FALSE_SPLIT over the splits tried.
-    The coarsest grid holding most edge length is found first; a design on a finer grid has a minority
-    of edges between its lines that would stay where refinement put them."""
-    while True:
+    """`pitch`, halved (again while one is) where the `places` off its lines lie on the half lines with a
+    chance of at most MAX_FALSE_SPLIT. The coarsest grid holding most edge length is found first; a
+    design on a finer grid has a minority of edges between its lines that would stay where refinement
+    put them."""
+    while pitch / 2 >= MIN_PITCH_PX:
         off = places[~nearest_lines(places, pitch)[1]]
-        for parts in SUBDIVISIONS:
-            if pitch / parts < MIN_PITCH_PX:
-                continue
-            hits = int(nearest_lines(off, pitch / parts)[1].sum())
-            share = min(1.0, 2 * SNAP_PX * (parts - 1) / pitch)  # parts - 1 new lines a pitch
-            if hits and len(SUBDIVISIONS) * chance_of(len(off), hits, share) <= MAX_FALSE_SPLIT:
-                pitch /= parts
-                break
-        else:
-            return pitch
+        hits = int(nearest_lines(off, pitch / 2)[1].sum())
+        if not hits or chance_of(len(off), hits, min(1.0, 2 * SNAP_PX / pitch)) > MAX_FALSE_SPLIT:
+            break
+        pitch /= 2
+    return pitch
 
 
 def chance_of(places: int, hits: int, share: float) -> float:

@@ -169,3 +169,24 @@ def test_the_flat_tips_of_round_joins_stay_off_the_grid(monkeypatch: pytest.Monk
         rendered = render_svg(convert(_icon(SIZE, body), tier="1").svg, 4 * SIZE, 4 * SIZE)
         ssim_4x[degrees] = alpha_aware_ssim(_icon(4 * SIZE, body), rendered)[0]
     assert ssim_4x[deployed] > ssim_4x[0.0] + 0.001
+
+
+def test_four_edges_on_the_grid_are_enough(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A funnel with four axis-aligned edges (ic's filter-alt draws such): at four places, all on the
+    24-unit grid, random places would match with a chance of 6e-7, so four edges are evidence enough;
+    at MIN_EDGES 6 it found no grid and its edges stayed up to 1/8 px off."""
+    body = '<path d="M3 5H21L14 13V19H10V13Z"/>'
+    ssim_4x, deployed = {}, design_grid.MIN_EDGES
+    for edges in (deployed, 6):
+        monkeypatch.setattr(design_grid, "MIN_EDGES", edges)
+        rendered = render_svg(convert(_icon(SIZE, body), tier="1").svg, 4 * SIZE, 4 * SIZE)
+        ssim_4x[edges] = alpha_aware_ssim(_icon(4 * SIZE, body), rendered)[0]
+    assert ssim_4x[deployed] > 0.9995
+    assert ssim_4x[deployed] > ssim_4x[6] + 0.0005
+
+
+def test_a_lone_square_is_no_grid() -> None:
+    """Four edges at two places: 40 units (a common grid) fit a 115.4 px square 0.25 px off the pixel
+    grid within 0.15 px by chance; two places are too few to believe any grid (`MIN_PLACES`)."""
+    square = _rects([(70.3, 70.3, 185.65, 185.65)])
+    assert design_pitch(axis_edges(square), SIZE, SIZE) is None
