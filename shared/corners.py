@@ -31,8 +31,12 @@ def turning_angles(ring: np.ndarray) -> np.ndarray:
 
 def signed_turns(ring: np.ndarray) -> np.ndarray:
     """The signed angle (degrees, -180 to 180) the outline turns by at each vertex."""
-    incoming = ring - cyclic_shift(ring, 1)
-    outgoing = cyclic_shift(ring, -1) - ring
+    return turns_between(ring - cyclic_shift(ring, 1), cyclic_shift(ring, -1) - ring)
+
+
+def turns_between(incoming: np.ndarray, outgoing: np.ndarray) -> np.ndarray:
+    """The signed angle (degrees, -180 to 180) from each of the direction vectors `incoming` (n, 2) to
+    the one of `outgoing` beside it."""
     cross = incoming[:, 0] * outgoing[:, 1] - incoming[:, 1] * outgoing[:, 0]
     dot = np.sum(incoming * outgoing, axis=1)
     return np.degrees(np.arctan2(cross, dot))

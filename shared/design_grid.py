@@ -25,6 +25,7 @@ from math import comb
 
 import numpy as np
 
+from shared.corners import turns_between
 from shared.geometry import Drawing, Primitive, ring_index
 
 SNAP_PX = 0.15  # an edge this near a grid line (input px) is moved onto it: the 1/8 px an edge can be
@@ -83,15 +84,11 @@ def axis_edges(drawing: Drawing) -> AxisEdges:
     axis = np.concatenate([p[1] for p in parts]).astype(int)
     place = (drawing.vertices[start, axis] + drawing.vertices[end, axis]) / 2
     length = np.abs(drawing.vertices[end, 1 - axis] - drawing.vertices[start, 1 - axis])
-    turns = np.stack([_turn(step[preceding[start]], step[start]), _turn(step[start], step[end])])
-    tip = (length < TIP_MAX_PX) & (np.abs(turns).max(axis=0) < TIP_TURN_DEG) & (turns[0] * turns[1] > 0)
+    at_start = turns_between(step[preceding[start]], step[start])
+    at_end = turns_between(step[start], step[end])
+    tip = (length < TIP_MAX_PX) & (np.maximum(np.abs(at_start), np.abs(at_end)) < TIP_TURN_DEG) \
+        & (at_start * at_end > 0)
     return AxisEdges(start, end, axis, place, length, tip)
-
-
-def _turn(before: np.ndarray, after: np.ndarray) -> np.ndarray:
-    """The signed angle (degrees) from each of `before`'s direction vectors to `after`'s."""
-    cross = before[:, 0] * after[:, 1] - before[:, 1] * after[:, 0]
-    return np.degrees(np.arctan2(cross, (before * after).sum(axis=1)))
 
 
 def design_pitch(edges: AxisEdges, width: int, height: int) -> float | None:

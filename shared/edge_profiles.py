@@ -6,7 +6,7 @@ sampled on lines across each edge, each sample expressed as coverage between the
 beside the shape (the sample least like the fill on the outside half), and the edge placed at the 0.5
 crossing nearest the line's middle, refined by the coverage ramp's area (`edge_positions`). A profile
 is used where fill and outside differ by MIN_CONTRAST, or by LOW_CONTRAST where it is a clean step
-(`clean_step`: a faint shape on a flat ground, not a band the trace cut out of a gradient).
+(`_clean_step`: a faint shape on a flat ground, not a band the trace cut out of a gradient).
 Refinement (shared/refine.py), primitives (shared/primitives.py), curves and splines (shared/curves.py,
 `measured_edge_points`) measure edges this way.
 
@@ -33,7 +33,7 @@ REACH_PX = 2.5  # how far either side of a segment the input is sampled, input p
 PROFILE_STEPS = 51  # samples across a segment, over -REACH_PX .. +REACH_PX
 AREA_HALF_WIDTH_PX = 1.5  # half the window whose coverage area places an edge
 MIN_CONTRAST = 0.15  # premultiplied RGBA distance (0..2) between fill and outside for a usable profile ...
-LOW_CONTRAST = 0.1  # ... or this, where the profile is a clean step (`clean_step`): a faint shape on a
+LOW_CONTRAST = 0.1  # ... or this, where the profile is a clean step (`_clean_step`): a faint shape on a
 # flat ground (emojione's full moon's craters, 0.13), not the band of a gradient the trace cut
 STEP_PLATEAU_PX = 2.0  # a clean step's coverage is flat beyond this from the profile's middle ...
 STEP_FLAT = 0.2  # ... within this of 1 inside and 0 outside
@@ -74,7 +74,8 @@ def sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
 class Profiles:
     """Coverage profiles across segments: `coverage` (n, A, S), 1 inside at low steps, 0 outside;
     `usable` (n, A) where the fill and a contrasting outside were found; `inside_high` (n,) where the
-    profiles were flipped (the fill lay on the +normal side); `steps` (S,) px along the normal."""
+    profiles were flipped (the fill lay on the +normal side); `steps` (S,) px along the normal; `clean`
+    (n, A) where a profile is a clean step (`_clean_step`: two flat colours meet, no ramp)."""
 
     coverage: np.ndarray
     usable: np.ndarray
@@ -82,6 +83,7 @@ class Profiles:
     steps: np.ndarray
     contrast: np.ndarray  # (n, A) premultiplied RGBA distance between the fill and the outside
     local: np.ndarray  # (n,) measured against the colour the input shows inside (`_local_fill`)
+    clean: np.ndarray
 
 
 class TopShapes:
@@ -151,14 +153,14 @@ def coverage_profiles(image: np.ndarray, anchors: np.ndarray, normal: np.ndarray
     flip = inside_high[:, None, None]
     values = np.where(flip[..., None], values[:, :, ::-1], values)  # inside now at low steps
     gap = np.where(flip, gap[:, :, ::-1], gap)
-    coverage, usable, contrast = _against(values, gap, fills[:, None, :], steps)
+    coverage, usable, contrast, clean = _against(values, gap, fills[:, None, :], steps)
     switch = np.zeros(len(fills), bool)
     if LOCAL_FILL and insides is not None:
         high = insides.sign > 0
         turned = np.where((high != inside_high)[:, None, None, None], values[:, :, ::-1], values)
         local, flat = _local_fill(turned, steps)
         local_gap = np.linalg.norm(turned - local[:, :, None, :], axis=-1)
-        cover, ok, contrast_l = _against(turned, local_gap, local, steps)
+        cover, ok, contrast_l, clean_l = _against(turned, local_gap, local, steps)
         ok &= flat
         off = np.linalg.norm(local - fills[:, None, :], axis=-1) > LOCAL_SWITCH * contrast_l
 
@@ -171,15 +173,16 @@ def coverage_profiles(image: np.ndarray, anchors: np.ndarray, normal: np.ndarray
             ok[rows] &= insides.own(rows, deep)
         switch = switches()
         coverage[switch], usable[switch], contrast[switch] = cover[switch], ok[switch], contrast_l[switch]
+        clean[switch] = clean_l[switch]
         inside_high[switch] = high[switch]
-    return Profiles(coverage, usable, inside_high, steps, contrast, switch)
+    return Profiles(coverage, usable, inside_high, steps, contrast, switch, clean)
 
 
 def _against(values: np.ndarray, gap: np.ndarray, fills: np.ndarray,
              steps: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(coverage (n, A, S), usable (n, A), contrast (n, A)) of profiles `values` (n, A, S, 4; inside at
-    low steps, sampled at `steps` px) against fill colours `fills` (n, A, 4), `gap` each sample's distance
-    to its fill."""
+    """(coverage (n, A, S), usable (n, A), contrast (n, A), clean (n, A): `_clean_step`) of profiles
+    `values` (n, A, S, 4; inside at low steps, sampled at `steps` px) against fill colours `fills`
+    (n, A, 4), `gap` each sample's distance to its fill."""
     middle = PROFILE_STEPS // 2
     # the colour beside the shape: the sample least like the fill on the outside half (a thin
     # neighbouring stroke is found before the profile runs past it)
@@ -190,11 +193,12 @@ def _against(values: np.ndarray, gap: np.ndarray, fills: np.ndarray,
     coverage = np.sum((values - outside) * span, axis=-1) / np.maximum(contrast2, 1e-12)
     inside_gap = gap[:, :, : middle + 1].min(axis=2)
     contrast = np.sqrt(contrast2[..., 0])
-    strong = (contrast >= MIN_CONTRAST) | ((contrast >= LOW_CONTRAST) & clean_step(coverage, steps))
-    return coverage, strong & (inside_gap <= 0.35 * contrast), contrast
+    clean = _clean_step(coverage, steps)
+    strong = (contrast >= MIN_CONTRAST) | ((contrast >= LOW_CONTRAST) & clean)
+    return coverage, strong & (inside_gap <= 0.35 * contrast), contrast, clean
 
 
-def clean_step(coverage: np.ndarray, steps: np.ndarray) -> np.ndarray:
+def _clean_step(coverage: np.ndarray, steps: np.ndarray) -> np.ndarray:
     """(n, A) whether coverage profiles (n, A, S; sampled at `steps` px) are flat at 1 inside and at 0
     outside, beyond STEP_PLATEAU_PX of their middle (within STEP_FLAT): an edge, not a ramp."""
     inside = np.abs(coverage[..., steps <= -STEP_PLATEAU_PX] - 1.0).max(axis=-1)

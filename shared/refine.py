@@ -23,7 +23,6 @@ from shared.edge_profiles import (
     Insides,
     Profiles,
     TopShapes,
-    clean_step,
     coverage_profiles,
     edge_positions,
     fill_colours,
@@ -39,7 +38,7 @@ TILT_FIT_PX = 0.06  # most a quarter/middle/three-quarter boundary point may lie
 MIN_TILT_SEGMENT_PX = 4.0  # shorter segments are shifted, never turned
 TILT_MIN_CONTRAST = 0.3  # premultiplied RGBA distance an edge needs to be turned (bands of a gradient
 # differ by less: turning their soft boundaries lowered SSIM on generated gradients)
-CLEAN_TILT_CONTRAST = 0.1  # ... or this where every profile is a clean step (`edge_profiles.clean_step`):
+CLEAN_TILT_CONTRAST = 0.1  # ... or this where every profile is a clean step (`Profiles.clean`):
 # two flat colours meeting, as close as a usable clean profile may be (`edge_profiles.LOW_CONTRAST`): an
 # emoji's skin tones, a logo's facets (see the README)
 TILT_FLAT_INSIDE = 0.05  # most the coverage 2.5 px inside may differ from 1 for a segment to be turned
@@ -136,8 +135,7 @@ def _sharp(profiles: Profiles, length: np.ndarray, min_length: float) -> np.ndar
         & ~profiles.local[:, None]  # against a flat fill: inside a gradient the coverage drifts with depth
     flat_inside = ((np.abs(deepest - 1.0) <= TILT_FLAT_INSIDE) | thin).all(axis=1)
     least = np.where(profiles.local, LOCAL_TILT_CONTRAST, TILT_MIN_CONTRAST)[:, None]
-    clean = clean_step(profiles.coverage, profiles.steps)  # two flat colours meet: no gradient band's ramp
-    least = np.where(clean, np.minimum(least, CLEAN_TILT_CONTRAST), least)
+    least = np.where(profiles.clean, np.minimum(least, CLEAN_TILT_CONTRAST), least)  # no gradient's ramp
     return (profiles.usable.all(axis=1) & (profiles.contrast >= least).all(axis=1)
             & flat_inside & (length >= min_length))
 
