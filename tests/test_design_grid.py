@@ -26,6 +26,12 @@ def _icon(size: int, body: str = ICON) -> np.ndarray:
     return render_svg(svg, size, size)
 
 
+def _ssim_4x(body: str) -> float:
+    """Tier 1's SVG of the icon `body` at SIZE, rendered at 4x against the icon rendered at 4x."""
+    rendered = render_svg(convert(_icon(SIZE, body), tier="1").svg, 4 * SIZE, 4 * SIZE)
+    return alpha_aware_ssim(_icon(4 * SIZE, body), rendered)[0]
+
+
 def _rects(places: list[tuple[float, float, float, float]], size: int = SIZE) -> Drawing:
     """A drawing of axis-aligned rectangles (x0, y0, x1, y1 in px), one shape each, written on a grid."""
     rings = [np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]) for x0, y0, x1, y1 in places]
@@ -141,9 +147,7 @@ def test_edges_between_the_coarse_grids_lines_split_it(monkeypatch: pytest.Monke
     ssim_4x, deployed = {}, design_grid.MAX_FALSE_SPLIT
     for limit in (deployed, -1.0):
         monkeypatch.setattr(design_grid, "MAX_FALSE_SPLIT", limit)
-        result = convert(_icon(SIZE, body), tier="1")
-        rendered = render_svg(result.svg, 4 * SIZE, 4 * SIZE)
-        ssim_4x[limit] = alpha_aware_ssim(_icon(4 * SIZE, body), rendered)[0]
+        ssim_4x[limit] = _ssim_4x(body)
     assert ssim_4x[-1.0] < 0.9995
     assert ssim_4x[deployed] > 0.9999
 
@@ -166,8 +170,7 @@ def test_the_flat_tips_of_round_joins_stay_off_the_grid(monkeypatch: pytest.Monk
     ssim_4x, deployed = {}, design_grid.TIP_TURN_DEG
     for degrees in (deployed, 0.0):
         monkeypatch.setattr(design_grid, "TIP_TURN_DEG", degrees)
-        rendered = render_svg(convert(_icon(SIZE, body), tier="1").svg, 4 * SIZE, 4 * SIZE)
-        ssim_4x[degrees] = alpha_aware_ssim(_icon(4 * SIZE, body), rendered)[0]
+        ssim_4x[degrees] = _ssim_4x(body)
     assert ssim_4x[deployed] > ssim_4x[0.0] + 0.001
 
 
@@ -179,8 +182,7 @@ def test_four_edges_on_the_grid_are_enough(monkeypatch: pytest.MonkeyPatch) -> N
     ssim_4x, deployed = {}, design_grid.MIN_EDGES
     for edges in (deployed, 6):
         monkeypatch.setattr(design_grid, "MIN_EDGES", edges)
-        rendered = render_svg(convert(_icon(SIZE, body), tier="1").svg, 4 * SIZE, 4 * SIZE)
-        ssim_4x[edges] = alpha_aware_ssim(_icon(4 * SIZE, body), rendered)[0]
+        ssim_4x[edges] = _ssim_4x(body)
     assert ssim_4x[deployed] > 0.9995
     assert ssim_4x[deployed] > ssim_4x[6] + 0.0005
 
