@@ -40,7 +40,11 @@ KIND_SLACK = 1.25  # of the kinds that fit, the first within this times the best
 CURVATURE_BIAS_PX2 = 0.125  # a profile across a curved edge reads it this much times the curvature
 # inside: bilinear sampling of box-filtered pixels averages over a tangential variance of 1/6 + 1/12 px²,
 # and a curve falls away from its tangent by t²/2r (measured 0.13/r on exactly covered discs, r 4-60 px)
-MIN_VERTICES = 6  # fewer: a polygon (a rectangle without rounding, a triangle) stays as it is
+MIN_VERTICES = 6  # fewer: tried only as FEW_VERTEX_KINDS
+FEW_VERTEX_KINDS = ("circle", "rect")  # a ring of 4-5 vertices: a dot of radius 2-3 px traced as a square
+# or a pentagon, or a dash with round ends traced as a rectangle (its spline kept corners where the facets
+# turn past 80 degrees); not an ellipse, which also fits a gradient's lens-shaped band
+MIN_FEW_VERTICES = 4  # fewer: never a primitive
 SHAPE_KINDS = ("circle", "ellipse", "rect")  # tried in this order on a shape of one ring
 RING_KINDS = ("circle", "ellipse")  # on a ring of a compound shape (written as arcs in its path)
 MIN_CONVEXITY = 0.97  # ring area over its convex hull's: below, no primitive is tried (every primitive
@@ -71,10 +75,13 @@ def find_primitives(drawing: Drawing, rgba: np.ndarray, source_px: float = 1.0) 
     tops = TopShapes(drawing)  # rasterised once for all primitives, where a measurement asks for it
     outward = outward_signs(drawing)
     for shape, members in enumerate(drawing.shape_rings()):
-        kinds = SHAPE_KINDS if len(members) == 1 else RING_KINDS
         for ring in members:
-            if len(rings[ring]) < MIN_VERTICES or not convex(rings[ring]):
+            count = len(rings[ring])
+            if count < MIN_FEW_VERTICES or not convex(rings[ring]):
                 continue
+            kinds = SHAPE_KINDS if len(members) == 1 else RING_KINDS
+            if count < MIN_VERTICES:
+                kinds = tuple(k for k in kinds if k in FEW_VERTEX_KINDS)
             points, weights = edge_points(rings[ring])
             found = fit_primitive(points, weights, POLYGON_TOLERANCE_PX * source_px,
                                   POLYGON_MAX_ERROR_PX * source_px, kinds=kinds)

@@ -371,3 +371,29 @@ def test_a_faint_disc_on_a_flat_ground_is_measured_as_its_circle(monkeypatch: py
     assert abs(circle["r"] / 2 - 37.2) < 0.05
     monkeypatch.setattr(shared.edge_profiles, "LOW_CONTRAST", shared.edge_profiles.MIN_CONTRAST)
     assert "<circle" not in convert(rgba, tier=1).svg
+
+
+@pytest.mark.parametrize("radius", [2.1, 2.5, 2.9])
+def test_tier1_writes_a_dot_of_a_few_pixels_as_one_circle(radius: float) -> None:
+    """A dot of radius 2-3 px is traced as a square or a pentagon (4-5 vertices), which was never tried
+    as a primitive; its spline kept a corner where a facet turns past 80 degrees (gutenberg's dots:
+    almonds at 4x)."""
+    cx, cy = 100.3, 90.6
+    svg = convert(covered(lambda x, y: (x - cx) ** 2 + (y - cy) ** 2 < radius**2), tier=1).svg
+    found = re.findall(r"<circle ([^>]*)/>", svg)
+    assert len(found) == 1 and "<path" not in svg, svg
+    view = float(re.search(r'viewBox="0 0 ([\d.]+)', svg)[1]) / SIZE  # units per px
+    circle = {k: float(v) / view for k, v in re.findall(r'(\w+)="([-\d.]+)"', found[0])}
+    assert np.hypot(circle["cx"] - cx, circle["cy"] - cy) + abs(circle["r"] - radius) <= 0.1, circle
+
+
+@pytest.mark.parametrize("side", [4.6, 6.2, 8.1])
+def test_tier1_keeps_a_small_square_a_square(side: float) -> None:
+    """The other side of trying rings of 4-5 vertices as circles and rectangles: a small sharp square
+    fits a circle within the tolerances of the edge profiles, and must stay four corners (a 3.3 px
+    square is traced as a diamond, which a circle of its area covers better)."""
+    low = 60.35
+    rgba = covered(lambda x, y: (x > low) & (x < low + side) & (y > low) & (y < low + side))
+    svg = convert(rgba, tier=1).svg
+    paths = re.findall(r' d="([^"]*)"', svg)
+    assert len(paths) == 1 and not re.search(r"[qtcsa]", paths[0]) and "<circle" not in svg, svg
