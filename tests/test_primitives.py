@@ -390,8 +390,8 @@ def test_tier1_writes_a_dot_of_a_few_pixels_as_one_circle(radius: float) -> None
 @pytest.mark.parametrize("side", [4.6, 6.2, 8.1])
 def test_tier1_keeps_a_small_square_a_square(side: float) -> None:
     """The other side of trying rings of 4-5 vertices as circles and rectangles: a small sharp square
-    fits a circle within the tolerances of the edge profiles, and must stay four corners (a 3.3 px
-    square is traced as a diamond, which a circle of its area covers better)."""
+    must stay four corners (its measured edge rejects a circle or a rounded rectangle; one of 3.3 px is
+    traced as a diamond, and may come out as the circle of its area)."""
     low = 60.35
     rgba = covered(lambda x, y: (x > low) & (x < low + side) & (y > low) & (y < low + side))
     svg = convert(rgba, tier=1).svg
