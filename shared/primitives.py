@@ -75,16 +75,16 @@ def find_primitives(drawing: Drawing, rgba: np.ndarray, source_px: float = 1.0) 
     tops = TopShapes(drawing)  # rasterised once for all primitives, where a measurement asks for it
     outward = outward_signs(drawing)
     for shape, members in enumerate(drawing.shape_rings()):
+        kinds = SHAPE_KINDS if len(members) == 1 else RING_KINDS
+        few_kinds = tuple(k for k in kinds if k in FEW_VERTEX_KINDS)
         for ring in members:
             count = len(rings[ring])
             if count < MIN_FEW_VERTICES or not convex(rings[ring]):
                 continue
-            kinds = SHAPE_KINDS if len(members) == 1 else RING_KINDS
-            if count < MIN_VERTICES:
-                kinds = tuple(k for k in kinds if k in FEW_VERTEX_KINDS)
             points, weights = edge_points(rings[ring])
             found = fit_primitive(points, weights, POLYGON_TOLERANCE_PX * source_px,
-                                  POLYGON_MAX_ERROR_PX * source_px, kinds=kinds)
+                                  POLYGON_MAX_ERROR_PX * source_px,
+                                  kinds=kinds if count >= MIN_VERTICES else few_kinds)
             if found is None:
                 continue
             image = premultiplied(rgba) if image is None else image
