@@ -32,11 +32,18 @@ def covered(inside, size: int = SIZE, supersample: int = 8) -> np.ndarray:
     return rgba
 
 
-def attributes(svg: str, tag: str) -> dict[str, float]:
+def attributes(svg: str, tag: str, units: float = 4.0) -> dict[str, float]:
+    """The numeric attributes of the one `tag` element, in px at `units` view units per px (STEPS' 1/4 px
+    grid unless given: `units_per_px`)."""
     found = re.findall(rf"<{tag} ([^>]*)/>", svg)
     assert len(found) == 1, svg
     values = dict(re.findall(r'(\w+)="([-\d. ]+)"', found[0]))
-    return {k: float(v) / 4 for k, v in values.items() if " " not in v}  # a 1/4 px grid
+    return {k: float(v) / units for k, v in values.items() if " " not in v}
+
+
+def units_per_px(svg: str) -> float:
+    """The view units per input px of an SVG of a SIZE px input (Tier 1 picks its own view)."""
+    return float(re.search(r'viewBox="0 0 ([\d.]+)', svg)[1]) / SIZE
 
 
 @pytest.mark.parametrize("radius", [4.0, 7.3, 15.0, 33.3, 60.2, 120.0])
@@ -129,10 +136,7 @@ def test_a_pill_shaped_bar_comes_out_as_one_rect_with_round_ends() -> None:
 
     svg = convert(covered(inside), tier=1).svg
     assert svg.count("<path") == 0
-    found = re.findall(r"<rect ([^>]*)/>", svg)
-    assert len(found) == 1, svg
-    view = float(re.search(r'viewBox="0 0 ([\d.]+)', svg)[1]) / SIZE  # units per px
-    rect = {k: float(v) / view for k, v in re.findall(r'(\w+)="([-\d.]+)"', found[0])}
+    rect = attributes(svg, "rect", units_per_px(svg))
     for name, value in (("x", x0), ("y", y0), ("width", w), ("height", h), ("rx", h / 2)):
         assert rect[name] == pytest.approx(value, abs=0.1), (name, rect)
 
@@ -169,7 +173,7 @@ def test_a_plate_ending_in_the_outermost_pixels_keeps_its_measured_sides() -> No
     svg = convert(covered(inside), tier=1).svg
     found = re.findall(r"<rect ([^>]*)/>", svg)
     assert len(found) == 1 and svg.count("<path") == 0, svg
-    view = float(re.search(r'viewBox="0 0 ([\d.]+)', svg)[1]) / SIZE  # units per px
+    view = units_per_px(svg)
     rect = {k: float(v) / view for k, v in re.findall(r'(\w+)="([-\d.]+)"', found[0])}
     for name, value in (("x", x0), ("y", x0), ("width", x1 - x0), ("height", x1 - x0)):
         assert rect[name] == pytest.approx(value, abs=0.1), (name, rect)
@@ -204,7 +208,7 @@ def test_tier1_keeps_all_four_corners_of_a_square_traced_with_cut_corners(offset
     rounded into a 1 px arc."""
     low, high = 70 + offset, 70 + offset + 115.4
     svg = convert(covered(lambda x, y: (x > low) & (x < high) & (y > low) & (y < high)), tier=1).svg
-    view = float(re.search(r'viewBox="0 0 ([\d.]+)', svg)[1]) / SIZE  # units per px
+    view = units_per_px(svg)
     paths = re.findall(r' d="([^"]*)"', svg)
     assert len(paths) == 1 and not re.search(r"[qtcsa]", paths[0]), svg
     vertices, _, _ = parse_paths([as_lines(paths[0])])
@@ -236,7 +240,7 @@ def test_tier1_keeps_a_chevrons_concave_corner_sharp(shift: float) -> None:
     svg = convert(covered(polygon(corners)), tier=1).svg
     paths = re.findall(r' d="([^"]*)"', svg)
     assert len(paths) == 1, svg
-    view = float(re.search(r'viewBox="0 0 ([\d.]+)', svg)[1]) / SIZE  # units per px
+    view = units_per_px(svg)
     ends = np.array(on_curve_points(paths[0])) / view
     nearest = np.min(np.hypot(*(ends[:, None, :] - corners[None]).transpose(2, 0, 1)), axis=0)
     assert nearest.max() <= 0.2, (nearest, svg)
@@ -380,10 +384,8 @@ def test_tier1_writes_a_dot_of_a_few_pixels_as_one_circle(radius: float) -> None
     almonds at 4x)."""
     cx, cy = 100.3, 90.6
     svg = convert(covered(lambda x, y: (x - cx) ** 2 + (y - cy) ** 2 < radius**2), tier=1).svg
-    found = re.findall(r"<circle ([^>]*)/>", svg)
-    assert len(found) == 1 and "<path" not in svg, svg
-    view = float(re.search(r'viewBox="0 0 ([\d.]+)', svg)[1]) / SIZE  # units per px
-    circle = {k: float(v) / view for k, v in re.findall(r'(\w+)="([-\d.]+)"', found[0])}
+    assert "<path" not in svg, svg
+    circle = attributes(svg, "circle", units_per_px(svg))
     assert np.hypot(circle["cx"] - cx, circle["cy"] - cy) + abs(circle["r"] - radius) <= 0.1, circle
 
 
