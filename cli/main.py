@@ -61,7 +61,7 @@ def _fail(message: str) -> typer.Exit:
 
 @app.command()
 def convert(
-    source: Annotated[Path, typer.Argument(help="PNG, JPEG, WebP or GIF file")],
+    source: Annotated[Path, typer.Argument(help="PNG, JPEG, WebP, GIF or ICO file")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="SVG path (default: IN.svg)")] = None,
     tier: TierOpt = "auto",
     target_ssim: TargetOpt = None,

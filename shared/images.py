@@ -1,7 +1,9 @@
 """Safe decoding of untrusted image bytes to RGBA arrays.
 
 Format is detected from content, never from a name. Size limits are checked on the header, before any
-pixel is decoded, so a decompression bomb costs nothing. Every failure is an `InputImageError` whose
+pixel is decoded, so a decompression bomb costs nothing (an ICO's frames too: each frame's own PNG or
+bitmap header is read, since Pillow decodes the largest frame as it opens the file). A favicon's ICO
+gives its largest frame. Every failure is an `InputImageError` whose
 message can be shown to a user as it is.
 """
 
@@ -19,8 +21,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from shared.config import Settings, get_settings
 from shared.errors import InputImageError
 
-ACCEPTED_FORMATS: frozenset[str] = frozenset({"PNG", "JPEG", "WEBP", "GIF"})
-_UNSUPPORTED = "not a supported image (PNG, JPEG, WebP or GIF)"
+ACCEPTED_FORMATS: frozenset[str] = frozenset({"PNG", "JPEG", "WEBP", "GIF", "ICO"})
+_UNSUPPORTED = "not a supported image (PNG, JPEG, WebP, GIF or ICO)"
 _CORRUPT = "the image data is corrupt or truncated"
 _MAGIC: tuple[tuple[bytes, int, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", 0, "PNG"),
@@ -28,7 +30,9 @@ _MAGIC: tuple[tuple[bytes, int, str], ...] = (
     (b"GIF87a", 0, "GIF"),
     (b"GIF89a", 0, "GIF"),
     (b"WEBP", 8, "WEBP"),
+    (b"\x00\x00\x01\x00", 0, "ICO"),
 )
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,26 @@ def _check_dimensions(width: int, height: int, settings: Settings) -> None:
         )
 
 
+def ico_frame_sizes(data: bytes) -> list[tuple[int, int]]:
+    """(width, height) of every frame of an ICO file from the frames' own headers (an embedded PNG's
+    IHDR, a bitmap's DIB header, whose height counts the AND mask too), not from the directory, whose
+    byte-sized entries say at most 256; a frame whose header lies past the data raises corrupt."""
+    sizes = []
+    try:
+        for index in range(struct.unpack_from("<H", data, 4)[0]):
+            offset = struct.unpack_from("<I", data, 6 + 16 * index + 12)[0]
+            if data[offset : offset + 8] == _PNG_MAGIC:
+                sizes.append(struct.unpack_from(">II", data, offset + 16))
+            else:
+                width, height = struct.unpack_from("<ii", data, offset + 4)
+                sizes.append((abs(width), abs(height) // 2))
+    except struct.error as exc:
+        raise InputImageError(_CORRUPT) from exc
+    if not sizes:
+        raise InputImageError(_CORRUPT)
+    return sizes
+
+
 def _bomb_error(exc: Exception, settings: Settings) -> InputImageError:
     """Pillow's own guard (in `Image.open`, for images far over any sane size) in our words."""
     found = re.search(r"\((\d+) pixels\)", str(exc))
@@ -89,8 +113,12 @@ def _bomb_error(exc: Exception, settings: Settings) -> InputImageError:
 
 def _open(data: bytes, settings: Settings) -> Image.Image:
     """Open lazily: only the header is read; pixels are decoded later, after our limits pass."""
-    if sniff_format(data) is None:
+    found = sniff_format(data)
+    if found is None:
         raise InputImageError(_UNSUPPORTED, unsupported=True)
+    if found == "ICO":  # Pillow decodes the largest frame as it opens the file: its size is checked first
+        for width, height in ico_frame_sizes(data):
+            _check_dimensions(width, height, settings)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

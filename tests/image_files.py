@@ -51,3 +51,22 @@ def cmyk_jpeg() -> bytes:
     im.paste((255, 0, 0, 0), (8, 8, 24, 24))
     im.save(buf, "JPEG")
     return buf.getvalue()
+
+
+def ico_bytes(frames: list[bytes]) -> bytes:
+    """An ICO file whose directory points at `frames` (PNG files), its entries saying 16 x 16 whatever
+    the frames hold."""
+    header = struct.pack("<HHH", 0, 1, len(frames))
+    offset = len(header) + 16 * len(frames)
+    entries, body = b"", b""
+    for frame in frames:
+        entries += struct.pack("<BBBBHHII", 16, 16, 0, 0, 1, 32, len(frame), offset + len(body))
+        body += frame
+    return header + entries + body
+
+
+def favicon_ico(rgba: np.ndarray) -> bytes:
+    """`rgba` saved by Pillow as an ICO with a 16 x 16 frame beside it."""
+    buf = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buf, "ICO", sizes=[(16, 16), rgba.shape[1::-1]])
+    return buf.getvalue()

@@ -13,7 +13,7 @@ from cli.main import app
 from shared.images import load_image
 from shared.quality import measure
 from tests.conftest import disc
-from tests.image_files import animated, cmyk_jpeg, gray16, huge_header_png, png_bytes
+from tests.image_files import animated, cmyk_jpeg, favicon_ico, gray16, huge_header_png, ico_bytes, png_bytes
 
 runner = CliRunner()
 
@@ -26,12 +26,14 @@ GOOD = {
     "animated.webp": lambda: animated("WEBP"),
     "gray16.png": gray16,
     "cmyk.jpg": cmyk_jpeg,
+    "favicon.ico": lambda: favicon_ico(disc(48)),
 }
 BAD = {
     "empty.png": (lambda: b"", "empty"),
     "text.png": (lambda: b"just some text, not an image\n", "not a supported image"),
     "truncated.png": (lambda: png_bytes(disc())[:300], "corrupt"),
     "huge.png": (huge_header_png, "10,000,000,000 pixels"),
+    "bomb.ico": (lambda: ico_bytes([huge_header_png(5_000, 5_000)]), "the limit is"),
 }
 
 

@@ -10,7 +10,7 @@ from shared.config import Settings
 from shared.errors import InputImageError
 from shared.images import decode_image, load_image, read_image_header, sniff_format
 from tests.conftest import disc
-from tests.image_files import animated, cmyk_jpeg, gray16, huge_header_png, png_bytes
+from tests.image_files import animated, cmyk_jpeg, favicon_ico, gray16, huge_header_png, ico_bytes, png_bytes
 
 
 def encoded(im: Image.Image, fmt: str, **kw: object) -> bytes:
@@ -30,7 +30,7 @@ def test_png_round_trip_keeps_pixels_and_hash() -> None:
     ("data", "flag", "fragment"),
     [
         (b"", None, "empty"),
-        (b"hello, not an image", "unsupported", "PNG, JPEG, WebP or GIF"),
+        (b"hello, not an image", "unsupported", "PNG, JPEG, WebP, GIF or ICO"),
         (png_bytes(disc())[:200], None, "corrupt"),
         (encoded(Image.new("RGB", (8, 8)), "BMP"), "unsupported", "not a supported image"),
         (encoded(Image.new("RGB", (8, 8)), "TIFF"), "unsupported", "not a supported image"),
@@ -68,6 +68,32 @@ def test_first_frame_of_animations() -> None:
         assert image.format == fmt
         r, _, b, a = image.rgba[16, 16]
         assert r > 200 and b < 60 and a == 255
+
+
+def test_ico_gives_its_largest_frame_with_alpha() -> None:
+    big, small = disc(48), disc(16, 6.0)
+    data = favicon_ico(big)
+    image = decode_image(data)
+    assert image.format == "ICO" and (image.width, image.height) == (48, 48) and image.has_alpha
+    assert np.abs(image.rgba.astype(int) - big.astype(int)).max() <= 1
+    bitmap = io.BytesIO()
+    Image.fromarray(small, "RGBA").save(bitmap, "ICO", sizes=[(16, 16)], bitmap_format="bmp")
+    image = decode_image(bitmap.getvalue())
+    assert (image.width, image.height) == (16, 16) and image.rgba[0, 0, 3] == small[0, 0, 3]
+    assert sniff_format(data) == "ICO" and read_image_header(data) == ("ICO", 48, 48)
+
+
+def test_ico_frame_bomb_is_refused_before_decoding() -> None:
+    """The directory says 16 x 16; the embedded PNG declares 100,000 x 100,000 (or, within Pillow's own
+    guard, 5,000 x 5,000, over our 4096 x 4096 pixel limit): refused on the frame's header."""
+    for width in (100_000, 5_000):
+        with pytest.raises(InputImageError, match="limit") as info:
+            decode_image(ico_bytes([png_bytes(disc(16)), huge_header_png(width, width)]))
+        assert info.value.too_large
+    with pytest.raises(InputImageError, match="corrupt"):
+        decode_image(ico_bytes([b"\x89PNG\r\n\x1a\n"]))  # a frame cut short of its header
+    with pytest.raises(InputImageError, match="corrupt"):
+        decode_image(b"\x00\x00\x01\x00")
 
 
 def test_sixteen_bit_grey_is_scaled_not_clipped() -> None:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from shared.images import decode_image
 from shared.quality import measure
 from tests.conftest import disc
-from tests.image_files import huge_header_png, png_bytes
+from tests.image_files import favicon_ico, huge_header_png, ico_bytes, png_bytes
 from tests.service_fixtures import (  # noqa: F401 - fixtures
     WebhookReceiver,
     celery_worker,
@@ -114,6 +114,7 @@ def test_changed_settings_miss_the_cache(client: TestClient) -> None:
         (b"plain text pretending to be a png", {}, 415, "not a supported image"),
         (LOGO[:200], {}, 422, "corrupt"),
         (huge_header_png(), {}, 413, "pixels"),
+        (ico_bytes([huge_header_png(5_000, 5_000)]), {}, 413, "pixels"),  # a bomb inside a favicon
         (LOGO, {"tier": "7"}, 422, "tier"),
         (LOGO, {"target_ssim": "1.5"}, 422, "target_ssim"),
         (LOGO, {"overrides": "{\"filter_speckle\": 999}"}, 422, "filter_speckle"),
@@ -156,6 +157,13 @@ def test_synchronous_convert_returns_svg_with_figures(client: TestClient) -> Non
     assert json.loads(res.headers["x-svgai-params"])["alpha"] == "threshold"
     bad = client.post("/v1/convert", files={"file": ("x.png", b"nope", "image/png")})
     assert bad.status_code == 415 and "detail" in bad.json()
+
+
+def test_a_favicon_ico_converts_from_its_largest_frame(client: TestClient) -> None:
+    icon = favicon_ico(decode_image(LOGO).rgba)
+    res = client.post("/v1/convert", files={"file": ("favicon.ico", icon, "image/x-icon")})
+    assert res.status_code == 200, res.text
+    assert float(res.headers["x-svgai-ssim"]) > 0.95 and f'width="{decode_image(LOGO).width}"' in res.text
 
 
 def auth(key: str) -> dict[str, str]:
