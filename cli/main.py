@@ -21,7 +21,7 @@ from shared.params import loads_bounded
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Raster logos and icons to clean SVG.")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".ico"}
 
 TierOpt = Annotated[str, typer.Option("--tier", "-t", help="auto, 1, 2 or 3")]
 TargetOpt = Annotated[

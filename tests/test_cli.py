@@ -86,14 +86,15 @@ def test_batch_skips_a_bad_file_and_exits_1(tmp_path: Path) -> None:
     (src / "sub").mkdir(parents=True)
     (src / "a.png").write_bytes(png_bytes(disc()))
     (src / "sub" / "b.png").write_bytes(png_bytes(disc(48, 12.0, (0, 0, 0))))
+    (src / "favicon.ico").write_bytes(favicon_ico(disc(32, 10.0)))
     (src / "broken.png").write_bytes(b"not an image")
     (src / "notes.txt").write_text("ignored: not an image suffix")
     proc = subprocess.run([sys.executable, "-m", "cli.main", "batch", str(src), "-o", str(out), "-w", "2"],
                           capture_output=True, text=True, timeout=180, check=False)
     assert proc.returncode == 1
-    assert (out / "a.svg").exists() and (out / "sub" / "b.svg").exists()
+    assert (out / "a.svg").exists() and (out / "sub" / "b.svg").exists() and (out / "favicon.svg").exists()
     assert not (out / "broken.svg").exists()
-    assert "2 converted, 1 failed" in proc.stdout and "broken.png" in proc.stderr
+    assert "3 converted, 1 failed" in proc.stdout and "broken.png" in proc.stderr
 
 
 def test_batch_on_a_missing_folder(tmp_path: Path) -> None:
