@@ -91,7 +91,7 @@ async def submit_batch(
     owner: Owner,
     redis: RedisDep,
     pool: PoolDep,
-    files: Annotated[list[UploadFile], File(description="PNG, JPEG, WebP, GIF or ICO files")],
+    files: Annotated[list[UploadFile], File(description="PNG, JPEG, WebP, AVIF, GIF or ICO files")],
     tier: TierField = "auto",
     target_ssim: TargetField = None,
     overrides: OverridesField = None,

@@ -26,7 +26,7 @@ from workers import metrics as conversion_metrics
 from workers.jobstore import FINAL_STATES, Job, decompress_svg, svg_key
 
 router = APIRouter()
-ImageFile = Annotated[UploadFile, File(description="PNG, JPEG, WebP, GIF or ICO")]
+ImageFile = Annotated[UploadFile, File(description="PNG, JPEG, WebP, AVIF, GIF or ICO")]
 TierField = Annotated[str, Form(description="auto, 1, 2 or 3")]
 TargetField = Annotated[float | None, Form(gt=0, le=1, description="SSIM to reach (default from settings)")]
 OverridesField = Annotated[str | None, Form(description="JSON object of parameter overrides")]

@@ -21,7 +21,7 @@ from shared.params import loads_bounded
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Raster logos and icons to clean SVG.")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".ico"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".ico", ".avif"}
 
 TierOpt = Annotated[str, typer.Option("--tier", "-t", help="auto, 1, 2 or 3")]
 TargetOpt = Annotated[
@@ -61,7 +61,7 @@ def _fail(message: str) -> typer.Exit:
 
 @app.command()
 def convert(
-    source: Annotated[Path, typer.Argument(help="PNG, JPEG, WebP, GIF or ICO file")],
+    source: Annotated[Path, typer.Argument(help="PNG, JPEG, WebP, AVIF, GIF or ICO file")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="SVG path (default: IN.svg)")] = None,
     tier: TierOpt = "auto",
     target_ssim: TargetOpt = None,

@@ -70,3 +70,10 @@ def favicon_ico(rgba: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(rgba, "RGBA").save(buf, "ICO", sizes=[(16, 16), rgba.shape[1::-1]])
     return buf.getvalue()
+
+
+def avif_bytes(rgba: np.ndarray, quality: int = 90) -> bytes:
+    """`rgba` as an AVIF (Pillow's plugin, lossy at `quality`)."""
+    buf = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buf, "AVIF", quality=quality)
+    return buf.getvalue()

@@ -13,7 +13,16 @@ from cli.main import app
 from shared.images import load_image
 from shared.quality import measure
 from tests.conftest import disc
-from tests.image_files import animated, cmyk_jpeg, favicon_ico, gray16, huge_header_png, ico_bytes, png_bytes
+from tests.image_files import (
+    animated,
+    avif_bytes,
+    cmyk_jpeg,
+    favicon_ico,
+    gray16,
+    huge_header_png,
+    ico_bytes,
+    png_bytes,
+)
 
 runner = CliRunner()
 
@@ -27,6 +36,7 @@ GOOD = {
     "gray16.png": gray16,
     "cmyk.jpg": cmyk_jpeg,
     "favicon.ico": lambda: favicon_ico(disc(48)),
+    "logo.avif": lambda: avif_bytes(disc(96, 30.0)),
 }
 BAD = {
     "empty.png": (lambda: b"", "empty"),

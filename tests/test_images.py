@@ -10,7 +10,16 @@ from shared.config import Settings
 from shared.errors import InputImageError
 from shared.images import decode_image, load_image, read_image_header, sniff_format
 from tests.conftest import disc
-from tests.image_files import animated, cmyk_jpeg, favicon_ico, gray16, huge_header_png, ico_bytes, png_bytes
+from tests.image_files import (
+    animated,
+    avif_bytes,
+    cmyk_jpeg,
+    favicon_ico,
+    gray16,
+    huge_header_png,
+    ico_bytes,
+    png_bytes,
+)
 
 
 def encoded(im: Image.Image, fmt: str, **kw: object) -> bytes:
@@ -30,7 +39,7 @@ def test_png_round_trip_keeps_pixels_and_hash() -> None:
     ("data", "flag", "fragment"),
     [
         (b"", None, "empty"),
-        (b"hello, not an image", "unsupported", "PNG, JPEG, WebP, GIF or ICO"),
+        (b"hello, not an image", "unsupported", "PNG, JPEG, WebP, AVIF, GIF or ICO"),
         (png_bytes(disc())[:200], None, "corrupt"),
         (encoded(Image.new("RGB", (8, 8)), "BMP"), "unsupported", "not a supported image"),
         (encoded(Image.new("RGB", (8, 8)), "TIFF"), "unsupported", "not a supported image"),
@@ -81,6 +90,16 @@ def test_ico_gives_its_largest_frame_with_alpha() -> None:
     image = decode_image(bitmap.getvalue())
     assert (image.width, image.height) == (16, 16) and image.rgba[0, 0, 3] == small[0, 0, 3]
     assert sniff_format(data) == "ICO" and read_image_header(data) == ("ICO", 48, 48)
+
+
+def test_avif_decodes_with_its_alpha() -> None:
+    rgba = disc(48)
+    data = avif_bytes(rgba)
+    image = decode_image(data)
+    assert image.format == "AVIF" and sniff_format(data) == "AVIF" and (image.width, image.height) == (48, 48)
+    assert image.rgba[0, 0, 3] == 0 and image.rgba[24, 24, 3] == 255
+    assert np.abs(image.rgba[24, 24, :3].astype(int) - rgba[24, 24, :3]).max() <= 8  # lossy
+    assert sniff_format(b"\0\0\0\x18ftypheic") is None  # HEIC is no AVIF
 
 
 def test_ico_frame_bomb_is_refused_before_decoding() -> None:

@@ -59,7 +59,7 @@ function plainWords(status, detail, retryAfter) {
     case 404: return `Not found: ${detail}. It may have expired, or belong to another API key.`;
     case 409: return `Not ready: ${detail}.`;
     case 413: return `Too large: ${detail}. Try a smaller or scaled-down image.`;
-    case 415: return `Not an image svgai accepts: ${detail}. Use a PNG, JPEG, WebP, GIF or ICO file.`;
+    case 415: return `Not an image svgai accepts: ${detail}. Use a PNG, JPEG, WebP, AVIF, GIF or ICO file.`;
     case 422: return `svgai cannot use this: ${detail}.`;
     case 429: return `Too many requests with this key; try again in ${retryAfter || "a few"} s.`;
     case 503: return `The service is busy or restarting: ${detail}. Try again shortly.`;

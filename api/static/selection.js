@@ -87,7 +87,7 @@ export async function chooseFiles(files) {
   await Promise.all(selection.map(async (entry) => {
     const size = await dimensions(entry.file);
     if (size) Object.assign(entry, size);
-    else entry.bad = "not readable as an image (PNG, JPEG, WebP, GIF or ICO)";
+    else entry.bad = "not readable as an image (PNG, JPEG, WebP, AVIF, GIF or ICO)";
   }));
   render();
   hooks.ready(validEntries().length, selection.length);
