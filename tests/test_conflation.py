@@ -1,6 +1,6 @@
 """Seam-free cutout drawings (shared/conflation.py): shapes that meet edge to edge render without the
 background showing through their shared edge, and outer edges stay where they were; Tier 1 traces a
-stacked trace with halos again cutout (shared/tiers/tier1.py, `cutout_params`)."""
+stacked trace with halos again cutout (shared/tiers/tier1.py, `other_layering`)."""
 
 import numpy as np
 import pytest
@@ -206,7 +206,53 @@ def test_a_stacked_trace_under_0995_is_traced_cutout_too(ssim: float, retried: b
     stacked = evaluate(rgba, tier1.formula_params(compute_features(rgba)), compare_unrefined=False)
     assert stacked.params.engine.hierarchical == "stacked"
     measured = replace(stacked, figures=replace(stacked.figures, ssim=ssim))
-    params = tier1.cutout_params(measured, {})
+    params = tier1.other_layering(measured, {})
     assert (params is not None) == retried
     if params is not None:
         assert params.engine.hierarchical == "cutout" and params.steps.underlap
+
+
+# six stripes on a rounded card: no four colours cover 97.9 % of it
+STRIPE_COLOURS = ("#002395", "#eeeeee", "#ed2939", "#ffce00", "#009246", "#7a3db8")
+STRIPES = FLAG.split("<rect width")[0] + "".join(f'<rect x="{16 * i}" width="16" height="64" fill="{c}"/>'
+                                                 for i, c in enumerate(STRIPE_COLOURS)) + "</g></svg>"
+
+
+def test_an_image_of_many_colours_is_traced_cutout_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cutout first spares the stacked trace where the cutout one measures 0.995 or more; the rule off,
+    the same result takes two traces (stacked, then the cutout retry). A cleaned-up input and an image
+    of few colours keep stacked first."""
+    from shared.features import compute_features
+    from shared.tiers import TierRequest
+
+    rgba = render_svg(STRIPES, 192, 128)
+    features = compute_features(rgba)
+    assert features.top4_color_share < tier1.CUTOUT_FIRST_TOP4
+    first = tier1.run(TierRequest(rgba, features, 0.98))
+    assert first.evaluated == 1 and first.best.params.engine.hierarchical == "cutout"
+    assert first.best.figures.ssim >= tier1.CUTOUT_BELOW
+    params = tier1.formula_params(features)
+    assert tier1.first_layering(params, TierRequest(rgba, features, 0.98, cleaned=True)) == params
+    flag = render_svg(FLAG, 192, 128)
+    few = TierRequest(flag, compute_features(flag), 0.98)
+    assert tier1.first_layering(tier1.formula_params(few.features), few).engine.hierarchical == "stacked"
+    monkeypatch.setattr(tier1, "CUTOUT_FIRST_TOP4", 0.0)
+    both = tier1.run(TierRequest(rgba, features, 0.98))
+    assert both.evaluated == 2 and both.best.svg == first.best.svg
+
+
+@pytest.mark.parametrize(("ssim", "retried"), [(0.994, True), (0.996, False)])
+def test_a_cutout_first_trace_under_0995_is_traced_stacked_too(ssim: float, retried: bool) -> None:
+    from dataclasses import replace
+
+    from shared.candidate import evaluate
+    from shared.features import compute_features
+
+    rgba = render_svg(STRIPES, 192, 128)
+    params = tier1.formula_params(compute_features(rgba)).with_overrides(tier1.CUTOUT)
+    cutout = evaluate(rgba, params, compare_unrefined=False)
+    other = tier1.other_layering(replace(cutout, figures=replace(cutout.figures, ssim=ssim)), {})
+    assert (other is not None) == retried
+    if other is not None:
+        assert other.engine.hierarchical == "stacked"
+    assert tier1.other_layering(cutout, {"hierarchical": "cutout"}) is None  # the caller's layering

@@ -11,7 +11,7 @@ The formula encodes measured findings (README, "Measured findings"):
 - sub-pixel refinement (shared/refine.py) moves the traced edges onto the input's anti-aliased
   boundaries, so a coarser trace with coarser simplification ends truer and smaller than a finer one;
 - with refinement, `stacked` layering beats `cutout` on few-colour images too (132 training images:
-  median 0.9960 / 682 B against 0.9954 / 833 B), so every image is traced stacked first. But a stacked
+  median 0.9960 / 682 B against 0.9954 / 833 B), so images are traced stacked first. But a stacked
   trace paints a halo wherever an upper shape's edge is also a lower shape's outline (both are
   anti-aliased there: shared/conflation.py), and on flags and emoji that costs up to 0.03 SSIM. A
   trace whose stacked trace measures under CUTOUT_BELOW is traced again cutout, with `underlap` (the
@@ -24,6 +24,10 @@ The formula encodes measured findings (README, "Measured findings"):
   every image was worse (median 0.9918 against 0.9921; gradients 0.9759, JPEG copies 0.9105 against
   0.947). Retried from 0.995 instead of 0.99 since 2026-12-04 (README, "The cutout retry
   from 0.995"): 128 icons 10 up at 4x, none down, training split 2 up, none down;
+- a clean image whose four main colour bins cover under CUTOUT_FIRST_TOP4 of it (flags, emoji, shaded
+  shapes: 28 of the 93 dev images whose cutout retry won) is traced cutout first instead, and stacked
+  only where that measures under CUTOUT_BELOW (`first_layering`, `other_layering`): the same layering
+  choice without the stacked trace wherever the cutout one is good (README, "Cutout first");
 - primitives (shared/primitives.py: circles, ellipses, rounded rectangles written as such) cost
   nothing in SSIM and save bytes (40 training images: median 0.9835 / 690 B -> 0.9836 / 663 B, 4x
   SSIM 0.9824 -> 0.9822, `python -m bench.scale_check --images 40`), so they are on;
@@ -138,6 +142,9 @@ CLOSE_LEVELS = 16  # a cleaned image with two main colours this close is traced 
 CUTOUT_BELOW = 0.995  # a stacked trace measuring under this is traced cutout too (`cutout_params`) ...
 # (0.99 until 2026-12-04: README, "The cutout retry from 0.995")
 CUTOUT = {"hierarchical": "cutout", "underlap": True}  # ... with its shared edges seam-free
+CUTOUT_FIRST_TOP4 = 0.979  # a clean image whose four main colours (`top4_color_share`) cover less of it
+# than this is traced cutout first, and stacked only where that measures under CUTOUT_BELOW
+# (`first_layering`, `other_layering`)
 LOST_LAYER_DIFFERENCE = 4  # a trace that lost a main colour (`lost_params`) is traced again with this
 # and, on a clean input, with exact colours (FINER_COLOR_PRECISION) ...
 LOST_LAYER_DIFFERENCE_CLEANED = 8  # ... and on a cleaned-up one with this only (at 4 a 48 px JPEG's noise
@@ -186,12 +193,15 @@ EvaluateOne = Callable[[ConversionParams], Candidate]
 def run(request: TierRequest, executor: Executor | None = None,
         evaluate_one: EvaluateOne | None = None) -> TierOutcome:
     """One trace, traced again where a retry below asks for it (`retry_params`, `finer_params`,
-    `lost_params`, `cutout_params`, then `sharper_params`); `executor` is accepted for a uniform tier
-    signature and not used. `evaluate_one` replaces the plain trace-and-measure (Tiers 2 and 3 start from
-    Tier 1's result through their own memo, so a trace is never made twice)."""
+    `lost_params`, `other_layering`, then `sharper_params`; a trace made cutout first (`first_layering`)
+    gets exact colours after its stacked trace too, where that asks for them); `executor` is accepted
+    for a uniform tier signature and not used. `evaluate_one` replaces the plain trace-and-measure
+    (Tiers 2 and 3 start from Tier 1's result through their own memo, so a trace is never made
+    twice)."""
     if evaluate_one is None:
         evaluate_one = partial(_evaluate_plain, request.rgba, request.source_px)
-    params = choose_params(request.features, request.target_ssim, request.overrides)
+    params = first_layering(choose_params(request.features, request.target_ssim, request.overrides), request)
+    cutout_first = params.engine.hierarchical == "cutout" and "hierarchical" not in request.overrides
     request.check_cancelled()
     best = evaluate_one(params)  # one measurement: see the docstring
     evaluated = 1
@@ -199,16 +209,30 @@ def run(request: TierRequest, executor: Executor | None = None,
     if retry is not None:
         best, evaluated = _higher_trace(best, retry, request, evaluate_one), evaluated + 1
     close = request.sharp_edges and close_colours(request.rgba)
-    finer = None if request.snapped and not close else \
-        finer_params(best, request.features, request.target_ssim, request.overrides, close)
-    if finer is not None:
-        best, evaluated = _saner_trace(best, finer, request, evaluate_one), evaluated + 1
+
+    def finer(measured: Candidate) -> ConversionParams | None:
+        """`best`'s parameters with exact colours where `measured` (a trace of the image) asks for them."""
+        if request.snapped and not close:
+            return None
+        return finer_params(best, request.features, request.target_ssim, request.overrides, close,
+                            measured.figures.ssim)
+
+    exact = finer(best)
+    if exact is not None:
+        best, evaluated = _saner_trace(best, exact, request, evaluate_one), evaluated + 1
     lost = lost_params(best, request.rgba, request.overrides, request.cleaned)
     if lost is not None:
         best, evaluated = _saner_trace(best, lost, request, evaluate_one), evaluated + 1
-    cutout = cutout_params(best, request.overrides)
-    if cutout is not None:
-        best, evaluated = _saner_trace(best, cutout, request, evaluate_one), evaluated + 1
+    other = other_layering(best, request.overrides)
+    if other is not None:
+        request.check_cancelled()
+        layered = evaluate_one(other)
+        best, evaluated = _saner_of(best, layered, request), evaluated + 1
+        # traced cutout first, exact colours where the stacked trace asks for them (stacked first, a
+        # shaded emoji's stacked trace under FINER_BELOW got them; its cutout one measured over it)
+        later = finer(layered) if cutout_first and exact is None else None
+        if later is not None:
+            best, evaluated = _saner_trace(best, later, request, evaluate_one), evaluated + 1
     sharper = sharper_params(best, request)  # last: the best layering so far, supersampled
     if sharper is not None:
         best, evaluated = _saner_trace(best, sharper, request, evaluate_one), evaluated + 1
@@ -236,7 +260,11 @@ def _saner_trace(best: Candidate, params: ConversionParams, request: TierRequest
     """`best`, or the trace with `params` where it scores higher under the size sanity rule (at the
     cleaned rate on a cleaned input, the clean rate otherwise; one more trace)."""
     request.check_cancelled()
-    other = evaluate_one(params)
+    return _saner_of(best, evaluate_one(params), request)
+
+
+def _saner_of(best: Candidate, other: Candidate, request: TierRequest) -> Candidate:
+    """`other` where it scores higher than `best` under the size sanity rule, else `best`."""
     return other if request_score(other, request) > request_score(best, request) else best
 
 
@@ -322,15 +350,31 @@ def sharper_params(best: Candidate, request: TierRequest) -> ConversionParams | 
     return best.params.with_overrides({"scale": SHARPER_SCALE})
 
 
-def cutout_params(best: Candidate, overrides: dict[str, Any]) -> ConversionParams | None:
-    """`best`'s parameters traced cutout (with `underlap`) for a stacked polygon trace of two or more
-    shapes that measured under CUTOUT_BELOW; None otherwise (the layering fixed by the caller, other
-    traces). See the docstring: a stacked trace paints halos where an upper shape's edge is also a lower
-    one's outline."""
+def first_layering(params: ConversionParams, request: TierRequest) -> ConversionParams:
+    """`params` traced cutout (with `underlap`) for a clean input of many colours: the four main colour
+    bins cover under CUTOUT_FIRST_TOP4 of its visible pixels (flags, emoji, shaded shapes), where the
+    stacked trace measured under CUTOUT_BELOW and lost to the cutout retry on 28 of 93 dev images; else
+    as they are (the layering fixed by the caller, a cleaned-up input, other traces). Traced first, the
+    cutout trace spares the stacked one wherever it measures CUTOUT_BELOW or more (README, "Cutout
+    first")."""
+    engine = params.engine
+    if "hierarchical" in request.overrides or request.cleaned or engine.mode != "polygon" \
+            or engine.hierarchical != "stacked" or request.features.top4_color_share >= CUTOUT_FIRST_TOP4:
+        return params
+    return params.with_overrides(CUTOUT)
+
+
+def other_layering(best: Candidate, overrides: dict[str, Any]) -> ConversionParams | None:
+    """`best`'s parameters in the other layering for a polygon trace that measured under CUTOUT_BELOW:
+    a stacked trace of two or more shapes traced cutout (with `underlap`), a cutout one
+    (`first_layering`) stacked; None otherwise (the layering fixed by the caller, other traces). See the
+    docstring: a stacked trace paints halos where an upper shape's edge is also a lower one's outline."""
     engine = best.params.engine
-    if "hierarchical" in overrides or engine.mode != "polygon" or engine.hierarchical != "stacked":
+    if "hierarchical" in overrides or engine.mode != "polygon" or best.figures.ssim >= CUTOUT_BELOW:
         return None
-    if best.figures.ssim >= CUTOUT_BELOW or best.figures.paths < 2:  # one shape: no layering to change
+    if engine.hierarchical == "cutout":  # one cutout shape may be stacked bands that gradients merged
+        return best.params.with_overrides({"hierarchical": "stacked"})
+    if best.figures.paths < 2:  # one stacked shape: no layering to change
         return None
     return best.params.with_overrides(CUTOUT)
 
@@ -344,18 +388,20 @@ def close_colours(rgba: np.ndarray) -> bool:
     return bool((gaps[np.triu_indices(len(colours), 1)] <= CLOSE_LEVELS).any())
 
 
-def finer_params(best: Candidate, features: ImageFeatures, target_ssim: float,
-                 overrides: dict[str, Any], close: bool = False) -> ConversionParams | None:
+def finer_params(best: Candidate, features: ImageFeatures, target_ssim: float, overrides: dict[str, Any],
+                 close: bool = False, measured: float | None = None) -> ConversionParams | None:
     """`best`'s parameters with exact colours (`FINER_COLOR_PRECISION`) for a polygon trace of an image
-    with smooth shading (`FINER_SMOOTH_SHARE`) that measured under `FINER_BELOW` and under the target;
-    None otherwise (the colour precision fixed by the caller or already exact). See the docstring."""
+    with smooth shading (`FINER_SMOOTH_SHARE`) that measured (`measured`, `best`'s SSIM where None)
+    under `FINER_BELOW` and under the target; None otherwise (the colour precision fixed by the caller
+    or already exact). See the docstring."""
     engine = best.params.engine
     if "color_precision" in overrides or engine.mode != "polygon":
         return None
     if engine.color_precision >= FINER_COLOR_PRECISION:
         return None
     if not close and (features.gradient_smoothness < FINER_SMOOTH_SHARE
-                      or best.figures.ssim >= min(target_ssim, FINER_BELOW)):
+                      or (best.figures.ssim if measured is None else measured)
+                      >= min(target_ssim, FINER_BELOW)):
         return None
     return best.params.with_overrides({"color_precision": FINER_COLOR_PRECISION})
 
