@@ -77,7 +77,9 @@ def test_a_run_over_the_time_limit_is_422_and_the_pool_stays_healthy() -> None:
 def test_a_run_over_the_memory_limit_is_422_and_leaves_no_job(store: redis.Redis) -> None:
     before = job_keys(store)
     with gateway(tier1_memory_mb="620", tier1_timeout_s="300") as client:
-        res = client.post("/v1/jobs", files={"file": ("n.png", noise(512), "image/png")}, data={"tier": "1"})
+        stacked = json.dumps({"hierarchical": "stacked"})  # the layering whose trace needs the memory
+        res = client.post("/v1/jobs", files={"file": ("n.png", noise(512), "image/png")},
+                          data={"tier": "1", "overrides": stacked})
         assert res.status_code == 422, res.text[:300]
         assert "memory limit" in res.json()["detail"]
         assert convert(client, TINY).status_code == 200
