@@ -4,8 +4,7 @@ Format is detected from content, never from a name. Size limits are checked on t
 pixel is decoded, so a decompression bomb costs nothing (an ICO's frames too: each frame's own PNG or
 bitmap header is read, since Pillow decodes the largest frame as it opens the file). A favicon's ICO
 gives its largest frame. AVIF is read through Pillow's own plugin (libavif, which has its own size
-limit too). Every failure is an `InputImageError` whose
-message can be shown to a user as it is.
+limit too). Every failure is an `InputImageError` whose message can be shown to a user as it is.
 """
 
 import hashlib
@@ -25,8 +24,9 @@ from shared.errors import InputImageError
 ACCEPTED_FORMATS: frozenset[str] = frozenset({"PNG", "JPEG", "WEBP", "AVIF", "GIF", "ICO"})
 _UNSUPPORTED = "not a supported image (PNG, JPEG, WebP, AVIF, GIF or ICO)"
 _CORRUPT = "the image data is corrupt or truncated"
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _MAGIC: tuple[tuple[bytes, int, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", 0, "PNG"),
+    (_PNG_MAGIC, 0, "PNG"),
     (b"\xff\xd8\xff", 0, "JPEG"),
     (b"GIF87a", 0, "GIF"),
     (b"GIF89a", 0, "GIF"),
@@ -35,7 +35,6 @@ _MAGIC: tuple[tuple[bytes, int, str], ...] = (
     (b"ftypavis", 4, "AVIF"),  # an animated AVIF: its first frame
     (b"\x00\x00\x01\x00", 0, "ICO"),
 )
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass(frozen=True)

@@ -12,38 +12,29 @@ from typer.testing import CliRunner
 from cli.main import app
 from shared.images import load_image
 from shared.quality import measure
+from tests import image_files as files
 from tests.conftest import disc
-from tests.image_files import (
-    animated,
-    avif_bytes,
-    cmyk_jpeg,
-    favicon_ico,
-    gray16,
-    huge_header_png,
-    ico_bytes,
-    png_bytes,
-)
 
 runner = CliRunner()
 
 
 GOOD = {
-    "one_pixel.png": lambda: png_bytes(np.array([[[10, 200, 30, 255]]], np.uint8)),
-    "transparent.png": lambda: png_bytes(np.zeros((32, 32, 4), np.uint8)),
-    "single_colour.png": lambda: png_bytes(np.full((32, 32, 4), (40, 80, 160, 255), np.uint8)),
-    "animated.gif": lambda: animated("GIF"),
-    "animated.webp": lambda: animated("WEBP"),
-    "gray16.png": gray16,
-    "cmyk.jpg": cmyk_jpeg,
-    "favicon.ico": lambda: favicon_ico(disc(48)),
-    "logo.avif": lambda: avif_bytes(disc(96, 30.0)),
+    "one_pixel.png": lambda: files.png_bytes(np.array([[[10, 200, 30, 255]]], np.uint8)),
+    "transparent.png": lambda: files.png_bytes(np.zeros((32, 32, 4), np.uint8)),
+    "single_colour.png": lambda: files.png_bytes(np.full((32, 32, 4), (40, 80, 160, 255), np.uint8)),
+    "animated.gif": lambda: files.animated("GIF"),
+    "animated.webp": lambda: files.animated("WEBP"),
+    "gray16.png": files.gray16,
+    "cmyk.jpg": files.cmyk_jpeg,
+    "favicon.ico": lambda: files.favicon_ico(disc(48)),
+    "logo.avif": lambda: files.avif_bytes(disc(96, 30.0)),
 }
 BAD = {
     "empty.png": (lambda: b"", "empty"),
     "text.png": (lambda: b"just some text, not an image\n", "not a supported image"),
-    "truncated.png": (lambda: png_bytes(disc())[:300], "corrupt"),
-    "huge.png": (huge_header_png, "10,000,000,000 pixels"),
-    "bomb.ico": (lambda: ico_bytes([huge_header_png(5_000, 5_000)]), "the limit is"),
+    "truncated.png": (lambda: files.png_bytes(disc())[:300], "corrupt"),
+    "huge.png": (files.huge_header_png, "10,000,000,000 pixels"),
+    "bomb.ico": (lambda: files.ico_bytes([files.huge_header_png(5_000, 5_000)]), "the limit is"),
 }
 
 
@@ -71,7 +62,7 @@ def test_bad_files_give_a_message_and_exit_1(tmp_path: Path, name: str) -> None:
 
 def test_parameter_out_of_range_is_a_cli_error(tmp_path: Path) -> None:
     src = tmp_path / "a.png"
-    src.write_bytes(png_bytes(disc()))
+    src.write_bytes(files.png_bytes(disc()))
     res = runner.invoke(app, ["convert", str(src), "-p", "filter_speckle=500"])
     assert res.exit_code == 1 and "filter_speckle" in res.stderr and "0 to 128" in res.stderr
     res = runner.invoke(app, ["convert", str(src), "-p", "nonsense"])
@@ -80,7 +71,7 @@ def test_parameter_out_of_range_is_a_cli_error(tmp_path: Path) -> None:
 
 def test_convert_json_matches_a_recomputation(tmp_path: Path) -> None:
     src, out = tmp_path / "logo.png", tmp_path / "logo.svg"
-    src.write_bytes(png_bytes(disc(80, 30.0, (10, 120, 60))))
+    src.write_bytes(files.png_bytes(disc(80, 30.0, (10, 120, 60))))
     proc = subprocess.run([sys.executable, "-m", "cli.main", "convert", str(src), "-o", str(out), "--json"],
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
@@ -94,9 +85,9 @@ def test_convert_json_matches_a_recomputation(tmp_path: Path) -> None:
 def test_batch_skips_a_bad_file_and_exits_1(tmp_path: Path) -> None:
     src, out = tmp_path / "in", tmp_path / "out"
     (src / "sub").mkdir(parents=True)
-    (src / "a.png").write_bytes(png_bytes(disc()))
-    (src / "sub" / "b.png").write_bytes(png_bytes(disc(48, 12.0, (0, 0, 0))))
-    (src / "favicon.ico").write_bytes(favicon_ico(disc(32, 10.0)))
+    (src / "a.png").write_bytes(files.png_bytes(disc()))
+    (src / "sub" / "b.png").write_bytes(files.png_bytes(disc(48, 12.0, (0, 0, 0))))
+    (src / "favicon.ico").write_bytes(files.favicon_ico(disc(32, 10.0)))
     (src / "broken.png").write_bytes(b"not an image")
     (src / "notes.txt").write_text("ignored: not an image suffix")
     proc = subprocess.run([sys.executable, "-m", "cli.main", "batch", str(src), "-o", str(out), "-w", "2"],
