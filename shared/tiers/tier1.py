@@ -139,6 +139,9 @@ RETRY_BELOW = 0.9  # a 1.5x trace measuring under this against its image is trac
 FINER_BELOW = 0.97  # a clean trace measuring under this and under the target is traced again ...
 FINER_SMOOTH_SHARE = 0.02  # ... where at least this share of the image is smooth shading ...
 FINER_COLOR_PRECISION = 8  # ... with exact colours (`finer_params`)
+FINER_BELOW_CLEANED_SHADED = 0.92  # a cleaned input with shading (not snapped to a palette) at its own
+# size only under this, close colours or not: exact colours trace its JPEG noise (README, "Exact colours
+# on cleaned shading"; an upscaled favicon needs them: a gradient logo's fell 0.9807 -> 0.9579 without)
 CLOSE_LEVELS = 16  # a cleaned image with two main colours this close is traced with exact colours too
 CUTOUT_BELOW = 0.995  # a trace measuring under this is traced in the other layering too (`other_layering`)
 # (0.99 until 2026-12-04: README, "The cutout retry from 0.995")
@@ -214,6 +217,9 @@ def run(request: TierRequest, executor: Executor | None = None,
     def finer(measured: Candidate) -> ConversionParams | None:
         """`best`'s parameters with exact colours where `measured` (a trace of the image) asks for them."""
         if request.snapped and not close:
+            return None
+        if request.cleaned and not request.snapped and request.source_px == 1.0 \
+                and measured.figures.ssim >= FINER_BELOW_CLEANED_SHADED:
             return None
         return finer_params(best, request.features, request.target_ssim, request.overrides, close,
                             measured.figures.ssim)
