@@ -55,9 +55,10 @@ The formula encodes measured findings (README, "Measured findings"):
   (training split, 864 damaged copies, with the palette's near-black made exact: better than the
   raster 92.1 -> 92.6 %, median ssim_clean 0.9664 -> 0.9683, no copy lower by more than 0.006);
 - an input with smooth shading (clean, or cleaned up without being snapped to a palette:
-  `TierRequest.snapped`) whose trace measures under 0.97 (and under the target) is traced again with exact
-  colours (`finer_params`), and so is a cleaned JPEG (`TierRequest.sharp_edges`) with two main colours
-  within `CLOSE_LEVELS` (a #EEEEEE plate on a white ground, which the 6-bit clustering merges): the engine's
+  `TierRequest.snapped`; under FINER_BELOW_CLEANED_SHADED where cleaned at its own size) whose trace
+  measures under 0.97 (and under the target) is traced again with exact colours (`finer_params`), and
+  so is a cleaned JPEG (`TierRequest.sharp_edges`) with two main colours within `CLOSE_LEVELS` (a #EEEEEE
+  plate on a white ground, which the 6-bit clustering merges): the engine's
   6-bit colour clustering chains a gradient's neighbouring colours into one cluster and fills, say, a
   yellow-to-blue region with their olive mean, which no gradient fit can repair; at 8 bits the region splits
   into bands that the gradient step merges back. The retry is kept under the searching tiers' size sanity
