@@ -56,18 +56,19 @@ def test_close_main_colours_are_found() -> None:
 
 
 def test_a_cleaned_image_with_close_colours_is_traced_again_with_exact_colours() -> None:
+    """A cleaned JPEG of flat colours, snapped to its palette (a cleaned shaded one is retried only under
+    FINER_BELOW_CLEANED_SHADED: tests/test_gradient_tiers.py)."""
     image = plate_on_white()
     features = compute_features(image)
-    outcome = tier1.run(TierRequest(image, features, 0.98, {}, cleaned=True, sharp_edges=True))
+    jpeg = {"cleaned": True, "sharp_edges": True, "snapped": True}
+    outcome = tier1.run(TierRequest(image, features, 0.98, {}, **jpeg))
     assert outcome.evaluated == 2
     far = plate_on_white(plate=(160, 160, 160))
-    assert tier1.run(TierRequest(far, compute_features(far), 0.98, {}, cleaned=True,
-                                 sharp_edges=True)).evaluated == 1
+    assert tier1.run(TierRequest(far, compute_features(far), 0.98, {}, **jpeg)).evaluated == 1
     assert tier1.run(TierRequest(image, features, 0.98, {})).evaluated == 1  # clean inputs: unchanged
-    softened = tier1.run(TierRequest(image, features, 0.98, {}, cleaned=True))  # upscaled, noisy: no
+    softened = tier1.run(TierRequest(image, features, 0.98, {}, cleaned=True, snapped=True))  # upscaled
     assert softened.evaluated == 1
-    fixed = tier1.run(TierRequest(image, features, 0.98, {"color_precision": 6}, cleaned=True,
-                                  sharp_edges=True))
+    fixed = tier1.run(TierRequest(image, features, 0.98, {"color_precision": 6}, **jpeg))
     assert fixed.evaluated == 1 and fixed.best.params.engine.color_precision < FINER_COLOR_PRECISION
 
 
