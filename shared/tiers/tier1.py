@@ -205,8 +205,9 @@ def run(request: TierRequest, executor: Executor | None = None,
     twice)."""
     if evaluate_one is None:
         evaluate_one = partial(_evaluate_plain, request.rgba, request.source_px)
-    params = first_layering(choose_params(request.features, request.target_ssim, request.overrides), request)
-    cutout_first = params.engine.hierarchical == "cutout" and "hierarchical" not in request.overrides
+    chosen = choose_params(request.features, request.target_ssim, request.overrides)
+    params = first_layering(chosen, request)
+    cutout_first = params is not chosen
     request.check_cancelled()
     best = evaluate_one(params)  # one measurement: see the docstring
     evaluated = 1
@@ -214,16 +215,14 @@ def run(request: TierRequest, executor: Executor | None = None,
     if retry is not None:
         best, evaluated = _higher_trace(best, retry, request, evaluate_one), evaluated + 1
     close = request.sharp_edges and close_colours(request.rgba)
+    noisy = request.cleaned and not request.snapped and request.source_px == 1.0  # a cleaned shaded JPEG
 
     def finer(measured: Candidate) -> ConversionParams | None:
         """`best`'s parameters with exact colours where `measured` (a trace of the image) asks for them."""
         if request.snapped and not close:
             return None
-        if request.cleaned and not request.snapped and request.source_px == 1.0 \
-                and measured.figures.ssim >= FINER_BELOW_CLEANED_SHADED:
-            return None
         return finer_params(best, request.features, request.target_ssim, request.overrides, close,
-                            measured.figures.ssim)
+                            measured.figures.ssim, noisy)
 
     exact = finer(best)
     if exact is not None:
@@ -396,19 +395,23 @@ def close_colours(rgba: np.ndarray) -> bool:
 
 
 def finer_params(best: Candidate, features: ImageFeatures, target_ssim: float, overrides: dict[str, Any],
-                 close: bool = False, measured: float | None = None) -> ConversionParams | None:
+                 close: bool = False, measured: float | None = None,
+                 noisy: bool = False) -> ConversionParams | None:
     """`best`'s parameters with exact colours (`FINER_COLOR_PRECISION`) for a polygon trace of an image
     with smooth shading (`FINER_SMOOTH_SHARE`) that measured (`measured`, `best`'s SSIM where None)
-    under `FINER_BELOW` and under the target; None otherwise (the colour precision fixed by the caller
-    or already exact). See the docstring."""
+    under `FINER_BELOW` and under the target, or of one with `close` main colours; `noisy` (a cleaned
+    input that kept its shading, at its own size): only under FINER_BELOW_CLEANED_SHADED either way.
+    None otherwise (the colour precision fixed by the caller or already exact). See the docstring."""
     engine = best.params.engine
     if "color_precision" in overrides or engine.mode != "polygon":
         return None
     if engine.color_precision >= FINER_COLOR_PRECISION:
         return None
+    score = best.figures.ssim if measured is None else measured
+    if noisy and score >= FINER_BELOW_CLEANED_SHADED:
+        return None
     if not close and (features.gradient_smoothness < FINER_SMOOTH_SHARE
-                      or (best.figures.ssim if measured is None else measured)
-                      >= min(target_ssim, FINER_BELOW)):
+                      or score >= min(target_ssim, FINER_BELOW)):
         return None
     return best.params.with_overrides({"color_precision": FINER_COLOR_PRECISION})
 
