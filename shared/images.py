@@ -134,12 +134,18 @@ def _open(data: bytes, settings: Settings) -> Image.Image:
     return im
 
 
-def read_image_header(data: bytes, settings: Settings | None = None) -> tuple[str, int, int]:
-    """(format, width, height) from the header, with every limit checked; no pixels are decoded."""
-    settings = settings or get_settings()
+def _checked_open(data: bytes, settings: Settings) -> Image.Image:
+    """The image opened (`_open`) with every limit checked."""
     _check_size(len(data), settings)
     im = _open(data, settings)
     _check_dimensions(im.width, im.height, settings)
+    return im
+
+
+def read_image_header(data: bytes, settings: Settings | None = None) -> tuple[str, int, int]:
+    """(format, width, height) from the header, with every limit checked; no pixels are decoded (but an
+    ICO's largest frame, which Pillow decodes as it opens the file once its size has passed)."""
+    im = _checked_open(data, settings or get_settings())
     return str(im.format), im.width, im.height
 
 
@@ -165,8 +171,8 @@ def _to_rgba(im: Image.Image) -> np.ndarray:
 def decode_image(data: bytes, settings: Settings | None = None) -> DecodedImage:
     """Decode the first frame of an accepted image to RGBA, EXIF orientation applied."""
     settings = settings or get_settings()
-    fmt, _, _ = read_image_header(data, settings)
-    im = _open(data, settings)
+    im = _checked_open(data, settings)
+    fmt = str(im.format)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
