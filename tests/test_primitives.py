@@ -171,10 +171,8 @@ def test_a_plate_ending_in_the_outermost_pixels_keeps_its_measured_sides() -> No
         return np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0) < r
 
     svg = convert(covered(inside), tier=1).svg
-    found = re.findall(r"<rect ([^>]*)/>", svg)
-    assert len(found) == 1 and svg.count("<path") == 0, svg
-    view = units_per_px(svg)
-    rect = {k: float(v) / view for k, v in re.findall(r'(\w+)="([-\d.]+)"', found[0])}
+    assert svg.count("<path") == 0, svg
+    rect = attributes(svg, "rect", units_per_px(svg))  # asserts one rect
     for name, value in (("x", x0), ("y", x0), ("width", x1 - x0), ("height", x1 - x0)):
         assert rect[name] == pytest.approx(value, abs=0.1), (name, rect)
     assert rect["rx"] == pytest.approx(r, abs=0.25)
