@@ -9,7 +9,9 @@ their mean places the edge. Segments with no clear edge (too short, low contrast
 either side, e.g. hidden under another shape) keep their place. A long segment whose boundary measured
 at its quarter, middle and three-quarter points lies on one line askew of it is turned onto that line
 (`_tilts`). Before that, a long sharp segment whose boundary bends away from a line (a shallow arc or V
-the engine drew as one segment) is split at its middle onto the boundary there (`split_bends`).
+the engine drew as one segment) is split at its middle onto the boundary there (`split_bends`). No
+vertex moves farther than MAX_SHIFT_PX; at a tip whose edges' lines meet farther off (an acute notch
+the trace cut short) the vertex becomes two, one on each line (`BEVEL_CLAMPED`), so neither side leans.
 The refined drawing is written on a grid of 1/`refine_grid` px (`shared.svg.write_svg`); callers may
 keep the unrefined one where it measures higher (`shared.candidate.evaluate`).
 """
@@ -58,6 +60,14 @@ SPLIT_BEND_PX = 0.1  # the middle boundary point's distance from the quarter poi
 # (a parabola's sagitta is 4x that: 0.4 px); an emoji's shallow V-shaped edge, 2 px deep over 65 px,
 # was traced as one segment and stayed 1.3 px off at one end
 SPLIT_ROUNDS = 2  # halvings at most (a segment becomes up to 4)
+BEVEL_CLAMPED = True  # a vertex whose edges meet beyond MAX_SHIFT_PX (an acute tip) becomes two, one on
+# each measured line, instead of one clamped point on neither: KLM's M, its notch's 45 px upright side
+# left leaning by 0.4 px at the top
+BEVEL_MIN_PX = 0.05  # ... where the two points lie at least this far apart
+BEVEL_SIDE_PX = 6.0  # ... where both edges are this long (sides whose lines are measured well) ...
+BEVEL_TURN_DEG = 90.0  # ... and the outline turns by this much there: a tip (a bend's facets turn by
+# little, and their lines meet far off where their offsets differ a little: the spikes MAX_SHIFT_PX guards
+# against; beveled, a tyre's arc got a jog)
 LOCAL_TILT_CONTRAST = 0.15  # TILT_MIN_CONTRAST of a segment measured against the colour inside it
 # (edge_profiles.LOCAL_FILL: that colour is a plateau 2-2.5 px in, not a band's soft step)
 
@@ -189,6 +199,15 @@ def vertex_moves(normals: np.ndarray, offsets: np.ndarray, previous: np.ndarray,
     offset's change from start to end, along `directions`: end minus start), meet. Edges without an
     offset (NaN) stay; nearly parallel edges average their moves (weighted by their lengths); no move
     exceeds MAX_SHIFT_PX."""
+    return _moves_and_bevels(normals, offsets, previous, directions, tilts)[0]
+
+
+def _moves_and_bevels(normals: np.ndarray, offsets: np.ndarray, previous: np.ndarray, directions: np.ndarray,
+                      tilts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`vertex_moves`, and for each vertex whose edges' meeting point lay beyond MAX_SHIFT_PX (an acute
+    tip) and BEVEL_CLAMPED, a second point (NaN elsewhere): the clamped point put onto the incoming line
+    (the first move) and onto the outgoing line (the second), so both edges stay on their measured
+    lines and the tip is cut by a short edge between them (see BEVEL_CLAMPED)."""
     n_in, e_in = normals[previous], offsets[previous]
     n_out, e_out = normals, offsets
     known_in, known_out = ~np.isnan(e_in), ~np.isnan(e_out)
@@ -208,11 +227,23 @@ def vertex_moves(normals: np.ndarray, offsets: np.ndarray, previous: np.ndarray,
     else:
         share_in = np.full(len(lengths), 0.5)
     averaged = share_in[:, None] * e_in[:, None] * n_in + (1 - share_in)[:, None] * e_out[:, None] * n_out
-    moves = np.where(((np.abs(det) >= NEAR_PARALLEL) & known_in & known_out)[:, None], meet, averaged)
+    meets = (np.abs(det) >= NEAR_PARALLEL) & known_in & known_out
+    moves = np.where(meets[:, None], meet, averaged)
     moves = np.where((known_in & ~known_out)[:, None], e_in[:, None] * n_in, moves)
     moves = np.where((~known_in & known_out)[:, None], e_out[:, None] * n_out, moves)
     size = np.hypot(moves[:, 0], moves[:, 1])
-    return moves * np.minimum(1.0, MAX_SHIFT_PX / np.maximum(size, 1e-9))[:, None]
+    moves = moves * np.minimum(1.0, MAX_SHIFT_PX / np.maximum(size, 1e-9))[:, None]
+    bevels = np.full(moves.shape, np.nan)
+    if not BEVEL_CLAMPED:
+        return moves, bevels
+    on_in = moves - (np.sum(n_in * moves, axis=1) - e_in)[:, None] * n_in
+    on_out = moves - (np.sum(n_out * moves, axis=1) - e_out)[:, None] * n_out
+    turn_cos = np.sum(directions[previous] * directions, axis=1) / np.maximum(lengths[previous] * lengths,
+                                                                              1e-9)
+    tips = (np.minimum(lengths[previous], lengths) >= BEVEL_SIDE_PX) \
+        & (turn_cos <= np.cos(np.radians(BEVEL_TURN_DEG)))  # a tip, not a facet of a bend (a miter spike)
+    cut = meets & tips & (size > MAX_SHIFT_PX) & (np.hypot(*(on_out - on_in).T) >= BEVEL_MIN_PX)
+    return np.where(cut[:, None], on_in, moves), np.where(cut[:, None], on_out, bevels)
 
 
 def _turned(normals: np.ndarray, at_vertex: np.ndarray, directions: np.ndarray,
@@ -252,6 +283,12 @@ def refine_drawing(drawing: Drawing, rgba: np.ndarray, units_per_px: int) -> Dra
     all_offsets, all_tilts = np.full(len(vertices), np.nan), np.zeros(len(vertices))
     all_offsets[active], all_tilts[active] = offsets, tilts
     directions = ends - vertices
-    moves = vertex_moves(_left_normals(directions), all_offsets, previous, directions, all_tilts)
+    moves, bevels = _moves_and_bevels(_left_normals(directions), all_offsets, previous, directions,
+                                      all_tilts)
     moved = np.where(active[:, None], vertices + moves, vertices)
-    return replace(gridded, vertices=moved)
+    cut = np.flatnonzero(active & np.isfinite(bevels[:, 0]))
+    if not len(cut):
+        return replace(gridded, vertices=moved)
+    per_ring = np.bincount(np.searchsorted(drawing.offsets, cut, side="right") - 1, minlength=len(sizes))
+    offsets = drawing.offsets + np.concatenate([[0], np.cumsum(per_ring)])
+    return gridded.with_rings(np.insert(moved, cut + 1, vertices[cut] + bevels[cut], axis=0), offsets)

@@ -9,6 +9,7 @@ from scipy import ndimage
 
 from shared.candidate import evaluate, trace_drawing, trace_svg, write
 from shared.edge_profiles import edge_positions, fill_colours
+from shared.geometry import Drawing
 from shared.paint import premultiplied
 from shared.params import parse_params
 from shared.pipeline import convert
@@ -317,3 +318,18 @@ def test_a_long_wedges_sides_turn_onto_its_boundary_where_it_narrows(
     truth = covered(lambda x, y: wedge(x / 4, y / 4), 1024, 2)[..., 3].astype(float)
     off = int((np.abs(render_svg(svg, 1024, 1024)[..., 3] - truth) > 127).sum())
     assert (off <= 250) if thin else (off > 300), (off, svg)  # measured 206 and 344 (the cut tip: ~150)
+
+
+def test_an_acute_notchs_upright_side_stays_upright_where_its_tip_is_out_of_reach() -> None:
+    """A notch whose tip the trace cut 2.5 px short (KLM's M): the sides' measured lines meet farther
+    than refinement moves a vertex (MAX_SHIFT_PX). One point clamped short of the meeting lay on neither
+    line and leant the 58 px upright side by 0.33 px; now the tip is two points, one on each line."""
+    rgba = _rendered('<path d="M10 80V10H86V80H60L40 20V80Z" fill="#1d4ed8"/>')
+    traced = np.array([(10, 80), (10, 10), (86, 10), (86, 80), (60, 80), (40.667, 22.5), (40, 80)], float)
+    drawing = Drawing(SIZE, SIZE, ("#1D4ED8",), traced, np.array([0, len(traced)]), np.array([0]))
+    ring = refine_drawing(drawing, rgba, 8).rings[0]
+    bottom = int(np.argmin(np.hypot(ring[:, 0] - 40, ring[:, 1] - 80)))
+    upright_top, diagonal_end = ring[bottom - 1], ring[bottom - 2]
+    assert abs(upright_top[0] - 40) <= 0.02 and upright_top[1] < 22  # the side's top on x = 40
+    assert abs(diagonal_end[0] - (40 + (diagonal_end[1] - 20) / 3)) <= 0.05  # the other on the diagonal
+    assert np.hypot(*(upright_top - diagonal_end)) <= 0.5  # a short cut across the tip
