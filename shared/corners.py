@@ -22,6 +22,7 @@ CONCAVE_CORNERS = True  # a concave corner cut by 1.5-6 px is restored where the
 EVERY_CORNER = True  # a chamfer whose long edge before it ends at the corner restored just before is
 # restored too (`restore_corners`); that vertex was dropped, which left every other corner of a
 # rectangle traced with all four cut (a 115 px square 0.3 px off the grid: two corners cut by 0.6 px)
+KNOWN_CONCAVE = True  # a cut the ring turns concave at is tested as a notch only (`sharpness`)
 
 
 def turning_angles(ring: np.ndarray) -> np.ndarray:
@@ -51,20 +52,24 @@ def corner_vertices(ring: np.ndarray, corner_angle: float) -> np.ndarray:
     return np.flatnonzero((np.abs(turns) > corner_angle) & (np.abs(around) > corner_angle / 2))
 
 
-def sharpness(image: np.ndarray | None, fill: np.ndarray) -> Callable[[np.ndarray, np.ndarray], bool] | None:
+def sharpness(image: np.ndarray | None, fill: np.ndarray
+              ) -> Callable[[np.ndarray, np.ndarray, bool], bool] | None:
     """Whether the input, SHARP_INSET_PX inside a corner point along `inward`, is more like the fill
     than like the input 1.5 px outside it (a sharp corner; a cut or rounded one is not filled there).
-    At a concave corner (the input 1.5 px outside is the fill itself) `inward` points into the notch:
-    sharp where the input there is more like the notch's colour NOTCH_PX in than like the fill."""
+    At a concave corner (the input 1.5 px outside is the fill itself, or the caller knows the ring turns
+    the other way there: `concave`) `inward` points into the notch: sharp where the input there is more
+    like the notch's colour NOTCH_PX in than like the fill. Told `concave`, the first test is not tried:
+    beside a hole it read the hole's edge as the outside and took a filled notch for a sharp corner
+    (the `ram` logo's R: its leg's notch restored 7 px up through the bar into the bowl's counter)."""
     if image is None:
         return None
 
-    def sharp(corner: np.ndarray, inward: np.ndarray) -> bool:
+    def sharp(corner: np.ndarray, inward: np.ndarray, concave: bool = False) -> bool:
         inside, outside, notch = sample(image, np.array([corner + SHARP_INSET_PX * inward,
                                                           corner - 1.5 * inward, corner + NOTCH_PX * inward]))
         span = fill - outside
         contrast = float(span @ span)
-        if contrast > 0.15**2:
+        if contrast > 0.15**2 and not (concave and KNOWN_CONCAVE):
             return float((inside - outside) @ span) / contrast >= 0.5
         if not CONCAVE_CORNERS:
             return False
@@ -78,11 +83,11 @@ def sharpness(image: np.ndarray | None, fill: np.ndarray) -> Callable[[np.ndarra
 
 
 def restore_corners(ring: np.ndarray, corner_angle: float,
-                    sharp: Callable[[np.ndarray, np.ndarray], bool] | None = None) -> np.ndarray:
+                    sharp: Callable[[np.ndarray, np.ndarray, bool], bool] | None = None) -> np.ndarray:
     """A ring with each cut-off corner replaced by the meeting point of the two long edges beside it:
-    an edge under CHAMFER_PX, or under LONG_CHAMFER_PX where `sharp(corner, inward)` says the input is
-    filled just inside that point (`inward`: unit vector along the corner's bisector; at a concave
-    corner, only between long edges whose far ends are corners too), between edges twice as long that
+    an edge under CHAMFER_PX, or under LONG_CHAMFER_PX where `sharp(corner, inward, concave)` says the
+    input is filled just inside that point (`inward`: unit vector along the corner's bisector; at a
+    concave corner, only between long edges whose far ends are corners too), between edges twice as long that
     together turn (one way) by more than `corner_angle`."""
     ring = ring.copy()
     n = len(ring)
@@ -110,8 +115,9 @@ def restore_corners(ring: np.ndarray, corner_angle: float,
         middle = (ring[b] + ring[c]) / 2
         if meet is None or np.hypot(*(meet - middle)) > max(2 * CHAMFER_PX, 2 * length[b]):
             continue
-        concave_between_bends = turns[b] * orientation < 0 and not (ends_before[a] and ends_after[d])
-        if length[b] >= CHAMFER_PX and (sharp is None or not sharp(meet, unit(middle - meet))
+        concave = bool(turns[b] * orientation < 0)
+        concave_between_bends = concave and not (ends_before[a] and ends_after[d])
+        if length[b] >= CHAMFER_PX and (sharp is None or not sharp(meet, unit(middle - meet), concave)
                                          or concave_between_bends):
             continue
         ring[b] = meet
@@ -121,7 +127,7 @@ def restore_corners(ring: np.ndarray, corner_angle: float,
 
 
 def _straighten_corner_edges(ring: np.ndarray, corner_angle: float,
-                             sharp: Callable[[np.ndarray, np.ndarray], bool] | None) -> np.ndarray:
+                             sharp: Callable[[np.ndarray, np.ndarray, bool], bool] | None) -> np.ndarray:
     """A short edge beside a corner that leaves the corner a little off the straight edge it leads
     into (the trace's last pixel step before the corner) joins that edge: the vertex between them goes
     and the corner moves to where the straight edge's line meets the corner's other edge."""
@@ -144,7 +150,7 @@ def _straighten_corner_edges(ring: np.ndarray, corner_angle: float,
             if meet is None or np.hypot(*(meet - ring[b])) > 2 * short:
                 continue
             inward = unit((ring[a] + ring[c]) / 2 - meet)
-            if short >= CHAMFER_PX and not sharp(meet, inward):
+            if short >= CHAMFER_PX and not sharp(meet, inward, False):
                 continue
             ring[b] = meet
             keep[c] = False

@@ -397,3 +397,20 @@ def test_tier1_keeps_a_small_square_a_square(side: float) -> None:
     svg = convert(rgba, tier=1).svg
     paths = re.findall(r' d="([^"]*)"', svg)
     assert len(paths) == 1 and not re.search(r"[qtcsa]", paths[0]) and "<circle" not in svg, svg
+
+
+def test_a_notch_below_a_hole_is_not_restored_up_through_the_bar_between_them() -> None:
+    """An R's leg notch whose 5 px top edge is a cut the ring turns concave at: its sides' lines meet 5 px
+    up, just under the bowl's counter (a hole). Sampled beside the counter's edge, the convex test took
+    the counter for the outside and the filled bar for a sharp corner, and the notch was restored up
+    through the bar (the `ram` logo); told the corner is concave, the notch test finds the bar filled."""
+    from shared.corners import restore_corners, sharpness
+
+    outline = np.array([[10, 10], [64, 10], [64, 60], [57, 60], [35, 38], [30, 38], [30, 60], [10, 60]])
+    counter = np.array([[28.5, 15], [50, 15], [50, 32.8], [28.5, 32.8]])
+    size = 72
+    rgba = covered(lambda x, y: polygon(outline)(x, y) & ~polygon(counter)(x, y), size)
+    ring = outline.astype(float)
+    fill = np.array([*COLOUR, 255]) / 255.0
+    restored = restore_corners(ring, 40.0, sharpness(premultiplied(rgba), fill))
+    assert np.array_equal(restored, ring), restored  # the notch's top edge stays
