@@ -108,6 +108,14 @@ class Drawing:
     def with_rings(self, vertices: np.ndarray, offsets: np.ndarray) -> "Drawing":
         return replace(self, vertices=vertices, offsets=offsets)
 
+    def with_points_after(self, vertices: np.ndarray, after: np.ndarray, points: np.ndarray) -> "Drawing":
+        """`vertices` (this drawing's rings' vertices, moved or not) with `points` (k, 2) inserted each
+        right after the vertex of index `after` (k, ascending), in that vertex's ring; offsets follow."""
+        per_ring = np.bincount(np.searchsorted(self.offsets, after, side="right") - 1,
+                               minlength=len(self.offsets) - 1)
+        offsets = self.offsets + np.concatenate([[0], np.cumsum(per_ring)])
+        return self.with_rings(np.insert(vertices, after + 1, points, axis=0), offsets)
+
     def shape_rings(self) -> tuple[tuple[int, ...], ...]:
         """The ring indices of each shape (computed once per drawing)."""
         return self._shape_rings

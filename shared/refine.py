@@ -185,10 +185,7 @@ def split_bends(drawing: Drawing, image: np.ndarray, fills: np.ndarray) -> Drawi
             return drawing
         middles = (starts[split] + 0.5 * direction[split]  # on the boundary measured there
                    + each[bent, 1, None] * normals[sharp[bent]])
-        per_ring = np.bincount(np.searchsorted(drawing.offsets, split, side="right") - 1,
-                               minlength=len(sizes))
-        offsets = drawing.offsets + np.concatenate([[0], np.cumsum(per_ring)])
-        drawing = drawing.with_rings(np.insert(starts, split + 1, middles, axis=0), offsets)
+        drawing = drawing.with_points_after(starts, split, middles)
     return drawing
 
 
@@ -289,6 +286,4 @@ def refine_drawing(drawing: Drawing, rgba: np.ndarray, units_per_px: int) -> Dra
     cut = np.flatnonzero(active & np.isfinite(bevels[:, 0]))
     if not len(cut):
         return replace(gridded, vertices=moved)
-    per_ring = np.bincount(np.searchsorted(drawing.offsets, cut, side="right") - 1, minlength=len(sizes))
-    offsets = drawing.offsets + np.concatenate([[0], np.cumsum(per_ring)])
-    return gridded.with_rings(np.insert(moved, cut + 1, vertices[cut] + bevels[cut], axis=0), offsets)
+    return gridded.with_points_after(moved, cut, vertices[cut] + bevels[cut])
