@@ -19,6 +19,7 @@ import numpy as np
 
 from shared.geometry import Curve, Drawing, Primitive, Spline, cyclic_shift, signed_area
 from shared.gradient_markup import gradient_id, in_turned_frame
+from shared.spline_rounding import rounded_controls
 from shared.svg_number import number
 
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
@@ -32,7 +33,6 @@ PRIMITIVE_STEP_PX = 1 / 64  # a primitive's lengths and places are written with 
 # (at most 2) whose step is at most this (input px): 1/80 px on a grid of 8 units per px, 1/400 on
 # one of 4, far inside the 0.05 px its fit is held to (shared/primitives.py); 0: always 2 decimals
 ARC_RADIUS_SHORT_STEPS = 1  # an arc ring's radii are written this many rounding steps short (`_arcs_text`)
-HALF_UNIT_COST = 0.5  # squared grid units a spline control may move to keep its joints on the grid
 MIN_ROTATION_SHIFT_PX = 0.05  # a rotation moving no point of a primitive farther is not written (the
 # fit's own accuracy; twemoji's upright eyes came out turned by 0.12 degrees, a 0.02 px shift for 35 B)
 
@@ -211,14 +211,16 @@ def _curve_text(curve: Curve, scale: np.ndarray, grid: bool) -> str:
 def _spline_text(spline: Spline, scale: np.ndarray, grid: bool) -> str:
     """The `d` text of a spline: `l` for straight segments, `q` opening each run of quadratics and `t`
     continuing it, relative. A `t` segment's control is implied (the previous one reflected about the
-    joint), so each run's controls are written as chosen (`_run_controls`) and the joints between them
-    are their midpoints: on a grid, a joint of two controls of unlike parity lies on a half unit."""
-    controls = _run_controls(spline, spline.controls * scale, grid)
+    joint), so each run's controls are written as chosen (on a grid: rounded together,
+    shared/spline_rounding.py) and the joints between them are their midpoints: on a grid, a joint of
+    two controls of unlike parity lies on a half unit."""
     closed = bool(spline.smooth[0])
     curved = ~spline.straight
-    last = len(controls) - 1
-    following = cyclic_shift(np.arange(len(controls)), -1)
+    last = len(spline.controls) - 1
+    following = cyclic_shift(np.arange(len(spline.controls)), -1)
     joins = curved & curved[following] & spline.smooth[following] & ((following > 0) | closed)
+    controls = rounded_controls(spline.controls * scale, spline.ends * scale, spline.start * scale, joins,
+                                curved) if grid else np.round(spline.controls * scale, 2)
 
     def snap(values: np.ndarray) -> np.ndarray:
         return np.round(values * scale) if grid else np.round(values * scale, 2)
@@ -239,22 +241,6 @@ def _spline_text(spline: Spline, scale: np.ndarray, grid: bool) -> str:
         text += (letter + pairs) if letter != command else (pairs if pairs[0] == "-" else " " + pairs)
         command, here = letter, end
     return text + "Z"
-
-
-def _run_controls(spline: Spline, controls: np.ndarray, grid: bool) -> np.ndarray:
-    """The controls as written (view units): rounded to 2 decimals, or on a grid to integers, where a
-    control that continues a run takes the parity of the one before it (their joint then lies on the
-    grid, and costs no '.5' twice over) unless that moves it farther from where it was fitted by more
-    than HALF_UNIT_COST (squared units) beyond the nearest integer."""
-    if not grid:
-        return np.round(controls, 2)
-    written = np.round(controls)
-    for k in np.flatnonzero(spline.smooth[1:] & ~spline.straight[1:] & ~spline.straight[:-1]) + 1:
-        before = written[k - 1]
-        alike = before + 2 * np.round((controls[k] - before) / 2)
-        keep = (alike - controls[k]) ** 2 <= (written[k] - controls[k]) ** 2 + HALF_UNIT_COST
-        written[k] = np.where(keep, alike, written[k])
-    return written
 
 
 def primitive_decimals(scale: float) -> int:

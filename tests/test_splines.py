@@ -20,7 +20,7 @@ from shared.quality import alpha_aware_ssim
 from shared.render import render_svg
 from shared.svg import _spline_text, write_svg
 from shared.tiers import tier1
-from tests.path_text import as_lines, on_curve_points
+from tests.path_text import on_curve_points, written_quadratics
 
 SIDE, SUPER = 128, 8
 NO_PRIMITIVES = {"primitives": False}  # the blob is no primitive; the disc would be one
@@ -97,34 +97,7 @@ def _square_corners(angle: float) -> np.ndarray:
     return corners @ np.array([[np.cos(turn), np.sin(turn)], [-np.sin(turn), np.cos(turn)]]) + SIDE / 2
 
 
-def _written_segments(d: str) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """(start, control, end) of every quadratic in a relative `M`/`l`/`h`/`v`/`q`/`t`/`Z` path, view units."""
-    tokens = re.findall(r"[MlqtZ]|-?(?:\d+\.?\d*|\.\d+)", as_lines(d))
-    out: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    here, control, command, i = np.zeros(2), None, "", 0
-    while i < len(tokens):
-        if tokens[i] in "MlqtZ":
-            command, i = tokens[i], i + 1
-            continue
-        values = [float(v) for v in tokens[i : i + (4 if command == "q" else 2)]]
-        i += len(values)
-        if command == "M":
-            here = np.array(values)
-        elif command == "l":
-            here, control = here + values, None
-        elif command == "q":
-            control, end = here + values[:2], here + values[2:]
-            out.append((here, control, end))
-            here = end
-        elif command == "t":
-            assert control is not None
-            control, end = 2 * here - control, here + values
-            out.append((here, control, end))
-            here = end
-    return out
-
-
-def test_a_closed_spline_is_written_within_a_grid_unit_of_its_controls() -> None:
+def test_a_closed_spline_is_written_within_a_grid_unit_of_its_fit() -> None:
     rng = np.random.default_rng(3)
     k = 24
     angles = np.linspace(0, 2 * np.pi, k, endpoint=False)
@@ -133,10 +106,13 @@ def test_a_closed_spline_is_written_within_a_grid_unit_of_its_controls() -> None
     spline = Spline(ends[-1], controls, ends, np.zeros(k, bool), np.ones(k, bool))
     d = _spline_text(spline, np.array([4.0, 4.0]), grid=True)
     assert d.count("q") == 1 and d.endswith("Z")
-    written = _written_segments(d)
+    written = written_quadratics(d)
     assert len(written) == k
-    implied = np.array([c for _, c, _ in written])
-    assert np.abs(implied - controls * 4).max() <= 1.0  # every control within a unit (a quarter px)
+    fitted = zip(np.vstack([ends[-1:], ends[:-1]]) * 4, controls * 4, ends * 4, strict=True)
+    u = np.linspace(0, 1, 21)[:, None]
+    curve = [np.vstack([(1 - u) ** 2 * a + 2 * u * (1 - u) * c + u**2 * b for a, c, b in segments])
+             for segments in (written, fitted)]
+    assert np.hypot(*(curve[0] - curve[1]).T).max() <= 1.0  # the curve within a unit (a quarter px)
     assert np.allclose(written[-1][2], written[0][0])  # the last segment ends where the path began
 
 
