@@ -13,7 +13,8 @@ next is a clamped spline from corner to corner with (some of) the run's vertices
 ring without corners is one closed spline.
 
 Fitting (shared/spline_fit.py): the controls of a run are fitted by least squares to the ring's edge
-samples moved onto the input's edge (shared/curves.py `measured_edge_points`; samples that found no edge
+samples moved onto the input's edge (shared/curves.py `measured_edge_points`, then out of convex bends and
+into concave ones by `CURVATURE_SHIFT` times the curvature there; samples that found no edge
 count with `UNMEASURED_WEIGHT`, at the polygon's own position), each sample at the parameter its place
 along the polygon gives (the segment of the nearest control's vertex), improved by Newton steps towards
 the nearest curve point; a small pull (`PULL`) towards the polygon's vertices keeps controls with few
@@ -60,7 +61,7 @@ import numpy as np
 from shared.conflation import borders_later, hidden_edges, later_lookup
 from shared.corner_arcs import CornerArc, Side, corner_arc, run_arc
 from shared.corners import restore_corners, sharpness, turning_angles
-from shared.curves import measured_edge_points
+from shared.curves import edge_of, measured_edge_points
 from shared.edge_profiles import fill_colours
 from shared.geometry import Drawing, Spline, cyclic_shift, outward_signs
 from shared.junctions import Junctions
@@ -177,7 +178,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
     n = len(ring)
     measured = ~np.isnan(moved[:, 0])
     counts = np.diff(first)
-    edge = np.repeat(np.arange(n), counts)
+    edge = edge_of(first)
     lengths = np.hypot(*(cyclic_shift(ring, -1) - ring).T)
     at_vertex = np.append(0.0, np.cumsum(lengths))  # arc length of each vertex along the ring, and the total
     along = at_vertex[edge] + (np.arange(first[-1]) - first[edge] + 0.5) / counts[edge] * lengths[edge]
