@@ -64,7 +64,7 @@ def sharpness(image: np.ndarray | None, fill: np.ndarray
     if image is None:
         return None
 
-    def sharp(corner: np.ndarray, inward: np.ndarray, concave: bool = False) -> bool:
+    def sharp(corner: np.ndarray, inward: np.ndarray, concave: bool) -> bool:
         inside, outside, notch = sample(image, np.array([corner + SHARP_INSET_PX * inward,
                                                           corner - 1.5 * inward, corner + NOTCH_PX * inward]))
         span = fill - outside

@@ -18,7 +18,15 @@ from dataclasses import replace
 
 import numpy as np
 
-from shared.corners import CHAMFER_PX, corner_vertices, lines_meet, restore_corners, sharpness, unit
+from shared.corners import (
+    CHAMFER_PX,
+    corner_vertices,
+    lines_meet,
+    restore_corners,
+    sharpness,
+    signed_turns,
+    unit,
+)
 from shared.edge_profiles import Insides, TopShapes, fill_colours, profile_offsets
 from shared.geometry import Curve, Drawing, cyclic_shift, outward_signs
 from shared.paint import premultiplied
@@ -139,11 +147,9 @@ def edge_curvature(ring: np.ndarray, corner_angle: float) -> np.ndarray:
     """Per edge of a closed ring, the mean signed curvature (1/px; positive where the ring turns towards
     its edges' left-hand normals) of its two end vertices: a vertex's turn over the mean length of its
     two edges, corners (turning by more than `corner_angle` degrees) counting 0."""
-    step = cyclic_shift(ring, -1) - ring
-    length = np.maximum(np.hypot(*step.T), 1e-9)
-    before = cyclic_shift(step, 1)
-    turn = np.arctan2(before[:, 0] * step[:, 1] - before[:, 1] * step[:, 0], (before * step).sum(axis=1))
-    turn = np.where(np.abs(turn) > np.radians(corner_angle), 0.0, turn)  # at each vertex
+    length = np.maximum(np.hypot(*(cyclic_shift(ring, -1) - ring).T), 1e-9)
+    turn = signed_turns(ring)  # at each vertex, degrees
+    turn = np.where(np.abs(turn) > corner_angle, 0.0, np.radians(turn))
     at_vertex = turn / ((length + cyclic_shift(length, 1)) / 2)
     return (at_vertex + cyclic_shift(at_vertex, -1)) / 2
 
