@@ -132,5 +132,5 @@ def test_an_iris_between_corners_off_its_circle_is_a_curve(monkeypatch: pytest.M
     monkeypatch.setattr(junctions, "MOVE_PX", 0.0)
     spline = spline_ring(ring, moved, samples, first, 40.0)
     start, stop = iris_parts(spline)
-    assert spline.straight[start:stop].all()  # clamped to the corners: left facets
-    assert _arc_error(spline, centre, radius, start, stop) > 0.3
+    assert _arc_error(spline, centre, radius, start, stop) > 0.3  # clamped to the corners off the circle
+    # (facets 0.40 px off it at most; a spline since the fitter's points take their nearest segment, 1.5)
