@@ -53,6 +53,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "curve fitting + primitives off": {"fit_curves": True, "primitives": False},
     "gradients off": {"gradients": False},
     "fringes kept": {"drop_fringes": False},
+    "edges not unmixed": {"unmix": False},
     "gradients: up to 4 stops": {"gradient_stops": 4},
     "gradients: merge within 0.04": {"gradient_merge": 0.04},
 }

@@ -70,6 +70,10 @@ class StepParams(BaseModel):
     snap_colors: int = Field(
         0, ge=0, le=64, description="snap colours to a palette of this many (0 = off), after supersampling"
     )
+    unmix: bool = Field(
+        False, description="an edge's anti-aliased mix pixels between two flat colours given the nearer "
+        "side's colour before tracing, after supersampling (shared/preprocess.py `unmixed`)"
+    )
 
     simplify_px: float = Field(
         0.0, ge=0.0, le=2.0, description="drop polygon vertices within this many input px of the outline"

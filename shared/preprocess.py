@@ -1,4 +1,4 @@
-"""Pixel steps before tracing: denoise, supersampling, colour snapping and alpha handling.
+"""Pixel steps before tracing: denoise, supersampling, unmixing edges, colour snapping and alpha handling.
 Pure functions on RGBA uint8 arrays."""
 
 import numpy as np
@@ -65,8 +65,91 @@ def snap_colors(rgba: np.ndarray, n_colors: int, palette_from: np.ndarray | None
     return np.dstack([mapped, rgba[..., 3]])
 
 
+STEP_LEVELS = 48.0  # an edge between two colours this far apart (RGB distance, 0-255 levels) ...
+PLATEAU_LEVELS = 10.0  # ... each side flat within this (the pixel beyond it) ...
+MIX_OFF_LEVELS = 8.0  # ... whose pixels between lie within this of the line between the two colours
+
+
+def unmixed(rgba: np.ndarray) -> np.ndarray:
+    """`rgba` with each opaque anti-aliased pixel of an edge between two flat colours given the colour of
+    the side it is nearer (by its mix fraction), for the engine's clustering: a run of an edge's mix
+    pixels is otherwise traced as a strip of its own or merged into some neighbour's region (a flag's
+    white/red edge traced into its yellow emblem's region), which refinement then puts at its
+    sub-pixel place as a strip a 4x zoom shows. Refinement measures the edges on the input itself.
+    A pixel's sides: its neighbours 1 or 2 px away in one of four directions, flat beyond and on one
+    side across (no 1 px line along the direction), at least STEP_LEVELS apart; the widest such pair
+    wins. Only pixels whose 3 x 3 neighbourhood spans
+    STEP_LEVELS / 3 in some channel are looked at, which leaves flat areas out (on 20 held-out images
+    at 1.5x it missed 5 of the 24,586 pixels that a look at every pixel changes)."""
+    rgb = rgba[..., :3]
+    ys, xs = np.nonzero((_spread_3x3(rgb) >= STEP_LEVELS / 3) & (rgba[..., 3] == 255))
+    if len(ys) == 0:
+        return rgba
+    pad = 3
+    padded = np.pad(rgb, ((pad, pad), (pad, pad), (0, 0)), mode="edge").astype(np.float32)
+    solid = np.pad(rgba[..., 3] == 255, pad, mode="edge")
+    ys, xs = ys + pad, xs + pad
+    pixel = padded[ys, xs]
+    out = pixel.copy()
+    widest = np.zeros(len(ys), np.float32)
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        for before, after in ((1, 1), (1, 2), (2, 1)):
+            a = padded[ys - before * dy, xs - before * dx]
+            b = padded[ys + after * dy, xs + after * dx]
+            beyond_a = padded[ys - (before + 1) * dy, xs - (before + 1) * dx]
+            beyond_b = padded[ys + (after + 1) * dy, xs + (after + 1) * dx]
+            span_vector = b - a
+            span2 = np.einsum("ij,ij->i", span_vector, span_vector)
+            t = np.einsum("ij,ij->i", pixel - a, span_vector) / np.maximum(span2, 1e-6)
+            off = pixel - (a + t[:, None] * span_vector)
+            flat_a, flat_b = a - beyond_a, b - beyond_b
+            along_a = _flatter_side(padded, a, ys - before * dy, xs - before * dx, dx, -dy)
+            along_b = _flatter_side(padded, b, ys + after * dy, xs + after * dx, dx, -dy)
+            fits = ((span2 >= STEP_LEVELS**2) & (span2 > widest**2) & (t > 0) & (t < 1)
+                    & (np.einsum("ij,ij->i", off, off) <= MIX_OFF_LEVELS**2)
+                    & (np.einsum("ij,ij->i", flat_a, flat_a) <= PLATEAU_LEVELS**2)
+                    & (np.einsum("ij,ij->i", flat_b, flat_b) <= PLATEAU_LEVELS**2)
+                    & (along_a <= PLATEAU_LEVELS**2) & (along_b <= PLATEAU_LEVELS**2)
+                    & solid[ys - before * dy, xs - before * dx] & solid[ys + after * dy, xs + after * dx])
+            if before == 2 or after == 2:  # the pixel between lies between too, on the same line: a
+                # hairline 1 px from a dark shape (dark, gap, line, gap) is no mix of the two
+                step = -1 if before == 2 else 1
+                middle = padded[ys + step * dy, xs + step * dx]
+                t_middle = np.einsum("ij,ij->i", middle - a, span_vector) / np.maximum(span2, 1e-6)
+                off_middle = middle - (a + t_middle[:, None] * span_vector)
+                low, high = (np.zeros_like(t), t) if before == 2 else (t, np.ones_like(t))
+                ordered = (t_middle >= low) & (t_middle <= high)
+                fits &= ordered & (np.einsum("ij,ij->i", off_middle, off_middle) <= MIX_OFF_LEVELS**2)
+            widest = np.where(fits, np.sqrt(span2), widest)
+            out = np.where(fits[:, None], np.where((t < 0.5)[:, None], a, b), out)
+    result = rgba.copy()
+    result[ys - pad, xs - pad, :3] = np.rint(out).astype(np.uint8)
+    return result
+
+
+def _flatter_side(padded: np.ndarray, side: np.ndarray, ys: np.ndarray, xs: np.ndarray, dy: int,
+                  dx: int) -> np.ndarray:
+    """The smaller squared distance of a side's colour from its two neighbours across the pair's
+    direction ((dy, dx) is that cross direction): a side is a region, not a 1 px line running along
+    the pair, whose pixels at a step of its staircase are no mix of it and its background."""
+    before = side - padded[ys - dy, xs - dx]
+    after = side - padded[ys + dy, xs + dx]
+    return np.minimum(np.einsum("ij,ij->i", before, before), np.einsum("ij,ij->i", after, after))
+
+
+def _spread_3x3(rgb: np.ndarray) -> np.ndarray:
+    """Each pixel's largest channel range over its 3 x 3 neighbourhood (uint8; edges repeated), by
+    separable maxima and minima (1.7x faster than scipy.ndimage's 3-D filters at 1536 px)."""
+    p = np.pad(rgb, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    high = np.maximum(np.maximum(p[:, :-2], p[:, 1:-1]), p[:, 2:])
+    low = np.minimum(np.minimum(p[:, :-2], p[:, 1:-1]), p[:, 2:])
+    high = np.maximum(np.maximum(high[:-2], high[1:-1]), high[2:])
+    low = np.minimum(np.minimum(low[:-2], low[1:-1]), low[2:])
+    return (high - low).max(axis=-1)
+
+
 def prepare(rgba: np.ndarray, steps: StepParams) -> np.ndarray:
-    """Apply the pre-tracing steps in order: denoise, supersample, snap colours, alpha handling."""
+    """Apply the pre-tracing steps in order: denoise, supersample, unmix, snap colours, alpha handling."""
     return prepare_layers(rgba, steps, translucent=False)[0]
 
 
@@ -77,6 +160,8 @@ def prepare_layers(rgba: np.ndarray, steps: StepParams,
     the rest, for traces the translucent layer cannot join)."""
     source = median_denoise(rgba, steps.denoise)
     out = supersample(source, steps.scale)
+    if steps.unmix:
+        out = unmixed(out)
     if steps.snap_colors:
         out = snap_colors(out, steps.snap_colors, palette_from=source)
     layer = None

@@ -217,3 +217,50 @@ def test_an_outline_the_engine_begins_with_a_lineto_is_drawn() -> None:
     near = np.abs(drawn[..., :3].astype(int) - blue).max(axis=-1) <= 24
     assert zigzag.sum() > 3000 and near[zigzag].mean() > 0.95
     assert alpha_aware_ssim(rgba, drawn)[0] > 0.98
+
+
+def _two_colour_edge(edge_y: float, top: tuple[int, int, int], bottom: tuple[int, int, int]) -> np.ndarray:
+    """A 32 x 32 opaque image, `top` above the horizontal line at `edge_y` px and `bottom` below it,
+    the row it crosses anti-aliased by coverage."""
+    cover = np.clip(np.arange(32)[:, None] + 1.0 - edge_y, 0.0, 1.0)  # of `bottom`, per row
+    rgb = np.array(top) * (1 - cover[..., None]) + np.array(bottom) * cover[..., None]
+    rgb = np.broadcast_to(rgb, (32, 32, 3))
+    return np.dstack([np.rint(rgb), np.full((32, 32), 255)]).astype(np.uint8)
+
+
+@pytest.mark.parametrize(("edge_y", "mixed_becomes"), [(12.3, "bottom"), (12.7, "top")])
+def test_an_edges_mix_pixels_take_the_nearer_sides_colour(edge_y: float, mixed_becomes: str) -> None:
+    """The row a white/red edge crosses is a mix of both; the engine is given the side it is nearer to
+    (more than half its coverage), every other pixel as it was."""
+    from shared.preprocess import unmixed
+
+    top, bottom = (238, 238, 238), (218, 28, 11)
+    rgba = _two_colour_edge(edge_y, top, bottom)
+    out = unmixed(rgba)
+    assert out[12, :, :3].tolist() == [list(top if mixed_becomes == "top" else bottom)] * 32
+    rest = np.arange(32) != 12
+    assert np.array_equal(out[rest], rgba[rest])
+
+
+def test_a_gradient_a_hairline_and_translucent_edges_are_not_unmixed() -> None:
+    """A ramp (each pixel between its neighbours, but no flat sides), a 1 px line (its pixels no mix of
+    their sides), a faint line 1 px from a dark shape, a 1 px line's staircase step and an edge against
+    transparency stay as they are."""
+    from shared.preprocess import unmixed
+
+    ramp = np.zeros((32, 32, 4), np.uint8)
+    ramp[..., :2] = np.minimum(np.arange(32) * 16, 255)[None, :, None]  # 68 levels over a pair 3 px apart
+    ramp[..., 3] = 255
+    line = np.full((32, 32, 4), 255, np.uint8)
+    line[:, 15, :3] = (20, 40, 200)
+    faded = _two_colour_edge(12.5, (238, 238, 238), (218, 28, 11))
+    faded[:12, :, 3] = 0
+    faded[12, :, 3] = 128
+    beside = np.full((32, 32, 4), 255, np.uint8)  # a faint hairline 1 px from a dark block: no mix of
+    beside[:, :10, :3] = 0  # the block and the white beyond it (the white gap between is no mix of them)
+    beside[:, 11, :3] = 150
+    stepped = np.full((32, 32, 4), 255, np.uint8)  # a 1 px line stepping up a row: its step's halves are
+    stepped[12, :16, :3] = stepped[11, 17:, :3] = 0  # no mix of the line and the white beside them
+    stepped[11:13, 16, :3] = 128
+    for rgba in (ramp, line, faded, beside, stepped):
+        assert np.array_equal(unmixed(rgba), rgba)

@@ -1,14 +1,18 @@
 """Fringe strips of stacked traces (shared/fringes.py): a thin shape of an edge's mix colour lying on
 shapes painted before it is dropped; a thin line of its own colour, a strip over nothing and a wide
-shape stay; on a 1024 px export Tier 1's SVG comes out smaller and no worse for it."""
+shape stay; on a 1024 px export Tier 1's SVG comes out smaller and no worse for it. With the edges
+unmixed before tracing (shared/preprocess.py, `unmixed`) the engine traces no strips in either layering."""
 
 import numpy as np
 import pytest
 
+from shared.candidate import trace_drawing
+from shared.features import compute_features
 from shared.fringes import drop_fringes, mean_widths, mix_distance
 from shared.geometry import Drawing
 from shared.pipeline import convert
 from shared.render import render_svg
+from shared.tiers.tier1 import formula_params
 
 SIDE = 32
 PLATE, RED, STRIP = (0.0, 0.0, 32.0, 32.0), (8.0, 8.0, 24.0, 24.0), (7.0, 8.0, 8.0, 24.0)  # x0 y0 x1 y1
@@ -81,3 +85,16 @@ def test_a_1024_px_export_comes_out_smaller_and_no_worse() -> None:
     assert dropped.figures.paths < kept.figures.paths, (kept.svg, dropped.svg)
     assert dropped.figures.bytes < kept.figures.bytes
     assert dropped.figures.ssim >= kept.figures.ssim - 0.0005
+
+
+@pytest.mark.parametrize("side", [256, 1024])
+@pytest.mark.parametrize("layering", ["stacked", "cutout"])
+def test_unmixed_edges_are_traced_without_strips(side: int, layering: str) -> None:
+    """Tier 1's trace of the plate and disc (1.5x, its bicubic edges 2-3 px wide): 5 shapes at 256 px
+    and 8 at 1024 px with the edges' mix pixels as they are, the plate and the disc alone with them
+    unmixed (Tier 1 unmixes an image without smooth shading)."""
+    rgba = _export(side)
+    params = formula_params(compute_features(rgba)).with_overrides({"hierarchical": layering})
+    assert params.steps.unmix
+    assert len(trace_drawing(rgba, params).fills) == 2
+    assert len(trace_drawing(rgba, params.with_overrides({"unmix": False})).fills) > 2

@@ -76,3 +76,35 @@ def test_tier1_traces_a_broken_supersampled_trace_again_at_1x(monkeypatch: pytes
     scales.clear()
     fixed = tier1.run(TierRequest(rgba, features, 0.98, overrides={"scale": 1.5}))
     assert scales == [1.5] and fixed.evaluated == 1  # a scale the caller chose is kept
+
+
+def test_every_tier_unmixes_a_flat_images_edges_not_a_shaded_ones(disc_rgba: np.ndarray,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Edges unmixed before tracing (shared/preprocess.py) for a flat image in Tier 1's trace, Tier 2's
+    portfolio and Tier 3's trials; not for one shaded all over (the engine's clusters of shading moved
+    both ways with it: README, "Edges unmixed before tracing")."""
+    from shared.features import compute_features
+    from shared.tiers import TierRequest, tier1, tier2
+
+    ramp = np.zeros((64, 64, 4), np.uint8)
+    ramp[..., 0] = np.linspace(20, 230, 64).astype(np.uint8)[None, :]
+    ramp[..., 2] = 120
+    ramp[..., 3] = 255
+    for rgba, unmix in ((disc_rgba, True), (ramp, False)):
+        features = compute_features(rgba)
+        assert tier1.unmixes(features) == unmix
+        assert tier1.formula_params(features).steps.unmix == unmix
+        request = TierRequest(rgba=rgba, features=features, target_ssim=0.98, overrides={})
+        assert {p.steps.unmix for p in tier2.candidates(request)} == {unmix}
+    from shared.tiers.search import MeasuredSearch
+
+    traced = []
+    evaluate_many = MeasuredSearch.evaluate_many
+
+    def recorded(self: MeasuredSearch, configs: list) -> list:
+        traced.extend(configs)
+        return evaluate_many(self, configs)
+
+    monkeypatch.setattr(MeasuredSearch, "evaluate_many", recorded)
+    convert(disc_rgba, tier=3, budget_s=3)
+    assert len(traced) > 3 and all(p.steps.unmix for p in traced)

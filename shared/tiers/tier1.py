@@ -154,6 +154,9 @@ LOST_LAYER_DIFFERENCE = 4  # a trace that lost a main colour (`lost_params`) is 
 # and, on a clean input, with exact colours (FINER_COLOR_PRECISION) ...
 LOST_LAYER_DIFFERENCE_CLEANED = 8  # ... and on a cleaned-up one with this only (at 4 a 48 px JPEG's noise
 # split off: 0.899 -> 0.880 against the clean logo)
+UNMIX_SMOOTH_BELOW = 0.15  # an image with less smooth shading than this (`gradient_smoothness`, the rules'
+# gradient type) is traced with its edges unmixed (`unmixes`); on shaded ones the engine's clusters moved
+# both ways (README, "Edges unmixed before tracing")
 SHARPER_BELOW = 0.98  # a clean trace under this and under the target is traced again ...
 SHARPER_SCALE = 2.0  # ... supersampled this much (`sharper_params`), kept under the size sanity rule,
 SHARPER_MAX_BYTES = 16 * 1024  # ... unless its SVG is this big already: the 2x trace doubles that detail
@@ -175,8 +178,15 @@ def formula_params(features: ImageFeatures) -> ConversionParams:
         engine=EngineParams(mode="polygon", hierarchical="stacked"),
         steps=StepParams(scale=scale, alpha="threshold", alpha_threshold=128, simplify_px=simplify,
                          refine=True, refine_grid=REFINE_GRID, design_grid=True, primitives=True,
-                         gradients=True, underlap=True, drop_fringes=True, splines=True),
+                         gradients=True, underlap=True, drop_fringes=True, splines=True,
+                         unmix=unmixes(features)),
     )
+
+
+def unmixes(features: ImageFeatures) -> bool:
+    """Whether an image's edges are unmixed before tracing (shared/preprocess.py, `unmixed`): every tier's
+    traces of images with less smooth shading than UNMIX_SMOOTH_BELOW."""
+    return features.gradient_smoothness < UNMIX_SMOOTH_BELOW
 
 
 def choose_params(features: ImageFeatures, target_ssim: float, overrides: dict[str, Any]) -> ConversionParams:

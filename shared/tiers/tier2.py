@@ -62,7 +62,8 @@ def candidates(request: TierRequest) -> list[ConversionParams]:
         ranked = learned.rank_candidates(request.features, request.target_ssim, request.overrides, [])
         if ranked:
             return [firsts[0], *[c for c in ranked if c != firsts[0]][:k]]
-    return [*firsts, *(p.with_overrides(request.overrides) for p in portfolio())]
+    unmix = {"unmix": firsts[0].steps.unmix}  # Tier 1's choice for the image (`tier1.unmixes`)
+    return [*firsts, *(p.with_overrides({**unmix, **request.overrides}) for p in portfolio())]
 
 
 def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:

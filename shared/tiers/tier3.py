@@ -72,11 +72,12 @@ def run(request: TierRequest, executor: Executor | None = None, batch: int = 2) 
         if all(_within(d, flat[d.name]) for d in dims):  # a tiny image's Tier 1 guess (mode pixel) is not
             study.enqueue_trial({d.name: flat[d.name] for d in dims}, skip_if_exists=True)
 
+    unmix = tier1.unmixes(request.features)  # as Tier 1 traces the image
     since_improvement, trials = 0, 0
     best_value = -math.inf
     while trials == 0 or (trials < MAX_TRIALS and not search.out_of_time(batch)):
         asked = [study.ask() for _ in range(batch)]
-        configs = [parse_params({**SHAPING_ON, **{d.name: _suggest(t, d) for d in dims},
+        configs = [parse_params({**SHAPING_ON, "unmix": unmix, **{d.name: _suggest(t, d) for d in dims},
                                  **request.overrides}) for t in asked]
         for trial, cand in zip(asked, search.evaluate_many(configs), strict=True):
             value = search.score(cand)  # the size sanity rule's score
