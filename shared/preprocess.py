@@ -102,13 +102,12 @@ def unmixed(rgba: np.ndarray) -> np.ndarray:
             beyond_b = padded[ys + (after + 1) * dy, xs + (after + 1) * dx]
             span_vector = b - a
             span2 = np.einsum("ij,ij->i", span_vector, span_vector)
-            t = np.einsum("ij,ij->i", pixel - a, span_vector) / np.maximum(span2, 1e-6)
-            off = pixel - (a + t[:, None] * span_vector)
+            t, off2 = _on_line(pixel, a, span_vector, span2)
             flat_a, flat_b = a - beyond_a, b - beyond_b
             along_a = _flatter_side(padded, a, ys - before * dy, xs - before * dx, dx, -dy)
             along_b = _flatter_side(padded, b, ys + after * dy, xs + after * dx, dx, -dy)
             fits = ((span2 >= STEP_LEVELS**2) & (span2 > widest**2) & (t > 0) & (t < 1)
-                    & (np.einsum("ij,ij->i", off, off) <= MIX_OFF_LEVELS**2)
+                    & (off2 <= MIX_OFF_LEVELS**2)
                     & (np.einsum("ij,ij->i", flat_a, flat_a) <= PLATEAU_LEVELS**2)
                     & (np.einsum("ij,ij->i", flat_b, flat_b) <= PLATEAU_LEVELS**2)
                     & (along_a <= PLATEAU_LEVELS**2) & (along_b <= PLATEAU_LEVELS**2)
@@ -116,17 +115,24 @@ def unmixed(rgba: np.ndarray) -> np.ndarray:
             if before == 2 or after == 2:  # the pixel between lies between too, on the same line: a
                 # hairline 1 px from a dark shape (dark, gap, line, gap) is no mix of the two
                 toward = -1 if before == 2 else 1
-                middle = padded[ys + toward * dy, xs + toward * dx]
-                t_middle = np.einsum("ij,ij->i", middle - a, span_vector) / np.maximum(span2, 1e-6)
-                off_middle = middle - (a + t_middle[:, None] * span_vector)
+                t_middle, off2_middle = _on_line(padded[ys + toward * dy, xs + toward * dx], a, span_vector,
+                                                 span2)
                 low, high = (np.zeros_like(t), t) if before == 2 else (t, np.ones_like(t))
-                ordered = (t_middle >= low) & (t_middle <= high)
-                fits &= ordered & (np.einsum("ij,ij->i", off_middle, off_middle) <= MIX_OFF_LEVELS**2)
+                fits &= (t_middle >= low) & (t_middle <= high) & (off2_middle <= MIX_OFF_LEVELS**2)
             widest = np.where(fits, np.sqrt(span2), widest)
             out = np.where(fits[:, None], np.where((t < 0.5)[:, None], a, b), out)
     result = rgba.copy()
     result[ys - pad, xs - pad, :3] = np.rint(out).astype(np.uint8)
     return result
+
+
+def _on_line(colours: np.ndarray, a: np.ndarray, span_vector: np.ndarray, span2: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Each colour's place along the line from `a` by `span_vector` (0 at a, 1 at its end; `span2` the
+    vector's squared length) and its squared distance from that line."""
+    t = np.einsum("ij,ij->i", colours - a, span_vector) / np.maximum(span2, 1e-6)
+    off = colours - (a + t[:, None] * span_vector)
+    return t, np.einsum("ij,ij->i", off, off)
 
 
 def _flatter_side(padded: np.ndarray, side: np.ndarray, ys: np.ndarray, xs: np.ndarray, dy: int,
