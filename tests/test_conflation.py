@@ -256,3 +256,33 @@ def test_a_cutout_first_trace_under_0995_is_traced_stacked_too(ssim: float, retr
     if other is not None:
         assert other.engine.hierarchical == "stacked"
     assert tier1.other_layering(cutout, {"hierarchical": "cutout"}) is None  # the caller's layering
+
+
+@pytest.mark.parametrize(("cutout_ssim", "exact_after"), [(0.985, True), (0.992, False)])
+def test_exact_colours_after_the_stacked_trace_only_under_099(cutout_ssim: float, exact_after: bool) -> None:
+    """A trace made cutout first whose stacked retry measures under FINER_BELOW (shading the stacked
+    trace's colours missed) is traced again with exact colours only where the better layering measures
+    under LATER_FINER_BELOW (0.99): over it, exact colours changed one of 14 shaded emoji."""
+    from dataclasses import replace
+
+    from shared.candidate import evaluate
+    from shared.features import compute_features
+    from shared.tiers import TierRequest
+
+    rgba = render_svg(STRIPES, 192, 128)
+    features = replace(compute_features(rgba), gradient_smoothness=0.5)  # shaded, as far as the rules see
+    assert features.top4_color_share < tier1.CUTOUT_FIRST_TOP4
+    base = evaluate(rgba, tier1.formula_params(features), compare_unrefined=False)
+    traced: list[tuple[str, int]] = []
+
+    def evaluate_one(params: object) -> object:
+        engine = params.engine  # type: ignore[attr-defined]
+        traced.append((engine.hierarchical, engine.color_precision))
+        exact = engine.color_precision >= tier1.FINER_COLOR_PRECISION
+        ssim = 0.999 if exact else cutout_ssim if engine.hierarchical == "cutout" else 0.95
+        return replace(base, params=params, figures=replace(base.figures, ssim=ssim))
+
+    tier1.run(TierRequest(rgba, features, 0.98), evaluate_one=evaluate_one)  # type: ignore[arg-type]
+    assert traced[:2] == [("cutout", base.params.engine.color_precision),
+                          ("stacked", base.params.engine.color_precision)]
+    assert (("cutout", tier1.FINER_COLOR_PRECISION) in traced) == exact_after
