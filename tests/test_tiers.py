@@ -90,7 +90,9 @@ def test_every_tier_unmixes_a_flat_images_edges_not_a_shaded_ones(disc_rgba: np.
     ramp[..., 0] = np.linspace(20, 230, 64).astype(np.uint8)[None, :]
     ramp[..., 2] = 120
     ramp[..., 3] = 255
-    for rgba, unmix in ((disc_rgba, True), (ramp, False)):
+    tiny = np.ascontiguousarray(disc_rgba[::8, ::8])  # traced as exact pixels by Tier 1: every tier leaves it
+    assert min(tiny.shape[:2]) < tier1.TINY_SIDE
+    for rgba, unmix in ((disc_rgba, True), (ramp, False), (tiny, False)):
         features = compute_features(rgba)
         assert tier1.unmixes(features) == unmix
         assert tier1.formula_params(features).steps.unmix == unmix

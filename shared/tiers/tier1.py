@@ -189,8 +189,11 @@ def formula_params(features: ImageFeatures) -> ConversionParams:
 
 def unmixes(features: ImageFeatures) -> bool:
     """Whether an image's edges are unmixed before tracing (shared/preprocess.py, `unmixed`): every tier's
-    traces of images with less smooth shading than UNMIX_SMOOTH_BELOW."""
-    return features.gradient_smoothness < UNMIX_SMOOTH_BELOW
+    traces of images with less smooth shading than UNMIX_SMOOTH_BELOW, other than tiny ones (under
+    TINY_SIDE a side: Tier 1 traces their exact pixels, so Tier 2's portfolio, which takes Tier 1's
+    choice, left them mixed while Tier 3's trials unmixed them)."""
+    return (min(features.width, features.height) >= TINY_SIDE
+            and features.gradient_smoothness < UNMIX_SMOOTH_BELOW)
 
 
 def choose_params(features: ImageFeatures, target_ssim: float, overrides: dict[str, Any]) -> ConversionParams:
