@@ -95,23 +95,18 @@ def unmixed(rgba: np.ndarray) -> np.ndarray:
     out = pixel.copy()
     widest = np.zeros(len(ys), np.float32)
     for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        # each side once: the colour `step` px away (negative: before the pixel), whether it is flat beyond
+        # and across, and whether it is opaque; the pairs below share them
+        sides = {step: _side(padded, solid, ys + step * dy, xs + step * dx, dy, dx, step)
+                 for step in (-2, -1, 1, 2)}
         for before, after in ((1, 1), (1, 2), (2, 1)):
-            a = padded[ys - before * dy, xs - before * dx]
-            b = padded[ys + after * dy, xs + after * dx]
-            beyond_a = padded[ys - (before + 1) * dy, xs - (before + 1) * dx]
-            beyond_b = padded[ys + (after + 1) * dy, xs + (after + 1) * dx]
+            a, flat_a = sides[-before]
+            b, flat_b = sides[after]
             span_vector = b - a
             span2 = np.einsum("ij,ij->i", span_vector, span_vector)
             t, off2 = _on_line(pixel, a, span_vector, span2)
-            flat_a, flat_b = a - beyond_a, b - beyond_b
-            along_a = _flatter_side(padded, a, ys - before * dy, xs - before * dx, dx, -dy)
-            along_b = _flatter_side(padded, b, ys + after * dy, xs + after * dx, dx, -dy)
             fits = ((span2 >= STEP_LEVELS**2) & (span2 > widest**2) & (t > 0) & (t < 1)
-                    & (off2 <= MIX_OFF_LEVELS**2)
-                    & (np.einsum("ij,ij->i", flat_a, flat_a) <= PLATEAU_LEVELS**2)
-                    & (np.einsum("ij,ij->i", flat_b, flat_b) <= PLATEAU_LEVELS**2)
-                    & (along_a <= PLATEAU_LEVELS**2) & (along_b <= PLATEAU_LEVELS**2)
-                    & solid[ys - before * dy, xs - before * dx] & solid[ys + after * dy, xs + after * dx])
+                    & (off2 <= MIX_OFF_LEVELS**2) & flat_a & flat_b)
             if before == 2 or after == 2:  # the pixel between lies between too, on the same line: a
                 # hairline 1 px from a dark shape (dark, gap, line, gap) is no mix of the two
                 toward = -1 if before == 2 else 1
@@ -135,14 +130,22 @@ def _on_line(colours: np.ndarray, a: np.ndarray, span_vector: np.ndarray, span2:
     return t, np.einsum("ij,ij->i", off, off)
 
 
-def _flatter_side(padded: np.ndarray, side: np.ndarray, ys: np.ndarray, xs: np.ndarray, dy: int,
-                  dx: int) -> np.ndarray:
-    """The smaller squared distance of a side's colour from its two neighbours across the pair's
-    direction ((dy, dx) is that cross direction): a side is a region, not a 1 px line running along
-    the pair, whose pixels at a step of its staircase are no mix of it and its background."""
-    before = side - padded[ys - dy, xs - dx]
-    after = side - padded[ys + dy, xs + dx]
-    return np.minimum(np.einsum("ij,ij->i", before, before), np.einsum("ij,ij->i", after, after))
+def _side(padded: np.ndarray, solid: np.ndarray, ys: np.ndarray, xs: np.ndarray, dy: int, dx: int,
+          step: int) -> tuple[np.ndarray, np.ndarray]:
+    """A side of a pixel pair at (ys, xs), `step` px from the pixel along (dy, dx): its colour, and whether
+    it is a flat opaque region there: within PLATEAU_LEVELS of the pixel beyond it and of one of its two
+    neighbours across the direction (a region, not a 1 px line running along the pair, whose pixels at
+    a step of its staircase are no mix of it and its background)."""
+    colour = padded[ys, xs]
+    out_y, out_x = (dy, dx) if step > 0 else (-dy, -dx)  # away from the pixel
+    beyond = colour - padded[ys + out_y, xs + out_x]
+    across_before = colour - padded[ys + dx, xs - dy]  # the cross direction of (dy, dx) is (dx, -dy)
+    across_after = colour - padded[ys - dx, xs + dy]
+    along = np.minimum(np.einsum("ij,ij->i", across_before, across_before),
+                       np.einsum("ij,ij->i", across_after, across_after))
+    flat = ((np.einsum("ij,ij->i", beyond, beyond) <= PLATEAU_LEVELS**2) & (along <= PLATEAU_LEVELS**2)
+            & solid[ys, xs])
+    return colour, flat
 
 
 def _spread_3x3(rgb: np.ndarray) -> np.ndarray:
