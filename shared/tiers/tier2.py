@@ -62,7 +62,7 @@ def candidates(request: TierRequest) -> list[ConversionParams]:
         ranked = learned.rank_candidates(request.features, request.target_ssim, request.overrides, [])
         if ranked:
             return [firsts[0], *[c for c in ranked if c != firsts[0]][:k]]
-    unmix = {"unmix": firsts[0].steps.unmix}  # Tier 1's choice for the image (`tier1.unmixes`)
+    unmix = {"unmix": tier1.unmixes(request.features)}  # as Tier 1 and Tier 3 trace the image
     return [*firsts, *(p.with_overrides({**unmix, **request.overrides}) for p in portfolio())]
 
 
