@@ -265,8 +265,9 @@ def test_exact_colours_after_the_stacked_trace_only_under_099(cutout_ssim: float
     under LATER_FINER_BELOW (0.99): over it, exact colours changed one of 14 shaded emoji."""
     from dataclasses import replace
 
-    from shared.candidate import evaluate
+    from shared.candidate import Candidate, evaluate
     from shared.features import compute_features
+    from shared.params import ConversionParams
     from shared.tiers import TierRequest
 
     rgba = render_svg(STRIPES, 192, 128)
@@ -275,14 +276,14 @@ def test_exact_colours_after_the_stacked_trace_only_under_099(cutout_ssim: float
     base = evaluate(rgba, tier1.formula_params(features), compare_unrefined=False)
     traced: list[tuple[str, int]] = []
 
-    def evaluate_one(params: object) -> object:
-        engine = params.engine  # type: ignore[attr-defined]
+    def evaluate_one(params: ConversionParams) -> Candidate:
+        engine = params.engine
         traced.append((engine.hierarchical, engine.color_precision))
         exact = engine.color_precision >= tier1.FINER_COLOR_PRECISION
         ssim = 0.999 if exact else cutout_ssim if engine.hierarchical == "cutout" else 0.95
         return replace(base, params=params, figures=replace(base.figures, ssim=ssim))
 
-    tier1.run(TierRequest(rgba, features, 0.98), evaluate_one=evaluate_one)  # type: ignore[arg-type]
+    tier1.run(TierRequest(rgba, features, 0.98), evaluate_one=evaluate_one)
     assert traced[:2] == [("cutout", base.params.engine.color_precision),
                           ("stacked", base.params.engine.color_precision)]
     assert (("cutout", tier1.FINER_COLOR_PRECISION) in traced) == exact_after
