@@ -39,7 +39,7 @@ CURVATURE_SHIFT = 1.0  # px^2: a fitting point moves this times its edge's curva
 # bend, into a concave one. On bends a point measured on the input lies inward (the anti-aliasing and the
 # bilinear samples blur the bend, whose 50 % line lies inside the true one), and a spline through sparse
 # controls flattens bends further: held-out logos at 4x, 0.03 px inside at curvature 0.055/px, 0.02 px
-# outside at -0.044/px. 0.6 / 1.0 / 1.5: held-out 4x mean +0.00011 / +0.00014 / +0.00007 (README,
+# outside at -0.044/px. 0.6 / 1.0 / 1.5: held-out 4x mean +0.00011 / +0.00014 / +0.00007 (docs/findings.md,
 # "Fitting points moved out of bends")
 NEWTON_STEPS = 2
 MAX_SPLITS = 64  # per run, a bound on the work for a run that does not fit

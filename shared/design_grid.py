@@ -213,6 +213,6 @@ def view_units(pitch: float, units_per_px: int) -> float:
     so the grid's lines are written exactly (256 / 24 px at 8 units per px: 85 units a pitch, a 2,040
     unit view). The other vertices then round to steps of 1/7.97 px, not 1/8: a multiple of
     `units_per_px` that holds the pitch too (24 units per px for that grid) keeps their old steps but
-    costs bytes; paired as the README's "Design grids" says, held-out 4x +0.00046 against +0.00042 at
+    costs bytes; paired as "Design grids" in docs/findings.md says, held-out 4x +0.00046 against +0.00042 at
     +2.1 % bytes, 96 monochrome icons +0.00076 against +0.00066 at +3.7 % bytes."""
     return max(1, round(units_per_px * pitch)) / pitch

@@ -37,7 +37,8 @@ LOW_CONTRAST = 0.1  # ... or this, where the profile is a clean step (`_clean_st
 # flat ground (emojione's full moon's craters, 0.13), not the band of a gradient the trace cut
 STEP_PLATEAU_PX = 2.0  # a clean step's coverage is flat beyond this from the profile's middle ...
 STEP_FLAT = 0.2  # ... within this of 1 inside and 0 outside
-MAX_SHIFT_PX = 1.25  # largest vertex move, input px (guards sharp corners against miter spikes); see README
+MAX_SHIFT_PX = 1.25  # largest vertex move, input px (guards sharp corners against miter spikes); see
+# docs/findings.md, "Refinement's reach"
 CANVAS_EDGES = True  # samples beyond the canvas are transparent, so an edge in the outermost pixels is
 # measured (else they repeat the border pixel, and a plate ending 0.66 px from the border kept the
 # trace's edge at 1 px)

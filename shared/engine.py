@@ -1,7 +1,8 @@
 """The tracing engine behind one small interface: RGBA pixels in, SVG markup out.
 
-VTracer 1.0.0a4 was chosen by measurement (DESIGN.md, Engine and parameters; the numbers are in the
-README): the same geometry as 0.6.15 at about a third of the bytes, plus the seam-free `cutout` mode.
+VTracer 1.0.0a4 was chosen by measurement (DESIGN.md, Engine and parameters; the numbers are in
+docs/findings.md, "Engine choice"): the same geometry as 0.6.15 at about a third of the bytes, plus the
+seam-free `cutout` mode.
 """
 
 from importlib.metadata import version

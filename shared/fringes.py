@@ -20,7 +20,7 @@ left beside it onto the input's anti-aliased boundary. A shape is dropped where 
 Shapes with a fill opacity (translucent plateaus, shared/translucency.py) stay. Cutout traces keep
 theirs: nothing runs on under a cutout shape, so a dropped one would leave a hole.
 
-Measured (Tier 1, strips kept -> dropped, `python -m bench.paired --set drop_fringes=false`; README,
+Measured (Tier 1, strips kept -> dropped, `python -m bench.paired --set drop_fringes=false`; docs/findings.md,
 "Fringe strips"): 72 training images at 256 px, 1x / 4x medians 0.9933 / 0.9921 -> 0.9933 / 0.9922,
 bytes -4.1 %; the same sources rendered at 1024 px, bytes -8.4 %, elements -24 %, no image lower by
 more than 0.0003.

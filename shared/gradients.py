@@ -31,7 +31,7 @@ MIN_GAIN_PER_BYTE = 2e-6  # estimated SSIM of the image a lone gradient must buy
 EDGE_BAND_FIT = 0.8  # a band whose own flat colour misses the merge tolerance (its pixels mostly its edges:
 # a thin band of a shaded face) merges where the union's gradient leaves at most this share of that flat
 # colour's RMS on it (0: never; 60 shaded emoji 3 up at 4x, none down, bytes -1.9 %; at 1.0 one generated
-# logo's star rim joined the bar beside it, a green fringe: README, "Edge-dominated bands")
+# logo's star rim joined the bar beside it, a green fringe: docs/findings.md, "Edge-dominated bands")
 OUTSIDE_TOLERANCE = 0.01  # share of a dropped band's pixels that may lie outside the region it joins
 RAMP_STEP, RAMP_SHARE = 0.5 / 255, 0.5  # a region ramps where this share of its pixels 2 px in step to a
 # neighbour by more: only there are a gradient's stops placed (shared/gradient_profile.py,

@@ -28,7 +28,7 @@ CHROMA_BAND_CHROMA = 30.0  # ... and this chroma distance (Cb, Cr) of another co
 # (`chroma_bands`). Tier 1, ssim_clean: 216 training JPEGs on white, median 0.9867 -> 0.9892, mean
 # 0.98014 -> 0.98161, 25 up and none down by over 0.002, total bytes -9 % (a narrower rule, the band on
 # the chroma line from its colour to one neighbour's: 14 up); 108 training small JPEGs, mean 0.91872 ->
-# 0.91929, 5 up and 3 down; 118 held-out JPEG and small JPEG copies, 10 up and 1 down (README)
+# 0.91929, 5 up and 3 down; 118 held-out JPEG and small JPEG copies, 10 up and 1 down (README, "Chroma bands")
 LINE_MIX_DELTA_E = 12.0  # a small JPEG's palette colour this near (Lab) a mix of two others ...
 LINE_MIX_SPAN = 0.15  # ... at least this far from either end ...
 LINE_MIX_INTERIOR = 0.25  # ... whose pixels have a 3x3 neighbourhood of their own colour less often than this

@@ -67,7 +67,7 @@ def snap_colors(rgba: np.ndarray, n_colors: int, palette_from: np.ndarray | None
 
 STEP_LEVELS = 48.0  # an edge between two colours this far apart (RGB distance, 0-255 levels) ...
 PLATEAU_LEVELS = 16.0  # ... each side flat within this (the pixel beyond it and one across); 10 before
-# (held-out 4x mean -0.00011, damaged copies -0.00016; a step of 32 changed nothing: README, "Edges
+# (held-out 4x mean -0.00011, damaged copies -0.00016; a step of 32 changed nothing: docs/findings.md, "Edges
 # unmixed before tracing") ...
 MIX_OFF_LEVELS = 8.0  # ... whose pixels between lie within this of the line between the two colours
 

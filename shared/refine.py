@@ -42,7 +42,7 @@ TILT_MIN_CONTRAST = 0.3  # premultiplied RGBA distance an edge needs to be turne
 # differ by less: turning their soft boundaries lowered SSIM on generated gradients)
 CLEAN_TILT_CONTRAST = 0.1  # ... or this where every profile is a clean step (`Profiles.clean`):
 # two flat colours meeting, as close as a usable clean profile may be (`edge_profiles.LOW_CONTRAST`): an
-# emoji's skin tones, a logo's facets (see the README)
+# emoji's skin tones, a logo's facets (docs/findings.md)
 TILT_FLAT_INSIDE = 0.05  # most the coverage 2.5 px inside may differ from 1 for a segment to be turned
 THIN_INSIDE_PX = 1.25  # a segment whose coverage this far inside is the fill and falls again deeper (the far
 THIN_FALL = 0.3  # side of a shape under about 3 px wide: a star's arm, a stroke) by at least this passes

@@ -1,6 +1,6 @@
 """The router: which tier serves an `auto` request, and why, in well under a millisecond.
 
-Rules from measurement (bench/results/quality.json, see README): Tier 1 already reaches high SSIM on
+Rules from measurement (bench/results/quality.json, docs/findings.md): Tier 1 already reaches high SSIM on
 simple flat logos; images with shading, text or many colours need measured candidates (Tier 2); a high
 target or a generous budget on such images calls for the search (Tier 3).
 

@@ -157,7 +157,7 @@ def _nearer_segments(starts: np.ndarray, controls: np.ndarray, finishes: np.ndar
     place along the polygon can give it the wrong segment, and its distance to that segment's end is
     then no distance to the curve, yet the fit was solved and judged by it (a generated text image's
     G bowl, all vertices as controls: 0.11 px² of squared error to the curve against its polygon's
-    0.21 px², judged more, so the bowl stayed facets; README, "Fitting points on their nearest
+    0.21 px², judged more, so the bowl stayed facets; docs/findings.md, "Fitting points on their nearest
     segment")."""
     count = len(controls)
     for step, at_end, begin in ((-1, u <= 0.0, 1.0), (1, u >= 1.0, 0.0)):

@@ -34,7 +34,7 @@ def test_one_tier1_run_at_the_highest_target_labels_every_target(tmp_path: Path)
     # a generated training logo whose Tier 1 and Tier 2 results fall between the router's targets
     # (Tier 1 ~0.973, Tier 2 between 0.98 and 0.99), so the labels go from 1 at low targets to 3 at 0.99
     # (train-gradient-003 was one until Tier 1 reached 0.99 on it: edges measured against the colour
-    # inside, README)
+    # inside, docs/findings.md)
     rgba = MAKERS["gradient"](np.random.default_rng(seed_of("train-gradient-002")), 256)
     row = {"id": "train-gradient-002", "path": _png(rgba, tmp_path / "logo.png"), "split": "train"}
     assert one_run_labels_all_targets(), "the deployed Tier 1 should not depend on the target"

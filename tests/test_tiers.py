@@ -82,7 +82,7 @@ def test_every_tier_unmixes_a_flat_images_edges_not_a_shaded_ones(disc_rgba: np.
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Edges unmixed before tracing (shared/preprocess.py) for a flat image in Tier 1's trace, Tier 2's
     portfolio and Tier 3's trials; not for one shaded all over (the engine's clusters of shading moved
-    both ways with it: README, "Edges unmixed before tracing")."""
+    both ways with it: docs/findings.md, "Edges unmixed before tracing")."""
     from shared.features import compute_features
     from shared.tiers import TierRequest, tier1, tier2
 

@@ -1,6 +1,6 @@
 """Tier 1: parameters from image features by a documented formula, one trace, measured.
 
-The formula encodes measured findings (README, "Measured findings"):
+The formula encodes measured findings (docs/findings.md):
 - VTracer traces semi-transparent anti-aliased fringes as shapes of their own: alpha thresholded at
   50 % is truer and far smaller on every category;
 - `polygon` fitting beats the defaults' `spline` on SSIM and bytes (ablation: spline 0.971 / 6.6 KB);
@@ -22,23 +22,24 @@ The formula encodes measured findings (README, "Measured findings"):
   240 damaged training copies (60 each of favicons, small JPEGs, JPEGs, scans) against their clean
   source: 17 up and 2 down by more than 0.002 (favicons 0.9758 -> 0.9775, worst -0.005). Cutout for
   every image was worse (median 0.9918 against 0.9921; gradients 0.9759, JPEG copies 0.9105 against
-  0.947). Retried from 0.995 instead of 0.99 since 2026-12-04 (README, "The cutout retry
+  0.947). Retried from 0.995 instead of 0.99 since 2026-12-04 (docs/findings.md, "The cutout retry
   from 0.995"): 128 icons 10 up at 4x, none down, training split 2 up, none down;
 - a clean image whose four main colour bins cover under CUTOUT_FIRST_TOP4 of it (flags, emoji, shaded
   shapes: 23 of the 28 dev images whose cutout retry won at 0.995 or more, 3 of the 93 that needed no
   retry) is traced cutout first instead, and stacked only where that measures under CUTOUT_BELOW
   (`first_layering`, `other_layering`): the same layering choice without the stacked trace wherever
-  the cutout one is good (README, "Cutout first");
+  the cutout one is good (docs/findings.md, "Cutout first");
 - primitives (shared/primitives.py: circles, ellipses, rounded rectangles written as such) cost
   nothing in SSIM and save bytes (40 training images: median 0.9835 / 690 B -> 0.9836 / 663 B, 4x
   SSIM 0.9824 -> 0.9822, `python -m bench.scale_check --images 40`), so they are on;
 - a stacked trace's anti-aliasing fringe strips (shapes under 2 px wide of a mix of the colours under
   and beside them) are dropped before refinement (shared/fringes.py): bytes -2 to -4 % at 256 px and
-  -8 % on 1024 px exports, no image lower at the source by more than 0.001 (README, "Fringe strips");
+  -8 % on 1024 px exports, no image lower at the source by more than 0.001 (docs/findings.md, "Fringe
+  strips");
 - splines (shared/splines.py: runs between corners as quadratic B-splines, one coordinate pair per
   control like the polygon's per vertex) lift the 4x view at no bytes on stacked traces (training
   split, 72 images: 1x median 0.9933 -> 0.9940, source mean 0.9896 -> 0.9900, total bytes -0.1 %, none
-  lower by more than 0.001; README, "Spline runs"), so they are on;
+  lower by more than 0.001; docs/findings.md, "Spline runs"), so they are on;
 - cubic curve fitting (shared/curves.py) stays off. At Tier 1's byte limit (`curve_pairs_ratio` 1.5) it is
   kept on a third of rings and changes little; allowed 3x the polygon's pairs at 0.2 px it lifts
   the medians of few-colour training images (40, `--few-colours`: 1x 0.9968 -> 0.9978, 4x 0.9929 ->
@@ -141,11 +142,12 @@ FINER_BELOW = 0.97  # a clean trace measuring under this and under the target is
 FINER_SMOOTH_SHARE = 0.02  # ... where at least this share of the image is smooth shading ...
 FINER_COLOR_PRECISION = 8  # ... with exact colours (`finer_params`)
 FINER_BELOW_CLEANED_SHADED = 0.92  # a cleaned input with shading (not snapped to a palette) at its own
-# size only under this, close colours or not: exact colours trace its JPEG noise (README, "Exact colours
-# on cleaned shading"; an upscaled favicon needs them: a gradient logo's fell 0.9807 -> 0.9579 without)
+# size only under this, close colours or not: exact colours trace its JPEG noise (docs/findings.md, "Exact
+# colours on cleaned shading"; an upscaled favicon needs them: a gradient logo's fell 0.9807 -> 0.9579
+# without)
 CLOSE_LEVELS = 16  # a cleaned image with two main colours this close is traced with exact colours too
 CUTOUT_BELOW = 0.995  # a trace measuring under this is traced in the other layering too (`other_layering`)
-# (0.99 until 2026-12-04: README, "The cutout retry from 0.995")
+# (0.99 until 2026-12-04: docs/findings.md, "The cutout retry from 0.995")
 CUTOUT = {"hierarchical": "cutout", "underlap": True}  # ... with its shared edges seam-free
 CUTOUT_FIRST_TOP4 = 0.979  # a clean image whose four main colours (`top4_color_share`) cover less of it
 # than this is traced cutout first, and stacked only where that measures under CUTOUT_BELOW
@@ -157,10 +159,10 @@ LOST_LAYER_DIFFERENCE_CLEANED = 8  # ... and on a cleaned-up one with this only 
 LATER_FINER_BELOW = 0.99  # a trace made cutout first is traced again with exact colours after its stacked
 # trace asks for them (`run`) only where the better layering measures under this: 60 shaded emoji (seed
 # 31), the retry ran on 14 and changed 1 (0.9851, +0.0076 at 1x); under 0.99 it runs on 9, changes the same
-# one, and Tier 1's total time is 6 % less (README, "Exact colours after the stacked trace")
+# one, and Tier 1's total time is 6 % less (docs/findings.md, "Exact colours after the stacked trace")
 UNMIX_SMOOTH_BELOW = 0.15  # an image with less smooth shading than this (`gradient_smoothness`, the rules'
 # gradient type) is traced with its edges unmixed (`unmixes`); on shaded ones the engine's clusters moved
-# both ways (README, "Edges unmixed before tracing")
+# both ways (docs/findings.md, "Edges unmixed before tracing")
 SHARPER_BELOW = 0.98  # a clean trace under this and under the target is traced again ...
 SHARPER_SCALE = 2.0  # ... supersampled this much (`sharper_params`), kept under the size sanity rule,
 SHARPER_MAX_BYTES = 16 * 1024  # ... unless its SVG is this big already: the 2x trace doubles that detail
@@ -381,7 +383,7 @@ def first_layering(params: ConversionParams, request: TierRequest) -> Conversion
     """`params` traced cutout (with `underlap`) for a clean input of many colours: the four main colour
     bins cover under CUTOUT_FIRST_TOP4 of its visible pixels (flags, emoji, shaded shapes: the docstring);
     else as they are (the layering fixed by the caller, a cleaned-up input, other traces). Traced first, the
-    cutout trace spares the stacked one wherever it measures CUTOUT_BELOW or more (README, "Cutout
+    cutout trace spares the stacked one wherever it measures CUTOUT_BELOW or more (docs/findings.md, "Cutout
     first")."""
     engine = params.engine
     if "hierarchical" in request.overrides or request.cleaned or engine.mode != "polygon" \
