@@ -255,7 +255,7 @@ def run(request: TierRequest, executor: Executor | None = None,
     lost = lost_params(best, request.rgba, request.overrides, request.cleaned)
     if lost is not None:
         best, evaluated = _saner_trace(best, lost, request, evaluate_one), evaluated + 1
-    other = other_layering(best, request.overrides, CUTOUT_BELOW_CLEANED if request.cleaned else CUTOUT_BELOW)
+    other = other_layering(best, request.overrides, request.cleaned)
     if other is not None:
         request.check_cancelled()
         layered = evaluate_one(other)
@@ -397,15 +397,15 @@ def first_layering(params: ConversionParams, request: TierRequest) -> Conversion
     return params.with_overrides(CUTOUT)
 
 
-def other_layering(best: Candidate, overrides: dict[str, Any], below: float | None = None
+def other_layering(best: Candidate, overrides: dict[str, Any], cleaned: bool = False
                    ) -> ConversionParams | None:
-    """`best`'s parameters in the other layering for a polygon trace that measured under `below`
-    (None: CUTOUT_BELOW; `run` passes a cleaned-up input's CUTOUT_BELOW_CLEANED):
+    """`best`'s parameters in the other layering for a polygon trace that measured under CUTOUT_BELOW
+    (a `cleaned`-up input's: under CUTOUT_BELOW_CLEANED):
     a stacked trace of two or more shapes traced cutout (with `underlap`), a cutout one
     (`first_layering`) stacked; None otherwise (the layering fixed by the caller, other traces). See the
     docstring: a stacked trace paints halos where an upper shape's edge is also a lower one's outline."""
     engine = best.params.engine
-    below = CUTOUT_BELOW if below is None else below
+    below = CUTOUT_BELOW_CLEANED if cleaned else CUTOUT_BELOW
     if "hierarchical" in overrides or engine.mode != "polygon" or best.figures.ssim >= below:
         return None
     if engine.hierarchical == "cutout":  # one cutout shape may be stacked bands that gradients merged
