@@ -2,11 +2,16 @@
 background showing through their shared edge, and outer edges stay where they were; Tier 1 traces a
 stacked trace with halos again cutout (shared/tiers/tier1.py, `other_layering`)."""
 
+from collections.abc import Callable
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
+from shared.candidate import Candidate
 from shared.conflation import GAP_PUSH, SPREAD, closed_holes, underlap
 from shared.geometry import Drawing, signed_area
+from shared.params import ConversionParams
 from shared.pipeline import convert
 from shared.render import render_svg
 from shared.svg import write_svg
@@ -197,8 +202,6 @@ def test_tier1_traces_a_haloed_stacked_flag_cutout(monkeypatch: pytest.MonkeyPat
 def test_a_stacked_trace_under_0995_is_traced_cutout_too(ssim: float, retried: bool) -> None:
     """A stacked trace is retried cutout below 0.995 (0.99 until 2026-12-04: a Twemoji couple's stacked
     trace at 0.9907 kept its halos, its cutout trace measures 0.9973); above, it is kept as it is."""
-    from dataclasses import replace
-
     from shared.candidate import evaluate
     from shared.features import compute_features
 
@@ -243,8 +246,6 @@ def test_an_image_of_many_colours_is_traced_cutout_first(monkeypatch: pytest.Mon
 
 @pytest.mark.parametrize(("ssim", "retried"), [(0.994, True), (0.996, False)])
 def test_a_cutout_first_trace_under_0995_is_traced_stacked_too(ssim: float, retried: bool) -> None:
-    from dataclasses import replace
-
     from shared.candidate import evaluate
     from shared.features import compute_features
 
@@ -258,32 +259,41 @@ def test_a_cutout_first_trace_under_0995_is_traced_stacked_too(ssim: float, retr
     assert tier1.other_layering(cutout, {"hierarchical": "cutout"}) is None  # the caller's layering
 
 
+def scored_traces(base: Candidate, ssim_of: Callable[[ConversionParams], float]
+                  ) -> tuple[Callable[[ConversionParams], Candidate], list[ConversionParams]]:
+    """A stand-in for Tier 1's trace-and-measure: `base` with each configuration's parameters and the score
+    `ssim_of` gives it, and the list of configurations asked for, in order."""
+    traced: list[ConversionParams] = []
+
+    def evaluate_one(params: ConversionParams) -> Candidate:
+        traced.append(params)
+        return replace(base, params=params, figures=replace(base.figures, ssim=ssim_of(params)))
+
+    return evaluate_one, traced
+
+
 @pytest.mark.parametrize(("cutout_ssim", "exact_after"), [(0.985, True), (0.992, False)])
 def test_exact_colours_after_the_stacked_trace_only_under_099(cutout_ssim: float, exact_after: bool) -> None:
     """A trace made cutout first whose stacked retry measures under FINER_BELOW (shading the stacked
     trace's colours missed) is traced again with exact colours only where the better layering measures
     under LATER_FINER_BELOW (0.99): over it, exact colours changed one of 14 shaded emoji."""
-    from dataclasses import replace
-
-    from shared.candidate import Candidate, evaluate
+    from shared.candidate import evaluate
     from shared.features import compute_features
-    from shared.params import ConversionParams
     from shared.tiers import TierRequest
 
     rgba = render_svg(STRIPES, 192, 128)
     features = replace(compute_features(rgba), gradient_smoothness=0.5)  # shaded, as far as the rules see
     assert features.top4_color_share < tier1.CUTOUT_FIRST_TOP4
     base = evaluate(rgba, tier1.formula_params(features), compare_unrefined=False)
-    traced: list[tuple[str, int]] = []
 
-    def evaluate_one(params: ConversionParams) -> Candidate:
+    def ssim_of(params: ConversionParams) -> float:
         engine = params.engine
-        traced.append((engine.hierarchical, engine.color_precision))
         exact = engine.color_precision >= tier1.FINER_COLOR_PRECISION
-        ssim = 0.999 if exact else cutout_ssim if engine.hierarchical == "cutout" else 0.95
-        return replace(base, params=params, figures=replace(base.figures, ssim=ssim))
+        return 0.999 if exact else cutout_ssim if engine.hierarchical == "cutout" else 0.95
 
+    evaluate_one, asked = scored_traces(base, ssim_of)
     tier1.run(TierRequest(rgba, features, 0.98), evaluate_one=evaluate_one)
+    traced = [(p.engine.hierarchical, p.engine.color_precision) for p in asked]
     assert traced[:2] == [("cutout", base.params.engine.color_precision),
                           ("stacked", base.params.engine.color_precision)]
     assert (("cutout", tier1.FINER_COLOR_PRECISION) in traced) == exact_after
@@ -296,23 +306,16 @@ def test_a_cleaned_inputs_stacked_trace_is_traced_cutout_only_under_098(cleaned:
     """A cleaned-up input (a JPEG, a scan, an upscaled favicon) is traced in the other layering only where
     its trace measures under CUTOUT_BELOW_CLEANED (0.98) against the cleaned estimate; a clean one under
     CUTOUT_BELOW (0.995): over 0.98 the retry changed 13 of 1,100 damaged dev copies for 18 % of the time."""
-    from dataclasses import replace
-
-    from shared.candidate import Candidate, evaluate
+    from shared.candidate import evaluate
     from shared.features import compute_features
-    from shared.params import ConversionParams
     from shared.tiers import TierRequest
 
     rgba = render_svg(FLAG, 192, 128)
     features = compute_features(rgba)
     base = evaluate(rgba, tier1.formula_params(features), compare_unrefined=False)
     assert base.figures.paths >= 2
-    layerings: list[str] = []
-
-    def evaluate_one(params: ConversionParams) -> Candidate:
-        layerings.append(params.engine.hierarchical)
-        return replace(base, params=params, figures=replace(base.figures, ssim=ssim))
-
+    evaluate_one, asked = scored_traces(base, lambda _: ssim)
     tier1.run(TierRequest(rgba, features, 0.98, cleaned=cleaned, snapped=cleaned), evaluate_one=evaluate_one)
+    layerings = [p.engine.hierarchical for p in asked]
     assert layerings[0] == "stacked"
     assert ("cutout" in layerings) == retried
