@@ -12,10 +12,11 @@ installed once into `--cache`), outside the dev set; or, with `--shaded N`, N Tw
 with their fills shaded by gradients (bench/shaded_emoji.py), a stand-in for gradient emoji. Per image
 and run: SSIM at 1x against the input (the result's own figure), SSIM against the source rendered at 4x
 the side (`ssim_source`; for `--side` over 256, at the side itself), bytes, elements and seconds. The
-other run takes `--set` overrides and/or `--tier1 NAME=VALUE`, a constant of shared/tiers/tier1.py set
-for that run (a retry's threshold: `SHARPER_BELOW=0` turns the supersampled retry off), or `--constant
-MODULE.NAME=VALUE`, one of any shared module (`shared.gradient_profile.PLACE_ROUNDS=0`: gradient stops
-evenly spaced), or `--portfolio FILE`, a Tier 2 portfolio (an earlier shared/tiers/portfolio.json).
+other run takes `--set` overrides and/or `--tier1 NAME=VALUE`, a constant of shared/tiers/tier1.py or
+shared/tiers/tier1_retries.py (whichever defines it) set for that run (a retry's threshold:
+`SHARPER_BELOW=0` turns the supersampled retry off), or `--constant MODULE.NAME=VALUE`, one of any
+shared module (`shared.gradient_profile.PLACE_ROUNDS=0`: gradient stops evenly spaced), or
+`--portfolio FILE`, a Tier 2 portfolio (an earlier shared/tiers/portfolio.json).
 Prints the images that changed, then for the other run -> the deployed run: medians, means and totals,
 and how many images fell or rose by more than 0.001; `--out` writes the rows.
 """
@@ -40,7 +41,7 @@ from bench.synthetic import render
 from shared.pipeline import convert
 from shared.quality import alpha_aware_ssim
 from shared.render import render_svg
-from shared.tiers import tier2
+from shared.tiers import tier1, tier1_retries, tier2
 
 FIELDS = ("ssim", "ssim_source", "bytes", "paths", "seconds")
 
@@ -62,6 +63,14 @@ def run_once(rgba: np.ndarray, source: np.ndarray, tier: int, overrides: dict[st
     rendered = render_svg(result.svg, source.shape[1], source.shape[0])
     return [result.figures.ssim, alpha_aware_ssim(source, rendered)[0], result.figures.bytes,
             result.figures.paths, seconds]
+
+
+def tier1_constant(item: str) -> str:
+    """`NAME=VALUE` of `--tier1` as `MODULE.NAME=VALUE` for the Tier 1 module that defines NAME: the
+    formula's constants are in shared/tiers/tier1.py, the retries' in shared/tiers/tier1_retries.py."""
+    name = item.split("=", 1)[0]
+    module = tier1_retries if hasattr(tier1_retries, name) else tier1
+    return f"{module.__name__}.{item}"
 
 
 def inputs(args: argparse.Namespace) -> Iterator[tuple[str, str, np.ndarray, np.ndarray]]:
@@ -104,7 +113,8 @@ def main() -> None:
                         help="only images whose source paints with a gradient (the `gradient` flag)")
     parser.add_argument("--set", action="append", default=[], help="name=json value (the other run)")
     parser.add_argument("--tier1", action="append", default=[],
-                        help="NAME=VALUE: a constant of shared/tiers/tier1.py (the other run)")
+                        help="NAME=VALUE: a constant of shared/tiers/tier1.py or "
+                             "tier1_retries.py (the other run)")
     parser.add_argument("--constant", action="append", default=[],
                         help="MODULE.NAME=VALUE: a constant of a shared module, e.g. "
                              "shared.gradient_profile.PLACE_ROUNDS=0 (the other run)")
@@ -123,7 +133,7 @@ def main() -> None:
     constants: dict[tuple[ModuleType, str], Any] = {}  # an integer where written as one
     if args.portfolio is not None:
         constants[(tier2, "PORTFOLIO_PATH")] = args.portfolio
-    for item in [f"shared.tiers.tier1.{c}" for c in args.tier1] + args.constant:
+    for item in [tier1_constant(c) for c in args.tier1] + args.constant:
         path, value = item.split("=", 1)
         module_name, name = path.rsplit(".", 1)
         try:

@@ -239,7 +239,8 @@ def sharp_edges(rgba: np.ndarray, found: DamageEstimate) -> bool:
     """Whether `clean_up` keeps a damaged image's edges as mixes of two palette colours (`mix_edges`: a JPEG
     of UPSCALE_BELOW px or more, whose edges are 1 px wide) rather than re-softening them (noise, upscaled
     small inputs). Tier 1 traces only the former again with exact colours where two of them are close
-    (shared/tiers/tier1.py, `close_colours`): on softened edges exact colours trace each level as shapes."""
+    (shared/tiers/tier1_retries.py, `close_colours`): on softened edges exact colours trace each level as
+    shapes."""
     return found.kind == "damaged" and found.noise < NOISE_DAMAGED and max(rgba.shape[:2]) >= UPSCALE_BELOW
 
 
@@ -253,8 +254,8 @@ def snap_palette(rgba: np.ndarray, found: DamageEstimate, calm: np.ndarray | Non
 
 class CleanUp(NamedTuple):
     """`clean_up`'s result: the cleaned estimate (the image itself when clean), what was done in words, and
-    whether its colours were snapped to a palette (its soft edges are then no shading: shared/tiers/tier1.py
-    traces it with exact colours only where two are close)."""
+    whether its colours were snapped to a palette (its soft edges are then no shading:
+    shared/tiers/tier1_retries.py traces it with exact colours only where two are close)."""
 
     rgba: np.ndarray
     notes: list[str]

@@ -4,7 +4,7 @@ strokes that have no calm pixels (`stroke_colours`; shared/halos.py drops the ba
 bleeds and rings around them), colours as their pixels' medians (`median_colours`), near-black made exact
 (`exact_black`); and, after tracing, flat fills set to the cleaned image's main colours (`snap_fills`),
 and any image's main colours that the trace does not draw where they are (`lost_colours`:
-shared/tiers/tier1.py traces those again). shared/damage.py estimates the damage and
+shared/tiers/tier1_retries.py traces those again). shared/damage.py estimates the damage and
 cleans the image up with it.
 """
 

@@ -1,6 +1,6 @@
 """Seam-free cutout drawings (shared/conflation.py): shapes that meet edge to edge render without the
 background showing through their shared edge, and outer edges stay where they were; Tier 1 traces a
-stacked trace with halos again cutout (shared/tiers/tier1.py, `other_layering`)."""
+stacked trace with halos again cutout (shared/tiers/tier1_retries.py, `other_layering`)."""
 
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,7 +15,7 @@ from shared.params import ConversionParams
 from shared.pipeline import convert
 from shared.render import render_svg
 from shared.svg import write_svg
-from shared.tiers import tier1
+from shared.tiers import tier1, tier1_retries
 
 SIDE = 32
 
@@ -191,7 +191,7 @@ def test_tier1_traces_a_haloed_stacked_flag_cutout(monkeypatch: pytest.MonkeyPat
     rgba = render_svg(FLAG, 192, 128)
     result = convert(rgba, tier="1")
     assert result.params.engine.hierarchical == "cutout" and result.params.steps.underlap
-    monkeypatch.setattr(tier1, "CUTOUT_BELOW", 0.0)  # the retry off: the stacked trace's halos stay
+    monkeypatch.setattr(tier1_retries, "CUTOUT_BELOW", 0.0)  # the retry off: the stacked trace's halos stay
     stacked = convert(rgba, tier="1")
     assert stacked.params.engine.hierarchical == "stacked"
     assert result.figures.ssim > stacked.figures.ssim + 0.01
@@ -209,7 +209,7 @@ def test_a_stacked_trace_under_0995_is_traced_cutout_too(ssim: float, retried: b
     stacked = evaluate(rgba, tier1.formula_params(compute_features(rgba)), compare_unrefined=False)
     assert stacked.params.engine.hierarchical == "stacked"
     measured = replace(stacked, figures=replace(stacked.figures, ssim=ssim))
-    params = tier1.other_layering(measured, {})
+    params = tier1_retries.other_layering(measured, {})
     assert (params is not None) == retried
     if params is not None:
         assert params.engine.hierarchical == "cutout" and params.steps.underlap
@@ -230,16 +230,17 @@ def test_an_image_of_many_colours_is_traced_cutout_first(monkeypatch: pytest.Mon
 
     rgba = render_svg(STRIPES, 192, 128)
     features = compute_features(rgba)
-    assert features.top4_color_share < tier1.CUTOUT_FIRST_TOP4
+    assert features.top4_color_share < tier1_retries.CUTOUT_FIRST_TOP4
     first = tier1.run(TierRequest(rgba, features, 0.98))
     assert first.evaluated == 1 and first.best.params.engine.hierarchical == "cutout"
-    assert first.best.figures.ssim >= tier1.CUTOUT_BELOW
+    assert first.best.figures.ssim >= tier1_retries.CUTOUT_BELOW
     params = tier1.formula_params(features)
-    assert tier1.first_layering(params, TierRequest(rgba, features, 0.98, cleaned=True)) == params
+    assert tier1_retries.first_layering(params, TierRequest(rgba, features, 0.98, cleaned=True)) == params
     flag = render_svg(FLAG, 192, 128)
     few = TierRequest(flag, compute_features(flag), 0.98)
-    assert tier1.first_layering(tier1.formula_params(few.features), few).engine.hierarchical == "stacked"
-    monkeypatch.setattr(tier1, "CUTOUT_FIRST_TOP4", 0.0)
+    few_first = tier1_retries.first_layering(tier1.formula_params(few.features), few)
+    assert few_first.engine.hierarchical == "stacked"
+    monkeypatch.setattr(tier1_retries, "CUTOUT_FIRST_TOP4", 0.0)
     both = tier1.run(TierRequest(rgba, features, 0.98))
     assert both.evaluated == 2 and both.best.svg == first.best.svg
 
@@ -250,13 +251,13 @@ def test_a_cutout_first_trace_under_0995_is_traced_stacked_too(ssim: float, retr
     from shared.features import compute_features
 
     rgba = render_svg(STRIPES, 192, 128)
-    params = tier1.formula_params(compute_features(rgba)).with_overrides(tier1.CUTOUT)
+    params = tier1.formula_params(compute_features(rgba)).with_overrides(tier1_retries.CUTOUT)
     cutout = evaluate(rgba, params, compare_unrefined=False)
-    other = tier1.other_layering(replace(cutout, figures=replace(cutout.figures, ssim=ssim)), {})
+    other = tier1_retries.other_layering(replace(cutout, figures=replace(cutout.figures, ssim=ssim)), {})
     assert (other is not None) == retried
     if other is not None:
         assert other.engine.hierarchical == "stacked"
-    assert tier1.other_layering(cutout, {"hierarchical": "cutout"}) is None  # the caller's layering
+    assert tier1_retries.other_layering(cutout, {"hierarchical": "cutout"}) is None  # the caller's layering
 
 
 def scored_traces(base: Candidate, ssim_of: Callable[[ConversionParams], float]
@@ -283,12 +284,12 @@ def test_exact_colours_after_the_stacked_trace_only_under_099(cutout_ssim: float
 
     rgba = render_svg(STRIPES, 192, 128)
     features = replace(compute_features(rgba), gradient_smoothness=0.5)  # shaded, as far as the rules see
-    assert features.top4_color_share < tier1.CUTOUT_FIRST_TOP4
+    assert features.top4_color_share < tier1_retries.CUTOUT_FIRST_TOP4
     base = evaluate(rgba, tier1.formula_params(features), compare_unrefined=False)
 
     def ssim_of(params: ConversionParams) -> float:
         engine = params.engine
-        exact = engine.color_precision >= tier1.FINER_COLOR_PRECISION
+        exact = engine.color_precision >= tier1_retries.FINER_COLOR_PRECISION
         return 0.999 if exact else cutout_ssim if engine.hierarchical == "cutout" else 0.95
 
     evaluate_one, asked = scored_traces(base, ssim_of)
@@ -296,7 +297,7 @@ def test_exact_colours_after_the_stacked_trace_only_under_099(cutout_ssim: float
     traced = [(p.engine.hierarchical, p.engine.color_precision) for p in asked]
     assert traced[:2] == [("cutout", base.params.engine.color_precision),
                           ("stacked", base.params.engine.color_precision)]
-    assert (("cutout", tier1.FINER_COLOR_PRECISION) in traced) == exact_after
+    assert (("cutout", tier1_retries.FINER_COLOR_PRECISION) in traced) == exact_after
 
 
 @pytest.mark.parametrize(("cleaned", "ssim", "retried"),

@@ -1,7 +1,7 @@
 """Cleaned inputs whose colours lie close together (shared/palette.py, `_same_colour`; Tier 1's
-`close_colours` retry on cleaned JPEGs and `snapped_fills` on images with alpha, shared/tiers/tier1.py): a
-#EEEEEE plate on a white ground is two colours, traced apart, and a favicon's flat fills take its exact
-colours."""
+`close_colours` retry on cleaned JPEGs and `snapped_fills` on images with alpha,
+shared/tiers/tier1_retries.py): a #EEEEEE plate on a white ground is two colours, traced apart, and a
+favicon's flat fills take its exact colours."""
 
 import re
 
@@ -13,7 +13,7 @@ from shared.features import compute_features
 from shared.images import DecodedImage, decode_image
 from shared.palette import robust_palette
 from shared.tiers import TierOutcome, TierRequest, tier1
-from shared.tiers.tier1 import CLOSE_LEVELS, FINER_COLOR_PRECISION, close_colours
+from shared.tiers.tier1_retries import CLOSE_LEVELS, FINER_COLOR_PRECISION, close_colours
 from tests.image_files import jpeg_bytes
 
 

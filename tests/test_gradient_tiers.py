@@ -1,4 +1,4 @@
-"""Gradients in the tiers: Tier 1's retry with exact colours (shared/tiers/tier1.py, `finer_params`: a
+"""Gradients in the tiers: Tier 1's retry with exact colours (shared/tiers/tier1_retries.py, `finer_params`: a
 shaded image, clean or cleaned up without snapping, whose 6-bit colour trace merges a gradient into flat
 regions is traced again at 8 bits) and Tier 2's portfolio with the gradient step on
 (shared/tiers/tier2.py)."""
@@ -21,7 +21,7 @@ from shared.quality import QualityFigures
 from shared.render import render_svg
 from shared.tiers import TierRequest, search, tier1, tier2, tier3
 from shared.tiers.search import MeasuredSearch, params_key
-from shared.tiers.tier1 import (
+from shared.tiers.tier1_retries import (
     FINER_BELOW,
     FINER_COLOR_PRECISION,
     FINER_SMOOTH_SHARE,

@@ -1,5 +1,5 @@
 """Main colours the engine's clustering merged away are traced again (shared/palette.py `lost_colours`,
-shared/tiers/tier1.py `lost_params`)."""
+shared/tiers/tier1_retries.py `lost_params`)."""
 
 from pathlib import Path
 
@@ -11,7 +11,7 @@ from shared.params import ConversionParams, EngineParams
 from shared.pipeline import convert
 from shared.quality import measure
 from shared.render import render_svg
-from shared.tiers.tier1 import (
+from shared.tiers.tier1_retries import (
     FINER_COLOR_PRECISION,
     LOST_LAYER_DIFFERENCE,
     LOST_LAYER_DIFFERENCE_CLEANED,

@@ -1,5 +1,5 @@
-"""A clean trace that measures low at 1x is traced again supersampled (shared/tiers/tier1.py,
-`sharper_params`): detailed colour logos lose hairlines at 1x."""
+"""A clean trace that measures low at 1x is traced again supersampled
+(shared/tiers/tier1_retries.py, `sharper_params`): detailed colour logos lose hairlines at 1x."""
 
 import numpy as np
 
@@ -10,7 +10,7 @@ from shared.pipeline import convert
 from shared.quality import QualityFigures
 from shared.render import render_svg
 from shared.tiers import TierRequest
-from shared.tiers.tier1 import SHARPER_BELOW, SHARPER_MAX_BYTES, SHARPER_SCALE, sharper_params
+from shared.tiers.tier1_retries import SHARPER_BELOW, SHARPER_MAX_BYTES, SHARPER_SCALE, sharper_params
 
 HAIRLINES = "".join(f'<path d="M{20 + i * 9} 40 L{60 + i * 11} 200" stroke="#f4f4f4" stroke-width="0.6" '
                     'fill="none"/>' for i in range(14))

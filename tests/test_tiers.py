@@ -54,7 +54,7 @@ def test_tier1_traces_a_broken_supersampled_trace_again_at_1x(monkeypatch: pytes
     from dataclasses import replace
 
     from shared.features import compute_features
-    from shared.tiers import TierRequest, tier1
+    from shared.tiers import TierRequest, tier1, tier1_retries
 
     real = tier1.evaluate
     scales: list[float] = []
@@ -68,7 +68,7 @@ def test_tier1_traces_a_broken_supersampled_trace_again_at_1x(monkeypatch: pytes
         return found
 
     monkeypatch.setattr(tier1, "evaluate", broken_at_1_5x)
-    monkeypatch.setattr(tier1, "CUTOUT_BELOW", 0.0)  # the layering retry is tested in test_conflation.py
+    monkeypatch.setattr(tier1_retries, "CUTOUT_BELOW", 0.0)  # the layering retry: test_conflation.py
     rgba = disc(64, 20.0)
     features = compute_features(rgba)
     outcome = tier1.run(TierRequest(rgba, features, 0.98))

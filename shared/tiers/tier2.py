@@ -27,7 +27,7 @@ from pathlib import Path
 
 from shared import learned
 from shared.params import ConversionParams, parse_params
-from shared.tiers import TierOutcome, TierRequest, tier1
+from shared.tiers import TierOutcome, TierRequest, tier1, tier1_retries
 from shared.tiers.search import MeasuredSearch
 
 PORTFOLIO_PATH = Path(__file__).with_name("portfolio.json")
@@ -50,7 +50,7 @@ def first_candidates(request: TierRequest) -> list[ConversionParams]:
     first = tier1.choose_params(request.features, request.target_ssim, request.overrides)
     if first.engine.mode != "polygon":
         return [first]
-    return [first, first.with_overrides({**tier1.CUTOUT, **request.overrides})]
+    return [first, first.with_overrides({**tier1_retries.CUTOUT, **request.overrides})]
 
 
 def candidates(request: TierRequest) -> list[ConversionParams]:
@@ -77,5 +77,5 @@ def run(request: TierRequest, executor: Executor | None = None) -> TierOutcome:
         if search.out_of_time(step):
             break
     assert search.best is not None
-    best = tier1.cleaned_fills(search.best, request)
+    best = tier1_retries.cleaned_fills(search.best, request)
     return TierOutcome(best=best, evaluated=len(search.memo))

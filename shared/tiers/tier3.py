@@ -18,7 +18,7 @@ import optuna
 
 from shared.params import ConversionParams, parse_params
 from shared.search_space import Dimension, free_dimensions
-from shared.tiers import TierOutcome, TierRequest, tier1, tier2
+from shared.tiers import TierOutcome, TierRequest, tier1, tier1_retries, tier2
 from shared.tiers.search import MeasuredSearch
 
 DEFAULT_BUDGET_S = 9.0  # search budget; features, routing and the last batch fit in the 10 s end-to-end goal
@@ -93,6 +93,6 @@ def run(request: TierRequest, executor: Executor | None = None, batch: int = 2) 
         if target_met and since_improvement >= PATIENCE:
             break
     assert search.best is not None
-    best = tier1.cleaned_fills(search.best, request)
+    best = tier1_retries.cleaned_fills(search.best, request)
     request.report(1.0, best)
     return TierOutcome(best=best, evaluated=len(search.memo))

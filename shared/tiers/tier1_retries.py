@@ -1,0 +1,232 @@
+"""Tier 1's retries: a trace that measures badly, traced again with other parameters where a measured
+rule asks for it, and kept where it scores higher (shared/tiers/tier1.py `run` applies them in order).
+
+Each rule encodes measured findings (docs/findings.md):
+- with refinement, `stacked` layering beats `cutout` on few-colour images too (132 training images:
+  median 0.9960 / 682 B against 0.9954 / 833 B), so images are traced stacked first. But a stacked
+  trace paints a halo wherever an upper shape's edge is also a lower shape's outline (both are
+  anti-aliased there: shared/conflation.py), and on flags and emoji that costs up to 0.03 SSIM. A
+  trace whose stacked trace measures under CUTOUT_BELOW is traced again cutout, with `underlap` (the
+  cutout's seams closed), and the cutout trace is kept under the size sanity rule (`other_layering`).
+  Training split, 240 clean images at 256 px: 85 traced twice, 41 changed, none lower; medians emoji
+  0.9836 -> 0.9875 (4x 0.9827 -> 0.9859, 1,639 -> 1,710 B), flags 0.9786 -> 0.9864 (4x 0.9824 ->
+  0.9853), means shapes 0.9896 -> 0.9945, gradients 0.9788 -> 0.9805, single-colour images unchanged;
+  240 damaged training copies (60 each of favicons, small JPEGs, JPEGs, scans) against their clean
+  source: 17 up and 2 down by more than 0.002 (favicons 0.9758 -> 0.9775, worst -0.005). Cutout for
+  every image was worse (median 0.9918 against 0.9921; gradients 0.9759, JPEG copies 0.9105 against
+  0.947). Retried from 0.995 instead of 0.99 since 2026-12-04 (docs/findings.md, "The cutout retry
+  from 0.995"): 128 icons 10 up at 4x, none down, training split 2 up, none down; a cleaned-up input
+  only under CUTOUT_BELOW_CLEANED (0.98): the same quality at 18 % less time on damaged copies;
+- a clean image whose four main colour bins cover under CUTOUT_FIRST_TOP4 of it (flags, emoji, shaded
+  shapes: 23 of the 28 dev images whose cutout retry won at 0.995 or more, 3 of the 93 that needed no
+  retry) is traced cutout first instead, and stacked only where that measures under CUTOUT_BELOW
+  (`first_layering`, `other_layering`): the same layering choice without the stacked trace wherever
+  the cutout one is good (docs/findings.md, "Cutout first");
+- on a cleaned input (JPEG, scan, upscaled favicon), flat fills within 8 levels of a main colour of the
+  cleaned image take it (`snapped_fills`, kept where it measures no lower): the engine averages a region's
+  pixels with its edge mixes, drawing a JPEG's black at #050505, where SSIM's luminance term is steep
+  (training split, 864 damaged copies, with the palette's near-black made exact: better than the
+  raster 92.1 -> 92.6 %, median ssim_clean 0.9664 -> 0.9683, no copy lower by more than 0.006);
+- an input with smooth shading (clean, or cleaned up without being snapped to a palette:
+  `TierRequest.snapped`; under FINER_BELOW_CLEANED_SHADED where cleaned at its own size) whose trace
+  measures under 0.97 (and under the target) is traced again with exact colours (`finer_params`), and
+  so is a cleaned JPEG (`TierRequest.sharp_edges`) with two main colours within `CLOSE_LEVELS` (a #EEEEEE
+  plate on a white ground, which the 6-bit clustering merges): the engine's
+  6-bit colour clustering chains a gradient's neighbouring colours into one cluster and fills, say, a
+  yellow-to-blue region with their olive mean, which no gradient fit can repair; at 8 bits the region splits
+  into bands that the gradient step merges back. The retry is kept under the searching tiers' size sanity
+  rule (at the clean or the cleaned rate). On images under 0.97 (mean SSIM at 4x against the vector source,
+  before -> after): dev training split 216 images, 0.9854 -> 0.9868; 60 devicon gradient logos 0.9633 ->
+  0.9667 (rider 0.876 -> 0.959, webstorm 0.854 -> 0.923 at 1x); under 2 % smooth shading (flat emoji, flags)
+  the retry changed nothing and is not tried (at 4 % devicon's PHP logo, 3.9 %, kept its bevelled rim in the
+  plate's cluster: 0.957, 0.984 with exact colours). Damaged copies: README, "Real-world inputs";
+- a trace that lost a main colour (an exact RGB holding 3 % of the visible pixels that the trace draws
+  more than 12 levels off on most of its calm pixels: shared/palette.py, `lost_colours`) is traced again
+  with `layer_difference` 4 and, on a clean input, exact colours (`lost_params`), kept under the size
+  sanity rule: the engine outputs a colour cluster only where its nearest neighbour differs by more than
+  `layer_difference`, and the clusters of an anti-aliased edge's mixes bridged Twemoji's die's #DD2E44
+  face to the #EA596E one (at 64 px 0.878 -> 0.917, the held-out favicon 0.945 -> 0.959 against the
+  clean die), and vscode-icons' Svelte folder's #FF3E00 S to the #FF815A folder (0.908 at 8, 0.991 at
+  4); at 6-bit colours skill-icons' mint-light's white ring fell into its #F4F2ED plate's cluster
+  (0.976 -> 0.993). Rare: on 1 of 216 clean training images, 1 of 120 and 2 of 160 Iconify icons it
+  changes the result (README, "Lost colours");
+- last, a clean input's trace (not a cleaned-up one: there the detail is noise) that still measures under
+  SHARPER_BELOW and under the target (in at most SHARPER_MAX_BYTES) is traced again supersampled
+  `SHARPER_SCALE` from the best layering so far (`sharper_params`), kept under the size sanity rule at
+  the clean rate: at 1x the engine merges hairlines and 1 px gaps into the colour beside them
+  (skill-icons' LaTeX bird loses its feather lines: 0.937 -> 0.981 at 2x, 4x 0.955 -> 0.964, 2.0 ->
+  6.4 KB). On Iconify icons outside the dev set (README, "Supersampled retry") ~10 % of colour logos
+  fall under it; a fixed pick of 160 changed on 12, 4x higher on 9 and lower on 1, total bytes +21 %.
+  SHARPER_BELOW 0.97 -> 0.98 (the default target, so a clean trace under the target is retried) changed 4
+  of 423 images, each higher at 4x (fxemoji's lightrail lost its 1 px door lines: 4x 0.9870 -> 0.9924),
+  none lower (README, "Supersampled retry");
+"""
+
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from shared.candidate import Candidate
+from shared.features import ImageFeatures
+from shared.palette import lost_colours, main_colours, snap_fills
+from shared.params import ConversionParams
+from shared.quality import measure
+from shared.tiers import TierRequest
+
+FINER_BELOW = 0.97  # a clean trace measuring under this and under the target is traced again ...
+FINER_SMOOTH_SHARE = 0.02  # ... where at least this share of the image is smooth shading ...
+FINER_COLOR_PRECISION = 8  # ... with exact colours (`finer_params`)
+FINER_BELOW_CLEANED_SHADED = 0.92  # a cleaned input with shading (not snapped to a palette) at its own
+# size only under this, close colours or not: exact colours trace its JPEG noise (docs/findings.md, "Exact
+# colours on cleaned shading"; an upscaled favicon needs them: a gradient logo's fell 0.9807 -> 0.9579
+# without)
+CLOSE_LEVELS = 16  # a cleaned image with two main colours this close is traced with exact colours too
+CUTOUT_BELOW = 0.995  # a trace measuring under this is traced in the other layering too (`other_layering`)
+# (0.99 until 2026-12-04: docs/findings.md, "The cutout retry from 0.995")
+CUTOUT_BELOW_CLEANED = 0.98  # ... a cleaned-up input's (JPEG, scan, upscaled favicon) only under this:
+# its trace is measured against the cleaned estimate, and over 0.98 the other layering changed 13 of 1,100
+# damaged dev copies against their clean source by more than 0.001 (2 up, 11 down, worst -0.009) for 18 %
+# of Tier 1's time on them (docs/findings.md, "The cutout retry on cleaned inputs from 0.98")
+CUTOUT = {"hierarchical": "cutout", "underlap": True}  # ... with its shared edges seam-free
+CUTOUT_FIRST_TOP4 = 0.979  # a clean image whose four main colours (`top4_color_share`) cover less of it
+# than this is traced cutout first, and stacked only where that measures under CUTOUT_BELOW
+# (`first_layering`, `other_layering`)
+LOST_LAYER_DIFFERENCE = 4  # a trace that lost a main colour (`lost_params`) is traced again with this
+# and, on a clean input, with exact colours (FINER_COLOR_PRECISION) ...
+LOST_LAYER_DIFFERENCE_CLEANED = 8  # ... and on a cleaned-up one with this only (at 4 a 48 px JPEG's noise
+# split off: 0.899 -> 0.880 against the clean logo)
+LATER_FINER_BELOW = 0.99  # a trace made cutout first is traced again with exact colours after its stacked
+# trace asks for them (`run`) only where the better layering measures under this: 60 shaded emoji (seed
+# 31), the retry ran on 14 and changed 1 (0.9851, +0.0076 at 1x); under 0.99 it runs on 9, changes the same
+# one, and Tier 1's total time is 6 % less (docs/findings.md, "Exact colours after the stacked trace")
+SHARPER_BELOW = 0.98  # a clean trace under this and under the target is traced again ...
+SHARPER_SCALE = 2.0  # ... supersampled this much (`sharper_params`), kept under the size sanity rule,
+SHARPER_MAX_BYTES = 16 * 1024  # ... unless its SVG is this big already: the 2x trace doubles that detail
+# and its time (vscode-icons' slim: 44 -> 73 KB, 2.5 -> 6.3 s at 256 px; 16 s from a 2048 px input)
+
+
+
+def cleaned_fills(best: Candidate, request: TierRequest) -> Candidate:
+    """What every tier finishes with: `snapped_fills` on a cleaned input, `best` as it is otherwise."""
+    return snapped_fills(best, request.rgba) if request.cleaned else best
+
+
+def snapped_fills(best: Candidate, rgba: np.ndarray) -> Candidate:
+    """`best` with its flat fills set to the cleaned image's own colours where they are near
+    (shared/palette.py, `snap_fills`), kept where that measures no lower against the cleaned image.
+    `run` does this on every cleaned input; with alpha too since a favicon's dark green was traced
+    #014601 (SSIM's luminance term is steep near 0: 0.933 -> 0.971 against the clean flag). The
+    searching tiers finish with it too (`cleaned_fills`; else Tier 2 measured below Tier 1 on an upscaled
+    64 px disc)."""
+    svg = snap_fills(best.svg, rgba)
+    if svg == best.svg:
+        return best
+    t0 = time.perf_counter()
+    figures = measure(svg, rgba, best.figures.paths)
+    if figures.ssim < best.figures.ssim:
+        return best
+    return replace(best, svg=svg, figures=figures,
+                   measure_seconds=best.measure_seconds + time.perf_counter() - t0)
+
+
+def lost_params(best: Candidate, rgba: np.ndarray, overrides: dict[str, Any],
+                cleaned: bool = False) -> ConversionParams | None:
+    """`best`'s parameters with LOST_LAYER_DIFFERENCE and FINER_COLOR_PRECISION (a cleaned-up input: see
+    below) for a polygon trace that lost a main colour of its image (shared/palette.py, `lost_colours`);
+    None otherwise (both fixed by the caller or already as fine). The engine outputs a colour cluster as a
+    shape of its own only where its nearest neighbour differs by more than `layer_difference` (summed
+    RGB): anti-aliased edges between two faces make clusters of their mixes that bridge them, and the
+    face is merged away. At 6-bit colours two colours within 4 levels a channel share a cluster (a white
+    ring on a #F4F2ED plate). A cleaned-up input is traced with LOST_LAYER_DIFFERENCE_CLEANED and not
+    with exact colours: finer than that traces noise (a held-out favicon 287 -> 5,141 B, 0.937 -> 0.898
+    against the clean source)."""
+    engine = best.params.engine
+    if engine.mode != "polygon":
+        return None
+    finer: dict[str, Any] = {}
+    layers = LOST_LAYER_DIFFERENCE_CLEANED if cleaned else LOST_LAYER_DIFFERENCE
+    if "layer_difference" not in overrides and engine.layer_difference > layers:
+        finer["layer_difference"] = layers
+    if not cleaned and "color_precision" not in overrides and engine.color_precision < FINER_COLOR_PRECISION:
+        finer["color_precision"] = FINER_COLOR_PRECISION
+    if not finer or not len(lost_colours(best.svg, rgba)):
+        return None
+    return best.params.with_overrides(finer)
+
+
+def sharper_params(best: Candidate, request: TierRequest) -> ConversionParams | None:
+    """`best`'s parameters supersampled `SHARPER_SCALE` for a polygon trace of a clean input (not a
+    cleaned-up one, whose detail is noise) that measured under `SHARPER_BELOW` and under the target in
+    at most `SHARPER_MAX_BYTES`; None otherwise (the scale fixed by the caller or already as fine).
+    Detailed colour logos lose hairlines and small parts at 1x (skill-icons' LaTeX bird's feather lines,
+    vscode-icons' cargo); see the module docstring for what it measured."""
+    if "scale" in request.overrides or request.cleaned or best.params.engine.mode != "polygon":
+        return None
+    low = best.figures.ssim < min(request.target_ssim, SHARPER_BELOW)
+    if not low or best.params.steps.scale >= SHARPER_SCALE or best.figures.bytes > SHARPER_MAX_BYTES:
+        return None
+    return best.params.with_overrides({"scale": SHARPER_SCALE})
+
+
+def first_layering(params: ConversionParams, request: TierRequest) -> ConversionParams:
+    """`params` traced cutout (with `underlap`) for a clean input of many colours: the four main colour
+    bins cover under CUTOUT_FIRST_TOP4 of its visible pixels (flags, emoji, shaded shapes: the docstring);
+    else as they are (the layering fixed by the caller, a cleaned-up input, other traces). Traced first, the
+    cutout trace spares the stacked one wherever it measures CUTOUT_BELOW or more (docs/findings.md, "Cutout
+    first")."""
+    engine = params.engine
+    if "hierarchical" in request.overrides or request.cleaned or engine.mode != "polygon" \
+            or engine.hierarchical != "stacked" or request.features.top4_color_share >= CUTOUT_FIRST_TOP4:
+        return params
+    return params.with_overrides(CUTOUT)
+
+
+def other_layering(best: Candidate, overrides: dict[str, Any], cleaned: bool = False
+                   ) -> ConversionParams | None:
+    """`best`'s parameters in the other layering for a polygon trace that measured under CUTOUT_BELOW
+    (a `cleaned`-up input's: under CUTOUT_BELOW_CLEANED):
+    a stacked trace of two or more shapes traced cutout (with `underlap`), a cutout one
+    (`first_layering`) stacked; None otherwise (the layering fixed by the caller, other traces). See the
+    docstring: a stacked trace paints halos where an upper shape's edge is also a lower one's outline."""
+    engine = best.params.engine
+    below = CUTOUT_BELOW_CLEANED if cleaned else CUTOUT_BELOW
+    if "hierarchical" in overrides or engine.mode != "polygon" or best.figures.ssim >= below:
+        return None
+    if engine.hierarchical == "cutout":  # one cutout shape may be stacked bands that gradients merged
+        return best.params.with_overrides({"hierarchical": "stacked"})
+    if best.figures.paths < 2:  # one stacked shape: no layering to change
+        return None
+    return best.params.with_overrides(CUTOUT)
+
+
+def close_colours(rgba: np.ndarray) -> bool:
+    """Whether two main colours of a cleaned image (shared/palette.py, `main_colours`) lie within
+    CLOSE_LEVELS of each other (every channel): the engine's 6-bit clustering merges them (a JPEG of a
+    #EFEFEF flag on a white ground was traced as one grey rectangle)."""
+    colours = main_colours(rgba)
+    gaps = np.abs(colours[:, None, :] - colours[None, :, :]).max(axis=-1)
+    return bool((gaps[np.triu_indices(len(colours), 1)] <= CLOSE_LEVELS).any())
+
+
+def finer_params(best: Candidate, features: ImageFeatures, target_ssim: float, overrides: dict[str, Any],
+                 close: bool = False, measured: float | None = None,
+                 noisy: bool = False) -> ConversionParams | None:
+    """`best`'s parameters with exact colours (`FINER_COLOR_PRECISION`) for a polygon trace of an image
+    with smooth shading (`FINER_SMOOTH_SHARE`) that measured (`measured`, `best`'s SSIM where None)
+    under `FINER_BELOW` and under the target, or of one with `close` main colours; `noisy` (a cleaned
+    input that kept its shading, at its own size): only under FINER_BELOW_CLEANED_SHADED either way.
+    None otherwise (the colour precision fixed by the caller or already exact). See the docstring."""
+    engine = best.params.engine
+    if "color_precision" in overrides or engine.mode != "polygon":
+        return None
+    if engine.color_precision >= FINER_COLOR_PRECISION:
+        return None
+    score = best.figures.ssim if measured is None else measured
+    if noisy and score >= FINER_BELOW_CLEANED_SHADED:
+        return None
+    if not close and (features.gradient_smoothness < FINER_SMOOTH_SHARE
+                      or score >= min(target_ssim, FINER_BELOW)):
+        return None
+    return best.params.with_overrides({"color_precision": FINER_COLOR_PRECISION})
