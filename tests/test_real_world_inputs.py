@@ -17,7 +17,7 @@ from shared.pipeline import convert
 from shared.quality import alpha_aware_ssim
 from shared.render import render_svg
 from shared.svg import svg_size, with_output_size
-from shared.tiers import TierOutcome, TierRequest
+from shared.tiers import TierOutcome, TierRequest, tier1
 from shared.working_size import WORKING_SIDE, bounded, working_shape
 from tests.image_files import jpeg_bytes
 from tests.service_fixtures import redis_url, service_env  # noqa: F401 - fixtures
@@ -180,6 +180,23 @@ def test_a_jpeg_is_traced_from_its_cleaned_estimate_and_says_so() -> None:
     assert result.figures.paths < plain.figures.paths and result.figures.bytes < plain.figures.bytes
     fills = set(re.findall(r'fill="(#[0-9a-fA-F]{6})"', result.svg))
     assert len(fills) < len(set(re.findall(r'fill="(#[0-9a-fA-F]{6})"', plain.svg)))  # ringing is no colour
+
+
+def test_an_upscaled_small_jpeg_is_traced_without_its_specks() -> None:
+    """An upscaled small input is traced with coarser speckles (shared/tiers/tier1.py, `upscaled_params`):
+    at the engine's 4 a 48 px JPEG's blocks came out as three specks more; an input at its own size, and
+    a caller's `filter_speckle`, keep theirs."""
+    clean = logo(48, 48)
+    small = decode_image(jpeg_bytes(clean, 50))
+    result = convert(small, tier=1)
+    assert result.notes[0].startswith("small input upscaled")
+    assert result.params.engine.filter_speckle == tier1.UPSCALED_SPECKLE
+    fine = convert(small, tier=1, overrides={"filter_speckle": 4})
+    assert fine.params.engine.filter_speckle == 4 and result.figures.paths < fine.figures.paths
+    score, fine_score = (alpha_aware_ssim(clean, render_svg(r.svg, 48, 48))[0] for r in (result, fine))
+    assert score >= fine_score - 0.001  # against the clean logo: 0.9678 and 0.9681
+    large = decode_image(jpeg_bytes(logo(192, 192), 50))
+    assert convert(large, tier=1).params.engine.filter_speckle == 4
 
 
 def test_noise_gets_a_bounded_posterised_result_with_a_note() -> None:

@@ -82,6 +82,11 @@ MANY_COLORS_SCALE, MANY_COLORS_SIMPLIFY_PX = 1.0, 0.625
 REFINE_GRID = 8  # refined vertices on a 1/8 px grid (see the docstring; 1/4 px: 5-7 % fewer bytes)
 RETRY_BELOW = 0.9  # a 1.5x trace measuring under this against its image is traced again at 1x
 # (301 held-out dev images, clean 256 px and damaged: 5 fall under it, 2 of them 1.5x; `retry_params`)
+UPSCALED_SPECKLE = 6  # an upscaled small input (a favicon, a small JPEG: `TierRequest.source_px` over 1)
+# is traced with this `filter_speckle` (traced px a side; the engine's 4 otherwise, `upscaled_params`):
+# 236 + 432 favicons and small JPEGs of the dev set, means against the clean source +0.00004 to +0.00026,
+# bytes -7 to -11 % (at 8: -13 to -17 %, means -0.00004 to +0.00013; docs/findings.md, "Larger speckles
+# on upscaled small inputs")
 UNMIX_SMOOTH_BELOW = 0.15  # an image with less smooth shading than this (`gradient_smoothness`, the rules'
 # gradient type) is traced with its edges unmixed (`unmixes`); on shaded ones the engine's clusters moved
 # both ways (docs/findings.md, "Edges unmixed before tracing")
@@ -128,21 +133,33 @@ def choose_params(features: ImageFeatures, target_ssim: float, overrides: dict[s
     return formula.with_overrides(overrides)
 
 
+def upscaled_params(params: ConversionParams, request: TierRequest) -> ConversionParams:
+    """`params` with UPSCALED_SPECKLE for a polygon trace of an upscaled small input (`source_px` over 1:
+    one input pixel is 1.6 traced pixels a side or more, so such a patch covers at most 14 input pixels,
+    mostly a JPEG block's or the upscaling's ripple); else as they are (`filter_speckle` fixed by the
+    caller or already as coarse, other traces)."""
+    if request.source_px <= 1.0 or "filter_speckle" in request.overrides or params.engine.mode != "polygon" \
+            or params.engine.filter_speckle >= UPSCALED_SPECKLE:
+        return params
+    return params.with_overrides({"filter_speckle": UPSCALED_SPECKLE})
+
+
 EvaluateOne = Callable[[ConversionParams], Candidate]
 """Traces and measures one configuration on the request's image (the searching tiers pass their memo's)."""
 
 
 def run(request: TierRequest, executor: Executor | None = None,
         evaluate_one: EvaluateOne | None = None) -> TierOutcome:
-    """One trace, traced again where a retry asks for it: `retry_params` here, then `finer_params`,
-    `lost_params`, `other_layering` and `sharper_params` of shared/tiers/tier1_retries.py (a trace made
-    cutout first, `first_layering`, gets exact colours after its stacked trace too, where that asks for
-    them and the better layering measures under LATER_FINER_BELOW). `executor` is accepted for a uniform
-    tier signature and not used. `evaluate_one` replaces the plain trace-and-measure (Tiers 2 and 3 start
-    from Tier 1's result through their own memo, so a trace is never made twice)."""
+    """One trace (of an upscaled small input with coarser speckles: `upscaled_params`), traced again
+    where a retry asks for it: `retry_params` here, then `finer_params`, `lost_params`, `other_layering`
+    and `sharper_params` of shared/tiers/tier1_retries.py (a trace made cutout first, `first_layering`,
+    gets exact colours after its stacked trace too, where that asks for them and the better layering
+    measures under LATER_FINER_BELOW). `executor` is accepted for a uniform tier signature and not used.
+    `evaluate_one` replaces the plain trace-and-measure (Tiers 2 and 3 start from Tier 1's result through
+    their own memo, so a trace is never made twice)."""
     if evaluate_one is None:
         evaluate_one = partial(_evaluate_plain, request.rgba, request.source_px)
-    chosen = choose_params(request.features, request.target_ssim, request.overrides)
+    chosen = upscaled_params(choose_params(request.features, request.target_ssim, request.overrides), request)
     params = retries.first_layering(chosen, request)
     cutout_first = params is not chosen
     request.check_cancelled()
