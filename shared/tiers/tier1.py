@@ -45,6 +45,8 @@ The formula encodes measured findings (docs/findings.md):
   bytes +4.3 %; 96 Iconify icons (seed 83) 4x 0.98905 -> 0.98957 (22 / 2), 1x +0.00042, +3.9 %; each
   alone on the 59 held-out images 4x +0.00027 / +0.00032 (5 / 0 and 8 / 0), +2.1 / +2.4 %; 236
   held-out damaged copies against the clean source +0.0002 (36 up, 10 down), +3.3 %;
+- an upscaled small input (a favicon, a small JPEG) is traced with `filter_speckle` UPSCALED_SPECKLE
+  (`upscaled_params`): the engine's 4 traced px kept JPEG blocks and the upscale's ripples as specks;
 - the traced-and-refined result is measured once, not beside the plain trace: on 60 training images the
   plain trace measured higher on 2 (by at most 0.0014 SSIM, 0.00002 on average), and the second
   render and SSIM were a third of Tier 1's time.
