@@ -49,10 +49,10 @@ The formula encodes measured findings (docs/findings.md):
   (`upscaled_params`): the engine's 4 traced px kept JPEG blocks and the upscale's ripples as specks;
 - the traced-and-refined result is measured once, not beside the plain trace: on 60 training images the
   plain trace measured higher on 2 (by at most 0.0014 SSIM, 0.00002 on average), and the second
-  render and SSIM were a third of Tier 1's time.
+  render and SSIM were a third of Tier 1's time;
 - a trace that measures badly is traced again where a measured rule asks for it (other layering,
   exact colours, lost colours, supersampled): shared/tiers/tier1_retries.py, whose docstring holds
-  what each rule measured; the 1.5x trace's retry at 1x (`retry_params`) stays here with the formula;
+  what each rule measured; the 1.5x trace's retry at 1x (`retry_params`) stays here with the formula.
 Measured on the dev set's training split (240 images at 256 px, `refine` vertices on a 1/4 px grid,
 few colours still cutout): median SSIM 0.988, p10 0.929, median 1.04 KB, against 0.983 / 0.930 /
 1.46 KB for the rules before refinement (1.5x cutout, 0.25 px simplification for few colours; 2x /
@@ -86,7 +86,7 @@ RETRY_BELOW = 0.9  # a 1.5x trace measuring under this against its image is trac
 # (301 held-out dev images, clean 256 px and damaged: 5 fall under it, 2 of them 1.5x; `retry_params`)
 UPSCALED_SPECKLE = 6  # an upscaled small input (a favicon, a small JPEG: `TierRequest.source_px` over 1)
 # is traced with this `filter_speckle` (traced px a side; the engine's 4 otherwise, `upscaled_params`):
-# 236 + 432 favicons and small JPEGs of the dev set, means against the clean source +0.00004 to +0.00026,
+# 118 held-out and 432 training favicons and small JPEGs, means against the clean source +0.00004 to +0.00026,
 # bytes -7 to -11 % (at 8: -13 to -17 %, means -0.00004 to +0.00013; docs/findings.md, "Larger speckles
 # on upscaled small inputs")
 UNMIX_SMOOTH_BELOW = 0.15  # an image with less smooth shading than this (`gradient_smoothness`, the rules'
