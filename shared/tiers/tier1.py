@@ -123,16 +123,18 @@ def unmixes(features: ImageFeatures) -> bool:
             and features.gradient_smoothness < UNMIX_SMOOTH_BELOW)
 
 
-def choose_params(features: ImageFeatures, target_ssim: float, overrides: dict[str, Any]) -> ConversionParams:
-    """Tier 1's one configuration: the learned quality predictor's pick among the stored candidates and
-    the formula's guess where the model measured better than the formula (shared/models/use.json),
-    else the formula. Tiny images always get the formula's exact-pixel trace."""
+def choose_params(request: TierRequest) -> ConversionParams:
+    """Tier 1's one configuration for a request, which Tier 2 starts from too: the learned quality
+    predictor's pick among the stored candidates and the formula's guess where the model measured better
+    than the formula (shared/models/use.json), else the formula; for an upscaled small input with coarser
+    speckles (`upscaled_params`). Tiny images always get the formula's exact-pixel trace."""
+    features = request.features
     formula = formula_params(features)
+    chosen = None
     if min(features.width, features.height) >= TINY_SIDE and learned.enabled("tier1"):
-        ranked = learned.rank_candidates(features, target_ssim, overrides, [formula])
-        if ranked:
-            return ranked[0]
-    return formula.with_overrides(overrides)
+        ranked = learned.rank_candidates(features, request.target_ssim, request.overrides, [formula])
+        chosen = ranked[0] if ranked else None
+    return upscaled_params(formula.with_overrides(request.overrides) if chosen is None else chosen, request)
 
 
 def upscaled_params(params: ConversionParams, request: TierRequest) -> ConversionParams:
@@ -152,16 +154,15 @@ EvaluateOne = Callable[[ConversionParams], Candidate]
 
 def run(request: TierRequest, executor: Executor | None = None,
         evaluate_one: EvaluateOne | None = None) -> TierOutcome:
-    """One trace (of an upscaled small input with coarser speckles: `upscaled_params`), traced again
-    where a retry asks for it: `retry_params` here, then `finer_params`, `lost_params`, `other_layering`
-    and `sharper_params` of shared/tiers/tier1_retries.py (a trace made cutout first, `first_layering`,
-    gets exact colours after its stacked trace too, where that asks for them and the better layering
-    measures under LATER_FINER_BELOW). `executor` is accepted for a uniform tier signature and not used.
-    `evaluate_one` replaces the plain trace-and-measure (Tiers 2 and 3 start from Tier 1's result through
-    their own memo, so a trace is never made twice)."""
+    """One trace (`choose_params`), traced again where a retry asks for it: `retry_params` here, then
+    `finer_params`, `lost_params`, `other_layering` and `sharper_params` of shared/tiers/tier1_retries.py
+    (a trace made cutout first, `first_layering`, gets exact colours after its stacked trace too, where
+    that asks for them and the better layering measures under LATER_FINER_BELOW). `executor` is accepted
+    for a uniform tier signature and not used. `evaluate_one` replaces the plain trace-and-measure (Tiers
+    2 and 3 start from Tier 1's result through their own memo, so a trace is never made twice)."""
     if evaluate_one is None:
         evaluate_one = partial(_evaluate_plain, request.rgba, request.source_px)
-    chosen = upscaled_params(choose_params(request.features, request.target_ssim, request.overrides), request)
+    chosen = choose_params(request)
     params = retries.first_layering(chosen, request)
     cutout_first = params is not chosen
     request.check_cancelled()

@@ -47,7 +47,7 @@ def portfolio() -> tuple[ConversionParams, ...]:
 def first_candidates(request: TierRequest) -> list[ConversionParams]:
     """Tier 1's choice and, for a polygon trace, the same traced cutout: what the portfolio is added to
     (and what bench/portfolio.py chooses it for)."""
-    first = tier1.choose_params(request.features, request.target_ssim, request.overrides)
+    first = tier1.choose_params(request)
     if first.engine.mode != "polygon":
         return [first]
     return [first, first.with_overrides({**tier1_retries.CUTOUT, **request.overrides})]
