@@ -19,7 +19,7 @@ choice of its last and first controls is tried).
 import numpy as np
 
 HALF_COST = 8.0  # squared units x units of integrated curve error that one half unit (2 characters) is
-# worth; see the docs/findings.md, "Spline controls rounded together"
+# worth; see docs/findings.md, "Spline controls rounded together"
 _GRAM = np.array([[1 / 5, 1 / 10, 1 / 30], [1 / 10, 2 / 15, 1 / 10], [1 / 30, 1 / 10, 1 / 5]])
 _CHOICES = np.arange(-1, 3)  # candidates: floor(control) - 1 .. floor(control) + 2
 
