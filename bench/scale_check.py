@@ -16,6 +16,10 @@ conversion does not have, so this is an upper bound on what any runtime 4x check
 `--moved PX` scores the vector sources themselves moved by PX input px (right and down) at 1x and 4x
 against the unmoved source: how much an edge error that small costs at each scale (docs/geometry.md:
 the input locates an axis-parallel edge only to 1/4 px, so Tier 1's crisp icons sit ~1/16 px off).
+
+`--consistency` scores each image's 4x reference area-reduced to 1x against the input: how far the input
+lies from exact coverage of its source (1.0: the same drawing), an error a trace fitted to the input
+carries to 4x (docs/geometry.md, "Why crisp icons lose at 4x").
 """
 
 import argparse
@@ -25,10 +29,11 @@ import time
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from bench.dataset import DEFAULT_ROOT, DevImage, load_manifest, reference_at
 from bench.quality import SCALE_LOSS, ssim_scaled
-from bench.synthetic import render
+from bench.synthetic import area_reduced, render
 from shared.candidate import evaluate
 from shared.features import compute_features
 from shared.images import load_image
@@ -61,6 +66,8 @@ def main() -> None:
     parser.add_argument("--few-colours", action="store_true", help="only images Tier 1 counts as few-colour")
     parser.add_argument("--target", type=float, default=0.98)
     parser.add_argument("--moved", type=float, default=None, help="score the sources moved by this many px")
+    parser.add_argument("--consistency", action="store_true",
+                        help="score the 4x references area-reduced to 1x against the inputs")
     args = parser.parse_args()
     extra = {k: _value(v) for k, v in (s.split("=", 1) for s in args.set)}
     images = [i for i in load_manifest(DEFAULT_ROOT)
@@ -72,6 +79,9 @@ def main() -> None:
     images = images[:: max(1, len(images) // args.images)][: args.images]
     if args.moved is not None:
         moved_sources([i for i in images if i.vector is not None], args.moved)
+        return
+    if args.consistency:
+        consistency(images)
         return
     if args.tier2_oracle:
         tier2_oracle(images, args.target)
@@ -128,6 +138,20 @@ def moved_sources(images: list[DevImage], px: float) -> None:
         one, four = np.array(rows).T
         print(f"{category:10s} 1x {np.median(one):.4f}  4x {np.median(four):.4f}"
               f"  4x-1x {np.median(four - one):+.4f}  ({len(rows)})")
+
+
+def consistency(images: list[DevImage]) -> None:
+    """Medians, overall and by category, of each image's 4x reference area-reduced to its size against
+    the image itself (both alpha-aware SSIM as everywhere)."""
+    found = []
+    for image in images:
+        reference = Image.fromarray(reference_at(image, 4 * image.size), "RGBA")
+        found.append((image.category, alpha_aware_ssim(reference_at(image, image.size),
+                                                       area_reduced(reference, image.size))[0]))
+    print(f"{len(found)} images: 4x reference area-reduced against the input")
+    for category in ["all", *sorted({c for c, _ in found})]:
+        values = [v for c, v in found if category in ("all", c)]
+        print(f"{category:10s} median {np.median(values):.4f}  min {min(values):.4f}  ({len(values)})")
 
 
 def tier2_oracle(images: list[Any], target: float) -> None:

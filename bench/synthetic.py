@@ -24,8 +24,9 @@ FONT_GLOBS = ("/usr/share/fonts/truetype/dejavu/*.ttf",)
 TEXT_CANVAS = 4096  # px a side that text logos are drawn on (larger sizes: their own side). Drawn at 4x
 # the size asked for and reduced with Lanczos, as until 2026-12-06, the 256 px input and its 1024 px
 # reference differed by the font's hinting at two sizes and Pillow's inclusive rectangle edge (a plate
-# 0.19 px wider at 256 px): the reference box-filtered to 256 px measured 0.9963 against the input
-# (median of 12 training text logos; shapes 0.9998), which showed up as a 4x loss of any trace
+# 0.19 px wider at 256 px): the reference area-reduced to 256 px measured 0.9957 against the input
+# (median of the 23 training text logos, `python -m bench.scale_check --consistency`; shapes 0.9997), a
+# 4x loss of any trace; 1.0000 since
 
 
 def render(svg: str, size: int) -> np.ndarray:
