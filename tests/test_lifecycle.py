@@ -18,7 +18,7 @@ import redis
 from fastapi.testclient import TestClient
 
 from tests.conftest import disc
-from tests.image_files import png_bytes
+from tests.image_files import jpeg_pixels_logo, png_bytes
 from tests.service_fixtures import (  # noqa: F401 - fixtures
     WebhookReceiver,
     celery_worker,
@@ -125,7 +125,7 @@ def test_a_worker_finished_job_keeps_started(client: TestClient) -> None:
 
 
 def test_auto_keeps_the_routers_reason_and_requested_tier(client: TestClient) -> None:
-    queued = submit(client, speckled(2, side=192), tier="auto", target_ssim=0.9999, budget_s=1.5)
+    queued = submit(client, png_bytes(jpeg_pixels_logo()), tier="auto", target_ssim=0.9999, budget_s=1.5)
     assert queued["status"] == "queued" and queued["tier"] in (2, 3), "the router sends this to a worker"
     reason = queued["reason"]
     assert reason and reason != f"Tier {queued['tier']} was requested"

@@ -17,6 +17,7 @@ from shared.params import parse_params
 from shared.pipeline import AVAILABLE_TIERS, convert, route_image
 from shared.router import route, tier_for
 from tests.conftest import disc
+from tests.image_files import jpeg_pixels_logo
 
 MODELS = Path(learned.__file__).with_name("models")
 pytestmark = pytest.mark.skipif(not (MODELS / "predictor.onnx").exists(), reason="run `make train` first")
@@ -76,9 +77,10 @@ def test_tiers_meet_an_easy_target_and_respect_a_short_budget() -> None:
 
 def test_router_sends_easy_images_to_tier1_and_hard_ones_further() -> None:
     assert route_image(disc(96, 35.0), 0.95).tier == 1
-    noisy = compute_features(noisy_many_colours())  # the router itself (route_image posterises noise first)
-    assert route(noisy, classify(noisy), 0.995, 30, AVAILABLE_TIERS).tier >= 2
-    assert route_image(noisy_many_colours(), 0.995, budget_s=30).tier == 1
+    jpeg = compute_features(jpeg_pixels_logo())
+    assert route(jpeg, classify(jpeg), 0.995, 30, AVAILABLE_TIERS).tier >= 2
+    assert route_image(jpeg_pixels_logo(), 0.995, budget_s=30).tier >= 2
+    assert route_image(noisy_many_colours(), 0.995, budget_s=30).tier == 1  # posterised first: by rule
 
 
 def test_missing_models_fall_back_to_rules_and_formula(model_dir: Path) -> None:
@@ -112,7 +114,7 @@ def test_router_picks_the_cheapest_tier_sure_enough_to_reach_the_target() -> Non
 def test_learned_router_decides_and_falls_back_to_rules(model_dir: Path) -> None:
     from shared import router
 
-    easy, hard = compute_features(disc(96, 35.0)), compute_features(noisy_many_colours())
+    easy, hard = compute_features(disc(96, 35.0)), compute_features(jpeg_pixels_logo())
     first = router.route(easy, classify(easy), 0.95, None, (1, 2, 3))
     assert first == router.route(easy, classify(easy), 0.95, None, (1, 2, 3))  # deterministic
     assert first.tier == 1 and "router model" in first.reason
