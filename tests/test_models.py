@@ -77,9 +77,10 @@ def test_tiers_meet_an_easy_target_and_respect_a_short_budget() -> None:
 
 def test_router_sends_easy_images_to_tier1_and_hard_ones_further() -> None:
     assert route_image(disc(96, 35.0), 0.95).tier == 1
-    jpeg = compute_features(jpeg_pixels_logo())
+    pixels = jpeg_pixels_logo()
+    jpeg = compute_features(pixels)
     assert route(jpeg, classify(jpeg), 0.995, 30, AVAILABLE_TIERS).tier >= 2
-    assert route_image(jpeg_pixels_logo(), 0.995, budget_s=30).tier >= 2
+    assert route_image(pixels, 0.995, budget_s=30).tier >= 2
     assert route_image(noisy_many_colours(), 0.995, budget_s=30).tier == 1  # posterised first: by rule
 
 
