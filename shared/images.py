@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from shared.colour_profiles import in_srgb
 from shared.config import Settings, get_settings
 from shared.errors import InputImageError
 
@@ -39,11 +40,13 @@ _MAGIC: tuple[tuple[bytes, int, str], ...] = (
 
 @dataclass(frozen=True)
 class DecodedImage:
-    """An image ready for tracing: HxWx4 uint8, straight alpha, C-contiguous."""
+    """An image ready for tracing: HxWx4 uint8, straight alpha, C-contiguous, in sRGB; `notes` say what
+    decoding did to it beyond that (a colour profile converted)."""
 
     rgba: np.ndarray
     format: str
     sha256: str
+    notes: tuple[str, ...] = ()
 
     @property
     def width(self) -> int:
@@ -169,7 +172,8 @@ def _to_rgba(im: Image.Image) -> np.ndarray:
 
 
 def decode_image(data: bytes, settings: Settings | None = None) -> DecodedImage:
-    """Decode the first frame of an accepted image to RGBA, EXIF orientation applied."""
+    """Decode the first frame of an accepted image to RGBA, EXIF orientation applied, an embedded colour
+    profile's colours converted to sRGB (shared/colour_profiles.py)."""
     settings = settings or get_settings()
     im = _checked_open(data, settings)
     fmt = str(im.format)
@@ -179,6 +183,7 @@ def decode_image(data: bytes, settings: Settings | None = None) -> DecodedImage:
             im.seek(0)
             im.load()
             im = ImageOps.exif_transpose(im) or im
+            im, profile = in_srgb(im)
             rgba = _to_rgba(im)
     except InputImageError:
         raise
@@ -186,7 +191,8 @@ def decode_image(data: bytes, settings: Settings | None = None) -> DecodedImage:
         raise _bomb_error(exc, settings) from exc
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
         raise InputImageError(_CORRUPT) from exc
-    return DecodedImage(rgba=rgba, format=fmt, sha256=hashlib.sha256(data).hexdigest())
+    notes = (f"colours converted to sRGB from the embedded profile '{profile}'",) if profile else ()
+    return DecodedImage(rgba=rgba, format=fmt, sha256=hashlib.sha256(data).hexdigest(), notes=notes)
 
 
 def load_image(path: str | os.PathLike[str], settings: Settings | None = None) -> DecodedImage:

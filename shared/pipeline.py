@@ -236,7 +236,7 @@ def prepare_input(
     clean-up — whose image is the working image itself when clean —, notes on what was done)."""
     full = image.rgba if isinstance(image, DecodedImage) else image
     rgba = bounded(full)
-    notes: list[str] = []
+    notes = list(image.notes) if isinstance(image, DecodedImage) else []
     if rgba is not full:
         notes.append(f"traced and measured at {rgba.shape[1]}x{rgba.shape[0]} px (input {full.shape[1]}x"
                      f"{full.shape[0]}); the SVG keeps the input's size")

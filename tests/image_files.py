@@ -87,3 +87,46 @@ def avif_bytes(rgba: np.ndarray, quality: int = 90) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(rgba, "RGBA").save(buf, "AVIF", quality=quality)
     return buf.getvalue()
+
+
+def matrix_icc_profile(description: str, red: tuple[float, float, float], green: tuple[float, float, float],
+                       blue: tuple[float, float, float], gamma: float) -> bytes:
+    """An ICC v2 RGB display profile (matrix and gamma curves) built byte by byte: the colorants are the
+    primaries' XYZ adapted to D50, as ICC profiles store them."""
+
+    def s15(v: float) -> bytes:  # s15Fixed16Number
+        return struct.pack(">i", round(v * 65536))
+
+    def xyz(v: tuple[float, float, float]) -> bytes:
+        return b"XYZ \0\0\0\0" + b"".join(s15(c) for c in v)
+
+    def padded(body: bytes) -> bytes:
+        return body + b"\0" * (-len(body) % 4)
+
+    ascii_name = description.encode() + b"\0"
+    desc = padded(b"desc\0\0\0\0" + struct.pack(">I", len(ascii_name)) + ascii_name + b"\0" * 78)
+    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(gamma * 256)) + b"\0\0"
+    d50 = (0.9642, 1.0, 0.8249)
+    tags = [(b"desc", desc), (b"cprt", padded(b"text\0\0\0\0none\0")), (b"wtpt", xyz(d50)),
+            (b"rXYZ", xyz(red)), (b"gXYZ", xyz(green)), (b"bXYZ", xyz(blue)),
+            (b"rTRC", curve), (b"gTRC", curve), (b"bTRC", curve)]
+    first = 128 + 4 + 12 * len(tags)
+    table, data = b"", b""
+    for signature, body in tags:
+        table += signature + struct.pack(">II", first + len(data), len(body))
+        data += body
+    header = (struct.pack(">I", first + len(data)) + b"\0" * 4 + struct.pack(">I", 0x02100000)
+              + b"mntrRGB XYZ " + b"\0" * 12 + b"acsp" + b"\0" * 28 + b"".join(s15(c) for c in d50)
+              + b"\0" * 48)
+    return header + struct.pack(">I", len(tags)) + table + data
+
+
+DISPLAY_P3 = matrix_icc_profile("Display P3 (test)", (0.5151, 0.2412, -0.0011), (0.2919, 0.6922, 0.0419),
+                                (0.1571, 0.0666, 0.7841), 2.2)
+"""Display P3's primaries and white (D65, stored adapted to D50) with a 2.2 gamma curve."""
+
+
+def png_with_profile(rgba: np.ndarray, profile: bytes) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buf, "PNG", icc_profile=profile)
+    return buf.getvalue()
