@@ -15,33 +15,37 @@ ring without corners is one closed spline.
 Fitting (shared/spline_fit.py): the controls of a run are fitted by least squares to the ring's edge samples
 moved onto the input's edge (shared/curves.py `measured_edge_points`, then out of convex bends and into
 concave ones by `CURVATURE_SHIFT` times the curvature there; samples that found no edge count with
-`UNMEASURED_WEIGHT`, at the polygon's own position), each sample at the parameter its place along the polygon
-gives (the segment of the nearest control's vertex), improved by Newton steps towards the nearest curve point
-(on the next segment where that lies nearer); a small pull (`PULL`) towards the polygon's vertices keeps
-controls with few samples in place. A run is fitted with every other vertex first, then without every other
-vertex of its gentle stretches (`thinned`), then with all: the first fit that lies nearer the measured edge
-points (RMS) than the polygon is kept (fewer controls also pay for the half-unit joints the writer needs). A
-run with no such fit that holds straight sides (shared/straight_sides.py: a rounded rectangle's sides between
-its corners' facets) is split at both ends of each and its pieces are fitted on their own: a uniform spline
-cannot follow a long side into a tight bend (the segment about a control spans half of each edge beside it),
-so such a run as a whole stayed a polygon, bends and all; split, the bends become splines and the sides stay
-lines (a ring without corners whose closed fit fails is split the same way). A bend between two straight sides
-that no spline fits is tried as the circular arc tangent to both (shared/corner_arcs.py: its tangent points
-may lie off the polygon's vertices, within `ARC_REACH` of each side, whose end moves there), under the same
-test with the sides' points counted too. One facet between two corners that is a small rounded corner's
+`UNMEASURED_WEIGHT`, at the polygon's own position), each sample at the parameter its place along the
+polygon gives (the segment of the nearest control's vertex), improved by Newton steps towards the nearest
+curve point (on the next segment where that lies nearer); a small pull (`PULL`) towards the polygon's
+vertices keeps controls with few samples in place. A run is fitted with every other vertex first, then
+without every other vertex of its gentle stretches (`thinned`), then with all: the first fit that lies
+nearer the measured edge points (RMS) than the polygon is kept (fewer controls also pay for the half-unit
+joints the writer needs). A run with no such fit that holds straight sides (shared/straight_sides.py: a
+rounded rectangle's sides between its corners' facets) is split at both ends of each and its pieces are
+fitted on their own: a uniform spline cannot follow a long side into a tight bend (the segment about a
+control spans half of each edge beside it), so such a run as a whole stayed a polygon, bends and all; split,
+the bends become splines and the sides stay lines (a ring without corners whose closed fit fails is split
+the same way). A bend between two straight sides that no spline fits is tried as the circular arc tangent to
+both (shared/corner_arcs.py: its tangent points may lie off the polygon's vertices, within `ARC_REACH` of
+each side, whose end moves there), under the same test with the sides' points counted too, and where no
+circle fits, as a spline tangent to both (shared/tangent_corners.py: a squircle-like corner); a bend from a
+corner into a straight side that no clamped spline fits is tried as a spline leaving the side tangent to it
+(an n's shoulder into its stem). One facet between two corners that is a small rounded corner's
 (`round_bends`) is tried as that arc too. A run or piece with no such fit, or with no measured point (no
-evidence either way: an edge hidden under a shape painted later), stays a polygon. Every run or piece is also
-tried as one circular arc (shared/corner_arcs.py, `run_arc`: the circle of its measured points, a corner
-beside a straight edge drawn on its own moved along that edge to where the circle crosses it), kept where it
-lies within `RUN_ARC_MAX_GAP_PX` of every point and nearer the measured points than the polygon and than the
-spline (`RUN_ARC_RATIO`): an arc of a circle stays one at any zoom, where a spline wavers about it. Before
-either, a run whose measured points lie along the line between its corners (`straight_run`) is that line: a
-straight side the trace stepped into jogs, which a spline or an arc bowed. A ring left a polygon (corners
-only, or its spline lost) gets its cut-off corners restored all the same (`restored_polygons`). A corner at a
-junction, where a curved run meets another side, lies off the curve (refinement meets two lines there, one of
-them a facet's); each run is also fitted between its corners' junctions (shared/junctions.py: where the curves
-of a corner's two sides cross), joined to each corner by a straight part along the side beyond it, and kept so
-where it fits no other way or its squared error is under `JUNCTION_RATIO` times the run's own fit's.
+evidence either way: an edge hidden under a shape painted later), stays a polygon. Every run or piece is
+also tried as one circular arc (shared/corner_arcs.py, `run_arc`: the circle of its measured points, a
+corner beside a straight edge drawn on its own moved along that edge to where the circle crosses it), kept
+where it lies within `RUN_ARC_MAX_GAP_PX` of every point and nearer the measured points than the polygon and
+than the spline (`RUN_ARC_RATIO`): an arc of a circle stays one at any zoom, where a spline wavers about it.
+Before either, a run whose measured points lie along the line between its corners (`straight_run`) is that
+line: a straight side the trace stepped into jogs, which a spline or an arc bowed. A ring left a polygon
+(corners only, or its spline lost) gets its cut-off corners restored all the same (`restored_polygons`). A
+corner at a junction, where a curved run meets another side, lies off the curve (refinement meets two lines
+there, one of them a facet's); each run is also fitted between its corners' junctions (shared/junctions.py:
+where the curves of a corner's two sides cross), joined to each corner by a straight part along the side
+beyond it, and kept so where it fits no other way or its squared error is under `JUNCTION_RATIO` times the
+run's own fit's.
 
 In a cutout trace neighbouring shapes share their edges, and `underlap` (shared/conflation.py) pushes
 the polygon vertices of the earlier one out under the later one; a spline there would open seams. So
@@ -67,11 +71,14 @@ from shared.paint import premultiplied
 from shared.round_bends import has_run, round_bends, rounded_joints
 from shared.spline_fit import Points, fit_run, nearer, segment_ends, squared
 from shared.straight_sides import straight_edges, straight_run
+from shared.tangent_corners import End, tangent_curve
 
 SAMPLE_SPACING_PX = 3.0  # fitting points along each edge (at least 2 per edge); every 2 px (curves.py's
 # spacing) measured the same on 72 training images (source mean +0.0005 either way) with half as many
 # points again to measure and fit
 UNMEASURED_WEIGHT = 0.3  # weight of a sample without a measured edge, at the polygon's position
+TANGENT_CORNERS = True  # bends no circular arc or clamped spline fits are tried as splines tangent to the
+# straight sides they join (shared/tangent_corners.py)
 ARC_REACH = 0.5  # a bend between straight sides with no better spline may be an arc tangent to both
 # (shared/corner_arcs.py) whose tangent points lie within this share of each side's length of its ends
 RUN_ARC_RATIO = 1.0  # a run between corners is one circular arc (shared/corner_arcs.py, `run_arc`) where
@@ -255,15 +262,19 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
             fit_ends = segment_ends(fit[0], (vertices[0], vertices[-1]))[1]
             return _curved_parts(fit[0], fit_ends), vertices[0]
         head, tail = (side(a % n, -1), side(b % n, 1)) if ARC_REACH > 0 else (None, None)
-        if head is None or tail is None or not run.measured.any():
+        if (head is None and (tail is None or not TANGENT_CORNERS)) or not run.measured.any():
             return None
-        # the arc may take over the ends of the sides: their points are fitted and measured with it
-        edges = np.arange(a - 1, b + 1) % n
+        # the curve may take over the ends of the sides: their points are fitted and measured with it
+        edges = np.arange(a - (head is not None), b + (tail is not None)) % n
         wide = points.take(np.concatenate([np.arange(first[e], first[e + 1]) for e in edges]))
-        arc = corner_arc(head, tail, wide.data, wide.weight)
-        if arc is None or not nearer(arc.errors[wide.measured], wide.polygon_error[wide.measured]):
+        if head is not None and tail is not None:
+            return _bend(head, tail, wide, vertices)
+        if not TANGENT_CORNERS:
             return None
-        return _curved_parts(arc.controls, arc.ends), arc.start
+        # a corner at one end, a straight side the bend runs into at the other (an n's shoulder into
+        # its stem): a spline clamped at the side's vertex, which lies off the curve, fit no nearer
+        return _tangent_parts(head if head is not None else vertices[0], tail if tail is not None
+                              else vertices[-1], vertices, wide, len(vertices) - 1)
 
     def fitted_curve(vertices: np.ndarray, inner_turns: np.ndarray, knots: np.ndarray,
                      ends: tuple[np.ndarray, np.ndarray], run: Points, head: Side | None, tail: Side | None
@@ -317,10 +328,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         head = edge_side(a, -1, ARC_REACH * lengths[(a - 1) % n])
         tail = edge_side(b, 1, ARC_REACH * lengths[b])
         wide = points.take(np.concatenate([np.arange(first[e], first[e + 1]) for e in ((a - 1) % n, a, b)]))
-        arc = corner_arc(head, tail, wide.data, wide.weight)
-        if arc is None or not nearer(arc.errors[wide.measured], wide.polygon_error[wide.measured]):
-            return None
-        return _curved_parts(arc.controls, arc.ends), arc.start
+        return _bend(head, tail, wide, ring[[a, b]])
 
     def is_chamfer(a: int) -> bool:
         """Whether the edge from corner `a` to the next is the one facet of a rounded corner's bend
@@ -366,6 +374,30 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
     controls, ends = np.array([p[0] for p in parts]), np.array([p[1] for p in parts])
     return Spline(ring_start.copy(), controls, ends, np.array([p[2] for p in parts]),
                   np.array([p[3] for p in parts]))
+
+
+def _bend(head: Side, tail: Side, wide: Points, vertices: np.ndarray) -> tuple[list[Part], np.ndarray] | None:
+    """The parts of a bend between two straight sides (its polygon `vertices` from side to side) and where
+    it starts: the circular arc tangent to both (shared/corner_arcs.py), else, where TANGENT_CORNERS, two
+    quadratics tangent to both (shared/tangent_corners.py: a squircle-like corner), the first that lies
+    nearer the measured points `wide` (the bend's and the sides' ends) than the polygon; None where
+    neither does."""
+    arc = corner_arc(head, tail, wide.data, wide.weight)
+    if arc is not None and nearer(arc.errors[wide.measured], wide.polygon_error[wide.measured]):
+        return _curved_parts(arc.controls, arc.ends), arc.start
+    return _tangent_parts(head, tail, vertices, wide, 2) if TANGENT_CORNERS else None
+
+
+def _tangent_parts(head: End, tail: End, vertices: np.ndarray, wide: Points, segments: int
+                   ) -> tuple[list[Part], np.ndarray] | None:
+    """The parts of a bend from `head` to `tail` (each a straight side it leaves tangent to, or a fixed
+    corner) as a spline of `segments` quadratics (shared/tangent_corners.py, started from the polygon's
+    `vertices`) and where it starts, where that lies nearer the measured points `wide` than the polygon;
+    None otherwise."""
+    curve = tangent_curve(head, tail, vertices, wide.data, wide.weight, segments)
+    if curve is None or not nearer(curve.errors[wide.measured], wide.polygon_error[wide.measured]):
+        return None
+    return _curved_parts(curve.controls, curve.ends), curve.start
 
 
 def _arc_kept(arc: CornerArc, run: Points, fit: tuple[np.ndarray, float] | None) -> bool:
