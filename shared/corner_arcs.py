@@ -329,11 +329,26 @@ def _left(direction: np.ndarray) -> np.ndarray:
 
 def _distances(data: np.ndarray, centre: np.ndarray, radius: float, start: np.ndarray, d0: np.ndarray,
                end: np.ndarray, d1: np.ndarray) -> np.ndarray:
-    """Each point's distance from the outline the arc makes with its sides: from the side before it
-    where the point lies before the first tangent point, from the side after it past the second, and
-    from the circle between them."""
-    before, after = (data - start) @ d0 < 0, (data - end) @ d1 > 0
-    to_head = np.abs((data - start) @ _left(d0))
-    to_tail = np.abs((data - end) @ _left(d1))
-    to_circle = np.abs(np.hypot(*(data - centre).T) - radius)
-    return np.where(before, to_head, np.where(after, to_tail, to_circle))
+    """Each point's distance from the outline the arc makes with its sides: from a side's line where the
+    point lies before the first tangent point or past the second (`beyond_sides`), from the circle
+    between them."""
+    past, from_sides = beyond_sides(data, (start, d0), (end, d1))
+    return np.where(past, from_sides, np.abs(np.hypot(*(data - centre).T) - radius))
+
+
+def beyond_sides(data: np.ndarray, head: tuple[np.ndarray, np.ndarray] | None,
+                 tail: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Which points lie beyond a bend's ends on its straight sides, and their distance from the side's
+    line (inf for the others). `head`: the bend's first end and the side's direction towards it (points
+    before the end are beyond it); `tail`: its last end and the side's direction away from it; None: an
+    end at a corner, with no side. Beside an acute bend a point can lie beyond both ends: it counts from
+    the nearer line (measured from the head's alone, a point on the tail's side far from the bend was
+    7.8 px off, and such bends were never fitted; shared/tangent_corners.py)."""
+    past, from_sides = np.zeros(len(data), bool), np.full(len(data), np.inf)
+    for side, sign in ((head, -1.0), (tail, 1.0)):
+        if side is not None:
+            point, direction = side
+            beyond = sign * ((data - point) @ direction) > 0
+            line = np.abs((data - point) @ _left(direction))
+            past, from_sides = past | beyond, np.where(beyond, np.minimum(from_sides, line), from_sides)
+    return past, from_sides

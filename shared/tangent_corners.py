@@ -23,7 +23,7 @@ than the polygon, after its other fits. Joints are the middles of their controls
 
 import numpy as np
 
-from shared.corner_arcs import MAX_TURN_DEGREES, CornerArc, Side
+from shared.corner_arcs import MAX_TURN_DEGREES, CornerArc, Side, beyond_sides
 
 CURVE_SAMPLES = 16  # points per quadratic where a point's nearest curve point is looked for
 MIN_HANDLE_PX = 0.05  # a tangent control lies at least this far along its side's line from the end
@@ -180,9 +180,9 @@ def _nearest_on(data: np.ndarray, polyline: np.ndarray) -> tuple[np.ndarray, np.
 def _nearest(data: np.ndarray, samples: np.ndarray, points: np.ndarray, net: "_Net"
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(each point's nearest curve point as weights of the net (n, m + 2), the unit normal there towards
-    the point (n, 2), whether the point is measured from the curve (not beyond a side's end: those are
-    measured from the side's line), each point's distance from the outline the curve makes with its
-    sides)."""
+    the point (n, 2), whether the point is measured from the curve (not beyond a side's end:
+    shared/corner_arcs.py `beyond_sides`), each point's distance from the outline the curve makes with
+    its sides)."""
     polyline = samples @ points
     segment, fraction, gap = _nearest_on(data, polyline)
     rows = (1 - fraction)[:, None] * samples[segment] + fraction[:, None] * samples[segment + 1]
@@ -190,10 +190,6 @@ def _nearest(data: np.ndarray, samples: np.ndarray, points: np.ndarray, net: "_N
     step = polyline[segment + 1] - polyline[segment]
     across = np.column_stack([-step[:, 1], step[:, 0]]) / np.maximum(np.hypot(*step.T), 1e-12)[:, None]
     normals = np.where((gap > 1e-9)[:, None], towards / np.maximum(gap, 1e-12)[:, None], across)
-    free, from_lines = np.ones(len(data), bool), np.full(len(data), np.inf)
-    for end, point, sign in ((net.head, points[0], -1.0), (net.tail, points[-1], 1.0)):
-        if isinstance(end, Side):  # past both ends (beside an acute tip): the nearer side's line
-            past = sign * ((data - point) @ end.direction) > 0
-            line = np.abs((data - point) @ np.array([-end.direction[1], end.direction[0]]))
-            from_lines, free = np.where(past, np.minimum(from_lines, line), from_lines), free & ~past
-    return rows, normals, free, np.where(free, gap, from_lines)
+    past, from_sides = beyond_sides(data, *((points[k], end.direction) if isinstance(end, Side) else None
+                                            for k, end in ((0, net.head), (-1, net.tail))))
+    return rows, normals, ~past, np.where(past, from_sides, gap)
