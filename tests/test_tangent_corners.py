@@ -96,8 +96,8 @@ def test_a_squircle_squares_corners_become_curves_truer_at_1x_and_4x(monkeypatch
 def test_a_bend_from_a_corner_into_a_straight_side_leaves_the_side_tangent() -> None:
     """An `n`'s shoulder: from a corner at (40, 40) a curve bends into a vertical side at x = 70 that it
     meets at y = 62, tangent; the polygon's vertex at the side's end lies on the side's line 4 px before
-    that, off the curve, where a spline clamped to it cannot follow. The fitted curve starts at the corner, ends on the side's
-    line with its last control on it, and lies within 0.05 px of the points."""
+    that, off the curve, where a spline clamped to it cannot follow. The fitted curve starts at the
+    corner, ends on the side's line with its last control on it, and lies within 0.05 px of the points."""
     corner, meet = np.array([40.0, 40.0]), np.array([70.0, 62.0])
     t = np.linspace(0, 1, 30)[:, None]
     c1, c2 = np.array([52.0, 33.0]), np.array([70.0, 44.0])
