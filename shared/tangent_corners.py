@@ -82,7 +82,8 @@ def _bounded_step(design: np.ndarray, target: np.ndarray, weight: np.ndarray, x:
                   lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """The damped weighted least-squares solution of `design` y = `target` near `x`, within the bounds:
     an unknown the solution puts past a bound is held there and the others solved again (a step that
-    only clipped them stalled against a bound, 3-15 times the squared error of a bounded solver)."""
+    only clipped them stalled against the bound: 1.1-4.5 times a bounded solver's squared error on 3 of
+    29 Iconify icons' bends)."""
     held = np.zeros(len(x), bool)
     moved = x.copy()
     for _ in range(len(x)):
@@ -112,8 +113,9 @@ class _Net:
     """The unknowns of a `tangent_curve` and the curve's control net they make, an affine function of
     them: (m + 2, 2) points (first point, the m controls, last point) = `gain` (m + 2, 2, k) @ x +
     `offset` (m + 2, 2). Per `Side` end: its slide along the side (within reach) and its control's
-    distance along the side's line (at least MIN_HANDLE_PX, at most the guide's span); per corner end:
-    its control's x and y; then the inner controls' x and y."""
+    distance along the side's line (at least MIN_HANDLE_PX, at most 1 px more than the distance between
+    the first and last controls' starting places); per corner end: its control's x and y; then the
+    inner controls' x and y."""
 
     def __init__(self, head: End, tail: End, controls: np.ndarray) -> None:
         self.head, self.tail = head, tail
