@@ -12,40 +12,23 @@ bend's facets: `round_bends`) stay sharp: the run from one corner to the
 next is a clamped spline from corner to corner with (some of) the run's vertices as its controls; a
 ring without corners is one closed spline.
 
-Fitting (shared/spline_fit.py): the controls of a run are fitted by least squares to the ring's edge samples
-moved onto the input's edge (shared/curves.py `measured_edge_points`, then out of convex bends and into
-concave ones by `CURVATURE_SHIFT` times the curvature there; samples that found no edge count with
-`UNMEASURED_WEIGHT`, at the polygon's own position), each sample at the parameter its place along the
-polygon gives (the segment of the nearest control's vertex), improved by Newton steps towards the nearest
-curve point (on the next segment where that lies nearer); a small pull (`PULL`) towards the polygon's
-vertices keeps controls with few samples in place. A run is fitted with every other vertex first, then
-without every other vertex of its gentle stretches (`thinned`), then with all: the first fit that lies
-nearer the measured edge points (RMS) than the polygon is kept (fewer controls also pay for the half-unit
-joints the writer needs). A run with no such fit that holds straight sides (shared/straight_sides.py: a
-rounded rectangle's sides between its corners' facets) is split at both ends of each and its pieces are
-fitted on their own: a uniform spline cannot follow a long side into a tight bend (the segment about a
-control spans half of each edge beside it), so such a run as a whole stayed a polygon, bends and all; split,
-the bends become splines and the sides stay lines (a ring without corners whose closed fit fails is split
-the same way). A bend between two straight sides that no spline fits is tried as the circular arc tangent to
-both (shared/corner_arcs.py: its tangent points may lie off the polygon's vertices, within `ARC_REACH` of
-each side, whose end moves there), under the same test with the sides' points counted too, and where no
-circle fits, as a spline tangent to both (shared/tangent_corners.py: a squircle-like corner); a bend from a
-corner into a straight side that no clamped spline fits is tried as a spline leaving the side tangent to it
-(an n's shoulder into its stem). One facet between two corners that is a small rounded corner's
-(`round_bends`) is tried as that arc too. A run or piece with no such fit, or with no measured point (no
-evidence either way: an edge hidden under a shape painted later), stays a polygon. Every run or piece is
-also tried as one circular arc (shared/corner_arcs.py, `run_arc`: the circle of its measured points, a
-corner beside a straight edge drawn on its own moved along that edge to where the circle crosses it), kept
-where it lies within `RUN_ARC_MAX_GAP_PX` of every point and nearer the measured points than the polygon and
-than the spline (`RUN_ARC_RATIO`): an arc of a circle stays one at any zoom, where a spline wavers about it.
-Before either, a run whose measured points lie along the line between its corners (`straight_run`) is that
-line: a straight side the trace stepped into jogs, which a spline or an arc bowed. A ring left a polygon
-(corners only, or its spline lost) gets its cut-off corners restored all the same (`restored_polygons`). A
-corner at a junction, where a curved run meets another side, lies off the curve (refinement meets two lines
-there, one of them a facet's); each run is also fitted between its corners' junctions (shared/junctions.py:
-where the curves of a corner's two sides cross), joined to each corner by a straight part along the side
-beyond it, and kept so where it fits no other way or its squared error is under `JUNCTION_RATIO` times the
-run's own fit's.
+Each run between two corners is fitted from the ring's edge samples moved onto the input's edge
+(shared/curves.py `measured_edge_points`; samples that found no edge count with `UNMEASURED_WEIGHT` at the
+polygon's position), and the first of these that lies nearer the measured points than the polygon is kept
+(docs/geometry.md, "Splines", has each step's why and figures):
+- a run whose points lie along the line between its corners is that line (`straight_run`);
+- one circular arc (shared/corner_arcs.py `run_arc`, kept over the spline by `RUN_ARC_RATIO`);
+- a clamped spline (shared/spline_fit.py `fit_run`), or the run between its corners' junctions where that
+  fits nearer by `JUNCTION_RATIO` (shared/junctions.py);
+- split at both ends of each straight side (shared/straight_sides.py: a uniform spline cannot follow a
+  long side into a tight bend), each piece on its own; a bend between two straight sides as the circular
+  arc tangent to both (shared/corner_arcs.py, its tangent points within `ARC_REACH` of each side), else as
+  a spline tangent to both (shared/tangent_corners.py: a squircle-like corner), and a bend from a corner
+  into a straight side as a spline leaving the side tangent to it (an n's shoulder into its stem);
+- one facet between two corners that is a small rounded corner's (`round_bends`) as that arc.
+A run or piece with no such fit, or with no measured point (an edge hidden under a shape painted later),
+stays a polygon; a ring left a polygon gets its cut-off corners restored all the same
+(`restored_polygons`).
 
 In a cutout trace neighbouring shapes share their edges, and `underlap` (shared/conflation.py) pushes
 the polygon vertices of the earlier one out under the later one; a spline there would open seams. So
