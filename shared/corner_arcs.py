@@ -78,11 +78,10 @@ def corner_arc(head: Side, tail: Side, data: np.ndarray, weight: np.ndarray) -> 
     fits the points `data` (n, 2; `weight` each) best, None where the sides turn by under 1 or over
     MAX_TURN_DEGREES degrees, there are under 3 points, or no radius puts both tangent points within
     reach. (Points that bend the other way are left to the caller's test of `errors`.)"""
-    d0, d1 = head.direction, tail.direction
-    cross = float(d0[0] * d1[1] - d0[1] * d1[0])
-    turn = float(np.arctan2(cross, float(d0 @ d1)))
-    if not np.radians(1.0) <= abs(turn) <= np.radians(MAX_TURN_DEGREES) or len(data) < 3:
+    turn = bend_turn(head, tail)
+    if turn is None or len(data) < 3:
         return None
+    d0, d1 = head.direction, tail.direction
     along = np.linalg.solve(np.column_stack([d0, -d1]), tail.vertex - head.vertex)  # the lines' crossing
     crossing = head.vertex + along[0] * d0
     half = np.tan(abs(turn) / 2)  # tangent length per unit of radius
@@ -109,6 +108,14 @@ def corner_arc(head: Side, tail: Side, data: np.ndarray, weight: np.ndarray) -> 
     centre, start, _ = placed(radius)
     controls, ends = _quadratics(centre, radius, start, turn, ARC_STEP_DEGREES)
     return CornerArc(start, controls, ends, _distances(data, centre, radius, start, d0, ends[-1], d1))
+
+
+def bend_turn(head: Side, tail: Side) -> float | None:
+    """The signed angle (radians) a bend turns by from the `head` side's direction to the `tail` side's;
+    None where it is under 1 degree or over MAX_TURN_DEGREES (no bend of ours to fit between them)."""
+    d0, d1 = head.direction, tail.direction
+    turn = float(np.arctan2(float(d0[0] * d1[1] - d0[1] * d1[0]), float(d0 @ d1)))
+    return turn if np.radians(1.0) <= abs(turn) <= np.radians(MAX_TURN_DEGREES) else None
 
 
 def run_arc(start: np.ndarray, end: np.ndarray, data: np.ndarray, measured: np.ndarray, head: Side | None,

@@ -23,7 +23,7 @@ than the polygon, after its other fits. Joints are the middles of their controls
 
 import numpy as np
 
-from shared.corner_arcs import MAX_TURN_DEGREES, CornerArc, Side, beyond_sides
+from shared.corner_arcs import CornerArc, Side, bend_turn, beyond_sides
 
 CURVE_SAMPLES = 16  # points per quadratic where a point's nearest curve point is looked for
 MIN_HANDLE_PX = 0.05  # a tangent control lies at least this far along its side's line from the end
@@ -44,14 +44,11 @@ def tangent_curve(head: End, tail: End, guide: np.ndarray, data: np.ndarray, wei
     `Side` it is tangent to, its end within the side's reach) that fits the points `data` (n, 2;
     `weight` each) best, started from the polyline `guide` (the polygon's vertices from end to end).
     None where fewer than 2 segments are asked for, there are fewer points than unknowns plus 2, or two
-    sides barely turn (under 1 degree) or turn by over MAX_TURN_DEGREES."""
+    sides barely turn or turn too far (`corner_arcs.bend_turn`)."""
     if segments < 2:
         return None
-    if isinstance(head, Side) and isinstance(tail, Side):
-        d0, d1 = head.direction, tail.direction
-        turn = abs(float(np.arctan2(d0[0] * d1[1] - d0[1] * d1[0], float(d0 @ d1))))
-        if not np.radians(1.0) <= turn <= np.radians(MAX_TURN_DEGREES):
-            return None
+    if isinstance(head, Side) and isinstance(tail, Side) and bend_turn(head, tail) is None:
+        return None
     net = _Net(head, tail, _along(guide, segments))
     if len(data) < len(net.start) + 2:
         return None

@@ -8,9 +8,10 @@ import numpy as np
 from PIL import Image
 
 
-def png_bytes(rgba: np.ndarray) -> bytes:
+def png_bytes(rgba: np.ndarray, icc_profile: bytes | None = None) -> bytes:
+    """An RGBA image as a PNG, with `icc_profile` embedded where given."""
     buf = io.BytesIO()
-    Image.fromarray(rgba, "RGBA").save(buf, "PNG")
+    Image.fromarray(rgba, "RGBA").save(buf, "PNG", **({"icc_profile": icc_profile} if icc_profile else {}))
     return buf.getvalue()
 
 
@@ -125,8 +126,3 @@ DISPLAY_P3 = matrix_icc_profile("Display P3 (test)", (0.5151, 0.2412, -0.0011), 
                                 (0.1571, 0.0666, 0.7841), 2.2)
 """Display P3's primaries and white (D65, stored adapted to D50) with a 2.2 gamma curve."""
 
-
-def png_with_profile(rgba: np.ndarray, profile: bytes) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(rgba, "RGBA").save(buf, "PNG", icc_profile=profile)
-    return buf.getvalue()

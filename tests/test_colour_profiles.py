@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from shared.images import decode_image
 from shared.pipeline import convert_bytes
-from tests.image_files import DISPLAY_P3, matrix_icc_profile, png_bytes, png_with_profile
+from tests.image_files import DISPLAY_P3, matrix_icc_profile, png_bytes
 
 # sRGB's colorants adapted to D50, as its ICC profiles store them (columns: red, green, blue)
 SRGB_D50 = np.array([(0.4361, 0.2225, 0.0139), (0.3851, 0.7169, 0.0971), (0.1431, 0.0606, 0.7141)]).T
@@ -36,7 +36,7 @@ def swatches() -> np.ndarray:
 
 
 def test_a_display_p3_png_is_read_in_srgb_with_its_alpha() -> None:
-    image = decode_image(png_with_profile(swatches(), DISPLAY_P3))
+    image = decode_image(png_bytes(swatches(), DISPLAY_P3))
     for k, colour in enumerate([(200, 60, 40), (40, 160, 90), (128, 128, 128), (10, 20, 200)]):
         got = image.rgba[4, 8 * k + 4]
         assert np.abs(got[:3].astype(int) - p3_in_srgb(colour)).max() <= 1, (colour, got)
@@ -48,7 +48,7 @@ def test_a_display_p3_png_is_read_in_srgb_with_its_alpha() -> None:
 def test_srgb_profiles_broken_profiles_and_none_leave_the_pixels_as_they_are() -> None:
     plain = decode_image(png_bytes(swatches()))
     srgb = matrix_icc_profile("sRGB IEC61966-2.1 (test)", *map(tuple, SRGB_D50.T), 2.2)
-    for data in (png_with_profile(swatches(), srgb), png_with_profile(swatches(), b"not a profile" * 10)):
+    for data in (png_bytes(swatches(), srgb), png_bytes(swatches(), b"not a profile" * 10)):
         image = decode_image(data)
         assert image.rgba.tolist() == plain.rgba.tolist() and image.notes == ()
     assert plain.notes == ()
@@ -57,7 +57,7 @@ def test_srgb_profiles_broken_profiles_and_none_leave_the_pixels_as_they_are() -
 def test_a_conversion_draws_the_srgb_colour_and_says_so(tmp_path: Path) -> None:
     rgba = np.full((64, 64, 4), 255, np.uint8)
     rgba[16:48, 16:48, :3] = (200, 60, 40)
-    data = png_with_profile(rgba, DISPLAY_P3)
+    data = png_bytes(rgba, DISPLAY_P3)
     result = convert_bytes(data, tier=1)
     fills = {tuple(int(h[i : i + 2], 16) for i in (0, 2, 4))
              for h in re.findall(r'fill="#([0-9a-f]{6})"', result.svg, re.IGNORECASE)}
