@@ -6,7 +6,8 @@ commands: an absolute `M` per ring, then `h` or `v` where one coordinate is 0 an
 a separator only where the next number has no minus sign; fitted rings as `l`/`c` runs, splines as `l`
 and `q`/`t` runs (straight segments as `h`/`v` too); a shape that is one primitive as
 `<circle>`, `<ellipse>` or `<rect>` (rotation by `transform`), a circle or ellipse among the rings of a
-compound shape as two arcs in the ring's winding; a translucent flat fill gets its `fill-opacity`.
+compound shape as two arcs in the ring's winding, a rounded rectangle there as four sides and four
+arcs; a translucent flat fill gets its `fill-opacity`.
 Numbers have at most 2 decimals in view units (integers on a grid; a primitive's as many as keep
 its step within PRIMITIVE_STEP_PX: 1 on the usual grid of 8 units per px).
 A trace kept as markup (spline traces) only gets the root replaced and whitespace removed.
@@ -257,7 +258,7 @@ def _arcs_text(shape: Primitive, scale: float, clockwise: bool) -> str:
     at 1 decimal, beatport's ring 0.9971 -> 0.9938), while radii too short for the chord are scaled up
     by the renderer until the arc just spans it (SVG 1.1, F.6.6), which is exact."""
     if shape.kind == "rect":
-        raise ValueError("a rectangle inside a compound path")  # shared/primitives.py fits none there
+        return _rounded_rect_text(shape, scale, clockwise)
     d = primitive_decimals(scale)
     step = ARC_RADIUS_SHORT_STEPS * 10.0**-d
     theta = np.radians(shape.angle)
@@ -268,6 +269,33 @@ def _arcs_text(shape: Primitive, scale: float, clockwise: bool) -> str:
     sweep = "1" if clockwise else "0"
     there, back = (f"{number(-2 * dx, d)} {number(-2 * dy, d)}", f"{number(2 * dx, d)} {number(2 * dy, d)}")
     return f"M{x},{y}a{rx} {ry} {turn} 1 {sweep} {there}a{rx} {ry} {turn} 1 {sweep} {back}Z"
+
+
+def _rounded_rect_text(shape: Primitive, scale: float, clockwise: bool) -> str:
+    """A rounded rectangle as a closed subpath of its four sides (`l`, where not of zero length) and
+    four quarter-turn arcs, clockwise on screen or not; relative steps between the rounded corners'
+    points, so that rounding does not add up."""
+    d = primitive_decimals(scale)
+    hx, hy = shape.rx, shape.ry
+    r = min(shape.corner, hx, hy)
+    local = np.array([[-hx + r, -hy], [hx - r, -hy], [hx, -hy + r], [hx, hy - r],
+                      [hx - r, hy], [-hx + r, hy], [-hx, hy - r], [-hx, -hy + r]])  # clockwise on screen
+    if not clockwise:
+        local = local[[1, 0, 7, 6, 5, 4, 3, 2]]  # the same points the other way round, a side first
+    theta = np.radians(shape.angle) if _turned(shape) else 0.0
+    turn = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    points = np.round((local @ turn.T + [shape.cx, shape.cy]) * scale, d)
+    steps = np.diff(np.vstack([points, points[:1]]), axis=0)
+    radius = number(r * scale, d)
+    arc = f"a{radius} {radius} 0 0 {'1' if clockwise else '0'} "
+    text = "M" + _pair(*points[0].tolist())
+    for k, step in enumerate(steps):
+        if k % 2:
+            text += arc + _pair(*step.tolist())
+        elif np.abs(step).max() >= 10.0**-d / 2:
+            letter, pairs = _line(step)
+            text += letter + pairs
+    return text + "Z"
 
 
 def _turned(shape: Primitive) -> bool:
