@@ -24,7 +24,8 @@ polygon's position), and the first of these that lies nearer the measured points
   long side into a tight bend), each piece on its own; a bend between two straight sides as the circular
   arc tangent to both (shared/corner_arcs.py, its tangent points within `ARC_REACH` of each side), else as
   a spline tangent to both (shared/tangent_corners.py: a squircle-like corner), and a bend from a corner
-  into a straight side as a spline leaving the side tangent to it (an n's shoulder into its stem);
+  into a straight side as a spline leaving the side tangent to it (an n's shoulder into its stem); a
+  piece that fits but meets a side it runs on from at a kink, also so (a J's stem into its hook);
 - one facet between two corners that is a small rounded corner's (`round_bends`) as that arc.
 A run or piece with no such fit, or with no measured point (an edge hidden under a shape painted later),
 stays a polygon; a ring left a polygon gets its cut-off corners restored all the same
@@ -44,7 +45,7 @@ from dataclasses import replace
 import numpy as np
 
 from shared.conflation import borders_later, hidden_edges, later_lookup
-from shared.corner_arcs import CornerArc, Side, corner_arc, run_arc
+from shared.corner_arcs import CornerArc, Side, run_arc
 from shared.corners import restore_corners, sharpness, turning_angles
 from shared.curves import edge_of, measured_edge_points
 from shared.edge_profiles import fill_colours
@@ -53,8 +54,9 @@ from shared.junctions import Junctions
 from shared.paint import premultiplied
 from shared.round_bends import has_run, round_bends, rounded_joints
 from shared.spline_fit import Points, fit_run, nearer, segment_ends, squared
+from shared.spline_parts import Part, bend_parts, curved_parts, kink_degrees, tangent_parts
 from shared.straight_sides import straight_edges, straight_run
-from shared.tangent_corners import End, tangent_curve
+from shared.tangent_corners import tangent_curve
 
 SAMPLE_SPACING_PX = 3.0  # fitting points along each edge (at least 2 per edge); every 2 px (curves.py's
 # spacing) measured the same on 72 training images (source mean +0.0005 either way) with half as many
@@ -62,6 +64,9 @@ SAMPLE_SPACING_PX = 3.0  # fitting points along each edge (at least 2 per edge);
 UNMEASURED_WEIGHT = 0.3  # weight of a sample without a measured edge, at the polygon's position
 TANGENT_CORNERS = True  # bends no circular arc or clamped spline fits are tried as splines tangent to the
 # straight sides they join (shared/tangent_corners.py)
+TANGENT_PIECES = True  # a piece of a run split at a straight side's end where the outline runs on smoothly
+# is tried as a spline tangent to the side too, and kept where it lies nearer than the clamped one
+KINK_DEGREES = 2.0  # ... where its clamped spline or arc meets the side at a kink of more than this
 ARC_REACH = 0.5  # a bend between straight sides with no better spline may be an arc tangent to both
 # (shared/corner_arcs.py) whose tangent points lie within this share of each side's length of its ends
 RUN_ARC_RATIO = 1.0  # a run between corners is one circular arc (shared/corner_arcs.py, `run_arc`) where
@@ -77,9 +82,6 @@ CUTOUT_RINGS = True  # of a cutout trace, the rings no later opaque shape border
 CUTOUT_PARTS = True  # of a cutout trace after `underlap`, the other rings' visible parts too
 GRADIENT_PARTS = True  # ... gradient-painted shapes' rings included (their edges are measured against the
 # colour the input shows inside them: shared/edge_profiles.py, LOCAL_FILL)
-
-Part = tuple[np.ndarray, np.ndarray, bool, bool]  # a segment of a spline: control, end, straight, smooth
-
 
 def fit_splines(drawing: Drawing, corner_angle: float, rgba: np.ndarray, cutout: bool = False) -> Drawing:
     """`drawing` with the rings not fitted yet written as splines where those lie nearer the input's
@@ -235,15 +237,21 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
             return [(vertices[-1], vertices[-1], True, False)], vertices[0]
         fit, arc = fitted_curve(vertices, turns[np.arange(a + 1, b) % n], knots, (vertices[0], vertices[-1]),
                                 run, drawn_straight(a % n, -1, ends), drawn_straight(b % n, 1, ends))
+        if ends and TANGENT_PIECES and (fit is not None or arc is not None):
+            chosen = (fit[0], vertices[0], vertices[-1], fit[1]) if arc is None else \
+                (arc.controls, arc.start, arc.ends[-1], squared(arc.errors[run.measured]))
+            tangent = tangent_piece(a, b, vertices, *chosen)
+            if tangent is not None:
+                return tangent
         if arc is not None:
-            return _curved_parts(arc.controls, arc.ends), arc.start
+            return curved_parts(arc.controls, arc.ends), arc.start
         joined = junction_run(a % n, b % n, vertices, knots, picked, run) \
             if fit is None or JUNCTION_RATIO > 0 else None
         if joined is not None and (fit is None or joined[1] < JUNCTION_RATIO * fit[1]):
             return joined[0], vertices[0]
         if fit is not None:
             fit_ends = segment_ends(fit[0], (vertices[0], vertices[-1]))[1]
-            return _curved_parts(fit[0], fit_ends), vertices[0]
+            return curved_parts(fit[0], fit_ends), vertices[0]
         head, tail = (side(a % n, -1), side(b % n, 1)) if ARC_REACH > 0 else (None, None)
         if (head is None and (tail is None or not TANGENT_CORNERS)) or not run.measured.any():
             return None
@@ -251,13 +259,41 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         edges = np.arange(a - (head is not None), b + (tail is not None)) % n
         wide = points.take(np.concatenate([np.arange(first[e], first[e + 1]) for e in edges]))
         if head is not None and tail is not None:
-            return _bend(head, tail, wide, vertices)
+            return bend_parts(head, tail, wide, vertices, TANGENT_CORNERS)
         if not TANGENT_CORNERS:
             return None
         # a corner at one end, a straight side the bend runs into at the other (an n's shoulder into
         # its stem): a spline clamped at the side's vertex, which lies off the curve, fit no nearer
-        return _tangent_parts(head if head is not None else vertices[0], tail if tail is not None
+        return tangent_parts(head if head is not None else vertices[0], tail if tail is not None
                               else vertices[-1], vertices, wide, len(vertices) - 1)
+
+    def tangent_piece(a: int, b: int, vertices: np.ndarray, controls: np.ndarray, start: np.ndarray,
+                      end: np.ndarray, fit_error: float) -> tuple[list[Part], np.ndarray] | None:
+        """A piece from vertex a to b whose end is a straight side's smooth end (a J's stem into its
+        hook) as a spline leaving the side tangent to it, where the piece's clamped spline or run arc
+        (`controls` from `start` to `end`, squared error `fit_error` on the piece's points) meets such a
+        side at a kink of more than KINK_DEGREES: started from those controls, and kept where it lies
+        nearer the measured points of the piece and of the side's stretch it may take over (the side's
+        points lie on its line); None otherwise. (A run arc whose circle touches the sides, a round
+        stroke end, stays: a freer curve fits it nearer, but rounder is truer at 4x.)"""
+        head, tail = side(a % n, -1), side(b % n, 1)
+        if head is not None and kink_degrees(head.direction, controls[0] - start) <= KINK_DEGREES:
+            head = None
+        if tail is not None and kink_degrees(tail.direction, end - controls[-1]) <= KINK_DEGREES:
+            tail = None
+        if head is None and tail is None:
+            return None
+        edges = np.arange(a - (head is not None), b + (tail is not None)) % n
+        rows = np.concatenate([np.arange(first[e], first[e + 1]) for e in edges])
+        wide = points.take(rows)
+        on_side = wide.measured & ~np.isin(edge[rows], np.arange(a, b) % n)
+        curve = tangent_curve(head if head is not None else vertices[0], tail if tail is not None
+                              else vertices[-1], vertices, wide.data, wide.weight, max(2, len(controls)),
+                              controls if len(controls) >= 2 else None)
+        if curve is None or squared(curve.errors[wide.measured]) >= \
+                fit_error + squared(wide.polygon_error[on_side]):
+            return None
+        return curved_parts(curve.controls, curve.ends), curve.start
 
     def fitted_curve(vertices: np.ndarray, inner_turns: np.ndarray, knots: np.ndarray,
                      ends: tuple[np.ndarray, np.ndarray], run: Points, head: Side | None, tail: Side | None
@@ -292,9 +328,9 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         fit, arc = fitted_curve(vertices, turns[np.arange(a + 1, a + len(vertices) - 1) % n], knots, ends,
                                 run, None, None)
         if arc is not None:
-            curve, error = _curved_parts(arc.controls, arc.ends), squared(arc.errors[run.measured])
+            curve, error = curved_parts(arc.controls, arc.ends), squared(arc.errors[run.measured])
         elif fit is not None:
-            curve, error = _curved_parts(fit[0], segment_ends(fit[0], ends)[1]), fit[1]
+            curve, error = curved_parts(fit[0], segment_ends(fit[0], ends)[1]), fit[1]
         else:
             return None
         head = [] if start is None else [(start, start, True, False)]
@@ -311,7 +347,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         head = edge_side(a, -1, ARC_REACH * lengths[(a - 1) % n])
         tail = edge_side(b, 1, ARC_REACH * lengths[b])
         wide = points.take(np.concatenate([np.arange(first[e], first[e + 1]) for e in ((a - 1) % n, a, b)]))
-        return _bend(head, tail, wide, ring[[a, b]])
+        return bend_parts(head, tail, wide, ring[[a, b]], TANGENT_CORNERS)
 
     def is_chamfer(a: int) -> bool:
         """Whether the edge from corner `a` to the next is the one facet of a rounded corner's bend
@@ -359,38 +395,9 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
                   np.array([p[3] for p in parts]))
 
 
-def _bend(head: Side, tail: Side, wide: Points, vertices: np.ndarray) -> tuple[list[Part], np.ndarray] | None:
-    """The parts of a bend between two straight sides (its polygon `vertices` from side to side) and where
-    it starts: the circular arc tangent to both (shared/corner_arcs.py), else, where TANGENT_CORNERS, two
-    quadratics tangent to both (shared/tangent_corners.py: a squircle-like corner), the first that lies
-    nearer the measured points `wide` (the bend's and the sides' ends) than the polygon; None where
-    neither does."""
-    arc = corner_arc(head, tail, wide.data, wide.weight)
-    if arc is not None and nearer(arc.errors[wide.measured], wide.polygon_error[wide.measured]):
-        return _curved_parts(arc.controls, arc.ends), arc.start
-    return _tangent_parts(head, tail, vertices, wide, 2) if TANGENT_CORNERS else None
-
-
-def _tangent_parts(head: End, tail: End, vertices: np.ndarray, wide: Points, segments: int
-                   ) -> tuple[list[Part], np.ndarray] | None:
-    """The parts of a bend from `head` to `tail` (each a straight side it leaves tangent to, or a fixed
-    corner) as a spline of `segments` quadratics (shared/tangent_corners.py, started from the polygon's
-    `vertices`) and where it starts, where that lies nearer the measured points `wide` than the polygon;
-    None otherwise."""
-    curve = tangent_curve(head, tail, vertices, wide.data, wide.weight, segments)
-    if curve is None or not nearer(curve.errors[wide.measured], wide.polygon_error[wide.measured]):
-        return None
-    return _curved_parts(curve.controls, curve.ends), curve.start
-
-
 def _arc_kept(arc: CornerArc, run: Points, fit: tuple[np.ndarray, float] | None) -> bool:
     """Whether a run arc is the run's curve: within RUN_ARC_MAX_GAP_PX of every point, nearer the
     measured points than the polygon, and than RUN_ARC_RATIO times the spline `fit`'s squared error."""
     errors = arc.errors[run.measured]
     return bool(arc.errors.max() <= RUN_ARC_MAX_GAP_PX and nearer(errors, run.polygon_error[run.measured])
                 and (fit is None or squared(errors) <= RUN_ARC_RATIO * fit[1]))
-
-
-def _curved_parts(controls: np.ndarray, ends: np.ndarray) -> list[Part]:
-    """One run of quadratics as parts: the first opens it, the others continue it."""
-    return [(c, e, False, k > 0) for k, (c, e) in enumerate(zip(controls, ends, strict=True))]
