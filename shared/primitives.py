@@ -208,10 +208,10 @@ def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray, source_px: float
         if again is None:
             return None
         shape = again
-    weights = np.ones(len(moved))
     tolerance, max_error = TOLERANCE_PX * source_px, MAX_ERROR_PX * source_px
     if JUNCTION_OUTLIERS and ring is not None:
-        shape, moved, weights = _without_junction_outliers(shape, moved, fit, max_error, ring)
+        shape, moved = _without_junction_outliers(shape, moved, fit, max_error, ring)
+    weights = np.ones(len(moved))
     rms = _fit_rms(shape, moved, weights, tolerance, max_error)
     if rms is None:
         return None
@@ -224,27 +224,24 @@ def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray, source_px: float
 
 
 def _without_junction_outliers(shape: Primitive, moved: np.ndarray, fit: Callable[..., Primitive | None],
-                               max_error: float, ring: np.ndarray
-                               ) -> tuple[Primitive, np.ndarray, np.ndarray]:
+                               max_error: float, ring: np.ndarray) -> tuple[Primitive, np.ndarray]:
     """The primitive fitted again without the measured points farther than `max_error` from it, where
     those come in runs of at most OUTLIER_RUN (boundary order), make at most OUTLIER_SHARE of the
     points, and the traced `ring` lies within `max_error` of the new fit all round: where a third colour
     meets the edge (a wheel's tyre where a bumper runs into it) its profile reads the junction, not the
     edge, while the ring, whose edges a cutout trace's neighbours share, follows the primitive (where
     it does not, the primitive would open seams against them). Otherwise (a bite out of a disc, or a
-    shape the ring bends around) the shape stays as it is. Returns the shape, its points and their
-    weights."""
-    unchanged = shape, moved, np.ones(len(moved))
+    shape the ring bends around) the shape stays as it is. Returns the shape and its points."""
     far = np.abs(distance(shape, moved)) > max_error
     runs = far.copy()  # far points with OUTLIER_RUN far points before them: a longer run
     for step in range(1, OUTLIER_RUN + 1):
         runs &= np.roll(far, step)
     if not far.any() or far.sum() > OUTLIER_SHARE * len(moved) or runs.any():
-        return unchanged
+        return shape, moved
     again = fit(moved[~far], np.ones(int((~far).sum())))
     if again is None or np.abs(distance(again, edge_points(ring)[0])).max() > max_error:
-        return unchanged
-    return again, moved[~far], np.ones(int((~far).sum()))
+        return shape, moved
+    return again, moved[~far]
 
 
 def _rms(error: np.ndarray, weights: np.ndarray) -> float:
