@@ -27,6 +27,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from shared.corners import turns_between
+
 ARC_STEP_DEGREES = 45.0  # each quadratic spans at most this much of the arc
 MAX_TURN_DEGREES = 150.0  # bends turning more (nearly parallel sides) have no useful tangent circle
 RUN_ARC_ERROR_PX = 0.02  # a run arc's quadratics lie this close to its circle (input px; 0.01 until
@@ -113,8 +115,7 @@ def corner_arc(head: Side, tail: Side, data: np.ndarray, weight: np.ndarray) -> 
 def bend_turn(head: Side, tail: Side) -> float | None:
     """The signed angle (radians) a bend turns by from the `head` side's direction to the `tail` side's;
     None where it is under 1 degree or over MAX_TURN_DEGREES (no bend of ours to fit between them)."""
-    d0, d1 = head.direction, tail.direction
-    turn = float(np.arctan2(float(d0[0] * d1[1] - d0[1] * d1[0]), float(d0 @ d1)))
+    turn = float(np.radians(turns_between(head.direction[None], tail.direction[None])[0]))
     return turn if np.radians(1.0) <= abs(turn) <= np.radians(MAX_TURN_DEGREES) else None
 
 

@@ -81,7 +81,7 @@ def fit_rounded_rect(points: np.ndarray, weights: np.ndarray) -> Primitive | Non
     local = _to_frame(points, 0.0, 0.0, theta)
     low, high = local.min(axis=0), local.max(axis=0)
     half = (high - low) / 2
-    middle = _from_frame((low + high)[None] / 2, 0.0, 0.0, theta)[0]
+    middle = from_frame((low + high)[None] / 2, 0.0, 0.0, theta)[0]
     x, y = local.T
     area = 0.5 * abs(np.dot(x, cyclic_shift(y, -1)) - np.dot(y, cyclic_shift(x, -1)))
     box = 4 * half[0] * half[1]
@@ -149,7 +149,8 @@ def _to_frame(points: np.ndarray, cx: float, cy: float, theta: float) -> np.ndar
     return np.stack([p[:, 0] * c + p[:, 1] * s, -p[:, 0] * s + p[:, 1] * c], axis=1)
 
 
-def _from_frame(points: np.ndarray, cx: float, cy: float, theta: float) -> np.ndarray:
+def from_frame(points: np.ndarray, cx: float, cy: float, theta: float) -> np.ndarray:
+    """Points (n, 2) of a primitive's own frame (centred, turned by `theta` radians) in the image's."""
     c, s = np.cos(theta), np.sin(theta)
     x, y = points[:, 0], points[:, 1]
     return np.stack([x * c - y * s + cx, x * s + y * c + cy], axis=1)
@@ -234,8 +235,8 @@ def boundary(shape: Primitive, count: int) -> tuple[np.ndarray, np.ndarray, np.n
         local_normal = np.c_[b * np.cos(t), a * np.sin(t)]
         local_normal /= np.hypot(*local_normal.T)[:, None]
         curvature = a * b / ((a * np.sin(t)) ** 2 + (b * np.cos(t)) ** 2) ** 1.5
-    points = _from_frame(local, shape.cx, shape.cy, theta)
-    normals = _from_frame(local_normal, 0.0, 0.0, theta)
+    points = from_frame(local, shape.cx, shape.cy, theta)
+    normals = from_frame(local_normal, 0.0, 0.0, theta)
     return points, normals, curvature
 
 

@@ -107,8 +107,9 @@ def find_primitives(drawing: Drawing, rgba: np.ndarray, source_px: float = 1.0) 
             tried = kinds if count >= MIN_VERTICES else few_kinds
             found = fit_primitive(points, weights, POLYGON_TOLERANCE_PX * source_px,
                                   POLYGON_MAX_ERROR_PX * source_px, kinds=tried)
-            inside = inside_image(points, rgba, CANVAS_EDGE_PX)
-            if found is None and CLIPPED_BY_CANVAS and not inside.all() and inside.mean() >= MIN_INSIDE_SHARE:
+            clipped = found is None and CLIPPED_BY_CANVAS
+            inside = inside_image(points, rgba, CANVAS_EDGE_PX) if clipped else None
+            if inside is not None and not inside.all() and inside.mean() >= MIN_INSIDE_SHARE:
                 found = fit_primitive(points[inside], weights[inside], POLYGON_TOLERANCE_PX * source_px,
                                       POLYGON_MAX_ERROR_PX * source_px, kinds=tried)
             if found is None:
@@ -116,7 +117,7 @@ def find_primitives(drawing: Drawing, rgba: np.ndarray, source_px: float = 1.0) 
             image = premultiplied(rgba) if image is None else image
             hole = np.sign(signed_area(rings[ring])) != outward[ring]  # the fill lies outside it
             snapped = snap(found, image, fills[shape], source_px, (tops, shape, 1.0 if hole else -1.0),
-                           rings[ring])
+                           points)
             if snapped is not None:
                 fitted[ring] = snapped
     return replace(drawing, fitted=fitted)
@@ -180,7 +181,7 @@ def inside_image(points: np.ndarray, image: np.ndarray, margin: float = 1.0) -> 
 
 
 def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray, source_px: float = 1.0,
-         owner: tuple[TopShapes, int, float] | None = None, ring: np.ndarray | None = None
+         owner: tuple[TopShapes, int, float] | None = None, ring_points: np.ndarray | None = None
          ) -> Primitive | None:
     """The primitive fitted again to its boundary points moved onto the input's edge (see the module
     docstring); None where the input's edge does not follow it or where fewer than MIN_SNAPPED_SHARE of
@@ -188,8 +189,8 @@ def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray, source_px: float
     (the drawing's topmost shapes, the drawing's shape the primitive outlines, the side of its
     outward normals the fill lies on: -1, or +1 for a hole), so that where the fill is not what the
     input shows along the edge (a gradient face traced flat) the edge is measured against the colour
-    inside it (shared/edge_profiles.py, LOCAL_FILL). `ring`: the traced ring the primitive replaces,
-    which lets a few points at junctions be left out (`_without_junction_outliers`)."""
+    inside it (shared/edge_profiles.py, LOCAL_FILL). `ring_points`: the `edge_points` of the traced ring
+    the primitive replaces, which let a few points at junctions be left out (`_without_junction_outliers`)."""
     fit = FITS[shape.kind]
     moved = np.zeros((0, 2))
     for _ in range(SNAP_ROUNDS):
@@ -209,8 +210,8 @@ def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray, source_px: float
             return None
         shape = again
     tolerance, max_error = TOLERANCE_PX * source_px, MAX_ERROR_PX * source_px
-    if JUNCTION_OUTLIERS and ring is not None:
-        shape, moved = _without_junction_outliers(shape, moved, fit, max_error, ring)
+    if JUNCTION_OUTLIERS and ring_points is not None:
+        shape, moved = _without_junction_outliers(shape, moved, fit, max_error, ring_points)
     weights = np.ones(len(moved))
     rms = _fit_rms(shape, moved, weights, tolerance, max_error)
     if rms is None:
@@ -224,14 +225,15 @@ def snap(shape: Primitive, image: np.ndarray, fill: np.ndarray, source_px: float
 
 
 def _without_junction_outliers(shape: Primitive, moved: np.ndarray, fit: Callable[..., Primitive | None],
-                               max_error: float, ring: np.ndarray) -> tuple[Primitive, np.ndarray]:
+                               max_error: float, ring_points: np.ndarray) -> tuple[Primitive, np.ndarray]:
     """The primitive fitted again without the measured points farther than `max_error` from it, where
     those come in runs of at most OUTLIER_RUN (boundary order), make at most OUTLIER_SHARE of the
-    points, and the traced `ring` lies within `max_error` of the new fit all round: where a third colour
-    meets the edge (a wheel's tyre where a bumper runs into it) its profile reads the junction, not the
-    edge, while the ring, whose edges a cutout trace's neighbours share, follows the primitive (where
-    it does not, the primitive would open seams against them). Otherwise (a bite out of a disc, or a
-    shape the ring bends around) the shape stays as it is. Returns the shape and its points."""
+    points, and the traced ring (`ring_points`, its `edge_points`) lies within `max_error` of the new
+    fit all round: where a third colour meets the edge (a wheel's tyre where a bumper runs into it) its
+    profile reads the junction, not the edge, while the ring, whose edges a cutout trace's neighbours
+    share, follows the primitive (where it does not, the primitive would open seams against them).
+    Otherwise (a bite out of a disc, or a shape the ring bends around) the shape stays as it is.
+    Returns the shape and its points."""
     far = np.abs(distance(shape, moved)) > max_error
     runs = far.copy()  # far points with OUTLIER_RUN far points before them: a longer run
     for step in range(1, OUTLIER_RUN + 1):
@@ -239,7 +241,7 @@ def _without_junction_outliers(shape: Primitive, moved: np.ndarray, fit: Callabl
     if not far.any() or far.sum() > OUTLIER_SHARE * len(moved) or runs.any():
         return shape, moved
     again = fit(moved[~far], np.ones(int((~far).sum())))
-    if again is None or np.abs(distance(again, edge_points(ring)[0])).max() > max_error:
+    if again is None or np.abs(distance(again, ring_points)).max() > max_error:
         return shape, moved
     return again, moved[~far]
 

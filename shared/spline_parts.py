@@ -36,12 +36,6 @@ def tangent_parts(head: End, tail: End, vertices: np.ndarray, wide: Points, segm
     return curved_parts(curve.controls, curve.ends), curve.start
 
 
-def kink_degrees(side: np.ndarray, leaving: np.ndarray) -> float:
-    """The angle (degrees) between a side's direction and a curve's tangent where it meets the side."""
-    cross = side[0] * leaving[1] - side[1] * leaving[0]
-    return float(np.degrees(abs(np.arctan2(cross, side @ leaving))))
-
-
 def curved_parts(controls: np.ndarray, ends: np.ndarray) -> list[Part]:
     """One run of quadratics as parts: the first opens it, the others continue it."""
     return [(c, e, False, k > 0) for k, (c, e) in enumerate(zip(controls, ends, strict=True))]

@@ -46,7 +46,7 @@ import numpy as np
 
 from shared.conflation import borders_later, hidden_edges, later_lookup
 from shared.corner_arcs import CornerArc, Side, run_arc
-from shared.corners import restore_corners, sharpness, turning_angles
+from shared.corners import restore_corners, sharpness, turning_angles, turns_between
 from shared.curves import edge_of, measured_edge_points
 from shared.edge_profiles import fill_colours
 from shared.geometry import Drawing, Spline, cyclic_shift, outward_signs
@@ -54,7 +54,7 @@ from shared.junctions import Junctions
 from shared.paint import premultiplied
 from shared.round_bends import has_run, round_bends, rounded_joints
 from shared.spline_fit import Points, fit_run, nearer, segment_ends, squared
-from shared.spline_parts import Part, bend_parts, curved_parts, kink_degrees, tangent_parts
+from shared.spline_parts import Part, bend_parts, curved_parts, tangent_parts
 from shared.straight_sides import straight_edges, straight_run
 from shared.tangent_corners import tangent_curve
 
@@ -255,9 +255,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         head, tail = (side(a % n, -1), side(b % n, 1)) if ARC_REACH > 0 else (None, None)
         if (head is None and (tail is None or not TANGENT_CORNERS)) or not run.measured.any():
             return None
-        # the curve may take over the ends of the sides: their points are fitted and measured with it
-        edges = np.arange(a - (head is not None), b + (tail is not None)) % n
-        wide = points.take(np.concatenate([np.arange(first[e], first[e + 1]) for e in edges]))
+        wide = points.take(with_sides(a, b, head, tail))
         if head is not None and tail is not None:
             return bend_parts(head, tail, wide, vertices, TANGENT_CORNERS)
         if not TANGENT_CORNERS:
@@ -266,6 +264,13 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         # its stem): a spline clamped at the side's vertex, which lies off the curve, fit no nearer
         return tangent_parts(head if head is not None else vertices[0], tail if tail is not None
                               else vertices[-1], vertices, wide, len(vertices) - 1)
+
+    def with_sides(a: int, b: int, head: Side | None, tail: Side | None) -> np.ndarray:
+        """The rows of the points of the edges from vertex a to b and of the side before (`head`) and
+        after (`tail`) where there is one: a curve tangent to a side may take over its end, so the
+        side's points are fitted and measured with it."""
+        edges = np.arange(a - (head is not None), b + (tail is not None)) % n
+        return np.concatenate([np.arange(first[e], first[e + 1]) for e in edges])
 
     def tangent_piece(a: int, b: int, vertices: np.ndarray, controls: np.ndarray, start: np.ndarray,
                       end: np.ndarray, fit_error: float) -> tuple[list[Part], np.ndarray] | None:
@@ -277,14 +282,14 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         points lie on its line); None otherwise. (A run arc whose circle touches the sides, a round
         stroke end, stays: a freer curve fits it nearer, but rounder is truer at 4x.)"""
         head, tail = side(a % n, -1), side(b % n, 1)
-        if head is not None and kink_degrees(head.direction, controls[0] - start) <= KINK_DEGREES:
+        leaving = np.array([controls[0] - start, end - controls[-1]])  # the curve's tangents at its ends
+        if head is not None and abs(turns_between(head.direction[None], leaving[:1])[0]) <= KINK_DEGREES:
             head = None
-        if tail is not None and kink_degrees(tail.direction, end - controls[-1]) <= KINK_DEGREES:
+        if tail is not None and abs(turns_between(tail.direction[None], leaving[1:])[0]) <= KINK_DEGREES:
             tail = None
         if head is None and tail is None:
             return None
-        edges = np.arange(a - (head is not None), b + (tail is not None)) % n
-        rows = np.concatenate([np.arange(first[e], first[e + 1]) for e in edges])
+        rows = with_sides(a, b, head, tail)
         wide = points.take(rows)
         on_side = wide.measured & ~np.isin(edge[rows], np.arange(a, b) % n)
         curve = tangent_curve(head if head is not None else vertices[0], tail if tail is not None

@@ -20,6 +20,7 @@ import numpy as np
 
 from shared.geometry import Curve, Drawing, Primitive, Spline, cyclic_shift, signed_area
 from shared.gradient_markup import gradient_id, in_turned_frame
+from shared.primitive_shapes import from_frame
 from shared.spline_rounding import rounded_controls
 from shared.svg_number import number
 
@@ -283,8 +284,7 @@ def _rounded_rect_text(shape: Primitive, scale: float, clockwise: bool) -> str:
     if not clockwise:
         local = local[[1, 0, 7, 6, 5, 4, 3, 2]]  # the same points the other way round, a side first
     theta = np.radians(shape.angle) if _turned(shape) else 0.0
-    turn = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
-    points = np.round((local @ turn.T + [shape.cx, shape.cy]) * scale, d)
+    points = np.round(from_frame(local, shape.cx, shape.cy, theta) * scale, d)
     steps = np.diff(np.vstack([points, points[:1]]), axis=0)
     radius = number(r * scale, d)
     arc = f"a{radius} {radius} 0 0 {'1' if clockwise else '0'} "

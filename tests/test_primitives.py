@@ -181,13 +181,7 @@ def test_a_rounded_frames_outline_and_hole_are_written_as_sides_and_arcs_that_ke
 
 def test_a_rounded_rectangle_comes_out_as_one_rect_with_rx() -> None:
     x0, y0, w, h, r = 40.3, 60.2, 150.0, 90.0, 20.0
-
-    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        qx = np.abs(x - (x0 + w / 2)) - (w / 2 - r)
-        qy = np.abs(y - (y0 + h / 2)) - (h / 2 - r)
-        return np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0) < r
-
-    svg = evaluate(covered(inside), parse_params(STEPS), compare_unrefined=False).svg
+    svg = evaluate(covered(rounded_box(x0, y0, w, h, r)), parse_params(STEPS), compare_unrefined=False).svg
     rect = attributes(svg, "rect")
     assert svg.count("<path") == 0
     for name, value in (("x", x0), ("y", y0), ("width", w), ("height", h), ("rx", r)):
@@ -215,12 +209,8 @@ def test_a_rounded_square_filling_the_canvas_comes_out_as_one_rect() -> None:
     """An app-icon-like rounded square whose sides lie on the image's border: only its corners have an
     outside to measure the edge against (shared/primitives.py, `inside_image`)."""
     r = 30.0
-
-    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        qx, qy = np.abs(x - SIZE / 2) - (SIZE / 2 - r), np.abs(y - SIZE / 2) - (SIZE / 2 - r)
-        return np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0) < r
-
-    svg = evaluate(covered(inside), parse_params(STEPS), compare_unrefined=False).svg
+    square = rounded_box(0.0, 0.0, SIZE, SIZE, r)
+    svg = evaluate(covered(square), parse_params(STEPS), compare_unrefined=False).svg
     rect = attributes(svg, "rect")
     assert svg.count("<path") == 0
     assert rect["rx"] == pytest.approx(r, abs=0.5)
