@@ -23,7 +23,7 @@ from shared.primitives import find_primitives
 from shared.quality import QualityFigures, measure
 from shared.refine import refine_drawing
 from shared.simplify import simplify_drawing
-from shared.splines import fit_splines, fit_visible_parts
+from shared.spline_drawing import fit_splines, fit_visible_parts
 from shared.svg import write_svg
 from shared.translucency import translucent_fills
 

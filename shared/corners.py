@@ -3,7 +3,7 @@ the corners a trace cut off restored (`restore_corners`): a short edge (under CH
 LONG_CHAMFER_PX where the input is filled just inside the point, `sharpness`) between two long ones
 that together turn by more than the corner angle is a corner the trace cut off, and becomes the
 corner where the long edges' lines meet. The curve fitters (shared/curves.py, shared/splines.py) and
-the rings left polygons (shared/splines.py, `restored_polygons`) start from rings so restored.
+the rings left polygons (shared/spline_drawing.py, `restored_polygons`) start from rings so restored.
 """
 
 from collections.abc import Callable

@@ -152,12 +152,12 @@ def test_cutout_traces_fit_only_rings_no_later_shape_borders() -> None:
 
 def _cutout_shaped(monkeypatch: pytest.MonkeyPatch, switch: str, rgba: np.ndarray) -> dict[bool, Drawing]:
     """`rgba` traced cutout with Tier 1's formula, splines on and primitives off, and shaped with the
-    switch `switch` of shared/splines.py off and on."""
+    switch `switch` of shared/spline_drawing.py off and on."""
     params = tier1.formula_params(compute_features(rgba)).with_overrides(
         {**NO_PRIMITIVES, "splines": True, "hierarchical": "cutout"})
     drawings = {}
     for on in (False, True):
-        monkeypatch.setattr(f"shared.splines.{switch}", on)
+        monkeypatch.setattr(f"shared.spline_drawing.{switch}", on)
         drawings[on] = shape_drawing(trace_drawing(rgba, params), rgba, params)
     return drawings
 
