@@ -107,11 +107,11 @@ def find_primitives(drawing: Drawing, rgba: np.ndarray, source_px: float = 1.0) 
             tried = kinds if count >= MIN_VERTICES else few_kinds
             found = fit_primitive(points, weights, POLYGON_TOLERANCE_PX * source_px,
                                   POLYGON_MAX_ERROR_PX * source_px, kinds=tried)
-            clipped = found is None and CLIPPED_BY_CANVAS
-            inside = inside_image(points, rgba, CANVAS_EDGE_PX) if clipped else None
-            if inside is not None and not inside.all() and inside.mean() >= MIN_INSIDE_SHARE:
-                found = fit_primitive(points[inside], weights[inside], POLYGON_TOLERANCE_PX * source_px,
-                                      POLYGON_MAX_ERROR_PX * source_px, kinds=tried)
+            if found is None and CLIPPED_BY_CANVAS:  # along the border: fitted without its points there
+                inside = inside_image(points, rgba, CANVAS_EDGE_PX)
+                if not inside.all() and inside.mean() >= MIN_INSIDE_SHARE:
+                    found = fit_primitive(points[inside], weights[inside], POLYGON_TOLERANCE_PX * source_px,
+                                          POLYGON_MAX_ERROR_PX * source_px, kinds=tried)
             if found is None:
                 continue
             image = premultiplied(rgba) if image is None else image

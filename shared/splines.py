@@ -134,7 +134,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         vertices = ring[np.arange(a, b + 1) % n]  # corner, the run's vertices, corner
         if len(vertices) <= 2:
             return chamfer_arc(a % n) if not ends else None
-        picked = np.concatenate([np.arange(first[e], first[e + 1]) for e in np.arange(a, b) % n])
+        picked = with_sides(a, b, None, None)
         knots = np.array([at_vertex[k % n] + (at_vertex[-1] if k >= n else 0.0) for k in range(a, b + 1)])
         run = points.take(picked, shift=at_vertex[a])
         run.along[run.along < 0] += at_vertex[-1]  # the run wraps past the ring's first vertex
@@ -256,7 +256,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
             return None
         head = edge_side(a, -1, ARC_REACH * lengths[(a - 1) % n])
         tail = edge_side(b, 1, ARC_REACH * lengths[b])
-        wide = points.take(np.concatenate([np.arange(first[e], first[e + 1]) for e in ((a - 1) % n, a, b)]))
+        wide = points.take(with_sides(a, a + 1, head, tail))
         return bend_parts(head, tail, wide, ring[[a, b]], TANGENT_CORNERS)
 
     def is_chamfer(a: int) -> bool:
