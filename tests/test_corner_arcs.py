@@ -110,6 +110,22 @@ def test_a_runs_arc_is_its_measured_points_circle_with_a_corner_moved_along_its_
     assert np.allclose((arc.controls[:-1] + arc.controls[1:]) / 2, arc.ends[:-1], atol=1e-9)
 
 
+def test_a_ring_cut_by_a_shape_over_it_is_one_arc_the_long_way_round() -> None:
+    """The inner edge of a stroked circle that a shape painted over it cuts (a C): a run of 330 degrees
+    between two fixed corners 0.6 px apart, points measured with 0.08 px noise (a gradient's edge):
+    one arc within 0.03 px of the circle, turning the long way round (through the run's points, not
+    across the cut), where a spline would follow the noise."""
+    centre, radius = np.array([110.0, 97.5]), 54.6
+    points = _on_arc(centre, radius, np.linspace(15.0, 345.0, 200))
+    data = points[1:-1] + np.random.default_rng(7).normal(0.0, 0.08, (198, 2))
+    arc = run_arc(points[0], points[-1], data, np.ones(len(data), bool), None, None)
+    assert arc is not None
+    assert np.abs(_arc_radii(arc, centre) - radius).max() < 0.03
+    assert len(arc.controls) >= 330 / 45
+    middle = arc.ends[len(arc.ends) // 2]
+    assert middle[0] < centre[0] - radius / 2  # the far side of the circle from the cut at 0 degrees
+
+
 def test_a_run_arc_passes_its_fixed_corners_and_needs_three_measured_points() -> None:
     """A corner without a side to move along stays where it is: the circle bends through one 0.3 px off
     and its errors tell the caller (shared/splines.py compares them with the spline's)."""
