@@ -112,7 +112,7 @@ def test_a_runs_arc_is_its_measured_points_circle_with_a_corner_moved_along_its_
 
 def test_a_ring_cut_by_a_shape_over_it_is_one_arc_the_long_way_round() -> None:
     """The inner edge of a stroked circle that a shape painted over it cuts (a C): a run of 330 degrees
-    between two fixed corners 0.6 px apart, points measured with 0.08 px noise (a gradient's edge):
+    between two fixed corners 28 px apart across the cut, points measured with 0.08 px noise:
     one arc within 0.03 px of the circle, turning the long way round (through the run's points, not
     across the cut), where a spline would follow the noise."""
     centre, radius = np.array([110.0, 97.5]), 54.6
