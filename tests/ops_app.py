@@ -55,6 +55,11 @@ def hard_limit_s() -> float:
     return float(facts["hard_limit_s"])
 
 
+def worker_metrics_port() -> int:
+    """The port the workers export their metrics on (shared/config.py's default)."""
+    return int(Settings.model_fields["worker_metrics_port"].default)
+
+
 def settings_from(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings as the app would read them from `env` (validation errors raise)."""
     unknown = set(env) - KNOWN_ENV

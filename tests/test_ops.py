@@ -21,8 +21,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from shared.config import Settings
-from tests.ops_app import ROOT, app_paths, hard_limit_s, settings_from
+from tests.ops_app import ROOT, app_paths, hard_limit_s, settings_from, worker_metrics_port
 from tests.service_fixtures import start_gateway, start_redis, start_worker, stop, wait_until
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
@@ -55,8 +54,7 @@ def test_compose_matches_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert api["metrics_path"] in app_paths() and api["static_configs"][0]["targets"] == ["api:8000"]
     # every worker service (however many replicas) through Docker's DNS, on the workers' metrics port
     (workers,) = jobs["svgai-worker"]["dns_sd_configs"]
-    metrics_port = Settings.model_fields["worker_metrics_port"].default if "worker_metrics_port" in \
-        Settings.model_fields else 9808
+    metrics_port = worker_metrics_port()
     assert set(workers["names"]) == {"worker", "worker-gpu"} and workers["port"] == metrics_port
     mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in services["prometheus"]["volumes"]}
     (rules,) = prometheus["rule_files"]

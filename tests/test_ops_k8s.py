@@ -15,8 +15,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from shared.config import Settings
-from tests.ops_app import ROOT, Doc, app_facts, app_paths, hard_limit_s, settings_from
+from tests.ops_app import ROOT, Doc, app_facts, app_paths, hard_limit_s, settings_from, worker_metrics_port
 from tests.test_ops_kustomize import OVERLAYS, build
 
 ADAPTER_VALUES = ROOT / "k8s" / "components" / "queue-depth-hpa" / "prometheus-adapter-values.yaml"
@@ -240,8 +239,7 @@ def test_only_the_gateway_takes_traffic_from_outside(overlay: str, monkeypatch: 
     monitoring = {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
     assert rule["from"] == [{"namespaceSelector": monitoring}]
     assert [p["port"] for p in rule["ports"]] == ["metrics"]
-    metrics_port = Settings.model_fields["worker_metrics_port"].default if "worker_metrics_port" in \
-        Settings.model_fields else 9808
+    metrics_port = worker_metrics_port()
     for name in workers:
         workload = pods[name]
         container = workload["spec"]["template"]["spec"]["containers"][0]
