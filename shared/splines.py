@@ -43,7 +43,7 @@ from shared.junctions import Junctions
 from shared.round_bends import round_bends
 from shared.spline_fit import Points, fit_run, nearer, segment_ends, squared
 from shared.spline_parts import Part, bend_parts, curved_parts, tangent_parts
-from shared.straight_sides import straight_edges, straight_run
+from shared.straight_sides import edge_bows, straight_edges, straight_run
 from shared.tangent_corners import tangent_curve
 
 UNMEASURED_WEIGHT = 0.3  # weight of a sample without a measured edge, at the polygon's position
@@ -87,7 +87,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
     # exception (shared/corners.py's `corner_vertices`): a concave corner beside a convex one is no
     # notch, and a spline would round it
     junctions = Junctions(ring, corners, corners[~kept[corners]], data, measured, along, at_vertex)
-    sides = straight_edges(lengths)
+    sides = straight_edges(lengths, edge_bows(data, measured, edge, n))
     splits = sides | cyclic_shift(sides, 1)  # both ends of each straight side
     if len(corners) == 0:
         fit = fit_run(ring, turns, at_vertex[:-1], None, at_vertex[-1], points)

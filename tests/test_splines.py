@@ -199,32 +199,6 @@ def test_cutout_rings_under_later_shapes_are_splines_where_they_show(monkeypatch
     assert (at_4x[True][..., 3][inside] < 250).mean() < 0.001
 
 
-def test_straight_edges_are_sides_much_longer_than_a_neighbour() -> None:
-    from shared.straight_sides import straight_edges
-
-    assert straight_edges(np.array([40.0, 3, 3, 3, 40, 3, 3, 3])).tolist() == [
-        True, False, False, False, True, False, False, False]
-    assert not straight_edges(np.full(12, 9.0)).any()  # a large circle's facets: all alike
-    assert not straight_edges(np.array([8.0, 3, 3, 3, 8, 3, 3, 3])).any()  # short sides: a bend's facets
-
-
-def test_a_slanted_side_between_corners_stays_straight(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A parallelogram whose slanted sides the trace stepped into jogs: each side is one line between
-    its corners (shared/straight_sides.py, `STRAIGHT_RUN_PX`). A spline or an arc through the jogs' measured
-    points bowed it (`q` and `t` runs, ~0.1 px off the line at 1x) where nothing but lines is drawn."""
-    from bench.synthetic import render
-
-    svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 256 256">'
-           '<polygon points="61,200 101,60 201,60 161,200" fill="#3060c0"/></svg>')
-    rgba = render(svg, 256)
-    params = tier1.formula_params(compute_features(rgba)).with_overrides(NO_PRIMITIVES)
-    path = re.findall(r' d="([^"]*)"', write_svg(shape_drawing(trace_drawing(rgba, params), rgba, params)))
-    assert len(path) == 1 and not re.search(r"[qtQT]", path[0]) and len(on_curve_points(path[0])) == 4, path
-    monkeypatch.setattr(straight_sides, "STRAIGHT_RUN_PX", 0.0)
-    bowed = write_svg(shape_drawing(trace_drawing(rgba, params), rgba, params))
-    assert re.search(r"[qt]", bowed)  # the test can fail
-
-
 def _rounded_rectangle(side: int, radius: float = 10.0) -> np.ndarray:
     """An anti-aliased rounded rectangle (corner radius `radius` px at 128 px), RGBA at `side` px."""
     scale = side / SIDE * SUPER
