@@ -39,9 +39,10 @@ def edge_bows(data: np.ndarray, measured: np.ndarray, edge: np.ndarray, count: i
     if len(rows) == 0:
         return bows
     on = edge[rows]
-    starts = np.flatnonzero(np.append(True, on[1:] != on[:-1]))
+    new_edge = np.append(True, on[1:] != on[:-1])
+    starts = np.flatnonzero(new_edge)
     lasts = np.append(starts[1:], len(rows)) - 1
-    group = np.cumsum(np.append(True, on[1:] != on[:-1])) - 1
+    group = np.cumsum(new_edge) - 1
     head, tail = data[rows[starts]][group], data[rows[lasts]][group]
     chord = tail - head
     offset = data[rows] - head

@@ -27,10 +27,11 @@ def test_straight_edges_are_sides_much_longer_than_a_neighbour() -> None:
         True, False, False, False, True, False, False, False]
     assert not straight_edges(np.full(12, 9.0), np.zeros(12)).any()  # a large circle's facets: all alike
     assert not straight_edges(np.array([8.0, 3, 3, 3, 8, 3, 3, 3]), flat).any()  # short: a bend's facets
-    bowed = np.array([0.0, 0, 0, 0, 0.3, 0, 0, 0])  # a 12 px facet of a wide bend; a 40 px side runs
-    assert straight_edges(np.array([40.0, 3, 3, 3, 12, 3, 3, 3]), bowed).tolist() == [  # into bends
-        True, False, False, False, False, False, False, False]
-    assert straight_edges(np.array([40.0, 3, 3, 3, 40, 3, 3, 3]), bowed)[4]
+    bowed = np.array([0.0, 0, 0, 0, 0.3, 0, 0, 0])
+    facet = np.array([40.0, 3, 3, 3, 12, 3, 3, 3])  # edge 4: a 12 px facet of a wide bend
+    assert straight_edges(facet, bowed).tolist() == [True, False, False, False, False, False, False, False]
+    side = np.array([40.0, 3, 3, 3, 40, 3, 3, 3])  # edge 4: a 40 px side whose end points lie on bends
+    assert straight_edges(side, bowed)[4]
 
 
 def test_an_edges_bow_is_its_measured_points_distance_from_the_line_through_its_outermost() -> None:
@@ -60,7 +61,7 @@ def test_a_wide_rounded_corners_long_facet_is_no_straight_side(monkeypatch: pyte
     is traced with facets of 10.7, 6.4, 7.5 and 9.5 px, and the first passed as a straight side (10 px
     or more, 1.5 times a neighbour): drawn straight, with the bend after it tangent to it, the corner
     lay 0.56 px off its circle, a kink at 4x. Its measured points bow 0.28 px off a line, so it is a
-    facet (shared/straight_sides.py, `STRAIGHT_BOW_PX`) and the corner one bend within 0.1 px."""
+    facet (shared/straight_sides.py, `STRAIGHT_BOW_PX`) and the corner one bend, 0.10 px off at most."""
     fixture = json.loads((Path(__file__).parent / "fixtures" / "twemoji-gambia-flag-ring.json").read_text())
     moved = np.array([[np.nan, np.nan] if p is None else p for p in fixture["moved"]])
     ring, samples, first = (np.array(fixture[k]) for k in ("ring", "samples", "first"))
