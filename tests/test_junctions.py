@@ -12,6 +12,7 @@ from shared.corner_arcs import fitted_circle
 from shared.curves import ring_samples
 from shared.geometry import Spline
 from shared.splines import spline_ring
+from tests.spline_points import spline_points
 
 CENTRE, RADIUS = np.array([40.0, 40.0]), 18.0
 LID_Y, LID_SLOPE = 30.0, 0.4  # the other side: the line y = LID_Y + LID_SLOPE (x - 40)
@@ -73,15 +74,7 @@ def _iris_under_a_lid() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 def _arc_error(spline: Spline, centre: np.ndarray, radius: float, start: int, stop: int) -> float:
     """The largest distance of a spline's parts `start`..`stop` - 1 from a circle (input px)."""
-    worst, at = 0.0, spline.start if start == 0 else spline.ends[start - 1]
-    for control, end, straight in zip(spline.controls[start:stop], spline.ends[start:stop],
-                                      spline.straight[start:stop], strict=True):
-        u = np.linspace(0, 1, 20)[:, None]
-        curve = at + u * (end - at) if straight else \
-            (1 - u) ** 2 * at + 2 * u * (1 - u) * control + u**2 * end
-        worst = max(worst, float(np.abs(np.hypot(*(curve - centre).T) - radius).max()))
-        at = end
-    return worst
+    return float(np.abs(np.hypot(*(spline_points(spline, start, stop) - centre).T) - radius).max())
 
 
 def test_a_corner_off_its_curve_moves_to_where_the_curves_cross() -> None:

@@ -12,12 +12,12 @@ import pytest
 from shared import straight_sides
 from shared.candidate import shape_drawing, trace_drawing
 from shared.features import compute_features
-from shared.geometry import Spline
 from shared.splines import spline_ring
 from shared.straight_sides import edge_bows, straight_edges
 from shared.svg import write_svg
 from shared.tiers import tier1
 from tests.path_text import on_curve_points
+from tests.spline_points import spline_points
 from tests.test_splines import NO_PRIMITIVES
 
 
@@ -45,17 +45,6 @@ def test_an_edges_bow_is_its_measured_points_distance_from_the_line_through_its_
         np.pi * 0.05), 0.0, 0.0, 0.0])  # fewer than 3 measured points: 0
 
 
-def _spline_outline(spline: Spline, steps: int = 20) -> np.ndarray:
-    """Points along every part of a spline ring (input px)."""
-    points, at = [], spline.start
-    for control, end, straight in zip(spline.controls, spline.ends, spline.straight, strict=True):
-        u = np.linspace(0, 1, steps)[:, None]
-        points.append(at + u * (end - at) if straight else (1 - u) ** 2 * at + 2 * u * (1 - u) * control
-                      + u**2 * end)
-        at = end
-    return np.vstack(points)
-
-
 def test_a_wide_rounded_corners_long_facet_is_no_straight_side(monkeypatch: pytest.MonkeyPatch) -> None:
     """Twemoji's flag of the Gambia at 256 px: its top stripe's corner, a quarter circle of r = 28.4 px,
     is traced with facets of 10.7, 6.4, 7.5 and 9.5 px, and the first passed as a straight side (10 px
@@ -70,7 +59,7 @@ def test_a_wide_rounded_corners_long_facet_is_no_straight_side(monkeypatch: pyte
     def corner_error() -> float:
         spline = spline_ring(ring, moved, samples, first, 40.0)
         assert spline is not None
-        points = _spline_outline(spline)
+        points = spline_points(spline)
         corner = points[(points[:, 0] < centre[0]) & (points[:, 1] < centre[1])]
         return float(np.abs(np.hypot(*(corner - centre).T) - radius).max())
 
