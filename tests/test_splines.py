@@ -313,20 +313,3 @@ def test_fitting_points_moved_out_of_bends_bring_a_wavy_outline_nearer_at_4x(
     moved = alpha_off()
     monkeypatch.setattr(curves, "CURVATURE_SHIFT", 0.0)
     assert moved <= 0.95 * alpha_off()
-
-
-def test_a_point_past_its_segments_end_is_measured_on_the_next_segment() -> None:
-    """A point whose place along the polygon gave it the first segment lies by the second: its
-    parameter stops at the first's end, 4 px from it, and the fitter moves it to the second, where it
-    lies 0.05 px off the curve (the fit is solved and judged by these distances)."""
-    from shared.spline_fit import _nearer_segments, _point, segment_ends
-
-    ends = (np.array([0.0, 0.0]), np.array([20.0, 0.0]))
-    controls = np.array([[5.0, 5.0], [15.0, 5.0]])
-    starts, finishes = segment_ends(controls, ends)
-    data = np.array([[14.0, 4.15], [3.0, 2.0]])
-    segment, u = np.array([0, 0]), np.array([1.0, 0.4])
-    moved, at = _nearer_segments(starts, controls, finishes, segment, u, data, False)
-    assert moved.tolist() == [1, 0] and at[1] == 0.4
-    off = np.hypot(*(_point(starts[moved], controls[moved], finishes[moved], at) - data).T)
-    assert off[0] < 0.06 < 3.9 < float(np.hypot(*(starts[1] - data[0])))
