@@ -11,6 +11,7 @@ from shared.corners import turning_angles
 from shared.pipeline import convert
 from shared.render import render_svg
 from shared.spline_fit import Points, _nearer_segments, _point, fit_run, segment_ends
+from shared.tangent_corners import _nearest_on
 
 CENTRE, RADIUS, EXPONENT = 128.0, 100.0, 4.0  # the squircle |x|^4 + |y|^4 = r^4 about the centre, input px
 
@@ -47,14 +48,6 @@ def test_a_point_past_its_segments_end_is_measured_on_the_next_segment() -> None
     assert off[0] < 0.06 < 3.9 < float(np.hypot(*(starts[1] - data[0])))
 
 
-def _distances_to_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
-    """Each point's distance from the closed polygon (input px)."""
-    start, step = polygon, np.roll(polygon, -1, axis=0) - polygon
-    offset = points[:, None, :] - start[None]
-    along = np.clip((offset * step[None]).sum(axis=2) / (step * step).sum(axis=1)[None], 0.0, 1.0)
-    return np.hypot(*(offset - along[..., None] * step[None]).transpose(2, 0, 1)).min(axis=1)
-
-
 def _uneven_squircle_run() -> tuple[np.ndarray, np.ndarray, float, Points]:
     """The squircle as a closed run the way a trace draws it (vertices, their arc lengths along the
     polygon, its length, the fitting points): one long edge across each flat side (67 px) and 16
@@ -71,8 +64,8 @@ def _uneven_squircle_run() -> tuple[np.ndarray, np.ndarray, float, Points]:
     data, curve_at = dense[::10], at[:-1:10]
     along = np.interp(np.mod(curve_at - places[0], at[-1]), np.append(places, places[0] + at[-1]) - places[0],
                       knots)
-    points = Points(data, np.ones(len(data)), np.ones(len(data), bool), _distances_to_polygon(data, vertices),
-                    along)
+    to_polygon = _nearest_on(data, np.vstack([vertices, vertices[:1]]))[2]  # each point's distance from it
+    points = Points(data, np.ones(len(data)), np.ones(len(data), bool), to_polygon, along)
     return vertices, knots[:-1], float(knots[-1]), points
 
 
