@@ -20,12 +20,19 @@ the input locates an axis-parallel edge only to 1/4 px, so Tier 1's crisp icons 
 `--consistency` scores each image's 4x reference area-reduced to 1x against the input: how far the input
 lies from exact coverage of its source (1.0: the same drawing), an error a trace fitted to the input
 carries to 4x (docs/geometry.md, "Why crisp icons lose at 4x").
+
+`--exact-inputs` converts each vector image with Tier 1 twice: from the dev set's resvg rendering (its
+coverage in 1/4 px steps) scored at 4x against the resvg 4x reference, and from the source rendered at
+`EXACT_FACTOR` times the size and area-reduced (coverage known to 1/64 px) scored at 4x against the 4x
+rendering area-reduced from 4 times that: how much of the 4x - 1x gap the renderer's steps make
+(`--out FILE`: the rows as JSON).
 """
 
 import argparse
 import json
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,7 +44,9 @@ from bench.synthetic import area_reduced, render
 from shared.candidate import evaluate
 from shared.features import compute_features
 from shared.images import load_image
+from shared.pipeline import convert
 from shared.quality import alpha_aware_ssim
+from shared.render import render_svg
 from shared.tiers import TierRequest, objective_value, tier1, tier2
 
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -47,6 +56,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "curves": {"fit_curves": True},
     "curves+primitives": {"fit_curves": True, "primitives": True},
 }
+EXACT_FACTOR = 16  # `--exact-inputs`: the input rendered at this many times its size, then area-reduced
 
 
 def _value(text: str) -> Any:
@@ -68,6 +78,9 @@ def main() -> None:
     parser.add_argument("--moved", type=float, default=None, help="score the sources moved by this many px")
     parser.add_argument("--consistency", action="store_true",
                         help="score the 4x references area-reduced to 1x against the inputs")
+    parser.add_argument("--exact-inputs", action="store_true",
+                        help="Tier 1 from resvg's inputs and from inputs with exact coverage, at 1x and 4x")
+    parser.add_argument("--out", type=Path, default=None, help="--exact-inputs: write the rows here")
     args = parser.parse_args()
     extra = {k: _value(v) for k, v in (s.split("=", 1) for s in args.set)}
     images = [i for i in load_manifest(DEFAULT_ROOT)
@@ -82,6 +95,9 @@ def main() -> None:
         return
     if args.consistency:
         consistency(images)
+        return
+    if args.exact_inputs:
+        exact_inputs([i for i in images if i.vector is not None], args.out)
         return
     if args.tier2_oracle:
         tier2_oracle(images, args.target)
@@ -152,6 +168,44 @@ def consistency(images: list[DevImage]) -> None:
     for category in ["all", *sorted({c for c, _ in found})]:
         values = [v for c, v in found if category in ("all", c)]
         print(f"{category:10s} median {np.median(values):.4f}  min {min(values):.4f}  ({len(values)})")
+
+
+def exact_coverage(svg: str, side: int, factor: int) -> np.ndarray:
+    """`svg` rendered at `factor` times `side` and area-reduced to `side`: coverage to 1/(4 x factor) px."""
+    return area_reduced(Image.fromarray(render(svg, side * factor), "RGBA"), side)
+
+
+def exact_inputs(images: list[DevImage], out: Path | None) -> None:
+    """Tier 1's 1x and 4x figures from resvg's inputs and from exact-coverage ones (module docstring):
+    medians, 4x - 1x, means, overall and by category, and the images moving by over 0.001 at 4x."""
+    rows = []
+    for image in images:
+        svg = image.vector.read_text()  # type: ignore[union-attr]
+        row: dict[str, Any] = {"path": str(image.path), "category": image.category}
+        for kind, rgba, reference in (
+                ("resvg", render(svg, image.size), render(svg, 4 * image.size)),
+                ("exact", exact_coverage(svg, image.size, EXACT_FACTOR),
+                 exact_coverage(svg, 4 * image.size, EXACT_FACTOR // 4))):
+            result = convert(rgba, tier=1)
+            four = render_svg(result.svg, reference.shape[1], reference.shape[0])
+            row[kind] = [result.figures.ssim, alpha_aware_ssim(reference, four)[0], result.figures.bytes]
+        rows.append(row)
+    if out is not None:
+        out.write_text(json.dumps({"fields": ["ssim", "ssim_4x", "bytes"], "rows": rows}, indent=1) + "\n")
+    print(f"{len(rows)} vector images, Tier 1: inputs rendered by resvg -> with exact coverage")
+    for category in ["all", *sorted({r["category"] for r in rows})]:
+        found = [r for r in rows if category in ("all", r["category"])]
+        text = []
+        for kind in ("resvg", "exact"):
+            one, four, size = np.array([r[kind] for r in found]).T
+            gap = np.median(four) - np.median(one)
+            text.append(f"1x {np.median(one):.4f} 4x {np.median(four):.4f} 4x-1x {gap:+.4f}"
+                        f" (means {one.mean():.5f} / {four.mean():.5f}, {size.sum():.0f} B)")
+        print(f"{category:7s} ({len(found):2d}) " + "  ->  ".join(text))
+    for r in sorted(rows, key=lambda r: r["exact"][1] - r["resvg"][1]):
+        if abs(r["exact"][1] - r["resvg"][1]) > 0.001:
+            print(f"  {Path(r['path']).name:40s} 4x {r['resvg'][1]:.4f} -> {r['exact'][1]:.4f}"
+                  f"  1x {r['resvg'][0]:.4f} -> {r['exact'][0]:.4f}")
 
 
 def tier2_oracle(images: list[Any], target: float) -> None:
