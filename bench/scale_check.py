@@ -25,7 +25,9 @@ carries to 4x (docs/geometry.md, "Why crisp icons lose at 4x").
 coverage in 1/4 px steps) scored at 4x against the resvg 4x reference, and from the source rendered at
 `EXACT_FACTOR` times the size and area-reduced (coverage known to 1/64 px) scored at 4x against the 4x
 rendering area-reduced from 4 times that: how much of the 4x - 1x gap the renderer's steps make
-(`--out FILE`: the rows as JSON).
+(`--out FILE`: the rows as JSON). `--aliased-inputs` does the same from aliased inputs instead (each pixel
+the source's colour at its centre, opaque or transparent: an export without anti-aliasing), scored at 4x
+against resvg's reference.
 """
 
 import argparse
@@ -57,6 +59,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "curves+primitives": {"fit_curves": True, "primitives": True},
 }
 EXACT_FACTOR = 16  # `--exact-inputs`: the input rendered at this many times its size, then area-reduced
+ALIASED_FACTOR = 8  # `--aliased-inputs`: sampled at pixel centres of a rendering this many times the size
 
 
 def _value(text: str) -> Any:
@@ -80,7 +83,9 @@ def main() -> None:
                         help="score the 4x references area-reduced to 1x against the inputs")
     parser.add_argument("--exact-inputs", action="store_true",
                         help="Tier 1 from resvg's inputs and from inputs with exact coverage, at 1x and 4x")
-    parser.add_argument("--out", type=Path, default=None, help="--exact-inputs: write the rows here")
+    parser.add_argument("--aliased-inputs", action="store_true",
+                        help="Tier 1 from resvg's inputs and from aliased ones, at 1x and 4x")
+    parser.add_argument("--out", type=Path, default=None, help="--exact/aliased-inputs: write the rows here")
     args = parser.parse_args()
     extra = {k: _value(v) for k, v in (s.split("=", 1) for s in args.set)}
     images = [i for i in load_manifest(DEFAULT_ROOT)
@@ -96,8 +101,9 @@ def main() -> None:
     if args.consistency:
         consistency(images)
         return
-    if args.exact_inputs:
-        exact_inputs([i for i in images if i.vector is not None], args.out)
+    if args.exact_inputs or args.aliased_inputs:
+        other_inputs([i for i in images if i.vector is not None], "exact" if args.exact_inputs else "aliased",
+                     args.out)
         return
     if args.tier2_oracle:
         tier2_oracle(images, args.target)
@@ -175,37 +181,49 @@ def exact_coverage(svg: str, side: int, factor: int) -> np.ndarray:
     return area_reduced(Image.fromarray(render(svg, side * factor), "RGBA"), side)
 
 
-def exact_inputs(images: list[DevImage], out: Path | None) -> None:
-    """Tier 1's 1x and 4x figures from resvg's inputs and from exact-coverage ones (module docstring):
-    medians, 4x - 1x, means, overall and by category, and the images moving by over 0.001 at 4x."""
+def aliased(svg: str, side: int, factor: int) -> np.ndarray:
+    """`svg` at `side` px without anti-aliasing: each pixel the colour at its centre of a rendering
+    `factor` (even) times the size, opaque where that is at least half opaque, else transparent."""
+    picked = np.array(render(svg, side * factor)[factor // 2 :: factor, factor // 2 :: factor])
+    picked[..., 3] = np.where(picked[..., 3] >= 128, 255, 0)
+    return picked
+
+
+def other_inputs(images: list[DevImage], kind: str, out: Path | None) -> None:
+    """Tier 1's 1x and 4x figures from resvg's inputs and from `kind` ones ("exact": exact coverage,
+    "aliased"; module docstring): medians, 4x - 1x, means, overall and by category, and the images moving
+    by over 0.001 at 4x."""
     rows = []
     for image in images:
         svg = image.vector.read_text()  # type: ignore[union-attr]
         row: dict[str, Any] = {"path": str(image.path), "category": image.category}
-        for kind, rgba, reference in (
-                ("resvg", render(svg, image.size), render(svg, 4 * image.size)),
-                ("exact", exact_coverage(svg, image.size, EXACT_FACTOR),
-                 exact_coverage(svg, 4 * image.size, EXACT_FACTOR // 4))):
+        reference = render(svg, 4 * image.size)
+        if kind == "exact":
+            other = (exact_coverage(svg, image.size, EXACT_FACTOR),
+                     exact_coverage(svg, 4 * image.size, EXACT_FACTOR // 4))
+        else:
+            other = (aliased(svg, image.size, ALIASED_FACTOR), reference)
+        for name, rgba, four_x in (("resvg", render(svg, image.size), reference), (kind, *other)):
             result = convert(rgba, tier=1)
-            four = render_svg(result.svg, reference.shape[1], reference.shape[0])
-            row[kind] = [result.figures.ssim, alpha_aware_ssim(reference, four)[0], result.figures.bytes]
+            four = render_svg(result.svg, four_x.shape[1], four_x.shape[0])
+            row[name] = [result.figures.ssim, alpha_aware_ssim(four_x, four)[0], result.figures.bytes]
         rows.append(row)
     if out is not None:
         out.write_text(json.dumps({"fields": ["ssim", "ssim_4x", "bytes"], "rows": rows}, indent=1) + "\n")
-    print(f"{len(rows)} vector images, Tier 1: inputs rendered by resvg -> with exact coverage")
+    print(f"{len(rows)} vector images, Tier 1: inputs rendered by resvg -> {kind} inputs")
     for category in ["all", *sorted({r["category"] for r in rows})]:
         found = [r for r in rows if category in ("all", r["category"])]
         text = []
-        for kind in ("resvg", "exact"):
-            one, four, size = np.array([r[kind] for r in found]).T
+        for name in ("resvg", kind):
+            one, four, size = np.array([r[name] for r in found]).T
             gap = np.median(four) - np.median(one)
             text.append(f"1x {np.median(one):.4f} 4x {np.median(four):.4f} 4x-1x {gap:+.4f}"
                         f" (means {one.mean():.5f} / {four.mean():.5f}, {size.sum():.0f} B)")
         print(f"{category:7s} ({len(found):2d}) " + "  ->  ".join(text))
-    for r in sorted(rows, key=lambda r: r["exact"][1] - r["resvg"][1]):
-        if abs(r["exact"][1] - r["resvg"][1]) > 0.001:
-            print(f"  {Path(r['path']).name:40s} 4x {r['resvg'][1]:.4f} -> {r['exact'][1]:.4f}"
-                  f"  1x {r['resvg'][0]:.4f} -> {r['exact'][0]:.4f}")
+    for r in sorted(rows, key=lambda r: r[kind][1] - r["resvg"][1]):
+        if abs(r[kind][1] - r["resvg"][1]) > 0.001:
+            print(f"  {Path(r['path']).name:40s} 4x {r['resvg'][1]:.4f} -> {r[kind][1]:.4f}"
+                  f"  1x {r['resvg'][0]:.4f} -> {r[kind][0]:.4f}  bytes {r['resvg'][2]} -> {r[kind][2]}")
 
 
 def tier2_oracle(images: list[Any], target: float) -> None:

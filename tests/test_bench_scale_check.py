@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from bench.scale_check import EXACT_FACTOR, exact_coverage
+from bench.scale_check import EXACT_FACTOR, aliased, exact_coverage
 from bench.synthetic import render
 
 
@@ -34,3 +34,11 @@ def test_exact_coverage_keeps_colour_at_partial_alpha() -> None:
     pixel = exact_coverage(svg, 100, EXACT_FACTOR)[50, 50]
     assert pixel[3] == pytest.approx(0.6 * 255, abs=2)
     assert np.array_equal(pixel[:3], [255, 0, 0])
+
+
+def test_aliased_input_has_no_partial_coverage() -> None:
+    """An aliased input's pixels are the source's colour at their centres, opaque or transparent: column
+    50 lies inside a bar from 50.4 (its centre 50.5 is covered), column 49 outside."""
+    picked = aliased(_column(50.4), 100, 8)
+    assert set(np.unique(picked[..., 3]).tolist()) == {0, 255}
+    assert picked[50, 50, 3] == 255 and picked[50, 49, 3] == 0
