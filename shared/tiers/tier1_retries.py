@@ -59,7 +59,8 @@ Each rule encodes measured findings (docs/findings.md):
   fall under it; a fixed pick of 160 changed on 12, 4x higher on 9 and lower on 1, total bytes +21 %.
   SHARPER_BELOW 0.97 -> 0.98 (the default target, so a clean trace under the target is retried) changed 4
   of 423 images, each higher at 4x (fxemoji's lightrail lost its 1 px door lines: 4x 0.9870 -> 0.9924),
-  none lower (README, "Supersampled retry");
+  none lower (README, "Supersampled retry"); not an image drawn without anti-aliasing (`unsmoothed`),
+  whose 2x trace draws its pixel staircases (README, "Not on an image without anti-aliasing");
 """
 
 import time
@@ -105,6 +106,9 @@ SHARPER_BELOW = 0.98  # a clean trace under this and under the target is traced 
 SHARPER_SCALE = 2.0  # ... supersampled this much (`sharper_params`), kept under the size sanity rule,
 SHARPER_MAX_BYTES = 16 * 1024  # ... unless its SVG is this big already: the 2x trace doubles that detail
 # and its time (vscode-icons' slim: 44 -> 73 KB, 2.5 -> 6.3 s at 256 px; 16 s from a 2048 px input)
+UNSMOOTHED_MIX_SHARE = 0.05  # ... nor of an input without anti-aliasing (`unsmoothed`): alpha only 0 or
+# 255, and under this share of its colour steps across 3 px with a mix of both colours in the middle (on the
+# dev set's inputs 0.14-0.7; drawn without anti-aliasing 0-0.09)
 
 
 
@@ -167,7 +171,34 @@ def sharper_params(best: Candidate, request: TierRequest) -> ConversionParams | 
     low = best.figures.ssim < min(request.target_ssim, SHARPER_BELOW)
     if not low or best.params.steps.scale >= SHARPER_SCALE or best.figures.bytes > SHARPER_MAX_BYTES:
         return None
+    if unsmoothed(request.rgba):  # the 2x trace draws its staircases (docs/findings.md, "Aliased inputs")
+        return None
     return best.params.with_overrides({"scale": SHARPER_SCALE})
+
+
+def unsmoothed(rgba: np.ndarray) -> bool:
+    """Whether an HxWx4 uint8 image has no anti-aliasing: every pixel opaque or transparent, some opaque, and
+    few mixes at its colour steps. A step is two pixels 2 apart (in a row or a column) that differ by over
+    32 levels (premultiplied RGBA distance); a mix, a pixel between them that lies within 16 levels of the
+    line from one to the other, 10-90 % of the way. Its edges are pixel staircases, which measure higher at
+    1x drawn step by step (Peugeot's logo, 1x 0.9665 -> 0.9998 at 2x, 4x 0.9467 -> 0.9266 at 3.3 -> 7.6 KB):
+    a 1x figure bought with the pixel grid."""
+    alpha = rgba[..., 3]
+    opaque = alpha == 255
+    if not opaque.any() or not (opaque | (alpha == 0)).all():
+        return False
+    image = rgba.astype(np.float32) * opaque[..., None]  # transparent pixels as one colour (premultiplied)
+    steps = mixes = 0
+    for lines in (image, image.transpose(1, 0, 2)):
+        first, middle, last = lines[:, :-2], lines[:, 1:-1], lines[:, 2:]
+        span = last - first
+        length2 = (span * span).sum(axis=-1)
+        step = length2 > 32.0**2
+        along = ((middle - first) * span).sum(axis=-1) / np.maximum(length2, 1e-9)
+        off = np.linalg.norm(middle - first - along[..., None] * span, axis=-1)
+        steps += int(step.sum())
+        mixes += int((step & (along > 0.1) & (along < 0.9) & (off < 16.0)).sum())
+    return steps > 0 and mixes < UNSMOOTHED_MIX_SHARE * steps
 
 
 def first_layering(params: ConversionParams, request: TierRequest) -> ConversionParams:
