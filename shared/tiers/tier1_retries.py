@@ -111,7 +111,6 @@ UNSMOOTHED_MIX_SHARE = 0.05  # ... nor of an input without anti-aliasing (`unsmo
 # dev set's 550 clean inputs 0.06-0.53; its vector images drawn without anti-aliasing 0-0.09)
 
 
-
 def cleaned_fills(best: Candidate, request: TierRequest) -> Candidate:
     """What every tier finishes with: `snapped_fills` on a cleaned input, `best` as it is otherwise."""
     return snapped_fills(best, request.rgba) if request.cleaned else best
