@@ -197,13 +197,13 @@ def other_inputs(images: list[DevImage], kind: str, out: Path | None) -> None:
     for image in images:
         svg = image.vector.read_text()  # type: ignore[union-attr]
         row: dict[str, Any] = {"path": str(image.path), "category": image.category}
-        reference = render(svg, 4 * image.size)
+        reference = reference_at(image, 4 * image.size)
         if kind == "exact":
             other = (exact_coverage(svg, image.size, EXACT_FACTOR),
                      exact_coverage(svg, 4 * image.size, EXACT_FACTOR // 4))
         else:
             other = (aliased(svg, image.size, ALIASED_FACTOR), reference)
-        for name, rgba, four_x in (("resvg", render(svg, image.size), reference), (kind, *other)):
+        for name, rgba, four_x in (("resvg", reference_at(image, image.size), reference), (kind, *other)):
             result = convert(rgba, tier=1)
             four = render_svg(result.svg, four_x.shape[1], four_x.shape[0])
             row[name] = [result.figures.ssim, alpha_aware_ssim(four_x, four)[0], result.figures.bytes]
