@@ -31,6 +31,10 @@ ACCEPT_RATIO = 1.0  # a fit is kept where its squared error on the measured poin
 # the polygon's; 0.5 / 0.7 / 1.4 changed held-out 4x means by +0.00006 / +0.00017 / -0.00004 (1-2
 # images moving by > 0.001 each), 0.7 on 108 training images -0.00006 (bench/results/spline-accept-*)
 EVEN_KNOTS = True  # the kept fit's count of controls is fitted again at evenly spaced knots (see above)
+LONG_EDGE_RATIO = 2.0  # a run between corners that no fit above suits is tried once more with each edge
+# longer than this times the run's median edge (and LONG_EDGE_PX) split at its middle (`split_long_edges`);
+# 0: not tried
+LONG_EDGE_PX = 6.0
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,8 @@ class Points:
 
 
 def fit_run(vertices: np.ndarray, turns: np.ndarray, knots: np.ndarray,
-             ends: tuple[np.ndarray, np.ndarray] | None, length: float, points: Points
-             ) -> tuple[np.ndarray, float] | None:
+             ends: tuple[np.ndarray, np.ndarray] | None, length: float, points: Points,
+             split_long: bool = False) -> tuple[np.ndarray, float] | None:
     """The controls of one run and the squared error on the measured points of its fit at the polygon's
     knots (`_better_fit`): the first of its fits with every other vertex, with its gentle stretches
     `thinned`, and with all vertices that lies nearer the measured points than the polygon; None where
@@ -67,7 +71,35 @@ def fit_run(vertices: np.ndarray, turns: np.ndarray, knots: np.ndarray,
             fit = _better_fit(vertices, knots, kept, ends, length, points)
             if fit is not None:
                 return fit
-    return _better_fit(vertices, knots, np.arange(len(vertices)), ends, length, points)
+    fit = _better_fit(vertices, knots, np.arange(len(vertices)), ends, length, points)
+    if fit is not None or not split_long or ends is None:
+        return fit
+    split = split_long_edges(vertices, knots, ends, length)
+    if split is None:
+        return fit
+    return _better_fit(*split, np.arange(len(split[0])), ends, length, points)
+
+
+def split_long_edges(vertices: np.ndarray, knots: np.ndarray, ends: tuple[np.ndarray, np.ndarray],
+                     length: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """A clamped run's vertices and knots with a vertex added at the middle of each edge longer than
+    LONG_EDGE_RATIO times the run's median edge and LONG_EDGE_PX; None where there is none. A quadratic
+    segment cannot run straight along a long edge and then bend: a letter's nearly straight spine
+    flowing into its bowl, traced as one long edge and short facets, fitted no spline at the polygon's
+    knots and stayed facets."""
+    if LONG_EDGE_RATIO <= 0:
+        return None
+    polygon = np.vstack([ends[0][None], vertices, ends[1][None]])
+    at = np.concatenate([[0.0], knots, [length]])
+    edges = np.diff(at)
+    long = (edges > LONG_EDGE_RATIO * np.median(edges)) & (edges > LONG_EDGE_PX)
+    if not long.any():
+        return None
+    middles = np.flatnonzero(long)
+    order = np.argsort(np.concatenate([np.arange(1, len(at) - 1), middles + 0.5]), kind="stable")
+    added = (polygon[middles] + polygon[middles + 1]) / 2
+    return (np.vstack([vertices, added])[order],
+            np.concatenate([knots, (at[middles] + at[middles + 1]) / 2])[order])
 
 
 def _better_fit(vertices: np.ndarray, knots: np.ndarray, kept: np.ndarray,

@@ -126,11 +126,13 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
             return None
         return edge_side(vertex, forward, RUN_ARC_REACH_PX)
 
-    def run_parts(a: int, b: int, ends: frozenset[int] = frozenset()) -> tuple[list[Part], np.ndarray] | None:
+    def run_parts(a: int, b: int, ends: frozenset[int] = frozenset(), split_long: bool = False
+                  ) -> tuple[list[Part], np.ndarray] | None:
         """The parts (`parts` below) of the spline from vertex a to vertex b (a < n; b > a, past n where
         the run wraps) and where they start (vertex a, or a tangent point on the side before it), None
         where neither a spline nor an arc between straight sides (shared/corner_arcs.py) is nearer the
-        measured points than the polygon."""
+        measured points than the polygon. `split_long`: the spline is also tried with its long edges
+        split (shared/spline_fit.py, `split_long_edges`)."""
         vertices = ring[np.arange(a, b + 1) % n]  # corner, the run's vertices, corner
         if len(vertices) <= 2:
             return chamfer_arc(a % n) if not ends else None
@@ -141,7 +143,8 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         if straight_run(vertices[0], vertices[-1], run.data[run.measured]):
             return [(vertices[-1], vertices[-1], True, False)], vertices[0]
         fit, arc = fitted_curve(vertices, turns[np.arange(a + 1, b) % n], knots, (vertices[0], vertices[-1]),
-                                run, drawn_straight(a % n, -1, ends), drawn_straight(b % n, 1, ends))
+                                run, drawn_straight(a % n, -1, ends), drawn_straight(b % n, 1, ends),
+                                split_long)
         if ends and TANGENT_PIECES and (fit is not None or arc is not None):
             chosen = (fit[0], vertices[0], vertices[-1], fit[1]) if arc is None else \
                 (arc.controls, arc.start, arc.ends[-1], squared(arc.errors[run.measured]))
@@ -206,14 +209,15 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         return curved_parts(curve.controls, curve.ends), curve.start
 
     def fitted_curve(vertices: np.ndarray, inner_turns: np.ndarray, knots: np.ndarray,
-                     ends: tuple[np.ndarray, np.ndarray], run: Points, head: Side | None, tail: Side | None
-                     ) -> tuple[tuple[np.ndarray, float] | None, CornerArc | None]:
+                     ends: tuple[np.ndarray, np.ndarray], run: Points, head: Side | None, tail: Side | None,
+                     split_long: bool = False) -> tuple[tuple[np.ndarray, float] | None, CornerArc | None]:
         """A run's spline between `ends` (`vertices` its corners and vertices at arc lengths `knots`;
         `inner_turns` the turns of those between its corners) with its squared error, None where none
         lies nearer the measured points than the polygon; and its run arc (`run_arc`, a corner with a
         `head` or `tail` side moving along it) where that is kept over the spline (`_arc_kept`), else
         None."""
-        fit = fit_run(vertices[1:-1], inner_turns, knots[1:-1] - knots[0], ends, knots[-1] - knots[0], run)
+        fit = fit_run(vertices[1:-1], inner_turns, knots[1:-1] - knots[0], ends, knots[-1] - knots[0], run,
+                      split_long)
         arc = run_arc(ends[0], ends[1], run.data, run.measured, head, tail) if RUN_ARC_RATIO > 0 else None
         return fit, arc if arc is not None and _arc_kept(arc, run, fit) else None
 
@@ -282,12 +286,14 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         parts.extend(run)
 
     for a, b in zip(corners.tolist(), [*corners[1:].tolist(), int(corners[0]) + n], strict=True):
+        inner = [k for k in range(a + 1, b) if splits[k % n]]  # straight sides' ends inside the run
         fitted = run_parts(a, b)
+        if fitted is None and not inner and b - a > 1:  # no fit, and no straight sides to fit pieces between
+            fitted = run_parts(a, b, split_long=True)
         if fitted is not None:
             append(fitted)
             continue
-        inner = [k for k in range(a + 1, b) if splits[k % n]]  # no fit as a whole: its pieces between
-        piece_ends = frozenset(k % n for k in inner)
+        piece_ends = frozenset(k % n for k in inner)  # no fit as a whole: its pieces between them
         for c, d in zip([a, *inner], [*inner, b], strict=True):  # straight edges, each on its own
             piece = run_parts(c % n, d - (c - c % n), piece_ends) if inner else None
             if piece is not None:

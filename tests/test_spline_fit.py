@@ -111,3 +111,43 @@ def test_a_squircle_at_256_px_stays_within_a_sixth_of_a_pixel() -> None:
         errors.append(crossing - float(_squircle_radius(np.array([angle]))[0]))
     assert float(np.sqrt(np.mean(np.square(errors)))) < 0.06
     assert float(np.max(np.abs(errors))) < 1 / 6
+
+
+def _spine_into_bowl() -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray], float, Points]:
+    """A letter's straight spine running into its bowl as a clamped run the way a trace draws it: from
+    the corner at (0, 0) 14 px along x, then a circle of radius 5 turning by 150 degrees,
+    traced as the spine's one long edge and four 3.2 px facets straddling the arc (half the sagitta
+    outside). Returns (the curve, densely; vertices; knots; ends; length; fitting points measured on it)."""
+    spine, radius, sweep = 14.0, 5.0, np.radians(150.0)
+    along = np.linspace(0.0, spine + radius * sweep, 4001)
+    angle = np.clip(along - spine, 0.0, None) / radius
+    curve = np.where((along <= spine)[:, None], np.column_stack([along, np.zeros_like(along)]),
+                     np.column_stack([spine + radius * np.sin(angle), radius - radius * np.cos(angle)]))
+    facets = np.linspace(0.0, sweep, 5)
+    out = radius * np.sqrt(2 / (1 + np.cos(facets[1] / 2)))
+    polygon = np.column_stack([spine + out * np.sin(facets), radius - out * np.cos(facets)])
+    polygon[0], polygon[-1] = (spine, 0.0), curve[-1]
+    polygon = np.vstack([curve[:1], polygon])
+    at = np.append(0.0, np.cumsum(np.hypot(*np.diff(polygon, axis=0).T)))
+    data = curve[::40]
+    points = Points(data, np.ones(len(data)), np.ones(len(data), bool), _nearest_on(data, polygon)[2],
+                    np.interp(along[::40], [0.0, along[-1]], [0.0, at[-1]]))
+    return curve, polygon[1:-1], at[1:-1], (polygon[0], polygon[-1]), float(at[-1]), points
+
+
+def test_a_spine_into_a_bowl_is_fitted_with_its_long_edge_split() -> None:
+    """At the polygon's knots one quadratic segment spans the long edge and the first facet, and no fit
+    lies nearer the measured points than the facets (the run stayed facets: devicon's pandas-wordmark's
+    s). With the long edge split at its middle the spline follows the curve within 0.1 px; the split is
+    tried only where asked (`split_long`: a run with no straight side to fit pieces between)."""
+    curve, vertices, knots, ends, length, points = _spine_into_bowl()
+    turns = turning_angles(np.vstack([ends[0], vertices, ends[1]]))[1:-1]
+    assert fit_run(vertices, turns, knots, ends, length, points) is None
+    fit = fit_run(vertices, turns, knots, ends, length, points, split_long=True)
+    assert fit is not None and len(fit[0]) == len(vertices) + 1
+    starts, finishes = segment_ends(fit[0], ends)
+    u = np.repeat(np.linspace(0.0, 1.0, 41), len(fit[0]))
+    segment = np.tile(np.arange(len(fit[0])), 41)
+    drawn = _point(starts[segment], fit[0][segment], finishes[segment], u)
+    assert float(_nearest_on(drawn, curve)[2].max()) < 0.1
+    assert float(points.polygon_error.max()) > 0.1
