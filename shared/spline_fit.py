@@ -5,7 +5,8 @@ towards the nearest curve point and moved to the next segment where that lies ne
 (`PULL`) towards the polygon's vertices keeps controls with few points in place. A run is fitted with
 every other vertex first, then without every other vertex of its gentle stretches (`thinned`), then
 with all: the first fit that lies nearer the measured points (RMS) than the polygon is kept
-(`ACCEPT_RATIO`).
+(`ACCEPT_RATIO`). Where asked (shared/splines.py: a run with no straight side inside), a run that none
+of these suits is fitted once more with its long edges split at their middles (`split_long_edges`).
 
 The kept count of controls is fitted once more with its knots evenly spaced along the run (`_even_knots`),
 and those controls are drawn where they lie nearer the measured points. A uniform B-spline's joints lie
@@ -58,8 +59,9 @@ def fit_run(vertices: np.ndarray, turns: np.ndarray, knots: np.ndarray,
              split_long: bool = False) -> tuple[np.ndarray, float] | None:
     """The controls of one run and the squared error on the measured points of its fit at the polygon's
     knots (`_better_fit`): the first of its fits with every other vertex, with its gentle stretches
-    `thinned`, and with all vertices that lies nearer the measured points than the polygon; None where
-    none does (or nothing was measured)."""
+    `thinned`, and with all vertices that lies nearer the measured points than the polygon, and where
+    `split_long` (a clamped run) with its long edges split (`split_long_edges`); None where none does
+    (or nothing was measured)."""
     if not points.measured.any():
         return None
     every_other = np.arange(len(vertices) % 2 if ends is not None else 0, len(vertices), 2)

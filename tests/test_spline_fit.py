@@ -1,7 +1,8 @@
 """Fitting one run as a uniform quadratic B-spline (shared/spline_fit.py): a point past its segment's
 end is measured on the next segment; the kept count of controls is fitted again at evenly spaced knots,
 which keeps a squircle on its curve where the trace's uneven vertices bent the spline in waves, and
-leaves the error the run reports (and every choice made from it) as it was."""
+leaves the error the run reports (and every choice made from it) as it was; a run that fits nothing
+at the polygon's knots is fitted with its long edges split where asked."""
 
 import numpy as np
 import pytest
@@ -113,9 +114,12 @@ def test_a_squircle_at_256_px_stays_within_a_sixth_of_a_pixel() -> None:
     assert float(np.max(np.abs(errors))) < 1 / 6
 
 
-def _spine_into_bowl() -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray], float, Points]:
+Ends = tuple[np.ndarray, np.ndarray]
+
+
+def _spine_into_bowl() -> tuple[np.ndarray, np.ndarray, np.ndarray, Ends, float, Points]:
     """A letter's straight spine running into its bowl as a clamped run the way a trace draws it: from
-    the corner at (0, 0) 14 px along x, then a circle of radius 5 turning by 150 degrees,
+    the corner at (0, 0) 14 px along x, then an arc of radius 5 turning by 150 degrees,
     traced as the spine's one long edge and four 3.2 px facets straddling the arc (half the sagitta
     outside). Returns (the curve, densely; vertices; knots; ends; length; fitting points measured on it)."""
     spine, radius, sweep = 14.0, 5.0, np.radians(150.0)
