@@ -5,8 +5,8 @@ towards the nearest curve point and moved to the next segment where that lies ne
 (`PULL`) towards the polygon's vertices keeps controls with few points in place. A run is fitted with
 every other vertex first, then without every other vertex of its gentle stretches (`thinned`), then
 with all: the first fit that lies nearer the measured points (RMS) than the polygon is kept
-(`ACCEPT_RATIO`). Where asked (shared/splines.py: a run with no straight side inside), a run that none
-of these suits is fitted once more with its long edges split at their middles (`split_long_edges`).
+(`ACCEPT_RATIO`). A run that none of these suits is fitted once more with its long edges split at their
+middles where shared/splines.py asks (`fit_split_run`: a run with no straight side inside).
 
 The kept count of controls is fitted once more with its knots evenly spaced along the run (`_even_knots`),
 and those controls are drawn where they lie nearer the measured points. A uniform B-spline's joints lie
@@ -55,13 +55,12 @@ class Points:
 
 
 def fit_run(vertices: np.ndarray, turns: np.ndarray, knots: np.ndarray,
-             ends: tuple[np.ndarray, np.ndarray] | None, length: float, points: Points,
-             split_long: bool = False) -> tuple[np.ndarray, float] | None:
+             ends: tuple[np.ndarray, np.ndarray] | None, length: float, points: Points
+             ) -> tuple[np.ndarray, float] | None:
     """The controls of one run and the squared error on the measured points of its fit at the polygon's
     knots (`_better_fit`): the first of its fits with every other vertex, with its gentle stretches
-    `thinned`, and with all vertices that lies nearer the measured points than the polygon, and where
-    `split_long` (a clamped run) with its long edges split (`split_long_edges`); None where none does
-    (or nothing was measured)."""
+    `thinned`, and with all vertices that lies nearer the measured points than the polygon; None where
+    none does (or nothing was measured)."""
     if not points.measured.any():
         return None
     every_other = np.arange(len(vertices) % 2 if ends is not None else 0, len(vertices), 2)
@@ -73,13 +72,18 @@ def fit_run(vertices: np.ndarray, turns: np.ndarray, knots: np.ndarray,
             fit = _better_fit(vertices, knots, kept, ends, length, points)
             if fit is not None:
                 return fit
-    fit = _better_fit(vertices, knots, np.arange(len(vertices)), ends, length, points)
-    if fit is not None or not split_long or ends is None:
-        return fit
+    return _better_fit(vertices, knots, np.arange(len(vertices)), ends, length, points)
+
+
+def fit_split_run(vertices: np.ndarray, knots: np.ndarray, ends: tuple[np.ndarray, np.ndarray], length: float,
+                  points: Points) -> tuple[np.ndarray, float] | None:
+    """A clamped run's fit (as `fit_run`'s) with all its vertices and its long edges split
+    (`split_long_edges`), for a run that `fit_run` fits no way; None where it has no long edge or that
+    fit lies no nearer the measured points than the polygon either."""
+    if not points.measured.any():
+        return None
     split = split_long_edges(vertices, knots, ends, length)
-    if split is None:
-        return fit
-    return _better_fit(*split, np.arange(len(split[0])), ends, length, points)
+    return None if split is None else _better_fit(*split, np.arange(len(split[0])), ends, length, points)
 
 
 def split_long_edges(vertices: np.ndarray, knots: np.ndarray, ends: tuple[np.ndarray, np.ndarray],

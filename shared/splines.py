@@ -41,7 +41,7 @@ from shared.curves import edge_of
 from shared.geometry import Spline, cyclic_shift
 from shared.junctions import Junctions
 from shared.round_bends import round_bends
-from shared.spline_fit import Points, fit_run, nearer, segment_ends, squared
+from shared.spline_fit import Points, fit_run, fit_split_run, nearer, segment_ends, squared
 from shared.spline_parts import Part, bend_parts, curved_parts, tangent_parts
 from shared.straight_sides import edge_bows, straight_edges, straight_run
 from shared.tangent_corners import tangent_curve
@@ -126,25 +126,29 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
             return None
         return edge_side(vertex, forward, RUN_ARC_REACH_PX)
 
-    def run_parts(a: int, b: int, ends: frozenset[int] = frozenset(), split_long: bool = False
-                  ) -> tuple[list[Part], np.ndarray] | None:
-        """The parts (`parts` below) of the spline from vertex a to vertex b (a < n; b > a, past n where
-        the run wraps) and where they start (vertex a, or a tangent point on the side before it), None
-        where neither a spline nor an arc between straight sides (shared/corner_arcs.py) is nearer the
-        measured points than the polygon. `split_long`: the spline is also tried with its long edges
-        split (shared/spline_fit.py, `split_long_edges`)."""
+    def run_points(a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, Points]:
+        """The run from vertex a to vertex b (a < n; b > a, past n where the run wraps): its corners and
+        vertices, their arc lengths along the ring from vertex a, the rows of its edges' points and those
+        points (their arc lengths from vertex a)."""
         vertices = ring[np.arange(a, b + 1) % n]  # corner, the run's vertices, corner
-        if len(vertices) <= 2:
-            return chamfer_arc(a % n) if not ends else None
         picked = with_sides(a, b, None, None)
         knots = np.array([at_vertex[k % n] + (at_vertex[-1] if k >= n else 0.0) for k in range(a, b + 1)])
         run = points.take(picked, shift=at_vertex[a])
         run.along[run.along < 0] += at_vertex[-1]  # the run wraps past the ring's first vertex
+        return vertices, knots, picked, run
+
+    def run_parts(a: int, b: int, ends: frozenset[int] = frozenset()) -> tuple[list[Part], np.ndarray] | None:
+        """The parts (`parts` below) of the spline from vertex a to vertex b (a < n; b > a, past n where
+        the run wraps) and where they start (vertex a, or a tangent point on the side before it), None
+        where neither a spline nor an arc between straight sides (shared/corner_arcs.py) is nearer the
+        measured points than the polygon."""
+        if b - a <= 1:
+            return chamfer_arc(a % n) if not ends else None
+        vertices, knots, picked, run = run_points(a, b)
         if straight_run(vertices[0], vertices[-1], run.data[run.measured]):
             return [(vertices[-1], vertices[-1], True, False)], vertices[0]
         fit, arc = fitted_curve(vertices, turns[np.arange(a + 1, b) % n], knots, (vertices[0], vertices[-1]),
-                                run, drawn_straight(a % n, -1, ends), drawn_straight(b % n, 1, ends),
-                                split_long)
+                                run, drawn_straight(a % n, -1, ends), drawn_straight(b % n, 1, ends))
         if ends and TANGENT_PIECES and (fit is not None or arc is not None):
             chosen = (fit[0], vertices[0], vertices[-1], fit[1]) if arc is None else \
                 (arc.controls, arc.start, arc.ends[-1], squared(arc.errors[run.measured]))
@@ -172,6 +176,17 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         # its stem): a spline clamped at the side's vertex, which lies off the curve, fit no nearer
         return tangent_parts(head if head is not None else vertices[0], tail if tail is not None
                               else vertices[-1], vertices, wide, len(vertices) - 1)
+
+    def split_run_parts(a: int, b: int) -> tuple[list[Part], np.ndarray] | None:
+        """The run from corner a to corner b (at least one vertex between), which `run_parts` fits no
+        way, as a spline with its long edges split (shared/spline_fit.py, `fit_split_run`); None where
+        that lies no nearer the measured points than the polygon either."""
+        vertices, knots, _, run = run_points(a, b)
+        ends = (vertices[0], vertices[-1])
+        fit = fit_split_run(vertices[1:-1], knots[1:-1] - knots[0], ends, knots[-1] - knots[0], run)
+        if fit is None:
+            return None
+        return curved_parts(fit[0], segment_ends(fit[0], ends)[1]), vertices[0]
 
     def with_sides(a: int, b: int, head: Side | None, tail: Side | None) -> np.ndarray:
         """The rows of the points of the edges from vertex a to b and of the side before (`head`) and
@@ -209,15 +224,14 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         return curved_parts(curve.controls, curve.ends), curve.start
 
     def fitted_curve(vertices: np.ndarray, inner_turns: np.ndarray, knots: np.ndarray,
-                     ends: tuple[np.ndarray, np.ndarray], run: Points, head: Side | None, tail: Side | None,
-                     split_long: bool = False) -> tuple[tuple[np.ndarray, float] | None, CornerArc | None]:
+                     ends: tuple[np.ndarray, np.ndarray], run: Points, head: Side | None, tail: Side | None
+                     ) -> tuple[tuple[np.ndarray, float] | None, CornerArc | None]:
         """A run's spline between `ends` (`vertices` its corners and vertices at arc lengths `knots`;
         `inner_turns` the turns of those between its corners) with its squared error, None where none
         lies nearer the measured points than the polygon; and its run arc (`run_arc`, a corner with a
         `head` or `tail` side moving along it) where that is kept over the spline (`_arc_kept`), else
         None."""
-        fit = fit_run(vertices[1:-1], inner_turns, knots[1:-1] - knots[0], ends, knots[-1] - knots[0], run,
-                      split_long)
+        fit = fit_run(vertices[1:-1], inner_turns, knots[1:-1] - knots[0], ends, knots[-1] - knots[0], run)
         arc = run_arc(ends[0], ends[1], run.data, run.measured, head, tail) if RUN_ARC_RATIO > 0 else None
         return fit, arc if arc is not None and _arc_kept(arc, run, fit) else None
 
@@ -289,7 +303,7 @@ def spline_ring(ring: np.ndarray, moved: np.ndarray, samples: np.ndarray, first:
         inner = [k for k in range(a + 1, b) if splits[k % n]]  # straight sides' ends inside the run
         fitted = run_parts(a, b)
         if fitted is None and not inner and b - a > 1:  # no fit, and no straight sides to fit pieces between
-            fitted = run_parts(a, b, split_long=True)
+            fitted = split_run_parts(a, b)
         if fitted is not None:
             append(fitted)
             continue

@@ -11,7 +11,7 @@ from shared import spline_fit
 from shared.corners import turning_angles
 from shared.pipeline import convert
 from shared.render import render_svg
-from shared.spline_fit import Points, _nearer_segments, _point, fit_run, segment_ends
+from shared.spline_fit import Points, _nearer_segments, _point, fit_run, fit_split_run, segment_ends
 from shared.tangent_corners import _nearest_on
 
 CENTRE, RADIUS, EXPONENT = 128.0, 100.0, 4.0  # the squircle |x|^4 + |y|^4 = r^4 about the centre, input px
@@ -142,12 +142,12 @@ def _spine_into_bowl() -> tuple[np.ndarray, np.ndarray, np.ndarray, Ends, float,
 def test_a_spine_into_a_bowl_is_fitted_with_its_long_edge_split() -> None:
     """At the polygon's knots one quadratic segment spans the long edge and the first facet, and no fit
     lies nearer the measured points than the facets (the run stayed facets: devicon's pandas-wordmark's
-    s). With the long edge split at its middle the spline follows the curve within 0.1 px; the split is
-    tried only where asked (`split_long`: a run with no straight side to fit pieces between)."""
+    s). With the long edge split at its middle (`fit_split_run`, which shared/splines.py tries on a run
+    with no straight side to fit pieces between) the spline follows the curve within 0.1 px."""
     curve, vertices, knots, ends, length, points = _spine_into_bowl()
     turns = turning_angles(np.vstack([ends[0], vertices, ends[1]]))[1:-1]
     assert fit_run(vertices, turns, knots, ends, length, points) is None
-    fit = fit_run(vertices, turns, knots, ends, length, points, split_long=True)
+    fit = fit_split_run(vertices, knots, ends, length, points)
     assert fit is not None and len(fit[0]) == len(vertices) + 1
     starts, finishes = segment_ends(fit[0], ends)
     u = np.repeat(np.linspace(0.0, 1.0, 41), len(fit[0]))
