@@ -13,7 +13,8 @@ CHAMFER_ARC_PX = 5.0  # an edge between two corners at most this long (input px)
 # which left it a chamfer that a 4x zoom shows (a font's rounded corners); 0: not tried
 CAP_TURN_DEGREES = 80.0  # a joint of short facets turning by at most this ... (`round_bends`)
 CAP_NEIGHBOUR_DEGREES = 15.0  # ... between joints turning the same way by at least this ...
-CAP_EDGE_PX = 8.0  # ... with edges at most this long (input px) is no corner; 0: none
+CAP_EDGE_PX = 12.0  # ... with edges at most this long (input px) is no corner; 0: none. At 8 a fingertip's
+# 8.7 px facet stayed a straight part after a corner (docs/findings.md, "Cap joints with edges up to 12 px")
 
 
 def has_run(ring: np.ndarray, corner_angle: float) -> bool:
