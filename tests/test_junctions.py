@@ -1,8 +1,6 @@
 """Corners where a curved run meets another side are placed where the curves cross (shared/junctions.py),
 so the run is fitted as a curve rather than left facets (shared/splines.py)."""
 
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +10,7 @@ from shared.corner_arcs import fitted_circle
 from shared.curves import ring_samples
 from shared.geometry import Spline
 from shared.splines import spline_ring
+from tests.ring_fixtures import load_ring
 from tests.spline_points import spline_points
 
 CENTRE, RADIUS = np.array([40.0, 40.0]), 18.0
@@ -97,9 +96,7 @@ def test_a_corner_off_its_curve_moves_to_where_the_curves_cross() -> None:
 
 
 def _princess_eye() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    fixture = json.loads((Path(__file__).parent / "fixtures" / "emojione-princess-eye-ring.json").read_text())
-    moved = np.array([[np.nan, np.nan] if p is None else p for p in fixture["moved"]])
-    return np.array(fixture["ring"]), moved, np.array(fixture["samples"]), np.array(fixture["first"])
+    return load_ring("emojione-princess-eye-ring.json")
 
 
 def test_an_iris_between_corners_off_its_circle_is_a_curve(monkeypatch: pytest.MonkeyPatch) -> None:

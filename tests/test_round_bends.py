@@ -1,24 +1,18 @@
 """Round bends (shared/round_bends.py): the joints of a small round bend's facets that turn past the
 corner angle are no corners, so shared/splines.py fits the bend as one curve."""
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from shared import round_bends
 from shared.splines import spline_ring
+from tests.ring_fixtures import load_ring
 from tests.spline_points import spline_points
 
 
 def _finger() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Emojione (v1)'s raising hands at 256 px: the traced ring of the right hand's middle finger, its
-    edge samples and those moved onto the input's edge (shared/curves.py, `measured_edge_points`)."""
-    path = Path(__file__).parent / "fixtures" / "emojione-v1-raising-hands-finger-ring.json"
-    fixture = json.loads(path.read_text())
-    moved = np.array([[np.nan, np.nan] if p is None else p for p in fixture["moved"]])
-    return np.array(fixture["ring"]), moved, np.array(fixture["samples"]), np.array(fixture["first"])
+    """Emojione (v1)'s raising hands at 256 px: the traced ring of the right hand's middle finger."""
+    return load_ring("emojione-v1-raising-hands-finger-ring.json")
 
 
 def test_a_fingertips_long_facet_joins_no_corner(monkeypatch: pytest.MonkeyPatch) -> None:

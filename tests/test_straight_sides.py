@@ -2,9 +2,7 @@
 bend's facets, so shared/splines.py fits the bends between them on their own, and which runs are one
 line between their corners."""
 
-import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +15,7 @@ from shared.straight_sides import edge_bows, straight_edges
 from shared.svg import write_svg
 from shared.tiers import tier1
 from tests.path_text import on_curve_points
+from tests.ring_fixtures import load_ring
 from tests.spline_points import spline_points
 from tests.test_splines import NO_PRIMITIVES
 
@@ -51,9 +50,7 @@ def test_a_wide_rounded_corners_long_facet_is_no_straight_side(monkeypatch: pyte
     or more, 1.5 times a neighbour): drawn straight, with the bend after it tangent to it, the corner
     lay 0.56 px off its circle, a kink at 4x. Its measured points bow 0.28 px off a line, so it is a
     facet (shared/straight_sides.py, `STRAIGHT_BOW_PX`) and the corner one bend, 0.10 px off at most."""
-    fixture = json.loads((Path(__file__).parent / "fixtures" / "twemoji-gambia-flag-ring.json").read_text())
-    moved = np.array([[np.nan, np.nan] if p is None else p for p in fixture["moved"]])
-    ring, samples, first = (np.array(fixture[k]) for k in ("ring", "samples", "first"))
+    ring, moved, samples, first = load_ring("twemoji-gambia-flag-ring.json")
     centre, radius = np.array([4.0, 9.0]) * 256 / 36, 4.0 * 256 / 36  # the source's arc, 36 units wide
 
     def corner_error() -> float:
