@@ -10,19 +10,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from shared.errors import SvgaiError
+from shared.images import read_limited
 from shared.params import loads_bounded
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Raster logos and icons to clean SVG.")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+STREAM = "-"  # the image or the SVG path that stands for standard input / output
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".ico", ".avif"}
 
+SourceArg = Annotated[Path, typer.Argument(help="PNG, JPEG, WebP, AVIF, GIF or ICO file; - reads stdin")]
+OutputOpt = Annotated[Path | None, typer.Option(
+    "--output", "-o", help="SVG path (default: IN.svg); - writes stdout, the default for - as the image")]
 TierOpt = Annotated[str, typer.Option("--tier", "-t", help="auto, 1, 2 or 3")]
 TargetOpt = Annotated[
     float | None, typer.Option("--target-ssim", help="quality goal, SSIM in (0, 1] (default from settings)")
@@ -61,36 +67,51 @@ def _fail(message: str) -> typer.Exit:
 
 @app.command()
 def convert(
-    source: Annotated[Path, typer.Argument(help="PNG, JPEG, WebP, AVIF, GIF or ICO file")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="SVG path (default: IN.svg)")] = None,
+    source: SourceArg,
+    output: OutputOpt = None,
     tier: TierOpt = "auto",
     target_ssim: TargetOpt = None,
     param: ParamOpt = None,
     budget: BudgetOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object with the figures")] = False,
 ) -> None:
-    """Convert one image to SVG and report how good it is."""
-    from shared.pipeline import convert_file
+    """Convert one image to SVG and report how good it is. With `-` for the image it is read from standard
+    input, and with `-` for the output (the default then) the SVG goes to standard output and the report
+    (`--json` too) to standard error, so that `svgai convert - < logo.png > logo.svg` works in a pipe."""
+    from shared.pipeline import convert_bytes, convert_file
 
+    stdin = click.get_binary_stream("stdin")
+    from_stdin = str(source) == STREAM
+    to_stdout = str(output) == STREAM if output is not None else from_stdin
+    if from_stdin and stdin.isatty():
+        raise _fail("no image on standard input (it is a terminal): pipe one in, or name a file")
     try:
         # Tiers 2/3 measure candidates in this pool; worker processes start only when first used.
         with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             overrides = parse_overrides(param)
-            result = convert_file(source, tier=tier, target_ssim=target_ssim, overrides=overrides,
-                                  budget_s=budget, executor=pool)
+            options: dict[str, Any] = {"tier": tier, "target_ssim": target_ssim, "overrides": overrides,
+                                       "budget_s": budget, "executor": pool}
+            result = (convert_bytes(read_limited(stdin), **options) if from_stdin
+                      else convert_file(source, **options))
     except SvgaiError as exc:
-        raise _fail(f"{source}: {exc}") from None
-    target = output or source.with_suffix(".svg")
+        raise _fail(f"{'standard input' if from_stdin else source}: {exc}") from None
+    target = Path(STREAM) if to_stdout else output or source.with_suffix(".svg")
     try:
-        target.write_text(result.svg, encoding="utf-8")
+        if to_stdout:
+            click.get_text_stream("stdout").write(result.svg)
+        else:
+            target.write_text(result.svg, encoding="utf-8")
     except OSError as exc:
         raise _fail(f"cannot write {target}: {exc.strerror}") from None
+    report = err if to_stdout else out
     if as_json:
-        print(json.dumps({"input": str(source), "output": str(target), **result.summary()}))
+        print(json.dumps({"input": str(source), "output": str(target), **result.summary()}),
+              file=sys.stderr if to_stdout else sys.stdout)
         return
     f = result.figures
-    out.print(
-        f"{target}: SSIM {f.ssim:.4f}, PSNR {f.psnr:.1f} dB, {f.bytes:,} bytes ({f.gzip_bytes:,} gzip), "
+    written = "standard output" if to_stdout else target
+    report.print(
+        f"{written}: SSIM {f.ssim:.4f}, PSNR {f.psnr:.1f} dB, {f.bytes:,} bytes ({f.gzip_bytes:,} gzip), "
         f"{f.paths} paths, Tier {result.tier} ({result.reason}), {result.logo_type}, {result.seconds:.2f} s",
         highlight=False,
     )

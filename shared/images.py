@@ -14,6 +14,7 @@ import re
 import struct
 import warnings
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -195,12 +196,18 @@ def decode_image(data: bytes, settings: Settings | None = None) -> DecodedImage:
     return DecodedImage(rgba=rgba, format=fmt, sha256=hashlib.sha256(data).hexdigest(), notes=notes)
 
 
+def read_limited(stream: BinaryIO, settings: Settings | None = None) -> bytes:
+    """At most the upload limit plus one byte of `stream` (a file, standard input): decoding then
+    reports an input over the limit without the whole of it in memory."""
+    return stream.read((settings or get_settings()).max_upload_bytes + 1)
+
+
 def load_image(path: str | os.PathLike[str], settings: Settings | None = None) -> DecodedImage:
     """Read at most the upload limit (+1 byte, to detect overflow) from `path` and decode it."""
     settings = settings or get_settings()
     try:
         with open(path, "rb") as fh:
-            data = fh.read(settings.max_upload_bytes + 1)
+            data = read_limited(fh, settings)
     except FileNotFoundError:
         raise InputImageError(f"no such file: {path}") from None
     except IsADirectoryError:

@@ -1,6 +1,7 @@
 """The CLI as users run it: in-process for the bad-input matrix, through a real subprocess end to end."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from shared.images import load_image
+from shared.images import decode_image, load_image
 from shared.quality import measure
 from tests import image_files as files
 from tests.conftest import disc
@@ -101,3 +102,46 @@ def test_batch_skips_a_bad_file_and_exits_1(tmp_path: Path) -> None:
 def test_batch_on_a_missing_folder(tmp_path: Path) -> None:
     res = runner.invoke(app, ["batch", str(tmp_path / "nope"), "-o", str(tmp_path / "o")])
     assert res.exit_code == 1 and "not a folder" in res.stderr
+
+
+def test_convert_reads_stdin_and_writes_stdout_in_a_pipe(tmp_path: Path) -> None:
+    """`svgai convert - < logo.png > logo.svg`: the SVG alone on standard output, the report on standard
+    error; `-o -` sends a named file's SVG there too, its JSON report to standard error."""
+    png = files.png_bytes(disc(80, 30.0, (10, 120, 60)))
+    proc = subprocess.run([sys.executable, "-m", "cli.main", "convert", "-", "--tier", "1"], input=png,
+                          capture_output=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    svg = proc.stdout.decode()
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    assert measure(svg, decode_image(png).rgba).ssim > 0.99
+    assert b"standard output: SSIM" in proc.stderr
+    src = tmp_path / "logo.png"
+    src.write_bytes(png)
+    res = runner.invoke(app, ["convert", str(src), "-o", "-", "--tier", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout == svg  # the same image, the same SVG
+    assert json.loads(res.stderr)["output"] == "-" and not (tmp_path / "logo.svg").exists()
+
+
+def test_convert_from_stdin_to_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "logo.svg"
+    res = runner.invoke(app, ["convert", "-", "-o", str(out), "--tier", "1", "--json"],
+                        input=files.png_bytes(disc()))
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["input"] == "-" and out.read_text().startswith("<svg")
+
+
+@pytest.mark.parametrize(("data", "fragment"), [(b"", "the file is empty"),
+                                                (b"just some text\n", "not a supported image")])
+def test_bad_stdin_gives_a_message_and_exit_1(data: bytes, fragment: str) -> None:
+    res = runner.invoke(app, ["convert", "-"], input=data)
+    assert res.exit_code == 1 and f"standard input: {fragment}" in res.stderr
+    assert res.stdout == "" and "Traceback" not in res.output
+
+
+def test_stdin_over_the_upload_limit_is_refused_unread() -> None:
+    """An input over the upload limit on standard input is refused as a named file over it is."""
+    proc = subprocess.run([sys.executable, "-m", "cli.main", "convert", "-"], input=b"\0" * 5000,
+                          capture_output=True, timeout=60, check=False,
+                          env={**os.environ, "SVGAI_MAX_UPLOAD_BYTES": "1000"})
+    assert proc.returncode == 1 and b"larger than" in proc.stderr and proc.stdout == b""
