@@ -105,8 +105,7 @@ def convert(
         raise _fail(f"cannot write {target}: {exc.strerror}") from None
     report = err if to_stdout else out
     if as_json:
-        print(json.dumps({"input": str(source), "output": str(target), **result.summary()}),
-              file=sys.stderr if to_stdout else sys.stdout)
+        print(json.dumps({"input": str(source), "output": str(target), **result.summary()}), file=report.file)
         return
     f = result.figures
     written = "standard output" if to_stdout else target

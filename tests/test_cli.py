@@ -139,7 +139,7 @@ def test_bad_stdin_gives_a_message_and_exit_1(data: bytes, fragment: str) -> Non
     assert res.stdout == "" and "Traceback" not in res.output
 
 
-def test_stdin_over_the_upload_limit_is_refused_unread() -> None:
+def test_stdin_over_the_upload_limit_is_refused() -> None:
     """An input over the upload limit on standard input is refused as a named file over it is."""
     proc = subprocess.run([sys.executable, "-m", "cli.main", "convert", "-"], input=b"\0" * 5000,
                           capture_output=True, timeout=60, check=False,

@@ -1,7 +1,6 @@
 """Corners where a curved run meets another side are placed where the curves cross (shared/junctions.py),
 so the run is fitted as a curve rather than left facets (shared/splines.py)."""
 
-
 import numpy as np
 import pytest
 
