@@ -79,7 +79,7 @@ dataset: install
 
 ## Benchmarks on the dev set: clean images, SSIM at 1x and 4x (bench/results/quality.json); damaged copies,
 ## SSIM against the clean logo (damaged.json); Tier 1 time and memory by image size (sizes.json). Narrow with
-##   make bench QUALITY_ARGS="--categories logo --methods tier1" DAMAGED_ARGS="--kinds jpeg" SIZES_ARGS="--with-4096"
+##   make bench QUALITY_ARGS="--categories logo --methods tier1" DAMAGED_ARGS="--kinds jpeg" SIZES_ARGS="--sides 256 4096"
 bench: install
 	@test -f data/dev/damaged.jsonl || $(MAKE) dataset
 	$(PY) -m bench.quality --per-category 5 $(QUALITY_ARGS)
