@@ -155,9 +155,10 @@ EvaluateOne = Callable[[ConversionParams], Candidate]
 def run(request: TierRequest, executor: Executor | None = None,
         evaluate_one: EvaluateOne | None = None) -> TierOutcome:
     """One trace (`choose_params`), traced again where a retry asks for it: `retry_params` here, then
-    `finer_params`, `lost_params`, `other_layering` and `sharper_params` of shared/tiers/tier1_retries.py
-    (a trace made cutout first, `first_layering`, gets exact colours after its stacked trace too, where
-    that asks for them and the better layering measures under LATER_FINER_BELOW). `executor` is accepted
+    `finer_params`, `lost_params`, `other_layering`, `sharper_params` and `speckled_params` of
+    shared/tiers/tier1_retries.py (a trace made cutout first, `first_layering`, gets exact colours after
+    its stacked trace too, where that asks for them and the better layering measures under
+    LATER_FINER_BELOW). `executor` is accepted
     for a uniform tier signature and not used. `evaluate_one` replaces the plain trace-and-measure (Tiers
     2 and 3 start from Tier 1's result through their own memo, so a trace is never made twice)."""
     if evaluate_one is None:
@@ -199,9 +200,12 @@ def run(request: TierRequest, executor: Executor | None = None,
         later = finer(layered) if cutout_first and exact is None and later_below else None
         if later is not None:
             best, evaluated = _saner_trace(best, later, request, evaluate_one), evaluated + 1
-    sharper = retries.sharper_params(best, request)  # last: the best layering so far, supersampled
+    sharper = retries.sharper_params(best, request)  # the best layering so far, supersampled
     if sharper is not None:
         best, evaluated = _saner_trace(best, sharper, request, evaluate_one), evaluated + 1
+    speckled = retries.speckled_params(best, request)  # last: where small parts are still missing
+    if speckled is not None:
+        best, evaluated = _saner_trace(best, speckled, request, evaluate_one), evaluated + 1
     best = retries.cleaned_fills(best, request)
     request.report(1.0, best)
     return TierOutcome(best=best, evaluated=evaluated)

@@ -50,7 +50,7 @@ Each rule encodes measured findings (docs/findings.md):
   4); at 6-bit colours skill-icons' mint-light's white ring fell into its #F4F2ED plate's cluster
   (0.976 -> 0.993). Rare: on 1 of 216 clean training images, 1 of 120 and 2 of 160 Iconify icons it
   changes the result (README, "Lost colours");
-- last, a clean input's trace (not a cleaned-up one: there the detail is noise) that still measures under
+- then a clean input's trace (not a cleaned-up one: there the detail is noise) that still measures under
   SHARPER_BELOW and under the target (in at most SHARPER_MAX_BYTES) is traced again supersampled
   `SHARPER_SCALE` from the best layering so far (`sharper_params`), kept under the size sanity rule at
   the clean rate: at 1x the engine merges hairlines and 1 px gaps into the colour beside them
@@ -61,6 +61,15 @@ Each rule encodes measured findings (docs/findings.md):
   of 423 images, each higher at 4x (fxemoji's lightrail lost its 1 px door lines: 4x 0.9870 -> 0.9924),
   none lower (README, "Supersampled retry"); not an image drawn without anti-aliasing (`unsmoothed`),
   whose 2x trace draws its pixel staircases (README, "Not on an image without anti-aliasing");
+- last, a clean input's trace at its own size that still measures under SPECKS_BELOW and drew at least
+  SPECKS_MIN small solid parts of the image in another colour (`dropped_specks`) is traced again with
+  `filter_speckle` FINE_SPECKLE (`speckled_params`), kept under the size sanity rule: VTracer drops every
+  patch under `filter_speckle`² traced pixels, and Emojione v1's Kazakh flag lost its sun's rays and
+  most of its ornament (1x 0.9583 -> 0.9774, 4x 0.9557 -> 0.9638, 5.9 -> 8.9 KB), where its 2x trace
+  (0.9835 at 30 KB) does not pay for its bytes. On 543 images of seven sets it changed 4, each higher
+  (README, "Dropped small parts"). After the 2x retry, not before: traced first, the finer trace lifted
+  Emojione v1's Belarus flag past the 2x retry's win (4x -0.011). Groups without a solid 2 x 2 block
+  (hairlines, checked patterns) asked for it on up to 18 of 128 colour icons for 1-4 wins.
 """
 
 import time
@@ -68,8 +77,10 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+from scipy import ndimage
 
 from shared.candidate import Candidate
+from shared.diffmap import difference
 from shared.features import ImageFeatures
 from shared.palette import lost_colours, main_colours, snap_fills
 from shared.params import ConversionParams
@@ -106,6 +117,12 @@ SHARPER_BELOW = 0.98  # a clean trace under this and under the target is traced 
 SHARPER_SCALE = 2.0  # ... supersampled this much (`sharper_params`), kept under the size sanity rule,
 SHARPER_MAX_BYTES = 16 * 1024  # ... unless its SVG is this big already: the 2x trace doubles that detail
 # and its time (vscode-icons' slim: 44 -> 73 KB, 2.5 -> 6.3 s at 256 px; 16 s from a 2048 px input)
+SPECKS_BELOW = 0.99  # a clean trace under this that dropped SPECKS_MIN small parts or more ...
+SPECKS_MIN = 5
+FINE_SPECKLE = 2  # ... is traced again with this `filter_speckle` (`speckled_params`)
+SPECK_LEVEL = 0.6  # a dropped part's pixels differ from the trace by this (fraction of full scale) ...
+SPECK_AREA_PX = (4, 48)  # ... over this many input pixels (8-connected), smallest and largest, with a
+# 2 x 2 block among them: a solid patch, not a hairline or an edge drawn a little off
 UNSMOOTHED_MIX_SHARE = 0.05  # ... nor of an input without anti-aliasing (`unsmoothed`): alpha only 0 or
 # 255, and under this share of its colour steps across 3 px with a mix of both colours in the middle (on the
 # dev set's 550 clean inputs 0.06-0.53; its vector images drawn without anti-aliasing 0-0.09)
@@ -157,6 +174,36 @@ def lost_params(best: Candidate, rgba: np.ndarray, overrides: dict[str, Any],
     if not finer or not len(lost_colours(best.svg, rgba)):
         return None
     return best.params.with_overrides(finer)
+
+
+def speckled_params(best: Candidate, request: TierRequest) -> ConversionParams | None:
+    """`best`'s parameters with FINE_SPECKLE for a polygon trace of a clean input at its own size that
+    measured under SPECKS_BELOW and dropped at least SPECKS_MIN small parts (`dropped_specks`); None
+    otherwise (`filter_speckle` fixed by the caller or already as fine). VTracer drops every patch under
+    `filter_speckle`² traced pixels, and with them small parts of many-colour images: the sun's rays of
+    Emojione v1's Kazakh flag (2-3 px wide, 0.958 at 1x, 0.977 with FINE_SPECKLE)."""
+    engine = best.params.engine
+    if "filter_speckle" in request.overrides or request.cleaned or request.source_px > 1.0 \
+            or engine.mode != "polygon" or engine.filter_speckle <= FINE_SPECKLE \
+            or best.figures.ssim >= SPECKS_BELOW:
+        return None
+    if dropped_specks(request.rgba, best.svg) < SPECKS_MIN:
+        return None
+    return best.params.with_overrides({"filter_speckle": FINE_SPECKLE})
+
+
+def dropped_specks(rgba: np.ndarray, svg: str) -> int:
+    """How many small solid parts of the HxWx4 uint8 image `svg` draws in another colour: 8-connected
+    groups of SPECK_AREA_PX pixels where they differ by SPECK_LEVEL or more (shared/diffmap.py,
+    `difference`), each with a 2 x 2 block of such pixels."""
+    far = difference(rgba, svg) >= SPECK_LEVEL
+    groups, count = ndimage.label(far, structure=np.ones((3, 3), bool))
+    areas = np.bincount(groups.ravel(), minlength=count + 1)
+    smallest, largest = SPECK_AREA_PX
+    small = (areas >= smallest) & (areas <= largest)
+    solid = np.zeros(count + 1, bool)
+    solid[groups[ndimage.binary_erosion(far, structure=np.ones((2, 2), bool))]] = True
+    return int((small & solid)[1:].sum())
 
 
 def sharper_params(best: Candidate, request: TierRequest) -> ConversionParams | None:
