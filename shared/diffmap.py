@@ -1,4 +1,6 @@
-"""A heat map of where an SVG differs from the image it was traced from, for people to look at.
+"""A heat map of where an SVG differs from the image it was traced from, for people to look at; its
+per-pixel difference (`difference`) also tells Tier 1 which small parts a trace dropped
+(shared/tiers/tier1_retries.py, `dropped_specks`).
 
 Uses the same rendering and compositing as the quality figures (`shared.render.render_svg` at the
 input's size, `shared.quality.composite`): both images are composited over white and over black, and

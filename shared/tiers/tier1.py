@@ -158,9 +158,9 @@ def run(request: TierRequest, executor: Executor | None = None,
     `finer_params`, `lost_params`, `other_layering`, `sharper_params` and `speckled_params` of
     shared/tiers/tier1_retries.py (a trace made cutout first, `first_layering`, gets exact colours after
     its stacked trace too, where that asks for them and the better layering measures under
-    LATER_FINER_BELOW). `executor` is accepted
-    for a uniform tier signature and not used. `evaluate_one` replaces the plain trace-and-measure (Tiers
-    2 and 3 start from Tier 1's result through their own memo, so a trace is never made twice)."""
+    LATER_FINER_BELOW). `executor` is accepted for a uniform tier signature and not used. `evaluate_one`
+    replaces the plain trace-and-measure (Tiers 2 and 3 start from Tier 1's result through their own memo,
+    so a trace is never made twice)."""
     if evaluate_one is None:
         evaluate_one = partial(_evaluate_plain, request.rgba, request.source_px)
     chosen = choose_params(request)
