@@ -121,8 +121,8 @@ SPECKS_BELOW = 0.99  # a clean trace under this that dropped SPECKS_MIN small pa
 SPECKS_MIN = 5
 FINE_SPECKLE = 2  # ... is traced again with this `filter_speckle` (`speckled_params`)
 SPECK_LEVEL = 0.6  # a dropped part's pixels differ from the trace by this (fraction of full scale) ...
-SPECK_AREA_PX = (4, 48)  # ... over this many input pixels (8-connected), smallest and largest, with a
-# 2 x 2 block among them: a solid patch, not a hairline or an edge drawn a little off
+SPECK_MAX_PX = 48  # ... over at most this many input pixels (8-connected) with a 2 x 2 block among them
+# (so 4 or more): a solid patch, not a hairline or an edge drawn a little off
 UNSMOOTHED_MIX_SHARE = 0.05  # ... nor of an input without anti-aliasing (`unsmoothed`): alpha only 0 or
 # 255, and under this share of its colour steps across 3 px with a mix of both colours in the middle (on the
 # dev set's 550 clean inputs 0.06-0.53; its vector images drawn without anti-aliasing 0-0.09)
@@ -177,15 +177,15 @@ def lost_params(best: Candidate, rgba: np.ndarray, overrides: dict[str, Any],
 
 
 def speckled_params(best: Candidate, request: TierRequest) -> ConversionParams | None:
-    """`best`'s parameters with FINE_SPECKLE for a polygon trace of a clean input at its own size that
-    measured under SPECKS_BELOW and dropped at least SPECKS_MIN small parts (`dropped_specks`); None
-    otherwise (`filter_speckle` fixed by the caller or already as fine). VTracer drops every patch under
-    `filter_speckle`² traced pixels, and with them small parts of many-colour images: the sun's rays of
-    Emojione v1's Kazakh flag (2-3 px wide, 0.958 at 1x, 0.977 with FINE_SPECKLE)."""
+    """`best`'s parameters with FINE_SPECKLE for a polygon trace of a clean input (not a cleaned-up one,
+    which an upscaled small input always is) that measured under SPECKS_BELOW and dropped at least
+    SPECKS_MIN small parts (`dropped_specks`); None otherwise (`filter_speckle` fixed by the caller or
+    already as fine). VTracer drops every patch under `filter_speckle`² traced pixels, and with them small
+    parts of many-colour images: the sun's rays of Emojione v1's Kazakh flag (2-3 px wide, 0.958 at 1x,
+    0.977 with FINE_SPECKLE)."""
     engine = best.params.engine
-    if "filter_speckle" in request.overrides or request.cleaned or request.source_px > 1.0 \
-            or engine.mode != "polygon" or engine.filter_speckle <= FINE_SPECKLE \
-            or best.figures.ssim >= SPECKS_BELOW:
+    if "filter_speckle" in request.overrides or request.cleaned or engine.mode != "polygon" \
+            or engine.filter_speckle <= FINE_SPECKLE or best.figures.ssim >= SPECKS_BELOW:
         return None
     if dropped_specks(request.rgba, best.svg) < SPECKS_MIN:
         return None
@@ -194,13 +194,11 @@ def speckled_params(best: Candidate, request: TierRequest) -> ConversionParams |
 
 def dropped_specks(rgba: np.ndarray, svg: str) -> int:
     """How many small solid parts of the HxWx4 uint8 image `svg` draws in another colour: 8-connected
-    groups of SPECK_AREA_PX pixels where they differ by SPECK_LEVEL or more (shared/diffmap.py,
+    groups of at most SPECK_MAX_PX pixels where they differ by SPECK_LEVEL or more (shared/diffmap.py,
     `difference`), each with a 2 x 2 block of such pixels."""
     far = difference(rgba, svg) >= SPECK_LEVEL
     groups, count = ndimage.label(far, structure=np.ones((3, 3), bool))
-    areas = np.bincount(groups.ravel(), minlength=count + 1)
-    smallest, largest = SPECK_AREA_PX
-    small = (areas >= smallest) & (areas <= largest)
+    small = np.bincount(groups.ravel(), minlength=count + 1) <= SPECK_MAX_PX
     solid = np.zeros(count + 1, bool)
     solid[groups[ndimage.binary_erosion(far, structure=np.ones((2, 2), bool))]] = True
     return int((small & solid)[1:].sum())
