@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from shared import pipeline
-from shared.damage import clean_up, estimate
+from shared.damage import SMALL_TEXTURE_LAPLACIAN, clean_up, estimate
 from shared.images import decode_image
 from shared.pipeline import convert
 from shared.quality import alpha_aware_ssim
@@ -197,6 +197,34 @@ def test_an_upscaled_small_jpeg_is_traced_without_its_specks() -> None:
     assert score >= fine_score - 0.001  # against the clean logo: 0.9678 and 0.9681
     large = decode_image(jpeg_bytes(logo(192, 192), 50))
     assert convert(large, tier=1).params.engine.filter_speckle == 4
+
+
+def line_art(side: int) -> np.ndarray:
+    """Black rings crossed by vertical bars on white, lines side/32 px wide, 4x4 supersampled."""
+    big = Image.new("RGB", (side * 4, side * 4), "white")
+    draw, centre, width = ImageDraw.Draw(big), side * 2, side // 8
+    for radius in range(side // 6, side * 2 - side // 12, side * 9 // 32):
+        draw.ellipse((centre - radius, centre - radius, centre + radius, centre + radius), outline="black",
+                     width=width)
+    for x in range(side * 25 // 64, side * 4, side * 9 // 16):
+        draw.line((x, 0, x, side * 4), fill="black", width=width)
+    rgb = np.asarray(big.resize((side, side), Image.Resampling.LANCZOS))
+    return np.dstack([rgb, np.full((side, side), 255, np.uint8)])
+
+
+def test_a_small_jpeg_of_fine_lines_is_upscaled_and_noise_is_not() -> None:
+    """Under 64 px a JPEG of 1.5 px lines is as textured as noise; in two colours it is line art and is
+    upscaled (shared/damage.py, `upscales_small`). At its own size its lines were snapped into blobs:
+    0.24 against the clean art, its bicubic upscale 0.56."""
+    clean = line_art(256)
+    small = np.asarray(Image.fromarray(clean).resize((48, 48), Image.Resampling.LANCZOS))
+    damaged = decode_image(jpeg_bytes(small, 51))
+    assert estimate(damaged.rgba, damaged.format).texture > SMALL_TEXTURE_LAPLACIAN
+    result = convert(damaged, tier=1)
+    assert result.notes[0].startswith("small input upscaled")
+    assert alpha_aware_ssim(clean, render_svg(result.svg, 256, 256))[0] > 0.7  # 0.79
+    noise = decode_image(jpeg_bytes(static_noise(48, seed=5), 51))
+    assert not any("upscaled" in note for note in convert(noise, tier=1).notes)
 
 
 def test_noise_gets_a_bounded_posterised_result_with_a_note() -> None:
