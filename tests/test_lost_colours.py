@@ -5,18 +5,20 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.synthetic import on_white
 from shared.candidate import Candidate
+from shared.images import decode_image
 from shared.palette import LOST_LEVELS, lost_colours
 from shared.params import ConversionParams, EngineParams
 from shared.pipeline import convert
-from shared.quality import measure
+from shared.quality import alpha_aware_ssim, measure
 from shared.render import render_svg
 from shared.tiers.tier1_retries import (
     FINER_COLOR_PRECISION,
     LOST_LAYER_DIFFERENCE,
-    LOST_LAYER_DIFFERENCE_CLEANED,
     lost_params,
 )
+from tests.image_files import jpeg_bytes
 
 # Twemoji's game die (1f3b2, CC-BY 4.0, https://github.com/jdecked/twemoji): at 48-128 px the engine's
 # hierarchical clustering merges its #DD2E44 face into the #EA596E one beside it (layer_difference 16).
@@ -24,6 +26,8 @@ DIE = (Path(__file__).parent / "fixtures" / "twemoji-1f3b2.svg").read_text()
 # vscode-icons' folder-type-svelte (MIT, https://github.com/vscode-icons/vscode-icons): at 6-bit colours and
 # layer_difference 8 or more the engine merges its #FF3E00 S into the #FF815A folder under it.
 SVELTE = (Path(__file__).parent / "fixtures" / "vscode-icons-folder-type-svelte.svg").read_text()
+# simple-icons' kdeneon (CC0) in its brand colour, as the dev set draws it: rings 1.5 px wide at 256 px
+KDENEON = (Path(__file__).parent / "fixtures" / "simple-icons-kdeneon.svg").read_text()
 
 
 def three_colours() -> np.ndarray:
@@ -94,7 +98,7 @@ def test_a_lost_colour_asks_for_finer_layers_and_exact_colours_unless_fixed() ->
     assert lost_params(traced, rgba, {"layer_difference": 16, "color_precision": 6}) is None
     cleaned = lost_params(traced, rgba, {}, cleaned=True)  # finer traces a cleaned image's noise
     assert cleaned is not None and cleaned.engine.color_precision == traced.params.engine.color_precision
-    assert cleaned.engine.layer_difference == LOST_LAYER_DIFFERENCE_CLEANED
+    assert cleaned.engine.layer_difference == LOST_LAYER_DIFFERENCE
     finest = ConversionParams(engine=EngineParams(mode="polygon", layer_difference=LOST_LAYER_DIFFERENCE,
                                                   color_precision=FINER_COLOR_PRECISION))
     assert lost_params(candidate(svg, rgba, finest), rgba, {}) is None
@@ -105,7 +109,7 @@ def test_the_die_keeps_its_three_faces() -> None:
     rgba = render_svg(DIE, 64, 64)
     result = convert(rgba, tier=1)
     assert lost_colours(result.svg, rgba).tolist() == []
-    assert result.params.engine.layer_difference == LOST_LAYER_DIFFERENCE_CLEANED  # upscaled: cleaned
+    assert result.params.engine.layer_difference == LOST_LAYER_DIFFERENCE  # upscaled: cleaned
     assert result.figures.ssim > 0.9
 
 
@@ -116,6 +120,17 @@ def test_the_svelte_folder_keeps_its_red_s() -> None:
     assert lost_colours(result.svg, rgba).tolist() == []
     assert result.params.engine.layer_difference == LOST_LAYER_DIFFERENCE
     assert result.figures.ssim > 0.98
+
+
+def test_a_jpeg_keeps_its_thin_outer_ring() -> None:
+    """Simple-icons' kdeneon as a 256 px JPEG (quality 51, as the dev set's copy): traced at
+    `layer_difference` 16 and at 8 its 1.5 px outer ring fell into the white (0.835 against the clean
+    logo); it is drawn at 4 (0.993)."""
+    clean = on_white(render_svg(KDENEON, 256, 256))
+    result = convert(decode_image(jpeg_bytes(clean, 51)), tier=1)
+    assert result.params.engine.layer_difference == LOST_LAYER_DIFFERENCE
+    reference = np.dstack([clean, np.full((256, 256), 255, np.uint8)])
+    assert alpha_aware_ssim(reference, render_svg(result.svg, 256, 256))[0] > 0.98
 
 
 def test_a_white_ring_on_a_near_white_plate_is_traced() -> None:

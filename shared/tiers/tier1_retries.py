@@ -106,9 +106,9 @@ CUTOUT_FIRST_TOP4 = 0.979  # a clean image whose four main colours (`top4_color_
 # than this is traced cutout first, and stacked only where that measures under CUTOUT_BELOW
 # (`first_layering`, `other_layering`)
 LOST_LAYER_DIFFERENCE = 4  # a trace that lost a main colour (`lost_params`) is traced again with this
-# and, on a clean input, with exact colours (FINER_COLOR_PRECISION) ...
-LOST_LAYER_DIFFERENCE_CLEANED = 8  # ... and on a cleaned-up one with this only (at 4 a 48 px JPEG's noise
-# split off: 0.899 -> 0.880 against the clean logo)
+# and, on a clean input, with exact colours (FINER_COLOR_PRECISION); a cleaned-up input got 8 until
+# 2026-12-07, at which a 256 px JPEG of simple-icons' kdeneon kept its thin outer ring merged into the
+# white (0.835 against the clean logo; 0.993 at 4)
 LATER_FINER_BELOW = 0.99  # a trace made cutout first is traced again with exact colours after its stacked
 # trace asks for them (`run`) only where the better layering measures under this: 60 shaded emoji (seed
 # 31), the retry ran on 14 and changed 1 (0.9851, +0.0076 at 1x); under 0.99 it runs on 9, changes the same
@@ -159,16 +159,14 @@ def lost_params(best: Candidate, rgba: np.ndarray, overrides: dict[str, Any],
     shape of its own only where its nearest neighbour differs by more than `layer_difference` (summed
     RGB): anti-aliased edges between two faces make clusters of their mixes that bridge them, and the
     face is merged away. At 6-bit colours two colours within 4 levels a channel share a cluster (a white
-    ring on a #F4F2ED plate). A cleaned-up input is traced with LOST_LAYER_DIFFERENCE_CLEANED and not
-    with exact colours: finer than that traces noise (a held-out favicon 287 -> 5,141 B, 0.937 -> 0.898
-    against the clean source)."""
+    ring on a #F4F2ED plate). A cleaned-up input is traced without exact colours: they trace its noise
+    (a held-out favicon 287 -> 5,141 B, 0.937 -> 0.898 against the clean source)."""
     engine = best.params.engine
     if engine.mode != "polygon":
         return None
     finer: dict[str, Any] = {}
-    layers = LOST_LAYER_DIFFERENCE_CLEANED if cleaned else LOST_LAYER_DIFFERENCE
-    if "layer_difference" not in overrides and engine.layer_difference > layers:
-        finer["layer_difference"] = layers
+    if "layer_difference" not in overrides and engine.layer_difference > LOST_LAYER_DIFFERENCE:
+        finer["layer_difference"] = LOST_LAYER_DIFFERENCE
     if not cleaned and "color_precision" not in overrides and engine.color_precision < FINER_COLOR_PRECISION:
         finer["color_precision"] = FINER_COLOR_PRECISION
     if not finer or not len(lost_colours(best.svg, rgba)):
