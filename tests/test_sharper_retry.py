@@ -8,6 +8,7 @@ import pytest
 from bench.scale_check import aliased
 from shared.candidate import Candidate
 from shared.features import compute_features
+from shared.images import decode_image
 from shared.params import ConversionParams, EngineParams, StepParams
 from shared.pipeline import convert
 from shared.quality import QualityFigures, alpha_aware_ssim
@@ -15,11 +16,13 @@ from shared.render import render_svg
 from shared.tiers import TierRequest, tier1_retries
 from shared.tiers.tier1_retries import (
     SHARPER_BELOW,
+    SHARPER_BELOW_CLEANED,
     SHARPER_MAX_BYTES,
     SHARPER_SCALE,
     sharper_params,
     unsmoothed,
 )
+from tests.image_files import jpeg_bytes
 
 HAIRLINES = "".join(f'<path d="M{20 + i * 9} 40 L{60 + i * 11} 200" stroke="#f4f4f4" stroke-width="0.6" '
                     'fill="none"/>' for i in range(14))
@@ -35,9 +38,11 @@ def traced(ssim: float, scale: float = 1.0, nbytes: int = 100) -> Candidate:
     return Candidate(params, "<svg/>", QualityFigures(ssim, 30.0, ssim, ssim, nbytes, 80, 1), 0.0, 0.0)
 
 
-def request(cleaned: bool = False, overrides: dict[str, float] | None = None) -> TierRequest:
+def request(cleaned: bool = False, overrides: dict[str, float] | None = None, sharp_edges: bool = False
+            ) -> TierRequest:
     rgba = np.zeros((8, 8, 4), np.uint8)
-    return TierRequest(rgba, compute_features(rgba), 0.98, dict(overrides or {}), cleaned=cleaned)
+    return TierRequest(rgba, compute_features(rgba), 0.98, dict(overrides or {}), cleaned=cleaned,
+                       sharp_edges=sharp_edges)
 
 
 def test_only_a_low_clean_trace_not_yet_supersampled_is_traced_again() -> None:
@@ -48,6 +53,22 @@ def test_only_a_low_clean_trace_not_yet_supersampled_is_traced_again() -> None:
     assert sharper_params(traced(SHARPER_BELOW - 0.01, nbytes=SHARPER_MAX_BYTES + 1), request()) is None
     assert sharper_params(traced(SHARPER_BELOW - 0.01), request(cleaned=True)) is None  # detail is noise
     assert sharper_params(traced(SHARPER_BELOW - 0.01), request(overrides={"scale": 1.0})) is None
+    jpeg = request(cleaned=True, sharp_edges=True)  # a JPEG's cleaned estimate at its own size
+    assert sharper_params(traced(SHARPER_BELOW_CLEANED + 0.001), jpeg) is None
+    retry = sharper_params(traced(SHARPER_BELOW_CLEANED - 0.001), jpeg)
+    assert retry is not None and retry.steps.scale == SHARPER_SCALE
+
+
+def test_a_jpeg_keeps_its_hairlines() -> None:
+    """The hairline logo as a JPEG (quality 58), traced from its cleaned estimate: at 1x its lines are
+    merged into the ground (0.73 against the clean logo), at 2x they stay (0.92)."""
+    clean = render_svg(LOGO, 256, 256)
+    jpeg = decode_image(jpeg_bytes(clean, 58))
+    result = convert(jpeg, tier=1)
+    assert result.params.steps.scale == SHARPER_SCALE
+    plain = convert(jpeg, tier=1, overrides={"scale": 1.0})
+    score, plain_score = (alpha_aware_ssim(clean, render_svg(r.svg, 256, 256))[0] for r in (result, plain))
+    assert score > plain_score + 0.1
 
 
 def test_hairlines_lost_at_1x_are_kept() -> None:

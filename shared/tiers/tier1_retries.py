@@ -50,8 +50,9 @@ Each rule encodes measured findings (docs/findings.md):
   4); at 6-bit colours skill-icons' mint-light's white ring fell into its #F4F2ED plate's cluster
   (0.976 -> 0.993). Rare: on 1 of 216 clean training images, 1 of 120 and 2 of 160 Iconify icons it
   changes the result (README, "Lost colours");
-- then a clean input's trace (not a cleaned-up one: there the detail is noise) that still measures under
-  SHARPER_BELOW and under the target (in at most SHARPER_MAX_BYTES) is traced again supersampled
+- then a clean input's trace that still measures under SHARPER_BELOW (a JPEG's cleaned estimate at its
+  own size: under SHARPER_BELOW_CLEANED; other cleaned-up inputs never: there the detail is noise) and
+  under the target (in at most SHARPER_MAX_BYTES) is traced again supersampled
   `SHARPER_SCALE` from the best layering so far (`sharper_params`), kept under the size sanity rule at
   the clean rate: at 1x the engine merges hairlines and 1 px gaps into the colour beside them
   (skill-icons' LaTeX bird loses its feather lines: 0.937 -> 0.981 at 2x, 4x 0.955 -> 0.964, 2.0 ->
@@ -114,6 +115,10 @@ LATER_FINER_BELOW = 0.99  # a trace made cutout first is traced again with exact
 # 31), the retry ran on 14 and changed 1 (0.9851, +0.0076 at 1x); under 0.99 it runs on 9, changes the same
 # one, and Tier 1's total time is 6 % less (docs/findings.md, "Exact colours after the stacked trace")
 SHARPER_BELOW = 0.98  # a clean trace under this and under the target is traced again ...
+SHARPER_BELOW_CLEANED = 0.96  # ... a JPEG's cleaned estimate at its own size (`sharp_edges`) only under
+# this: on the dev set's 275 JPEG copies the retry ran on 22 and raised 8 against the clean source (simple-
+# icons' RAM +0.027), lowered 1 (-0.002), for +9 % of Tier 1's time on them; under 0.98 it ran on 69, for
+# 14 up and 3 down at +27-40 % (docs/findings.md, "The 2x retry on JPEGs at their own size")
 SHARPER_SCALE = 2.0  # ... supersampled this much (`sharper_params`), kept under the size sanity rule,
 SHARPER_MAX_BYTES = 16 * 1024  # ... unless its SVG is this big already: the 2x trace doubles that detail
 # and its time (vscode-icons' slim: 44 -> 73 KB, 2.5 -> 6.3 s at 256 px; 16 s from a 2048 px input)
@@ -203,14 +208,19 @@ def dropped_specks(rgba: np.ndarray, svg: str) -> int:
 
 
 def sharper_params(best: Candidate, request: TierRequest) -> ConversionParams | None:
-    """`best`'s parameters supersampled `SHARPER_SCALE` for a polygon trace of a clean input (not a
-    cleaned-up one, whose detail is noise) that measured under `SHARPER_BELOW` and under the target in
-    at most `SHARPER_MAX_BYTES`; None otherwise (the scale fixed by the caller or already as fine).
-    Detailed colour logos lose hairlines and small parts at 1x (skill-icons' LaTeX bird's feather lines,
-    vscode-icons' cargo); see the module docstring for what it measured."""
-    if "scale" in request.overrides or request.cleaned or best.params.engine.mode != "polygon":
+    """`best`'s parameters supersampled `SHARPER_SCALE` for a polygon trace that measured under the
+    target and under `SHARPER_BELOW` (a clean input) or `SHARPER_BELOW_CLEANED` (a JPEG's cleaned estimate
+    at its own size: `sharp_edges`; other cleaned-up inputs are upscaled or noisy, and their detail is
+    noise), in at most `SHARPER_MAX_BYTES`; None otherwise (the scale fixed by the caller or already as
+    fine). Detailed colour logos lose hairlines and small parts at 1x (skill-icons' LaTeX bird's feather
+    lines, vscode-icons' cargo; as a JPEG, skill-icons' deno-light's rain: 0.904 -> 0.957 against the
+    clean icon); see the module docstring for what it measured."""
+    if "scale" in request.overrides or best.params.engine.mode != "polygon":
         return None
-    low = best.figures.ssim < min(request.target_ssim, SHARPER_BELOW)
+    if request.cleaned and not request.sharp_edges:  # upscaled or noisy: its detail is noise
+        return None
+    below = SHARPER_BELOW_CLEANED if request.cleaned else SHARPER_BELOW
+    low = best.figures.ssim < min(request.target_ssim, below)
     if not low or best.params.steps.scale >= SHARPER_SCALE or best.figures.bytes > SHARPER_MAX_BYTES:
         return None
     if unsmoothed(request.rgba):  # the 2x trace draws its staircases (docs/findings.md, "Aliased inputs")
