@@ -17,7 +17,6 @@ from shared.features import compute_features
 from shared.palette import robust_palette, snap_labels
 from shared.params import ConversionParams
 from shared.pipeline import convert
-from shared.quality import QualityFigures
 from shared.render import render_svg
 from shared.tiers import TierRequest, search, tier1, tier2, tier3
 from shared.tiers.search import MeasuredSearch, params_key
@@ -27,6 +26,7 @@ from shared.tiers.tier1_retries import (
     FINER_SMOOTH_SHARE,
     finer_params,
 )
+from tests.scored import scored_candidate
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def shaded() -> np.ndarray:
 def _candidate(ssim: float, color_precision: int = 6) -> Candidate:
     params = tier1.formula_params(compute_features(np.zeros((64, 64, 4), np.uint8)))
     params = params.with_overrides({"color_precision": color_precision})
-    return Candidate(params, "<svg/>", QualityFigures(ssim, 30.0, ssim, ssim, 100, 80, 1), 0.0, 0.0)
+    return scored_candidate(ssim, params)
 
 
 def test_a_shaded_image_under_the_bar_is_traced_again_with_exact_colours(shaded: np.ndarray) -> None:

@@ -10,23 +10,20 @@ from shared import pipeline
 from shared.candidate import Candidate
 from shared.features import compute_features
 from shared.images import decode_image
-from shared.params import ConversionParams
 from shared.pipeline import prepare_input
-from shared.quality import QualityFigures
 from shared.tiers import TierOutcome, TierRequest, tier2
 from shared.tiers.search import SSIM_PER_KB, SSIM_PER_KB_CLEAN, MeasuredSearch, size_sane_score
 from tests.image_files import jpeg_bytes
+from tests.scored import scored_candidate, tier_request
 from tests.test_damage_mix import two_colour_logo
 
 
 def fake(ssim: float, nbytes: int) -> Candidate:
-    figures = QualityFigures(ssim, 30.0, ssim, ssim, nbytes, nbytes, 1)
-    return Candidate(ConversionParams(), "<svg/>", figures, 0.0, 0.0)
+    return scored_candidate(ssim, nbytes=nbytes)
 
 
 def request(cleaned: bool, target: float = 0.98) -> TierRequest:
-    rgba = np.full((8, 8, 4), 255, np.uint8)
-    return TierRequest(rgba, compute_features(rgba), target, cleaned=cleaned)
+    return tier_request(np.full((8, 8, 4), 255, np.uint8), cleaned, target=target)
 
 
 def test_more_bytes_must_buy_their_ssim() -> None:

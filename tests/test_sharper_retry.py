@@ -11,7 +11,7 @@ from shared.features import compute_features
 from shared.images import decode_image
 from shared.params import ConversionParams, EngineParams, StepParams
 from shared.pipeline import convert
-from shared.quality import QualityFigures, alpha_aware_ssim
+from shared.quality import alpha_aware_ssim
 from shared.render import render_svg
 from shared.tiers import TierRequest, tier1_retries
 from shared.tiers.tier1_retries import (
@@ -23,6 +23,7 @@ from shared.tiers.tier1_retries import (
     unsmoothed,
 )
 from tests.image_files import jpeg_bytes
+from tests.scored import scored_candidate, tier_request
 
 HAIRLINES = "".join(f'<path d="M{20 + i * 9} 40 L{60 + i * 11} 200" stroke="#f4f4f4" stroke-width="0.6" '
                     'fill="none"/>' for i in range(14))
@@ -35,14 +36,12 @@ LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 256 256">'
 
 def traced(ssim: float, scale: float = 1.0, nbytes: int = 100) -> Candidate:
     params = ConversionParams(engine=EngineParams(mode="polygon"), steps=StepParams(scale=scale))
-    return Candidate(params, "<svg/>", QualityFigures(ssim, 30.0, ssim, ssim, nbytes, 80, 1), 0.0, 0.0)
+    return scored_candidate(ssim, params, nbytes=nbytes)
 
 
 def request(cleaned: bool = False, overrides: dict[str, float] | None = None, sharp_edges: bool = False
             ) -> TierRequest:
-    rgba = np.zeros((8, 8, 4), np.uint8)
-    return TierRequest(rgba, compute_features(rgba), 0.98, dict(overrides or {}), cleaned=cleaned,
-                       sharp_edges=sharp_edges)
+    return tier_request(np.zeros((8, 8, 4), np.uint8), cleaned, overrides, sharp_edges)
 
 
 def test_only_a_low_clean_trace_not_yet_supersampled_is_traced_again() -> None:

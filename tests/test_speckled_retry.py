@@ -5,13 +5,11 @@ traced pixels, and with them a flag's sun rays."""
 import numpy as np
 
 from shared.candidate import Candidate
-from shared.features import compute_features
 from shared.params import ConversionParams, EngineParams
 from shared.pipeline import convert
-from shared.quality import QualityFigures
 from shared.render import render_svg
-from shared.tiers import TierRequest
 from shared.tiers.tier1_retries import FINE_SPECKLE, SPECKS_BELOW, SPECKS_MIN, dropped_specks, speckled_params
+from tests.scored import scored_candidate, tier_request
 
 
 def _ray(angle: float) -> str:
@@ -32,11 +30,7 @@ SUN = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 256 256">'
 
 def traced(svg: str, ssim: float, speckle: int = 4) -> Candidate:
     params = ConversionParams(engine=EngineParams(mode="polygon", filter_speckle=speckle))
-    return Candidate(params, svg, QualityFigures(ssim, 30.0, ssim, ssim, 500, 8, 1), 0.0, 0.0)
-
-
-def request(rgba: np.ndarray, cleaned: bool = False, overrides: dict[str, int] | None = None) -> TierRequest:
-    return TierRequest(rgba, compute_features(rgba), 0.98, dict(overrides or {}), cleaned=cleaned)
+    return scored_candidate(ssim, params, svg, nbytes=500)
 
 
 def test_the_sun_rays_dropped_by_the_speckle_filter_are_traced_again() -> None:
@@ -54,11 +48,12 @@ def test_the_sun_rays_dropped_by_the_speckle_filter_are_traced_again() -> None:
 def test_only_a_low_clean_trace_that_dropped_small_parts_is_traced_again() -> None:
     rgba = render_svg(SUN, 256, 256)
     dropped = convert(rgba, tier=1, overrides={"filter_speckle": 4, "scale": 1.0}).svg
-    retry = speckled_params(traced(dropped, SPECKS_BELOW - 0.01), request(rgba))
+    retry = speckled_params(traced(dropped, SPECKS_BELOW - 0.01), tier_request(rgba))
     assert retry is not None and retry.engine.filter_speckle == FINE_SPECKLE
-    assert speckled_params(traced(SUN, SPECKS_BELOW - 0.01), request(rgba)) is None  # nothing dropped
-    assert speckled_params(traced(dropped, SPECKS_BELOW + 0.001), request(rgba)) is None
-    assert speckled_params(traced(dropped, SPECKS_BELOW - 0.01, FINE_SPECKLE), request(rgba)) is None
-    assert speckled_params(traced(dropped, SPECKS_BELOW - 0.01), request(rgba, cleaned=True)) is None  # noise
-    overridden = request(rgba, overrides={"filter_speckle": 4})
+    assert speckled_params(traced(SUN, SPECKS_BELOW - 0.01), tier_request(rgba)) is None  # nothing dropped
+    assert speckled_params(traced(dropped, SPECKS_BELOW + 0.001), tier_request(rgba)) is None
+    assert speckled_params(traced(dropped, SPECKS_BELOW - 0.01, FINE_SPECKLE), tier_request(rgba)) is None
+    cleaned = tier_request(rgba, cleaned=True)  # its detail is noise
+    assert speckled_params(traced(dropped, SPECKS_BELOW - 0.01), cleaned) is None
+    overridden = tier_request(rgba, overrides={"filter_speckle": 4})
     assert speckled_params(traced(dropped, SPECKS_BELOW - 0.01), overridden) is None

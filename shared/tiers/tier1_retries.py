@@ -54,7 +54,8 @@ Each rule encodes measured findings (docs/findings.md):
   own size: under SHARPER_BELOW_CLEANED; other cleaned-up inputs never: there the detail is noise) and
   under the target (in at most SHARPER_MAX_BYTES) is traced again supersampled
   `SHARPER_SCALE` from the best layering so far (`sharper_params`), kept under the size sanity rule at
-  the clean rate: at 1x the engine merges hairlines and 1 px gaps into the colour beside them
+  the clean rate (a JPEG's at the cleaned rate): at 1x the engine merges hairlines and 1 px gaps into
+  the colour beside them
   (skill-icons' LaTeX bird loses its feather lines: 0.937 -> 0.981 at 2x, 4x 0.955 -> 0.964, 2.0 ->
   6.4 KB). On Iconify icons outside the dev set (README, "Supersampled retry") ~10 % of colour logos
   fall under it; a fixed pick of 160 changed on 12, 4x higher on 9 and lower on 1, total bytes +21 %.
