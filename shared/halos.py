@@ -29,6 +29,11 @@ CHROMA_BAND_CHROMA = 30.0  # ... and this chroma distance (Cb, Cr) of another co
 # 0.98014 -> 0.98161, 25 up and none down by over 0.002, total bytes -9 % (a narrower rule, the band on
 # the chroma line from its colour to one neighbour's: 14 up); 108 training small JPEGs, mean 0.91872 ->
 # 0.91929, 5 up and 3 down; 118 held-out JPEG and small JPEG copies, 10 up and 1 down (README, "Chroma bands")
+GROUND_BORDER_SHARE = 0.5  # on a JPEG at its own size, a palette colour holding this share of the visible
+# border pixels is the ground the logo stands on, never a bleed or ringing (those lie along edges inside
+# the image): a 256 px emoji square's 8 px white margin, past its #D0D0D0 plate from its #333 frame, read as
+# the frame's ringing and was drawn grey (0.9952 -> 0.9999 against the clean icon). Not on small JPEGs,
+# whose 8 px blocks reach the border from the logo's edges (`ground_colour`)
 LINE_MIX_DELTA_E = 12.0  # a small JPEG's palette colour this near (Lab) a mix of two others ...
 LINE_MIX_SPAN = 0.15  # ... at least this far from either end ...
 LINE_MIX_INTERIOR = 0.25  # ... whose pixels have a 3x3 neighbourhood of their own colour less often than this
@@ -62,13 +67,14 @@ def _on_mix(colour: np.ndarray, first: np.ndarray, second: np.ndarray) -> tuple[
     return t, float(np.linalg.norm(colour - (first + np.clip(t, 0.0, 1.0) * step)))
 
 
-def drop_halos(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
+def drop_halos(rgba: np.ndarray, palette: np.ndarray, keep_ground: bool = False) -> np.ndarray:
     """A JPEG's palette without its colour bleeds: subsampled chroma spreads a coloured stroke's hue 2-3 px
     into its ground, a pale tint common enough to be a calm colour, and the clean-up would draw it as a
     band around the stroke. A colour (not the most common) within HALO_DELTA_E of the mix of two other
     palette colours, nearer the first, whose pixels lie (HALO_SHARE of them) within HALO_PX px of the
     second's is such a band; a pale plate or a grey between black and white is wider than that. Then, on
-    what is left, the bands `chroma_bands` finds."""
+    what is left, the bands `chroma_bands` finds. `keep_ground`: the ground (`ground_colour`) is never
+    dropped."""
     if len(palette) < 3:
         return palette
     visible = rgba[..., 3] >= VISIBLE_ALPHA
@@ -81,13 +87,25 @@ def drop_halos(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
             dilated[j, px] = ndimage.maximum_filter(labels == j, size=2 * px + 1)  # square dilation, fast
         return dilated[j, px]
 
+    ground = ground_colour(labels, visible) if keep_ground else -1
     dropped: list[int] = []
     for c in range(1, len(palette)):
         own = (labels == c) & visible
-        if own.any() and _is_halo(own, near, centres, c, dropped):
+        if c != ground and own.any() and _is_halo(own, near, centres, c, dropped):
             dropped.append(c)
     kept = np.delete(palette, dropped, axis=0)
-    return chroma_bands(rgba, kept, _without(labels, dropped, rgba, kept))
+    return chroma_bands(rgba, kept, _without(labels, dropped, rgba, kept), keep_ground)
+
+
+def ground_colour(labels: np.ndarray, visible: np.ndarray) -> int:
+    """The palette index holding GROUND_BORDER_SHARE of the visible pixels on the image's outermost rows
+    and columns, -1 where none does."""
+    border = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
+    seen = np.concatenate([visible[0], visible[-1], visible[1:-1, 0], visible[1:-1, -1]])
+    if not seen.any():
+        return -1
+    counts = np.bincount(border[seen])
+    return int(counts.argmax()) if counts.max() >= GROUND_BORDER_SHARE * seen.sum() else -1
 
 
 def _without(labels: np.ndarray, dropped: list[int], rgba: np.ndarray, kept: np.ndarray) -> np.ndarray:
@@ -109,7 +127,8 @@ def ycbcr(colours: np.ndarray) -> np.ndarray:
     return rgb @ matrix.T
 
 
-def chroma_bands(rgba: np.ndarray, palette: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
+def chroma_bands(rgba: np.ndarray, palette: np.ndarray, labels: np.ndarray | None = None,
+                 keep_ground: bool = False) -> np.ndarray:
     """The palette without the bands a JPEG's subsampled chroma bleeds into a colour along its edges: JPEG
     keeps luma at full resolution and chroma at half, so the band keeps its colour's luma (within
     CHROMA_BAND_LUMA) with its chroma pulled towards the neighbours' (within CHROMA_BAND_CHROMA), and
@@ -117,7 +136,7 @@ def chroma_bands(rgba: np.ndarray, palette: np.ndarray, labels: np.ndarray | Non
     Unlike `drop_halos`' rule it needs no single neighbour: a green plate's band mixes the chroma of the
     text on it and of the white around it (a 96 px JPEG of `generated:text:10` drew a #A1BE3C band at
     the plate's rim and around every letter: 0.849 against the clean logo, 0.942 with it green).
-    `labels`: `snap_labels(rgba, palette)` where the caller has them."""
+    `labels`: `snap_labels(rgba, palette)` where the caller has them; `keep_ground` as in `drop_halos`."""
     if len(palette) < 3:
         return palette
     visible = rgba[..., 3] >= VISIBLE_ALPHA
@@ -130,10 +149,11 @@ def chroma_bands(rgba: np.ndarray, palette: np.ndarray, labels: np.ndarray | Non
             dilated[j] = ndimage.maximum_filter((labels == j) & visible, size=2 * HALO_PX + 1)
         return dilated[j]
 
+    ground = ground_colour(labels, visible) if keep_ground else -1
     dropped: list[int] = []
     for c in range(1, len(palette)):
         own = (labels == c) & visible
-        if not own.any():
+        if c == ground or not own.any():
             continue
         for i in range(len(palette)):
             if i == c or i in dropped:

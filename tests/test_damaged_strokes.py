@@ -6,9 +6,12 @@ from PIL import Image
 from skimage.color import rgb2lab
 
 from shared.damage import clean_up, estimate
-from shared.halos import drop_halos
+from shared.halos import drop_halos, ground_colour
 from shared.images import decode_image
 from shared.palette import robust_palette, stroke_colours
+from shared.pipeline import convert_bytes
+from shared.quality import alpha_aware_ssim
+from shared.render import render_svg
 from shared.shading import calm_pixels
 from tests.image_files import jpeg_bytes
 
@@ -116,3 +119,38 @@ def test_ringing_past_an_edge_is_dropped_and_a_distinct_band_is_kept() -> None:
     assert drop_halos(rgba, palette).tolist() == palette[:3].tolist()
     rgba, palette = stripe_with_ringing(slice(44, 52))  # 14-21 px from it
     assert drop_halos(rgba, palette).tolist() == palette.tolist()
+
+
+def framed_plate(side: int = 256) -> np.ndarray:
+    """A #333333 square with a #D0D0D0 plate inside, on a white ground 8 px wide all round (Emojione's
+    black square button): white lies past the plate from the frame, as ringing would."""
+    rgba = np.full((side, side, 4), 255, np.uint8)
+    rgba[8:-8, 8:-8, :3] = 51
+    rgba[40:-40, 40:-40, :3] = 208
+    return rgba
+
+
+def test_the_ground_of_a_jpeg_is_no_ringing() -> None:
+    """The white ground holds the border of a 256 px JPEG, so it stays in the palette however near its
+    pixels lie to the frame, and the ground is traced white (shared/halos.py, GROUND_BORDER_SHARE)."""
+    clean = framed_plate()
+    data = jpeg_bytes(clean, 41)
+    damaged = decode_image(data)
+    palette = estimate(damaged.rgba, damaged.format).palette
+    assert min(delta_e(c.astype(float), np.array([255.0, 255, 255])) for c in palette) < 3
+    assert len(drop_halos(damaged.rgba, palette)) < len(palette), "without the ground rule it is ringing"
+    result = convert_bytes(data, tier=1)
+    assert alpha_aware_ssim(clean, render_svg(result.svg, 256, 256))[0] > 0.999
+
+
+def test_the_ground_is_the_colour_of_most_of_the_border() -> None:
+    visible = np.ones((64, 64), bool)
+    labels = np.zeros((64, 64), int)
+    labels[:, 30:] = 1
+    labels[0, 50:] = 2  # the border's 252 px: 122 of colour 0, 116 of 1, 14 of 2: none holds half
+    assert ground_colour(labels, visible) == -1
+    labels[:, 30:] = 0
+    assert ground_colour(labels, visible) == 0
+    visible[:, :8] = False  # only the visible border counts
+    labels[:, :8] = 3
+    assert ground_colour(labels, visible) == 0
