@@ -1,4 +1,4 @@
-"""Cleaned inputs whose colours lie close together (shared/palette.py, `_same_colour`; Tier 1's
+"""Cleaned inputs whose colours lie close together (shared/palette.py, `_same_colour`, `_two_peaks`; Tier 1's
 `close_colours` retry on cleaned JPEGs and `snapped_fills` on images with alpha,
 shared/tiers/tier1_retries.py): a #EEEEEE plate on a white ground is two colours, traced apart, and a
 favicon's flat fills take its exact colours."""
@@ -48,6 +48,25 @@ def test_chroma_noise_around_a_colour_is_still_one_colour() -> None:
     pixels[5000:, 1] += 8
     pixels = np.clip(np.round(pixels + rng.normal(0.0, 1.0, pixels.shape)), 0, 255).astype(np.uint8)
     assert len(robust_palette(pixels, split_light=True)) == 1
+
+
+def test_two_flat_inks_close_together_stay_two_and_a_ramp_between_them_is_one() -> None:
+    """flat-color-icons' safe: a #78909C frame and a #90A4AE door, ΔE 8 apart and not neutral, with
+    JPEG-like noise, leave a gap between their pixels and stay two colours (`_two_peaks`); the same two
+    colours as the ends of a gradient fill the line between them and are one, as are their pixels on a
+    small image."""
+    rng = np.random.default_rng(2)
+    frame, door = np.array([120.0, 144, 156]), np.array([144.0, 164, 174])
+    flat = np.concatenate([np.full((5600, 3), 255.0), np.tile(door, (4000, 1)), np.tile(frame, (400, 1))])
+    flat = np.clip(np.round(flat + rng.normal(0.0, 1.5, flat.shape)), 0, 255).astype(np.uint8)
+    palette = robust_palette(flat, split_light=True)
+    assert len(palette) == 3, palette
+    assert min(np.abs(palette.astype(float) - frame).max(axis=1)) <= 4
+    assert len(robust_palette(flat)) == 2  # small images: merged, as before
+    ramp = frame + rng.uniform(0.0, 1.0, (4400, 1)) * (door - frame)
+    graded = np.concatenate([np.full((5600, 3), 255.0), ramp])
+    graded = np.clip(np.round(graded + rng.normal(0.0, 1.5, graded.shape)), 0, 255).astype(np.uint8)
+    assert len(robust_palette(graded, split_light=True)) == 2
 
 
 def test_close_main_colours_are_found() -> None:
