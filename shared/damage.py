@@ -162,7 +162,7 @@ def estimate(rgba: np.ndarray, source_format: str | None = None, original: np.nd
     if kind == "damaged" or (kind == "clean" and max(rgba.shape[:2]) < UPSCALE_BELOW):
         palette = stroke_colours(rgba, palette)  # the palettes the clean-up snaps to
         if source_format == "JPEG":  # subsampled chroma bleeds (a scan's blur makes wider, real mixes)
-            palette = drop_halos(rgba, palette, keep_ground=max(rgba.shape[:2]) >= UPSCALE_BELOW)
+            palette = drop_halos(rgba, palette, full_size=max(rgba.shape[:2]) >= UPSCALE_BELOW)
     if kind == "damaged":
         palette = exact_black(palette)
     return DamageEstimate(noise, block, flat, texture, palette, kind)

@@ -29,6 +29,12 @@ CHROMA_BAND_CHROMA = 30.0  # ... and this chroma distance (Cb, Cr) of another co
 # 0.98014 -> 0.98161, 25 up and none down by over 0.002, total bytes -9 % (a narrower rule, the band on
 # the chroma line from its colour to one neighbour's: 14 up); 108 training small JPEGs, mean 0.91872 ->
 # 0.91929, 5 up and 3 down; 118 held-out JPEG and small JPEG copies, 10 up and 1 down (README, "Chroma bands")
+RING_SHADE_L = 12.0  # on a JPEG at its own size, a colour past another this far in lightness (Lab L) ...
+RING_SHADE_INTERIOR = 0.3  # ... with this share of its pixels inside a 5 x 5 block of its own is no ringing:
+# JPEG's ringing is mostly its subsampled chroma's (the colours the rule drops on the dev set's JPEG copies
+# lie within 5 of the passed colour's L, a few 8-11 off), and a band of its own is wider than ringing.
+# fxemoji's latin-letters key (a #2B5770 edge strip past its #597B91 face from the white ground, 6 px
+# wide) 0.949 -> 0.995 against the clean icon, Twemoji's pea pod 0.972 -> 0.992 (`_shade_of_its_own`)
 GROUND_BORDER_SHARE = 0.5  # on a JPEG at its own size, a palette colour holding this share of the visible
 # border pixels is the ground the logo stands on, never a bleed or ringing (those lie along edges inside
 # the image): a 256 px emoji square's 8 px white margin, past its #D0D0D0 plate from its #333 frame, read as
@@ -42,9 +48,10 @@ LINE_MIX_PX = 2  # two (`drop_line_mixes`; README, "Line mixes")
 
 
 def _is_halo(own: np.ndarray, near: Callable[..., np.ndarray], centres: np.ndarray, c: int,
-             dropped: list[int]) -> bool:
+             dropped: list[int], full_size: bool = False) -> bool:
     """Whether palette colour `c` (its pixels: `own`) is a bleed of another colour into a third (see
-    `drop_halos`) or its ringing past the second, away from the first (`OVERSHOOT_T`); `near(j, px)`: the
+    `drop_halos`) or its ringing past the second, away from the first (`OVERSHOOT_T`; with `full_size`,
+    not where it is a region of its own in another lightness: `_shade_of_its_own`); `near(j, px)`: the
     pixels within `px` of colour j's."""
     for i in range(len(centres)):
         for j in range(len(centres)):
@@ -54,9 +61,17 @@ def _is_halo(own: np.ndarray, near: Callable[..., np.ndarray], centres: np.ndarr
             if 0.0 < t < 0.5 and off < HALO_DELTA_E and near(j)[own].mean() >= HALO_SHARE:
                 return True
             if 1.0 <= t < OVERSHOOT_T and off < OVERSHOOT_DELTA_E and near(i, OVERSHOOT_PX)[own].mean() \
-                    >= HALO_SHARE:
+                    >= HALO_SHARE and not (full_size and _shade_of_its_own(own, centres[c], centres[j])):
                 return True
     return False
+
+
+def _shade_of_its_own(own: np.ndarray, colour: np.ndarray, passed: np.ndarray) -> bool:
+    """Whether a colour past `passed` (Lab) differs from it by RING_SHADE_L in lightness and has
+    RING_SHADE_INTERIOR of its pixels (`own`) inside a 5 x 5 block of them: a shade or strip of the logo."""
+    if abs(float(colour[0] - passed[0])) < RING_SHADE_L:
+        return False
+    return ndimage.binary_erosion(own, np.ones((5, 5), bool)).sum() >= RING_SHADE_INTERIOR * own.sum()
 
 
 def _on_mix(colour: np.ndarray, first: np.ndarray, second: np.ndarray) -> tuple[float, float]:
@@ -67,14 +82,14 @@ def _on_mix(colour: np.ndarray, first: np.ndarray, second: np.ndarray) -> tuple[
     return t, float(np.linalg.norm(colour - (first + np.clip(t, 0.0, 1.0) * step)))
 
 
-def drop_halos(rgba: np.ndarray, palette: np.ndarray, keep_ground: bool = False) -> np.ndarray:
+def drop_halos(rgba: np.ndarray, palette: np.ndarray, full_size: bool = False) -> np.ndarray:
     """A JPEG's palette without its colour bleeds: subsampled chroma spreads a coloured stroke's hue 2-3 px
     into its ground, a pale tint common enough to be a calm colour, and the clean-up would draw it as a
     band around the stroke. A colour (not the most common) within HALO_DELTA_E of the mix of two other
     palette colours, nearer the first, whose pixels lie (HALO_SHARE of them) within HALO_PX px of the
     second's is such a band; a pale plate or a grey between black and white is wider than that. Then, on
-    what is left, the bands `chroma_bands` finds. `keep_ground`: the ground (`ground_colour`) is never
-    dropped."""
+    what is left, the bands `chroma_bands` finds. `full_size` (a JPEG of 160 px or more): the ground
+    (`ground_colour`) is never dropped, nor a shade of its own (`_shade_of_its_own`)."""
     if len(palette) < 3:
         return palette
     visible = rgba[..., 3] >= VISIBLE_ALPHA
@@ -87,14 +102,14 @@ def drop_halos(rgba: np.ndarray, palette: np.ndarray, keep_ground: bool = False)
             dilated[j, px] = ndimage.maximum_filter(labels == j, size=2 * px + 1)  # square dilation, fast
         return dilated[j, px]
 
-    ground = ground_colour(labels, visible) if keep_ground else -1
+    ground = ground_colour(labels, visible) if full_size else -1
     dropped: list[int] = []
     for c in range(1, len(palette)):
         own = (labels == c) & visible
-        if c != ground and own.any() and _is_halo(own, near, centres, c, dropped):
+        if c != ground and own.any() and _is_halo(own, near, centres, c, dropped, full_size):
             dropped.append(c)
     kept = np.delete(palette, dropped, axis=0)
-    return chroma_bands(rgba, kept, _without(labels, dropped, rgba, kept), keep_ground)
+    return chroma_bands(rgba, kept, _without(labels, dropped, rgba, kept), full_size)
 
 
 def ground_colour(labels: np.ndarray, visible: np.ndarray) -> int:
@@ -128,7 +143,7 @@ def ycbcr(colours: np.ndarray) -> np.ndarray:
 
 
 def chroma_bands(rgba: np.ndarray, palette: np.ndarray, labels: np.ndarray | None = None,
-                 keep_ground: bool = False) -> np.ndarray:
+                 full_size: bool = False) -> np.ndarray:
     """The palette without the bands a JPEG's subsampled chroma bleeds into a colour along its edges: JPEG
     keeps luma at full resolution and chroma at half, so the band keeps its colour's luma (within
     CHROMA_BAND_LUMA) with its chroma pulled towards the neighbours' (within CHROMA_BAND_CHROMA), and
@@ -136,7 +151,8 @@ def chroma_bands(rgba: np.ndarray, palette: np.ndarray, labels: np.ndarray | Non
     Unlike `drop_halos`' rule it needs no single neighbour: a green plate's band mixes the chroma of the
     text on it and of the white around it (a 96 px JPEG of `generated:text:10` drew a #A1BE3C band at
     the plate's rim and around every letter: 0.849 against the clean logo, 0.942 with it green).
-    `labels`: `snap_labels(rgba, palette)` where the caller has them; `keep_ground` as in `drop_halos`."""
+    `labels`: `snap_labels(rgba, palette)` where the caller has them; `full_size`: the ground is kept, as in
+    `drop_halos`."""
     if len(palette) < 3:
         return palette
     visible = rgba[..., 3] >= VISIBLE_ALPHA
@@ -149,7 +165,7 @@ def chroma_bands(rgba: np.ndarray, palette: np.ndarray, labels: np.ndarray | Non
             dilated[j] = ndimage.maximum_filter((labels == j) & visible, size=2 * HALO_PX + 1)
         return dilated[j]
 
-    ground = ground_colour(labels, visible) if keep_ground else -1
+    ground = ground_colour(labels, visible) if full_size else -1
     dropped: list[int] = []
     for c in range(1, len(palette)):
         own = (labels == c) & visible

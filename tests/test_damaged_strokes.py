@@ -154,3 +154,27 @@ def test_the_ground_is_the_colour_of_most_of_the_border() -> None:
     visible[:, :8] = False  # only the visible border counts
     labels[:, :8] = 3
     assert ground_colour(labels, visible) == 0
+
+
+def key_with_edge(side: int = 256) -> np.ndarray:
+    """A #597B91 key face on a white ground with a darker #2B5770 edge 6 px wide along its right and bottom
+    sides (fxemoji's keys): the edge lies past the face from the white, as ringing would."""
+    rgba = np.full((side, side, 4), 255, np.uint8)
+    rgba[16:-16, 16:-16, :3] = (43, 87, 112)
+    rgba[16:-22, 16:-22, :3] = (89, 123, 145)
+    return rgba
+
+
+def test_a_darker_edge_of_its_own_is_no_ringing() -> None:
+    """On a JPEG at its own size a colour past another by 12 in lightness, a band 6 px wide, is a shade
+    of the logo (shared/halos.py, RING_SHADE_L); ringing in the chroma, as the flag's stripe's, still goes."""
+    edge = np.array([43.0, 87, 112])
+    damaged = decode_image(jpeg_bytes(key_with_edge(), 71))
+    found = estimate(damaged.rgba, damaged.format)
+    assert min(delta_e(c.astype(float), edge) for c in found.palette) < 6, found.palette
+    palette = np.array([[89, 123, 145], [255, 255, 255], [43, 87, 112]], np.uint8)
+    clean = key_with_edge()
+    assert drop_halos(clean, palette).tolist() == palette[:2].tolist()  # small JPEGs: ringing
+    assert drop_halos(clean, palette, full_size=True).tolist() == palette.tolist()
+    rgba, palette = stripe_with_ringing(slice(30, 36))
+    assert drop_halos(rgba, palette, full_size=True).tolist() == palette[:3].tolist()
