@@ -129,15 +129,24 @@ def _same_colour(first: np.ndarray, second: np.ndarray, big: bool) -> bool:
 def _two_peaks(lab: np.ndarray, first: np.ndarray, second: np.ndarray) -> bool:
     """Whether two Lab cluster centres apart in lightness have the Lab pixels (N x 3) near the line between
     them (within half their distance of it) densest at both ends and sparse between (see TWO_PEAKS_DIP)."""
-    gap = second - first
-    span = float(np.linalg.norm(gap))
-    if TWO_PEAKS_DIP <= 0 or span < TWO_PEAKS_DELTA_E or abs(gap[0]) < LIGHT_SPLIT_L:
+    span = float(np.linalg.norm(second - first))
+    if TWO_PEAKS_DIP <= 0 or span < TWO_PEAKS_DELTA_E or abs(second[0] - first[0]) < LIGHT_SPLIT_L:
         return False
-    along = (lab - first) @ gap / (span * span)  # 0 at the first centre, 1 at the second
-    across = np.linalg.norm(lab - first - along[:, None] * gap, axis=1)
-    density = np.histogram(along[across < span / 2], bins=10, range=(-0.25, 1.25))[0]
+    density = _density_along(lab, first, second, within=span / 2)
     ends = min(density[1:3].max(), density[7:9].max())
     return bool(ends > 0 and density[4:6].max() <= TWO_PEAKS_DIP * ends)
+
+
+def _density_along(lab: np.ndarray, first: np.ndarray, second: np.ndarray, within: float | None = None
+                   ) -> np.ndarray:
+    """How Lab pixels (N x 3; with `within`, those that near the line) spread along the line from Lab
+    colour `first` (0) to `second` (1): counts in 10 bins from -0.25 to 1.25 (bins 1-2 hold the first
+    colour, 7-8 the second, 4-5 the middle)."""
+    gap = second - first
+    along = (lab - first) @ gap / float(gap @ gap)
+    if within is not None:
+        along = along[np.linalg.norm(lab - first - along[:, None] * gap, axis=1) < within]
+    return np.histogram(along, bins=10, range=(-0.25, 1.25))[0]
 
 
 def _mix_distance(lab: np.ndarray, centres: np.ndarray, beyond: float = 0.0) -> np.ndarray:
@@ -237,13 +246,10 @@ def merged_unimodal(palette: np.ndarray, pixels: np.ndarray) -> np.ndarray:
     keep = list(range(len(palette)))
     for i in range(len(palette)):
         for j in range(i + 1, len(palette)):
-            gap = centres[j] - centres[i]
-            span = float(np.linalg.norm(gap))
+            span = float(np.linalg.norm(centres[j] - centres[i]))
             if i not in keep or j not in keep or not 0 < span < UNIMODAL_DELTA_E:
                 continue
-            own = (nearest == i) | (nearest == j)
-            along = (lab[own] - centres[i]) @ gap / (span * span)  # 0 at colour i, 1 at colour j
-            density = np.histogram(along, bins=10, range=(-0.25, 1.25))[0]
+            density = _density_along(lab[(nearest == i) | (nearest == j)], centres[i], centres[j])
             hump = density.max() >= UNIMODAL_PEAK * (density[0] + density[-1]) / 2  # a gradient's is flat
             if hump and density[4:6].min() >= UNIMODAL_DIP * min(density[1:4].max(), density[6:9].max()):
                 keep.remove(j if counts[j] <= counts[i] else i)
