@@ -1,5 +1,6 @@
 """Thin strokes keep their colour through a damaged copy's clean-up, without the pale band JPEG bleeds
-around them (shared/palette.py: stroke_colours; shared/halos.py: drop_halos)."""
+around them, and a JPEG's ground and its shades of their own are no ringing (shared/palette.py:
+stroke_colours; shared/halos.py: drop_halos, ground_colour)."""
 
 import numpy as np
 from PIL import Image
