@@ -9,7 +9,7 @@ from bench.synthetic import on_white
 from shared.candidate import Candidate
 from shared.images import decode_image
 from shared.palette import LOST_LEVELS, lost_colours
-from shared.params import ConversionParams, EngineParams
+from shared.params import ConversionParams, EngineParams, StepParams
 from shared.pipeline import convert
 from shared.quality import alpha_aware_ssim, measure
 from shared.render import render_svg
@@ -102,6 +102,24 @@ def test_a_lost_colour_asks_for_finer_layers_and_exact_colours_unless_fixed() ->
     finest = ConversionParams(engine=EngineParams(mode="polygon", layer_difference=LOST_LAYER_DIFFERENCE,
                                                   color_precision=FINER_COLOR_PRECISION))
     assert lost_params(candidate(svg, rgba, finest), rgba, {}) is None
+
+
+def test_a_cleaned_input_at_its_own_size_is_traced_again_at_1x() -> None:
+    """A supersampled trace's interpolated mixes bridge close colours whatever `layer_difference` (a light
+    grey hand on white as a JPEG was traced as one white shape at 1.5x): the lost-colour retry of a cleaned
+    input at its own size traces it at 1x (LOST_AT_OWN_SCALE); an upscaled small input, a clean input or a
+    scale the caller fixed keeps its scale."""
+    rgba = three_colours()
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
+           '<path fill="#FFFFFF" d="M0 0h40v40H0z"/></svg>')
+    params = ConversionParams(engine=EngineParams(mode="polygon"), steps=StepParams(scale=1.5))
+    traced = candidate(svg, rgba, params)
+    retry = lost_params(traced, rgba, {}, cleaned=True)
+    assert retry is not None and retry.steps.scale == 1.0
+    assert retry.engine.layer_difference == LOST_LAYER_DIFFERENCE
+    for kept in (lost_params(traced, rgba, {}, cleaned=True, own_size=False), lost_params(traced, rgba, {}),
+                 lost_params(traced, rgba, {"scale": 1.5}, cleaned=True)):
+        assert kept is not None and kept.steps.scale == 1.5
 
 
 def test_the_die_keeps_its_three_faces() -> None:

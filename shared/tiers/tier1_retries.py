@@ -111,6 +111,9 @@ LOST_LAYER_DIFFERENCE = 4  # a trace that lost a main colour (`lost_params`) is 
 # and, on a clean input, with exact colours (FINER_COLOR_PRECISION); a cleaned-up input got 8 until
 # 2026-12-07, at which a 256 px JPEG of simple-icons' kdeneon kept its thin outer ring merged into the
 # white (0.835 against the clean logo; 0.993 at 4)
+LOST_AT_OWN_SCALE = True  # ... and, on a cleaned input at its own size traced supersampled, at 1x: the
+# interpolated trace's mixes bridge close colours whatever `layer_difference` (fxemoji's pointing hand as a
+# JPEG, a #E0E0E0 hand on white, traced as one white shape at 1.5x: 0.943 -> 0.998 against the clean icon)
 LATER_FINER_BELOW = 0.99  # a trace made cutout first is traced again with exact colours after its stacked
 # trace asks for them (`run`) only where the better layering measures under this: 60 shaded emoji (seed
 # 31), the retry ran on 14 and changed 1 (0.9851, +0.0076 at 1x); under 0.99 it runs on 9, changes the same
@@ -157,10 +160,12 @@ def snapped_fills(best: Candidate, rgba: np.ndarray) -> Candidate:
                    measure_seconds=best.measure_seconds + time.perf_counter() - t0)
 
 
+
 def lost_params(best: Candidate, rgba: np.ndarray, overrides: dict[str, Any],
-                cleaned: bool = False) -> ConversionParams | None:
+                cleaned: bool = False, own_size: bool = True) -> ConversionParams | None:
     """`best`'s parameters with LOST_LAYER_DIFFERENCE and FINER_COLOR_PRECISION (a cleaned-up input: see
-    below) for a polygon trace that lost a main colour of its image (shared/palette.py, `lost_colours`);
+    below; one at its own size, `own_size`, also at 1x: LOST_AT_OWN_SCALE) for a polygon trace that lost a
+    main colour of its image (shared/palette.py, `lost_colours`);
     None otherwise (both fixed by the caller or already as fine). The engine outputs a colour cluster as a
     shape of its own only where its nearest neighbour differs by more than `layer_difference` (summed
     RGB): anti-aliased edges between two faces make clusters of their mixes that bridge them, and the
@@ -175,6 +180,9 @@ def lost_params(best: Candidate, rgba: np.ndarray, overrides: dict[str, Any],
         finer["layer_difference"] = LOST_LAYER_DIFFERENCE
     if not cleaned and "color_precision" not in overrides and engine.color_precision < FINER_COLOR_PRECISION:
         finer["color_precision"] = FINER_COLOR_PRECISION
+    supersampled = best.params.steps.scale > 1.0
+    if LOST_AT_OWN_SCALE and cleaned and own_size and supersampled and "scale" not in overrides:
+        finer["scale"] = 1.0
     if not finer or not len(lost_colours(best.svg, rgba)):
         return None
     return best.params.with_overrides(finer)
