@@ -186,7 +186,7 @@ def run(request: TierRequest, executor: Executor | None = None,
     if exact is not None:
         best, evaluated = _saner_trace(best, exact, request, evaluate_one), evaluated + 1
     lost = retries.lost_params(best, request.rgba, request.overrides, request.cleaned,
-                                 request.source_px <= 1.0)
+                               own_size=request.source_px <= 1.0)
     if lost is not None:
         best, evaluated = _saner_trace(best, lost, request, evaluate_one), evaluated + 1
     other = retries.other_layering(best, request.overrides, request.cleaned)

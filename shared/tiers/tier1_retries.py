@@ -160,7 +160,6 @@ def snapped_fills(best: Candidate, rgba: np.ndarray) -> Candidate:
                    measure_seconds=best.measure_seconds + time.perf_counter() - t0)
 
 
-
 def lost_params(best: Candidate, rgba: np.ndarray, overrides: dict[str, Any],
                 cleaned: bool = False, own_size: bool = True) -> ConversionParams | None:
     """`best`'s parameters with LOST_LAYER_DIFFERENCE and FINER_COLOR_PRECISION (a cleaned-up input: see
