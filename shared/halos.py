@@ -71,7 +71,12 @@ def _shade_of_its_own(own: np.ndarray, colour: np.ndarray, passed: np.ndarray) -
     RING_SHADE_INTERIOR of its pixels (`own`) inside a 5 x 5 block of them: a shade or strip of the logo."""
     if abs(float(colour[0] - passed[0])) < RING_SHADE_L:
         return False
-    return ndimage.binary_erosion(own, np.ones((5, 5), bool)).sum() >= RING_SHADE_INTERIOR * own.sum()
+    return _interior_share(own, 5) >= RING_SHADE_INTERIOR
+
+
+def _interior_share(mask: np.ndarray, block: int) -> float:
+    """The share of `mask`'s pixels inside a `block` x `block` square of them (0 for an empty mask)."""
+    return ndimage.binary_erosion(mask, np.ones((block, block), bool)).sum() / max(int(mask.sum()), 1)
 
 
 def _on_mix(colour: np.ndarray, first: np.ndarray, second: np.ndarray) -> tuple[float, float]:
@@ -201,8 +206,7 @@ def drop_line_mixes(rgba: np.ndarray, palette: np.ndarray) -> np.ndarray:
     visible = rgba[..., 3] >= VISIBLE_ALPHA
     labels = snap_labels(rgba, palette)
     own = [(labels == k) & visible for k in range(len(palette))]
-    interior = np.array([ndimage.binary_erosion(mask, np.ones((3, 3), bool)).sum() / max(int(mask.sum()), 1)
-                         for mask in own])
+    interior = np.array([_interior_share(mask, 3) for mask in own])
     near = [ndimage.maximum_filter(mask, size=2 * LINE_MIX_PX + 1) for mask in own]
     centres = to_lab(palette).astype(np.float32)
 
